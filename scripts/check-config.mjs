@@ -1,0 +1,38 @@
+/**
+ * Validates schemas/gateway.json against the gateway's config schema (src/config, zod) and checks
+ * that schemas/gateway.schema.json is up to date. Runs as wrangler's custom build step, so
+ * `wrangler deploy --dry-run` (npm run check), `wrangler deploy` and `wrangler dev` fail on a bad config.
+ * `{{env.X}}` references are checked for syntax only: variables and secrets are known at run time.
+ *
+ * Usage: node scripts/check-config.mjs [path/to/gateway.json]
+ */
+import { readFileSync } from "node:fs";
+import { loadConfigModule } from "./load-config-module.mjs";
+
+const path = process.argv[2] ?? "schemas/gateway.json";
+let raw;
+try {
+  raw = JSON.parse(readFileSync(path, "utf8"));
+} catch (error) {
+  console.error(`✘ ${path}: ${error.message}`);
+  process.exit(1);
+}
+const { checkConfigStructure, GatewayConfigSchema } = await loadConfigModule();
+const problems = checkConfigStructure(raw);
+if (problems.length > 0) {
+  console.error(`✘ ${path} is invalid:`);
+  for (const problem of problems) console.error(`  ${problem.path}: ${problem.message}`);
+  process.exit(1);
+}
+const { z } = await import("zod");
+const schemaPath = "schemas/gateway.schema.json";
+const expected = `${JSON.stringify(z.toJSONSchema(GatewayConfigSchema, { io: "input" }), null, 2)}\n`;
+let current = "";
+try {
+  current = readFileSync(schemaPath, "utf8");
+} catch {}
+if (path === "schemas/gateway.json" && current !== expected) {
+  console.error(`✘ ${schemaPath} is out of date: run npm run gen:schema`);
+  process.exit(1);
+}
+console.log(`✔ ${path} is valid`);

@@ -1,0 +1,2 @@
+export { adminAuth } from "./admin-auth";
+export { adminRoutes } from "./routes";

@@ -1,0 +1,51 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+import { ErrorCode, GatewayError } from "../errors";
+import { adminAuth } from "./admin-auth";
+
+/**
+ * The admin sub-app, mounted at `/admin`, every route behind {@link adminAuth}:
+ * - `POST /admin/reload`: re-introspect every remote; all or nothing.
+ * - `POST /admin/remotes/:name/reload`: re-introspect one remote.
+ * - `GET /admin/remotes`: each remote's status, schema hash, load time, source and last error.
+ * - `GET /admin/schema`: the composed schema as SDL (`text/plain`).
+ *
+ * A failed reload answers the GatewayError's status (502, 409, 500) with
+ * `{ error: { code: "RELOAD_FAILED", message, failures | conflicts } }` and the old schema keeps serving.
+ *
+ * @returns the Hono sub-app
+ */
+export function adminRoutes(): Hono<AppEnv> {
+  const admin = new Hono<AppEnv>();
+  admin.use(adminAuth());
+
+  admin.post("/reload", async (c) => {
+    const report = await c.var.gateway.registry.reload();
+    return c.json({ status: "reloaded", ...report });
+  });
+
+  admin.post("/remotes/:name/reload", async (c) => {
+    const name = c.req.param("name");
+    const { registry } = c.var.gateway;
+    if (!registry.has(name)) {
+      throw new GatewayError(ErrorCode.NOT_FOUND, `No remote schema named "${name}"`, { status: 404 });
+    }
+    const report = await registry.reload([name]);
+    return c.json({ status: "reloaded", ...report });
+  });
+
+  admin.get("/remotes", async (c) => {
+    const status = await c.var.gateway.registry.status((promise) => c.executionCtx.waitUntil(promise));
+    return c.json(status);
+  });
+
+  admin.get("/schema", async (c) => {
+    const sdl = await c.var.gateway.registry.sdl();
+    if (sdl === null) {
+      throw new GatewayError(ErrorCode.SCHEMA_UNAVAILABLE, "No remote schema is available", { status: 503 });
+    }
+    return c.text(sdl, 200, { "content-type": "text/plain; charset=utf-8" });
+  });
+
+  return admin;
+}

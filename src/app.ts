@@ -1,0 +1,118 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { adminRoutes } from "./admin";
+import type { AppEnv } from "./env";
+import { ConfigError, ErrorCode, GatewayError } from "./errors";
+import { createGateway, type Gateway, type GatewayOptions } from "./gateway";
+import type { GatewayContext } from "./graphql";
+import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
+
+/** Options of {@link createApp}: the gateway's options plus the base logger. */
+export interface AppOptions extends GatewayOptions {
+  /** The isolate's base logger. @default createLogger() */
+  log?: Logger;
+}
+
+/**
+ * Hono middleware: builds the isolate's {@link Gateway} on the first request (config validated once
+ * per isolate) and puts it on `c.var.gateway`. An invalid config answers every request with 500 and
+ * `{ error: { code: "INVALID_CONFIG", message, problems: [{ path, message }] } }`.
+ */
+function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv> {
+  let built: Gateway | ConfigError | undefined;
+  return async function gatewayMiddleware(c, next) {
+    if (built === undefined) {
+      try {
+        built = createGateway(options, c.env, log);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        log.error({ problems: error.problems }, "invalid gateway config");
+        built = error;
+      }
+    }
+    if (built instanceof ConfigError) return c.json(built.toJSON(), 500);
+    c.set("gateway", built);
+    await next();
+  };
+}
+
+/** Hono middleware: CORS from the config's `cors` key; no CORS headers when it is absent. */
+function gatewayCors(): MiddlewareHandler<AppEnv> {
+  let handler: MiddlewareHandler | null | undefined;
+  return async function corsMiddleware(c, next) {
+    if (handler === undefined) {
+      const config = c.var.gateway.config.cors;
+      handler =
+        config === undefined
+          ? null
+          : cors({
+              origin: config.origins === "*" ? "*" : config.origins,
+              credentials: config.credentials,
+              exposeHeaders: [...new Set([REQUEST_ID_HEADER, ...config.exposedHeaders])],
+              allowHeaders: config.allowedHeaders ?? [],
+              allowMethods: ["GET", "POST", "OPTIONS"],
+              maxAge: config.maxAgeSec,
+            });
+    }
+    if (handler === null) return next();
+    return handler(c, next);
+  };
+}
+
+/**
+ * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
+ * CORS. Routes: `/graphql` (Yoga), `/healthz`, `/admin/*`.
+ *
+ * @param options - the raw config and tuning; see {@link GatewayOptions}
+ * @returns the app; `app.fetch(request, env, ctx)` is a Worker fetch handler
+ */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const log = options.log ?? createLogger();
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId({ log }));
+  app.use(gateway(options, log));
+  app.use(gatewayCors());
+
+  app.on(["GET", "POST"], "/graphql", (c) => {
+    const context: GatewayContext = {
+      env: c.env,
+      executionCtx: c.executionCtx,
+      log: c.var.log,
+      requestId: c.var.requestId,
+      clientHeaders: c.req.raw.headers,
+      responseCookies: [],
+    };
+    return c.var.gateway.yoga.fetch(c.req.raw, context);
+  });
+
+  app.get("/healthz", async (c) => {
+    const { status, schemaHash, remotes } = await c.var.gateway.registry.status((promise) =>
+      c.executionCtx.waitUntil(promise),
+    );
+    return c.json(
+      {
+        status,
+        schemaHash,
+        remotes: Object.fromEntries(remotes.map((remote) => [remote.name, remote.status])),
+      },
+      status === "unavailable" ? 503 : 200,
+    );
+  });
+
+  app.route("/admin", adminRoutes());
+
+  app.notFound((c) =>
+    c.json({ error: { code: ErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+
+  app.onError((error, c) => {
+    if (error instanceof GatewayError) {
+      return c.json(error.toJSON(), error.status as 400);
+    }
+    (c.var.log ?? log).error({ error: String(error), stack: (error as Error).stack }, "unhandled error");
+    return c.json({ error: { code: ErrorCode.INTERNAL_SERVER_ERROR, message: "Unexpected error." } }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,89 @@
+import type { z } from "zod";
+import { ConfigError, type ConfigProblem } from "../errors";
+import { ENV_REFERENCE, type GatewayConfig, GatewayConfigSchema } from "./schema";
+
+/** Formats a zod/object path as JSONPath: `["remotes", 0, "url"]` -> `$.remotes[0].url`. */
+export function toJsonPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "$";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (typeof key === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) out += `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+function zodProblems(error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => ({ path: toJsonPath(issue.path), message: issue.message }));
+}
+
+/**
+ * Replaces every `{{env.NAME}}` in every string of `value` (deeply) with `env.NAME`.
+ *
+ * @param value - a parsed JSON value
+ * @param env - the Worker's bindings (vars and secrets); only string, number and boolean values are used
+ * @param problems - receives one problem per missing or non-text variable, with its JSON path
+ * @returns a copy of `value` with references replaced (missing ones left as written)
+ */
+export function interpolateEnv(
+  value: unknown,
+  env: Record<string, unknown>,
+  problems: ConfigProblem[],
+  path: PropertyKey[] = [],
+): unknown {
+  if (typeof value === "string") {
+    if (!value.includes("{{")) return value;
+    return value.replace(ENV_REFERENCE, (match, name: string) => {
+      const found = env[name];
+      if (typeof found === "string" || typeof found === "number" || typeof found === "boolean") return String(found);
+      problems.push({
+        path: toJsonPath(path),
+        message:
+          found === undefined
+            ? `environment variable ${name} is not set (referenced as ${match}); add it to [vars] in wrangler.toml, as a secret, or to .dev.vars`
+            : `environment variable ${name} is a binding, not a text variable (referenced as ${match})`,
+      });
+      return match;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, problems, [...path, index]));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = interpolateEnv(item, env, problems, [...path, key]);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Checks the structure of a raw config without resolving `{{env.X}}` references. This is what the
+ * build step (`scripts/check-config.mjs`, run by `wrangler deploy --dry-run`) runs, where secrets are
+ * not known.
+ *
+ * @param raw - the parsed `schemas/gateway.json`
+ * @returns every problem found (empty when the structure is valid)
+ */
+export function checkConfigStructure(raw: unknown): ConfigProblem[] {
+  const parsed = GatewayConfigSchema.safeParse(raw);
+  return parsed.success ? [] : zodProblems(parsed.error);
+}
+
+/**
+ * Validates the raw config, resolves `{{env.X}}` from the Worker's env, and validates again (so a
+ * variable holding a bad URL is caught too).
+ *
+ * @param raw - the parsed `schemas/gateway.json`
+ * @param env - the Worker's bindings
+ * @returns the config with defaults applied
+ * @throws ConfigError listing every problem with its JSON path
+ */
+export function loadConfig(raw: unknown, env: Record<string, unknown>): GatewayConfig {
+  const structural = checkConfigStructure(raw);
+  if (structural.length > 0) throw new ConfigError(structural);
+  const problems: ConfigProblem[] = [];
+  const resolved = interpolateEnv(raw, env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const parsed = GatewayConfigSchema.safeParse(resolved);
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
+  return parsed.data;
+}

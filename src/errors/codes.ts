@@ -1,0 +1,36 @@
+/**
+ * Every `extensions.code` / JSON `error.code` Junction emits, in one place.
+ *
+ * Codes are SCREAMING_SNAKE and stable: clients and dashboards match on them.
+ */
+export const ErrorCode = {
+  /** `schemas/gateway.json` failed validation or referenced a missing `{{env.X}}`. HTTP 500. */
+  INVALID_CONFIG: "INVALID_CONFIG",
+  /** The admin routes are disabled because the `ADMIN_SECRET` secret is unset. HTTP 503. */
+  ADMIN_DISABLED: "ADMIN_DISABLED",
+  /** Missing or wrong `x-admin-secret` header. HTTP 401. */
+  UNAUTHORIZED: "UNAUTHORIZED",
+  /** No route, or no remote schema of that name. HTTP 404. */
+  NOT_FOUND: "NOT_FOUND",
+  /** The remote did not answer (headers and body) within its `timeoutMs`. */
+  UPSTREAM_TIMEOUT: "UPSTREAM_TIMEOUT",
+  /** Connection refused/reset, DNS failure, or an HTTP 5xx without a GraphQL body. */
+  UPSTREAM_UNAVAILABLE: "UPSTREAM_UNAVAILABLE",
+  /** The remote answered with something that is not a GraphQL JSON response (HTML, invalid JSON, ...). */
+  UPSTREAM_INVALID_RESPONSE: "UPSTREAM_INVALID_RESPONSE",
+  /** The remote answered with a non-2xx status that is neither 5xx nor a GraphQL body. */
+  UPSTREAM_HTTP_ERROR: "UPSTREAM_HTTP_ERROR",
+  /** Introspecting a remote schema failed (it answered, but not with a usable schema). */
+  INTROSPECTION_FAILED: "INTROSPECTION_FAILED",
+  /** Two remotes define the same root field, or the same type name with different structure. */
+  SCHEMA_CONFLICT: "SCHEMA_CONFLICT",
+  /** A reload could not complete; the last good schema is still served. HTTP 502 or 409. */
+  RELOAD_FAILED: "RELOAD_FAILED",
+  /** No remote schema could be loaded at all, so there is no schema to serve. HTTP 503. */
+  SCHEMA_UNAVAILABLE: "SCHEMA_UNAVAILABLE",
+  /** Anything unexpected; the real error is logged, never sent. HTTP 500. */
+  INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
+} as const;
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

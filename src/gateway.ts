@@ -1,0 +1,53 @@
+import type { YogaServerInstance } from "graphql-yoga";
+import { createSchemaCache, createSchemaRegistry, type SchemaRegistry } from "./compose";
+import { type GatewayConfig, loadConfig } from "./config";
+import { createGatewayYoga, type GatewayContext } from "./graphql";
+import type { Logger } from "./observability";
+import type { FetchFn } from "./sources/remote-graphql";
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** The raw config (`schemas/gateway.json`), validated here. */
+  config: unknown;
+  /** KV key prefix, so several gateways can share one namespace. @default "junction:" */
+  kvPrefix?: string;
+  /** How often (ms) an isolate looks for reloads made elsewhere. @default 60000 */
+  pollIntervalMs?: number;
+  /** How often (ms) an isolate retries remotes that failed to load. @default 10000 */
+  retryIntervalMs?: number;
+  /** Fetch for upstream calls. @default globalThis.fetch */
+  fetch?: FetchFn;
+}
+
+/** Everything one isolate keeps between requests: the config, the schema registry and Yoga. */
+export interface Gateway {
+  /** The validated config with `{{env.X}}` resolved. */
+  config: GatewayConfig;
+  /** Schema loading, polling and reload. */
+  registry: SchemaRegistry;
+  /** The GraphQL server. */
+  yoga: YogaServerInstance<GatewayContext, object>;
+}
+
+/**
+ * Validates the config against `env` and wires the registry and Yoga. Cheap: no I/O and no schema
+ * work happen until the first request asks for the schema.
+ *
+ * @param options - raw config and tuning
+ * @param env - the Worker's bindings (`SCHEMA_CACHE` and the variables the config references)
+ * @param log - the isolate's logger
+ * @returns the gateway
+ * @throws ConfigError when the config is invalid or references a missing variable
+ */
+export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
+  const config = loadConfig(options.config, env as unknown as Record<string, unknown>);
+  const registry = createSchemaRegistry({
+    remotes: config.remotes,
+    cache: createSchemaCache({ kv: env.SCHEMA_CACHE, prefix: options.kvPrefix }),
+    log,
+    fetch: options.fetch,
+    pollIntervalMs: options.pollIntervalMs,
+    retryIntervalMs: options.retryIntervalMs,
+  });
+  return { config, registry, yoga: createGatewayYoga({ registry, graphiql: config.graphiql, log }) };
+}

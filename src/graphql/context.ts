@@ -1,0 +1,15 @@
+import type { Logger } from "../observability";
+import type { UpstreamContext } from "../sources/remote-graphql";
+
+/**
+ * The server context of one GraphQL request, given to Yoga and seen by every resolver and executor.
+ * Created per request in the `/graphql` route; nothing in it is shared between requests.
+ */
+export interface GatewayContext extends UpstreamContext {
+  /** The Worker's bindings. */
+  env: Env;
+  /** The request's execution context: background work that may outlive the response. */
+  executionCtx: { waitUntil(promise: Promise<unknown>): void };
+  /** Child logger with `{ requestId }`. */
+  log: Logger;
+}

@@ -1,0 +1,44 @@
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { SchemaRegistry } from "../compose";
+import { maskError } from "../errors";
+import type { Logger } from "../observability";
+import type { GatewayContext } from "./context";
+import { useUpstreamCookies } from "./plugins/use-upstream-cookies";
+
+/** Options of {@link createGatewayYoga}. */
+export interface GatewayYogaOptions {
+  /** Where the schema comes from, per request. */
+  registry: SchemaRegistry;
+  /** Serve GraphiQL to browsers at the endpoint. @default true */
+  graphiql?: boolean;
+  /** Base logger for Yoga's own messages. */
+  log: Logger;
+}
+
+/**
+ * The per-isolate Yoga server: GraphQL over HTTP (POST and GET; `application/json` and
+ * `application/graphql-response+json`), GraphiQL, our error masking, and the plugins below in one
+ * visible list. The schema is taken from the registry on every request, so reloads apply at once.
+ *
+ * @param options - registry, GraphiQL switch and logger
+ * @returns a Yoga instance whose `fetch(request, context)` takes a {@link GatewayContext}
+ * @see https://graphql.github.io/graphql-over-http/draft/
+ */
+export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstance<GatewayContext, object> {
+  const { registry, log } = options;
+  return createYoga<GatewayContext>({
+    graphqlEndpoint: "/graphql",
+    schema: (context) => registry.getSchema((promise) => context.executionCtx.waitUntil(promise)),
+    graphiql: options.graphiql === false ? false : { title: "Junction" },
+    landingPage: false,
+    cors: false,
+    maskedErrors: { maskError },
+    logging: {
+      debug: () => undefined,
+      info: (...args: unknown[]) => log.info({ args: args.map(String) }, "yoga"),
+      warn: (...args: unknown[]) => log.warn({ args: args.map(String) }, "yoga"),
+      error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
+    },
+    plugins: [useUpstreamCookies()],
+  });
+}

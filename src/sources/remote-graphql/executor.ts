@@ -1,0 +1,186 @@
+import { buildHTTPExecutor } from "@graphql-tools/executor-http";
+import { type ExecutionRequest, type ExecutionResult, type Executor, isAsyncIterable } from "@graphql-tools/utils";
+import { GraphQLError } from "graphql";
+import type { RemoteConfig } from "../../config";
+import { ErrorCode, UpstreamError } from "../../errors";
+import { buildUpstreamHeaders } from "./headers";
+
+/** A `fetch` with the standard signature; injected so tests and benchmarks can wrap it. */
+export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * What an upstream call needs from the GraphQL context of the request it serves. The gateway's
+ * GraphQL context implements it (see `src/graphql/context.ts`).
+ */
+export interface UpstreamContext {
+  /** The client's request headers (for `forwardClientHeaders`). */
+  clientHeaders: Headers;
+  /** Sent to upstreams as `x-request-id`. */
+  requestId: string;
+  /** Receives every `Set-Cookie` value of every upstream response, in arrival order. */
+  responseCookies: string[];
+  /** Session variables as headers, once authentication exists. */
+  sessionHeaders?: Record<string, string>;
+}
+
+const isUpstreamContext = (value: unknown): value is UpstreamContext =>
+  typeof value === "object" && value !== null && "clientHeaders" in value && "responseCookies" in value;
+
+/** Options of {@link createRemoteExecutor}. */
+export interface RemoteExecutorOptions {
+  /** The fetch used for upstream calls. @default globalThis.fetch */
+  fetch?: FetchFn;
+  /** Headers for this executor; when absent they are computed per request context. */
+  headers?: Record<string, string>;
+}
+
+const defaultFetch: FetchFn = (input, init) => fetch(input, init);
+
+/**
+ * The `fetch` given to executor-http: bounds the whole exchange (headers and body) by `timeoutMs`,
+ * collects `Set-Cookie`, and turns transport failures and non-GraphQL answers into GraphQL errors
+ * with an UPSTREAM_* code and `serviceName` (executor-http passes GraphQLErrors thrown by fetch
+ * through unchanged). The upstream body is never put into an error.
+ */
+function createUpstreamFetch(remote: RemoteConfig, fetchFn: FetchFn, cookies?: string[]): FetchFn {
+  const fail = (code: ErrorCode, message: string, status?: number, cause?: unknown): never => {
+    throw new UpstreamError(code, remote.name, message, { upstreamStatus: status, cause }).toGraphQLError();
+  };
+  return async function upstreamFetch(input, init) {
+    const timeout = AbortSignal.timeout(remote.timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetchFn(input, { ...init, signal });
+      if (cookies !== undefined) cookies.push(...response.headers.getSetCookie());
+      text = await response.text();
+    } catch (cause) {
+      if (timeout.aborted) {
+        return fail(
+          ErrorCode.UPSTREAM_TIMEOUT,
+          `Remote schema "${remote.name}" did not answer within ${remote.timeoutMs} ms`,
+          undefined,
+          cause,
+        );
+      }
+      return fail(ErrorCode.UPSTREAM_UNAVAILABLE, `Remote schema "${remote.name}" is unreachable`, undefined, cause);
+    }
+    const contentType = response.headers.get("content-type") ?? "";
+    const json = /\bjson\b/i.test(contentType);
+    if (!json && response.status >= 500) {
+      return fail(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `Remote schema "${remote.name}" failed with HTTP ${response.status}`,
+        response.status,
+      );
+    }
+    if (!json && !response.ok) {
+      return fail(
+        ErrorCode.UPSTREAM_HTTP_ERROR,
+        `Remote schema "${remote.name}" answered HTTP ${response.status}`,
+        response.status,
+      );
+    }
+    if (!json) {
+      return fail(
+        ErrorCode.UPSTREAM_INVALID_RESPONSE,
+        `Remote schema "${remote.name}" answered with ${contentType.split(";")[0] || "no content type"}, not JSON`,
+        response.status,
+      );
+    }
+    return new Response(text, { status: response.status, headers: { "content-type": contentType } });
+  };
+}
+
+/**
+ * Rewrites the errors of one upstream result: our own UPSTREAM_* errors stay; executor-http's
+ * parse/transport errors (which embed the upstream body) become UPSTREAM_INVALID_RESPONSE or
+ * UPSTREAM_UNAVAILABLE; upstream GraphQL errors keep message, path and extensions and gain
+ * `extensions.serviceName`.
+ */
+function labelErrors(result: ExecutionResult, remoteName: string): ExecutionResult {
+  if (result.errors === undefined || result.errors.length === 0) return result;
+  const errors = result.errors.map((error) => {
+    if (error.originalError instanceof UpstreamError) return error;
+    const code = error.extensions?.code;
+    if (code === "RESPONSE_VALIDATION_FAILED" || code === "SUBREQUEST_HTTP_ERROR") {
+      const response = error.extensions?.response as { status?: number } | undefined;
+      const status = response?.status;
+      const unavailable = code === "SUBREQUEST_HTTP_ERROR" || (status !== undefined && status >= 500);
+      return new UpstreamError(
+        unavailable ? ErrorCode.UPSTREAM_UNAVAILABLE : ErrorCode.UPSTREAM_INVALID_RESPONSE,
+        remoteName,
+        unavailable
+          ? `Remote schema "${remoteName}" failed${status === undefined ? "" : ` with HTTP ${status}`}`
+          : `Remote schema "${remoteName}" answered with a body that is not a GraphQL response`,
+        { upstreamStatus: status },
+      ).toGraphQLError(error.path);
+    }
+    return new GraphQLError(error.message, {
+      path: error.path,
+      extensions: { ...error.extensions, serviceName: remoteName },
+    });
+  });
+  return { ...result, errors };
+}
+
+/**
+ * Builds an executor for one remote schema with @graphql-tools/executor-http. In-flight dedupe across
+ * requests is off: a Worker must not share I/O between requests.
+ *
+ * @param remote - the remote's validated config
+ * @param context - the request context it serves (headers, cookies); absent for introspection
+ * @param options - fetch and fixed headers
+ * @returns an executor whose errors carry `extensions.serviceName` and UPSTREAM_* codes
+ * @see https://the-guild.dev/graphql/tools/docs/remote-schemas
+ */
+export function createRemoteExecutor(
+  remote: RemoteConfig,
+  context: UpstreamContext | undefined,
+  options: RemoteExecutorOptions = {},
+): Executor {
+  const headers =
+    options.headers ??
+    buildUpstreamHeaders({
+      configured: remote.headers,
+      session: context?.sessionHeaders,
+      client: context?.clientHeaders,
+      forward: remote.forwardClientHeaders,
+      requestId: context?.requestId,
+    });
+  const executor = buildHTTPExecutor({
+    endpoint: remote.url,
+    headers,
+    fetch: createUpstreamFetch(remote, options.fetch ?? defaultFetch, context?.responseCookies),
+    deduplicateInflightRequests: false,
+  });
+  return async function remoteExecutor(request: ExecutionRequest) {
+    const result = await executor(request);
+    if (isAsyncIterable(result)) return result;
+    return labelErrors(result, remote.name);
+  } as Executor;
+}
+
+/**
+ * The executor a subschema keeps for the life of the isolate. It holds no I/O itself: per request
+ * context it builds (once) a {@link createRemoteExecutor} bound to that request, so abort
+ * controllers and streams never cross requests ("Cannot perform I/O on behalf of a different request").
+ *
+ * @param remote - the remote's validated config
+ * @param fetchFn - the fetch for upstream calls
+ * @returns an executor to put in the subschema config
+ */
+export function createContextualExecutor(remote: RemoteConfig, fetchFn?: FetchFn): Executor {
+  const perContext = new WeakMap<object, Executor>();
+  return function contextualExecutor(request: ExecutionRequest) {
+    const context = isUpstreamContext(request.context) ? request.context : undefined;
+    if (context === undefined) return createRemoteExecutor(remote, undefined, { fetch: fetchFn })(request);
+    let executor = perContext.get(context);
+    if (executor === undefined) {
+      executor = createRemoteExecutor(remote, context, { fetch: fetchFn });
+      perContext.set(context, executor);
+    }
+    return executor(request);
+  };
+}

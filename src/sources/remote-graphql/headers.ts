@@ -1,0 +1,86 @@
+/**
+ * Hop-by-hop header fields: meaningful for one connection only, never forwarded by a proxy
+ * (RFC 9110, section 7.6.1; `proxy-connection`, `keep-alive` and `trailer` from RFC 7230/2616 practice).
+ */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** The header that authorises admin requests; never forwarded. */
+export const ADMIN_SECRET_HEADER = "x-admin-secret";
+
+/**
+ * Headers that describe the client-to-gateway message itself and are never forwarded with
+ * `forwardClientHeaders: true`: the gateway builds its own request body and negotiates its own encoding.
+ */
+const MESSAGE_HEADERS: ReadonlySet<string> = new Set([
+  "host",
+  "content-length",
+  "content-type",
+  "content-encoding",
+  "accept",
+  "accept-encoding",
+  ADMIN_SECRET_HEADER,
+]);
+
+/** Inputs of {@link buildUpstreamHeaders}. */
+export interface UpstreamHeaderInputs {
+  /** The remote's configured `headers` (highest precedence). */
+  configured: Readonly<Record<string, string>>;
+  /** Session variables as headers (middle precedence; from the auth issue). @default {} */
+  session?: Readonly<Record<string, string>>;
+  /** The client's request headers; forwarded per `forward` (lowest precedence). */
+  client?: Headers;
+  /** The remote's `forwardClientHeaders`: header names, or `true` for all but the excluded ones. */
+  forward: readonly string[] | true;
+  /** The request id sent as `x-request-id`, unless configured headers override it. */
+  requestId?: string;
+}
+
+/**
+ * Computes the headers of one upstream request, with Hasura's precedence: configured `headers` >
+ * session variables > forwarded client headers. Hop-by-hop headers (including any named in the
+ * client's `Connection` header, RFC 9110 section 7.6.1) are never forwarded; with `forward: true`,
+ * neither are `host`, `content-length`, `content-type`, `accept`, `*-encoding` and `x-admin-secret`.
+ *
+ * @param inputs - configured, session and client headers and the forwarding rule
+ * @returns lower-cased header name -> value
+ * @see https://hasura.io/docs/latest/remote-schemas/adding-schema/ (forward client headers)
+ */
+export function buildUpstreamHeaders(inputs: UpstreamHeaderInputs): Record<string, string> {
+  const out: Record<string, string> = {};
+  const client = inputs.client;
+  if (client !== undefined) {
+    const connectionListed = new Set(
+      (client.get("connection") ?? "")
+        .split(",")
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean),
+    );
+    const blocked = (name: string): boolean =>
+      HOP_BY_HOP_HEADERS.has(name) || connectionListed.has(name) || name === ADMIN_SECRET_HEADER;
+    if (inputs.forward === true) {
+      client.forEach((value, name) => {
+        if (!blocked(name) && !MESSAGE_HEADERS.has(name)) out[name] = value;
+      });
+    } else {
+      for (const raw of inputs.forward) {
+        const name = raw.toLowerCase();
+        const value = client.get(name);
+        if (value !== null && !blocked(name)) out[name] = value;
+      }
+    }
+  }
+  if (inputs.requestId !== undefined) out["x-request-id"] = inputs.requestId;
+  for (const [name, value] of Object.entries(inputs.session ?? {})) out[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(inputs.configured)) out[name.toLowerCase()] = value;
+  return out;
+}

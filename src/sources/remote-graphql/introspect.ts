@@ -1,0 +1,81 @@
+import type { ExecutionResult } from "@graphql-tools/utils";
+import { buildClientSchema, type GraphQLSchema, getIntrospectionQuery, type IntrospectionQuery, parse } from "graphql";
+import type { RemoteConfig } from "../../config";
+import { ErrorCode, UpstreamError } from "../../errors";
+import { createRemoteExecutor, type FetchFn } from "./executor";
+
+const INTROSPECTION_DOCUMENT = parse(getIntrospectionQuery({ descriptions: true }));
+
+/** A remote's introspection result, parsed and as the exact JSON text stored in KV. */
+export interface IntrospectedRemote {
+  /** The `data` of the introspection query (GraphQL spec, section 4 "Introspection"). */
+  introspection: IntrospectionQuery;
+  /** `JSON.stringify(introspection)`: what is hashed and cached. */
+  json: string;
+  /** The client schema built from it. */
+  schema: GraphQLSchema;
+}
+
+/**
+ * Builds a client schema from an introspection result.
+ * @param introspection - the `data` of an introspection query
+ * @param remoteName - for the error message
+ * @returns the schema (no resolvers: execution is delegated)
+ * @throws UpstreamError INTROSPECTION_FAILED when the result is not a valid schema
+ */
+export function schemaFromIntrospection(introspection: unknown, remoteName: string): GraphQLSchema {
+  const data = introspection as IntrospectionQuery | null;
+  if (data === null || typeof data !== "object" || typeof data.__schema !== "object" || data.__schema === null) {
+    throw new UpstreamError(
+      ErrorCode.INTROSPECTION_FAILED,
+      remoteName,
+      `Remote schema "${remoteName}" returned no __schema in its introspection result`,
+    );
+  }
+  try {
+    return buildClientSchema(data, { assumeValid: false });
+  } catch (cause) {
+    throw new UpstreamError(
+      ErrorCode.INTROSPECTION_FAILED,
+      remoteName,
+      `Remote schema "${remoteName}" returned an invalid schema: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Introspects one remote with its `introspectionHeaders` (default: `headers`).
+ *
+ * @param remote - the remote's validated config
+ * @param fetchFn - fetch for the call
+ * @returns the introspection result, its JSON and the client schema
+ * @throws UpstreamError with UPSTREAM_TIMEOUT / UPSTREAM_UNAVAILABLE / UPSTREAM_INVALID_RESPONSE /
+ *   UPSTREAM_HTTP_ERROR when the call fails, INTROSPECTION_FAILED when the answer is not a schema
+ */
+export async function introspectRemote(remote: RemoteConfig, fetchFn?: FetchFn): Promise<IntrospectedRemote> {
+  const headers = Object.fromEntries(
+    Object.entries(remote.introspectionHeaders ?? remote.headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  const executor = createRemoteExecutor(remote, undefined, { fetch: fetchFn, headers });
+  const result = (await executor({ document: INTROSPECTION_DOCUMENT })) as ExecutionResult<IntrospectionQuery>;
+  if (result.data?.__schema === undefined || result.data?.__schema === null) {
+    const first = result.errors?.[0];
+    const code = first?.extensions?.code;
+    if (first?.originalError instanceof UpstreamError) throw first.originalError;
+    if (typeof code === "string" && code.startsWith("UPSTREAM_")) {
+      throw new UpstreamError(code as ErrorCode, remote.name, first?.message ?? "upstream failed", {
+        upstreamStatus: first?.extensions?.status as number | undefined,
+      });
+    }
+    const reasons = (result.errors ?? []).map((error) => error.message).join("; ");
+    throw new UpstreamError(
+      ErrorCode.INTROSPECTION_FAILED,
+      remote.name,
+      `Introspection of remote schema "${remote.name}" failed${reasons ? `: ${reasons}` : ": no data"}`,
+    );
+  }
+  const introspection = result.data;
+  const schema = schemaFromIntrospection(introspection, remote.name);
+  return { introspection, json: JSON.stringify(introspection), schema };
+}

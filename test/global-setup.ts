@@ -1,0 +1,18 @@
+import type { TestProject } from "vitest/node";
+import { startUpstreams } from "./fixtures/upstreams";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    /** Base URL of the fixture upstreams (test/fixtures/upstreams.ts). */
+    upstreams: string;
+  }
+}
+
+/** Starts the loopback upstream servers in Node before the Workers test pool, stops them after. */
+export default async function setup(project: TestProject) {
+  const upstreams = await startUpstreams();
+  project.provide("upstreams", upstreams.url);
+  return async () => {
+    await upstreams.close();
+  };
+}

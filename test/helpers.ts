@@ -1,0 +1,100 @@
+/**
+ * Test helpers that run inside workerd: a gateway app per test with its own KV prefix and its own
+ * upstream endpoints (see fixtures/upstreams.ts), and small GraphQL/HTTP helpers.
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { inject } from "vitest";
+import { type AppOptions, createApp } from "../src/app";
+import { createLogger } from "../src/observability";
+
+/** The admin secret the test env carries. */
+export const ADMIN_SECRET = "test-admin-secret";
+
+let counter = 0;
+/** A unique id for one test's upstreams and KV keys. */
+export function uniqueId(label = "t"): string {
+  counter++;
+  return `${label}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Base URL of the fixture server. */
+export const upstreamBase = (): string => inject("upstreams");
+
+/** URL of the GraphQL endpoint `kind` owned by test `id`. */
+export const remoteUrl = (id: string, kind: string): string => `${upstreamBase()}/t/${id}/${kind}/graphql`;
+
+/** Changes the state of an upstream endpoint (mode, version, cookies, delayMs). */
+export async function control(id: string, kind: string, state: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${upstreamBase()}/t/${id}/${kind}/control`, { method: "POST", body: JSON.stringify(state) });
+  if (!res.ok) throw new Error(`control failed: ${res.status}`);
+}
+
+/** What an upstream endpoint has seen. */
+export interface UpstreamStats {
+  requests: number;
+  introspections: number;
+  operations: number;
+  lastHeaders: Record<string, string | string[] | undefined>;
+}
+
+/** Reads an upstream endpoint's counters. */
+export async function stats(id: string, kind: string): Promise<UpstreamStats> {
+  const res = await fetch(`${upstreamBase()}/t/${id}/${kind}/stats`);
+  return (await res.json()) as UpstreamStats;
+}
+
+/** A GraphQL response body. */
+export interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+}
+
+/** A gateway under test. */
+export interface TestGateway {
+  /** Sends a request to the app (path relative to http://gateway.test) and waits for its background work. */
+  fetch(path: string, init?: RequestInit, envOverrides?: Record<string, unknown>): Promise<Response>;
+  /** POSTs a GraphQL operation to /graphql and returns status, headers and body. */
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; body: GraphQLBody }>;
+  /** POSTs to an admin route with the right secret. */
+  admin(path: string, method?: string): Promise<Response>;
+}
+
+/**
+ * Creates a gateway app for one test.
+ * @param config - the raw gateway config
+ * @param options - app options (kvPrefix defaults to a unique prefix per call unless given)
+ * @param envOverrides - extra env vars (e.g. the URLs the config references)
+ */
+export function createTestGateway(
+  config: unknown,
+  options: Partial<AppOptions> = {},
+  envOverrides: Record<string, unknown> = {},
+): TestGateway {
+  const app = createApp({ config, kvPrefix: `${uniqueId("kv")}:`, log: createLogger({ sink: () => {} }), ...options });
+  const baseEnv = { ...env, ADMIN_SECRET, ...envOverrides };
+  const send = async (path: string, init?: RequestInit, more: Record<string, unknown> = {}): Promise<Response> => {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(`http://gateway.test${path}`, init), { ...baseEnv, ...more } as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+  return {
+    fetch: send,
+    async graphql(query, variables, headers = {}) {
+      const res = await send("/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLBody };
+    },
+    admin(path, method = "POST") {
+      return send(path, { method, headers: { "x-admin-secret": ADMIN_SECRET } });
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      main: "./src/index.ts",
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ADMIN_SECRET: "test-admin-secret",
+          USERS_URL: "http://127.0.0.1:9/graphql",
+          CATALOG_URL: "http://127.0.0.1:9/graphql",
+        },
+      },
+    }),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
