@@ -1,7 +1,7 @@
 import { Subschema, type SubschemaConfig } from "@graphql-tools/delegate";
 import { stitchSchemas } from "@graphql-tools/stitch";
-import type { GraphQLSchema } from "graphql";
-import type { SchemaConflictError } from "../errors";
+import { type GraphQLSchema, validateSchema } from "graphql";
+import { ErrorCode, GatewayError } from "../errors";
 import { findConflict, recordSchema } from "./conflicts";
 
 /** One remote ready to compose. */
@@ -18,13 +18,16 @@ export interface ComposeResult {
   schema: GraphQLSchema | undefined;
   /** Names of the remotes in the schema, in config order. */
   included: string[];
-  /** Remotes left out because they conflict with an earlier one (config order decides), with the error. */
-  conflicts: Map<string, SchemaConflictError>;
+  /**
+   * Remotes left out, with the reason: SCHEMA_CONFLICT with an earlier remote (config order decides),
+   * or INVALID_CUSTOMIZATION when the remote's customization yields an invalid schema.
+   */
+  conflicts: Map<string, GatewayError>;
 }
 
 /**
  * Checks the subschemas for conflicts in config order (Hasura's rules, see findConflict), leaves
- * out each remote that conflicts with an earlier one, and stitches the rest with
+ * out each remote that conflicts with an earlier one or whose customization yields an invalid schema, and stitches the rest with
  * @graphql-tools/stitch. Root fields of different remotes resolve in parallel.
  *
  * @param inputs - the remotes in config order
@@ -34,11 +37,25 @@ export interface ComposeResult {
 export function composeSubschemas(inputs: readonly ComposeInput[]): ComposeResult {
   const rootFields = new Map<string, string>();
   const types = new Map<string, { remote: string; structure: string }>();
-  const conflicts = new Map<string, SchemaConflictError>();
+  const conflicts = new Map<string, GatewayError>();
   const accepted: ComposeInput[] = [];
   for (const input of inputs) {
     const hasTransforms = (input.subschema.transforms?.length ?? 0) > 0;
     const schema = hasTransforms ? new Subschema(input.subschema).transformedSchema : input.subschema.schema;
+    if (hasTransforms) {
+      const invalid = validateSchema(schema);
+      if (invalid.length > 0) {
+        conflicts.set(
+          input.name,
+          new GatewayError(
+            ErrorCode.INVALID_CUSTOMIZATION,
+            `The customization of remote schema "${input.name}" produces an invalid schema: ${invalid.map((e) => e.message).join(" ")}`,
+            { status: 409, extensions: { remotes: [input.name] } },
+          ),
+        );
+        continue;
+      }
+    }
     const candidate = { name: input.name, schema };
     const conflict = findConflict(candidate, rootFields, types);
     if (conflict !== undefined) {

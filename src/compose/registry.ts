@@ -2,7 +2,7 @@ import type { SubschemaConfig } from "@graphql-tools/delegate";
 import type { Executor } from "@graphql-tools/utils";
 import { type GraphQLSchema, printSchema } from "graphql";
 import type { RemoteConfig } from "../config";
-import { ErrorCode, GatewayError, type SchemaConflictError } from "../errors";
+import { ErrorCode, GatewayError } from "../errors";
 import type { Logger } from "../observability";
 import {
   createContextualExecutor,
@@ -131,7 +131,7 @@ interface RegistryState {
   schema: GraphQLSchema | undefined;
   schemaHash: string | null;
   included: ReadonlySet<string>;
-  conflicts: ReadonlyMap<string, SchemaConflictError>;
+  conflicts: ReadonlyMap<string, GatewayError>;
 }
 
 const failureOf = (error: unknown): RemoteFailure => ({

@@ -65,7 +65,26 @@ export function interpolateEnv(
  */
 export function checkConfigStructure(raw: unknown): ConfigProblem[] {
   const parsed = GatewayConfigSchema.safeParse(raw);
-  return parsed.success ? [] : zodProblems(parsed.error);
+  return [...(parsed.success ? [] : zodProblems(parsed.error)), ...duplicateNames(raw)];
+}
+
+/**
+ * Remote names must be unique. Checked apart from zod so a duplicate is reported even when other
+ * parts of the config are invalid too (zod skips refinements of invalid values).
+ */
+function duplicateNames(raw: unknown): ConfigProblem[] {
+  const remotes = (raw as { remotes?: unknown } | null)?.remotes;
+  if (!Array.isArray(remotes)) return [];
+  const seen = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  remotes.forEach((remote: unknown, index) => {
+    const name = (remote as { name?: unknown } | null)?.name;
+    if (typeof name !== "string") return;
+    if (seen.has(name))
+      problems.push({ path: toJsonPath(["remotes", index, "name"]), message: `duplicate remote name "${name}"` });
+    seen.add(name);
+  });
+  return problems;
 }
 
 /**
@@ -85,5 +104,8 @@ export function loadConfig(raw: unknown, env: Record<string, unknown>): GatewayC
   if (problems.length > 0) throw new ConfigError(problems);
   const parsed = GatewayConfigSchema.safeParse(resolved);
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
+  // Names are not interpolated in practice, but a {{env.X}} name could resolve to a duplicate.
+  const duplicates = duplicateNames(parsed.data);
+  if (duplicates.length > 0) throw new ConfigError(duplicates);
   return parsed.data;
 }

@@ -134,23 +134,7 @@ export const CorsSchema = z
 export const GatewayConfigSchema = z
   .object({
     $schema: z.string().optional().describe("Path of the JSON Schema for editors."),
-    remotes: z
-      .array(RemoteSchema)
-      .default([])
-      .superRefine((remotes, ctx) => {
-        const seen = new Set<string>();
-        remotes.forEach((remote, index) => {
-          if (seen.has(remote.name)) {
-            ctx.addIssue({
-              code: "custom",
-              path: [index, "name"],
-              message: `duplicate remote name "${remote.name}"`,
-            });
-          }
-          seen.add(remote.name);
-        });
-      })
-      .describe("Remote GraphQL schemas merged into the gateway's schema."),
+    remotes: z.array(RemoteSchema).default([]).describe("Remote GraphQL schemas merged into the gateway's schema."),
     cors: CorsSchema.optional(),
     graphiql: z.boolean().default(true).describe("Serve GraphiQL to browsers at /graphql."),
   })

@@ -24,6 +24,8 @@ export const ErrorCode = {
   INTROSPECTION_FAILED: "INTROSPECTION_FAILED",
   /** Two remotes define the same root field, or the same type name with different structure. */
   SCHEMA_CONFLICT: "SCHEMA_CONFLICT",
+  /** A remote's customization produces an invalid schema (for example an interface field renamed on one side only). */
+  INVALID_CUSTOMIZATION: "INVALID_CUSTOMIZATION",
   /** A reload could not complete; the last good schema is still served. HTTP 502 or 409. */
   RELOAD_FAILED: "RELOAD_FAILED",
   /** No remote schema could be loaded at all, so there is no schema to serve. HTTP 503. */

@@ -16,7 +16,14 @@ import { GatewayError } from "./gateway-error";
  * @see https://the-guild.dev/graphql/yoga-server/docs/features/error-masking
  */
 export function maskError(error: unknown, message: string): Error {
-  if (error instanceof GatewayError) return error.toGraphQLError();
+  if (error instanceof GatewayError) {
+    // Thrown outside execution (e.g. SCHEMA_UNAVAILABLE from the schema factory): it answers the whole
+    // request, so Yoga must use its status (extensions.http is read by Yoga and never sent).
+    return new GraphQLError(error.message, {
+      originalError: error,
+      extensions: { code: error.code, ...error.extensions, http: { status: error.status } },
+    });
+  }
   if (error instanceof GraphQLError) {
     const original = error.originalError;
     if (original === undefined || original === null || original instanceof GraphQLError) return error;

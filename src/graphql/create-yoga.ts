@@ -1,6 +1,7 @@
+import { GraphQLError } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { SchemaRegistry } from "../compose";
-import { maskError } from "../errors";
+import { ErrorCode, maskError } from "../errors";
 import type { Logger } from "../observability";
 import type { GatewayContext } from "./context";
 import { useUpstreamCookies } from "./plugins/use-upstream-cookies";
@@ -32,7 +33,16 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
     graphiql: options.graphiql === false ? false : { title: "Junction" },
     landingPage: false,
     cors: false,
-    maskedErrors: { maskError },
+    maskedErrors: {
+      maskError(error, message) {
+        const masked = maskError(error, message);
+        if ((masked as GraphQLError).extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+          const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+          log.error({ error: String(original), stack: (original as Error)?.stack }, "masked unexpected error");
+        }
+        return masked;
+      },
+    },
     logging: {
       debug: () => undefined,
       info: (...args: unknown[]) => log.info({ args: args.map(String) }, "yoga"),
