@@ -1,0 +1,205 @@
+/**
+ * Example upstream "catalog": our own small GraphQL server (graphql-yoga on node:http) for products,
+ * warehouses and stock reservations. Data comes from ./data.json and lives in memory only.
+ *
+ * Run:   node examples/catalog/server.mjs      (or `npm run examples` to start both upstreams)
+ * Env:   CATALOG_PORT (default 4002). Listens on http://127.0.0.1:<port>/graphql only
+ *        (GraphiQL when opened in a browser).
+ *
+ * Every type and root field name here is distinct from those json-graphql-server generates for the
+ * users upstream (User, Post, Comment, *Filter, *Input, ListMetadata, scalar Date, the User/allUsers/
+ * _allUsersMeta queries and the create/createMany/update/remove/delete mutations), so the gateway can
+ * merge both schemas without renaming. No Date or JSON scalar here: times are ISO 8601 strings.
+ * `Product.sellerId` holds a users-upstream `User` id ("1" to "5").
+ */
+
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { GraphQLError } from "graphql";
+import { createSchema, createYoga } from "graphql-yoga";
+
+const HOST = "127.0.0.1";
+const PORT = parsePort(process.env.CATALOG_PORT, 4002);
+const RESERVATION_TTL_MS = 15 * 60 * 1000;
+
+/**
+ * @typedef {{ id: string, city: string }} WarehouseRecord
+ * @typedef {{ id: string, name: string, description: string | null, price: number, currency: string,
+ *   sellerId: string, stock: Record<string, number> }} ProductRecord
+ * @typedef {{ id: string, productId: string, quantity: number, expiresAt: string }} ReservationRecord
+ */
+
+/** @type {{ warehouses: WarehouseRecord[], products: ProductRecord[] }} */
+const data = JSON.parse(readFileSync(new URL("./data.json", import.meta.url), "utf8"));
+/** @type {Map<string, WarehouseRecord>} */
+const warehousesById = new Map(data.warehouses.map((warehouse) => [warehouse.id, warehouse]));
+
+const typeDefs = /* GraphQL */ `
+  "Products, warehouses and stock reservations of the example shop."
+  type Query {
+    "Products in catalog order. \`limit\` (0 or more) caps how many are returned; omit it for all."
+    products(limit: Int): [Product!]!
+    "One product by its id, or null when there is no such product."
+    product(id: ID!): Product
+    "Every warehouse that can hold stock."
+    warehouses: [Warehouse!]!
+  }
+
+  type Mutation {
+    """
+    Takes \`quantity\` units of a product out of stock, from the warehouses in order, and returns the
+    reservation. Fails with NOT_FOUND, BAD_USER_INPUT or INSUFFICIENT_STOCK in \`extensions.code\`.
+    """
+    reserve(productId: ID!, quantity: Int!): Reservation!
+  }
+
+  "Something the shop sells."
+  type Product {
+    id: ID!
+    name: String!
+    "Longer marketing text; null when the seller gave none."
+    description: String
+    "Unit price in \`currency\`."
+    price: Float!
+    "ISO 4217 currency code of \`price\`, e.g. EUR."
+    currency: String!
+    "True when at least one unit is available in some warehouse."
+    inStock: Boolean!
+    "Units available, summed over all warehouses."
+    stockCount: Int!
+    "Warehouses holding at least one unit."
+    availableAt: [Warehouse!]!
+    "Id of the seller: a User id of the users upstream."
+    sellerId: ID!
+    "Unit price in cents of \`currency\`."
+    priceCents: Int! @deprecated(reason: "Use \`price\` with \`currency\`; cents do not fit every currency.")
+  }
+
+  "A place stock is kept."
+  type Warehouse {
+    id: ID!
+    city: String!
+  }
+
+  "Units of a product held for a buyer until \`expiresAt\`."
+  type Reservation {
+    id: ID!
+    product: Product!
+    quantity: Int!
+    "ISO 8601 time after which the units go back to stock (informational in this example)."
+    expiresAt: String!
+  }
+`;
+
+/** @param {ProductRecord} product */
+const stockCount = (product) => Object.values(product.stock).reduce((sum, units) => sum + units, 0);
+
+/** @param {string} id */
+function findProduct(id) {
+  return data.products.find((product) => product.id === id) ?? null;
+}
+
+const resolvers = {
+  Query: {
+    /** @param {unknown} _ @param {{ limit?: number | null }} args */
+    products: (_, { limit }) => {
+      if (limit === undefined || limit === null) return data.products;
+      if (limit < 0) {
+        throw new GraphQLError("limit must be 0 or more", { extensions: { code: "BAD_USER_INPUT" } });
+      }
+      return data.products.slice(0, limit);
+    },
+    /** @param {unknown} _ @param {{ id: string }} args */
+    product: (_, { id }) => findProduct(id),
+    warehouses: () => data.warehouses,
+  },
+  Mutation: {
+    /** @param {unknown} _ @param {{ productId: string, quantity: number }} args */
+    reserve: (_, { productId, quantity }) => {
+      const product = findProduct(productId);
+      if (!product) {
+        throw new GraphQLError(`No product with id "${productId}"`, { extensions: { code: "NOT_FOUND" } });
+      }
+      if (quantity < 1) {
+        throw new GraphQLError("quantity must be 1 or more", { extensions: { code: "BAD_USER_INPUT" } });
+      }
+      const available = stockCount(product);
+      if (available < quantity) {
+        throw new GraphQLError(`Only ${available} unit(s) of "${product.name}" in stock`, {
+          extensions: { code: "INSUFFICIENT_STOCK", available },
+        });
+      }
+      let missing = quantity;
+      for (const [warehouseId, units] of Object.entries(product.stock)) {
+        const taken = Math.min(units, missing);
+        product.stock[warehouseId] = units - taken;
+        missing -= taken;
+        if (missing === 0) break;
+      }
+      /** @type {ReservationRecord} */
+      const reservation = {
+        id: randomUUID(),
+        productId: product.id,
+        quantity,
+        expiresAt: new Date(Date.now() + RESERVATION_TTL_MS).toISOString(),
+      };
+      return reservation;
+    },
+  },
+  Product: {
+    /** @param {ProductRecord} product */
+    inStock: (product) => stockCount(product) > 0,
+    /** @param {ProductRecord} product */
+    stockCount: (product) => stockCount(product),
+    /** @param {ProductRecord} product */
+    availableAt: (product) =>
+      Object.entries(product.stock)
+        .filter(([, units]) => units > 0)
+        .map(([warehouseId]) => warehousesById.get(warehouseId))
+        .filter((warehouse) => warehouse !== undefined),
+    /** @param {ProductRecord} product */
+    priceCents: (product) => Math.round(product.price * 100),
+  },
+  Reservation: {
+    /** @param {ReservationRecord} reservation */
+    product: (reservation) => findProduct(reservation.productId),
+  },
+};
+
+const yoga = createYoga({
+  schema: createSchema({ typeDefs, resolvers }),
+  graphqlEndpoint: "/graphql",
+  landingPage: false,
+});
+
+const server = createServer(yoga);
+server.on("error", (error) => {
+  console.error(`catalog upstream: cannot listen on ${HOST}:${PORT}: ${error.message}`);
+  process.exit(1);
+});
+server.listen(PORT, HOST, () => {
+  console.log(`catalog upstream: http://${HOST}:${PORT}/graphql`);
+});
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  });
+}
+
+/**
+ * @param {string | undefined} value
+ * @param {number} fallback
+ */
+function parsePort(value, fallback) {
+  if (value === undefined || value === "") return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`catalog upstream: invalid CATALOG_PORT "${value}"`);
+    process.exit(1);
+  }
+  return port;
+}
