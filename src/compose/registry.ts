@@ -210,9 +210,17 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
     loaded.json = undefined;
   }
 
-  async function compose(entries: ReadonlyMap<string, RemoteEntry>): Promise<RegistryState> {
+  /**
+   * Composes the loaded entries. Conflicts are decided by order: the remotes in `serving` first (so a
+   * remote that comes back cannot push out one that is serving), then config order.
+   */
+  async function compose(
+    entries: ReadonlyMap<string, RemoteEntry>,
+    serving: ReadonlySet<string> = new Set(),
+  ): Promise<RegistryState> {
     const started = Date.now();
-    const inputs = order.flatMap((name) => {
+    const ranked = [...order.filter((name) => serving.has(name)), ...order.filter((name) => !serving.has(name))];
+    const inputs = ranked.flatMap((name) => {
       const loaded = entries.get(name)?.loaded;
       return loaded === undefined ? [] : [{ name, subschema: loaded.subschema }];
     });
@@ -297,7 +305,7 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
         }
       }),
     );
-    state = changed ? await compose(next) : { ...current, entries: next };
+    state = changed ? await compose(next, current.included) : { ...current, entries: next };
   }
 
   function maybeRefresh(waitUntil?: WaitUntil): void {
@@ -372,6 +380,18 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       ([name]) => names.includes(name) || current.included.has(name),
     );
     if (broken.length > 0) {
+      const recorded = new Map(current.entries);
+      for (const name of names) {
+        const conflict = composed.conflicts.get(name) ?? broken[0]?.[1];
+        const entry = recorded.get(name) as RemoteEntry;
+        if (conflict !== undefined) {
+          recorded.set(name, {
+            ...entry,
+            lastError: { code: conflict.code, message: conflict.message, at: new Date().toISOString() },
+          });
+        }
+      }
+      state = { ...current, entries: recorded };
       throw new GatewayError(
         ErrorCode.RELOAD_FAILED,
         `Reload failed, the previous schema is still served: ${broken.map(([, conflict]) => conflict.message).join(" ")}`,
