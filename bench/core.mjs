@@ -15,7 +15,7 @@ import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 const requests = Number(process.argv[process.argv.indexOf("--requests") + 1]) || 500;
-const QUERY = "{ allUsers(perPage: 2) { id name } products(limit: 2) { name price } }";
+const QUERY = process.env.BENCH_QUERY ?? "{ allUsers(perPage: 2) { id name } products(limit: 2) { name price } }";
 
 function build() {
   const out = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--minify", "--outdir", "dist/bench"], {
