@@ -69,21 +69,34 @@ export function checkConfigStructure(raw: unknown): ConfigProblem[] {
 }
 
 /**
- * Remote names must be unique. Checked apart from zod so a duplicate is reported even when other
+ * Remote and service names must be unique, together. Checked apart from zod so a duplicate is reported even when other
  * parts of the config are invalid too (zod skips refinements of invalid values).
  */
 function duplicateNames(raw: unknown): ConfigProblem[] {
-  const remotes = (raw as { remotes?: unknown } | null)?.remotes;
-  if (!Array.isArray(remotes)) return [];
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   const problems: ConfigProblem[] = [];
-  remotes.forEach((remote: unknown, index) => {
-    const name = (remote as { name?: unknown } | null)?.name;
-    if (typeof name !== "string") return;
-    if (seen.has(name))
-      problems.push({ path: toJsonPath(["remotes", index, "name"]), message: `duplicate remote name "${name}"` });
-    seen.add(name);
-  });
+  for (const [key, kind] of [
+    ["remotes", "remote"],
+    ["services", "service"],
+  ] as const) {
+    const list = (raw as Record<string, unknown> | null)?.[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((item: unknown, index) => {
+      const name = (item as { name?: unknown } | null)?.name;
+      if (typeof name !== "string") return;
+      const earlier = seen.get(name);
+      if (earlier !== undefined) {
+        problems.push({
+          path: toJsonPath([key, index, "name"]),
+          message:
+            earlier === kind
+              ? `duplicate ${kind} name "${name}"`
+              : `${kind} name "${name}" collides with a ${earlier}'s name`,
+        });
+      }
+      seen.set(name, kind);
+    });
+  }
   return problems;
 }
 

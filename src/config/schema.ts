@@ -34,6 +34,29 @@ const headerMap = z.record(
   z.string(),
 );
 
+/** `forwardClientHeaders`, shared by remotes and services. */
+const forwardClientHeaders = z
+  .union([z.array(z.string()), z.literal(true)])
+  .default([])
+  .describe(
+    "Client headers to forward: a list of names, or true for all but hop-by-hop, host, content-length and x-admin-secret.",
+  );
+
+/** `timeoutMs`, shared by remotes and services. */
+const timeoutMs = z
+  .number()
+  .int()
+  .positive()
+  .max(600_000)
+  .default(10_000)
+  .describe("Time in ms for the whole upstream exchange (headers and body).");
+
+/** Per-upstream switch for the `x-gateway-token` header. */
+const gatewayTokenSwitch = z
+  .boolean()
+  .default(true)
+  .describe("Send x-gateway-token (a JWT signed by the gateway, aud = this upstream's name) with every call.");
+
 /** Per-parent-type field renames (Hasura's `field_names` customization). */
 export const FieldNamesCustomizationSchema = z
   .object({
@@ -89,20 +112,84 @@ export const RemoteSchema = z
     introspectionHeaders: headerMap
       .optional()
       .describe("Headers for introspection only (for example an admin token). Default: `headers`."),
-    forwardClientHeaders: z
-      .union([z.array(z.string()), z.literal(true)])
-      .default([])
-      .describe(
-        "Client headers to forward: a list of names, or true for all but hop-by-hop, host, content-length and x-admin-secret.",
-      ),
-    timeoutMs: z
-      .number()
-      .int()
-      .positive()
-      .max(600_000)
-      .default(10_000)
-      .describe("Time in ms for the whole upstream exchange (headers and body)."),
+    forwardClientHeaders,
+    timeoutMs,
     customization: CustomizationSchema.optional(),
+    gatewayToken: gatewayTokenSwitch,
+  })
+  .strict();
+
+/** A template string: may read `{args.x}`, `{parent.x}`, `{session.x}` (nested paths allowed). */
+const template = z.string();
+
+/** A JSON body template: any JSON value whose strings are templates. */
+type JsonTemplate = string | number | boolean | null | JsonTemplate[] | { [key: string]: JsonTemplate };
+const jsonTemplate: z.ZodType<JsonTemplate> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonTemplate), z.record(z.string(), jsonTemplate)]),
+);
+
+/** One header operation of an endpoint, applied after the service's headers. */
+export const HeaderOpSchema = z
+  .object({
+    op: z.enum(["set", "add", "del"]).describe("set replaces, add appends a value, del removes the header."),
+    key: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (RFC 9110 token)"),
+    value: template.optional().describe("The value (a template); required for set and add."),
+  })
+  .strict()
+  .refine((op) => op.op === "del" || op.value !== undefined, { message: "set and add need a value", path: ["value"] });
+
+/** One named endpoint of a REST service (Space Cloud's remote service endpoint). */
+export const EndpointSchema = z
+  .object({
+    method: z
+      .enum(["GET", "POST", "PUT", "PATCH", "DELETE"])
+      .default("POST")
+      .describe("HTTP method. POST sends the field's arguments as the JSON body unless `body` is given."),
+    path: z
+      .string()
+      .startsWith("/", "must start with /")
+      .describe("Path template, e.g. /charges/{args.id}; values are URL-encoded."),
+    query: z
+      .record(z.string(), template)
+      .optional()
+      .describe("Query parameters (templates); a parameter whose value is null or missing is left out."),
+    body: jsonTemplate
+      .optional()
+      .describe('JSON body template; a string that is exactly one "{args.x}" keeps the value\'s JSON type.'),
+    headers: z.array(HeaderOpSchema).default([]).describe("Header operations after the service's headers."),
+    select: z.string().optional().describe("Dot path into the JSON response, e.g. data.items."),
+  })
+  .strict();
+
+/** A remote REST service whose endpoints back GraphQL fields declared with `@rest` in schemas/*.graphql. */
+export const ServiceSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, "must match [a-z][a-z0-9_]*")
+      .describe("Unique across services and remotes; named by @rest(service:) and in errors."),
+    url: httpUrl.describe("Base URL; endpoint paths are appended to it."),
+    headers: headerMap
+      .default({})
+      .describe("Headers sent with every call; win over session variables and client headers."),
+    forwardClientHeaders,
+    timeoutMs,
+    endpoints: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must match [A-Za-z_][A-Za-z0-9_]*"), EndpointSchema)
+      .describe("Named endpoints."),
+    exposeErrors: z
+      .boolean()
+      .default(false)
+      .describe("On a non-2xx answer, pass the JSON body's message/error string to the client."),
+    gatewayToken: gatewayTokenSwitch,
+  })
+  .strict();
+
+/** How the gateway signs `x-gateway-token`. The key comes from secrets, never from this file. */
+export const GatewayTokenSchema = z
+  .object({
+    issuer: z.string().min(1).default("junction").describe("The token's iss claim."),
+    ttlSec: z.number().int().positive().max(3600).default(60).describe("Lifetime of a token, in seconds."),
   })
   .strict();
 
@@ -135,6 +222,13 @@ export const GatewayConfigSchema = z
   .object({
     $schema: z.string().optional().describe("Path of the JSON Schema for editors."),
     remotes: z.array(RemoteSchema).default([]).describe("Remote GraphQL schemas merged into the gateway's schema."),
+    services: z
+      .array(ServiceSchema)
+      .default([])
+      .describe("Remote REST services backing @rest fields in schemas/*.graphql."),
+    gatewayToken: GatewayTokenSchema.default({ issuer: "junction", ttlSec: 60 }).describe(
+      "x-gateway-token: HS256 with secret GATEWAY_TOKEN_SECRET, or EdDSA with secret GATEWAY_TOKEN_PRIVATE_KEY (an Ed25519 private JWK).",
+    ),
     cors: CorsSchema.optional(),
     graphiql: z.boolean().default(true).describe("Serve GraphiQL to browsers at /graphql."),
   })
@@ -148,5 +242,11 @@ export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
 export type RemoteConfig = GatewayConfig["remotes"][number];
 /** One remote's customization. */
 export type Customization = z.output<typeof CustomizationSchema>;
+/** One validated REST service. */
+export type ServiceConfig = GatewayConfig["services"][number];
+/** One validated endpoint. */
+export type EndpointConfig = ServiceConfig["endpoints"][string];
+/** The validated gateway token settings. */
+export type GatewayTokenConfig = GatewayConfig["gatewayToken"];
 /** The validated CORS settings. */
 export type CorsConfig = z.output<typeof CorsSchema>;

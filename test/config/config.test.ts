@@ -20,6 +20,7 @@ describe("invalid config", () => {
       { name: "ok", url: "http://127.0.0.1:1/graphql", customization: { typeNames: { prefix: "bad-prefix" } } },
     ],
     cors: { origins: "*", credentials: true },
+    services: [{ name: "ok", url: "http://127.0.0.1:1", endpoints: {} }],
   };
 
   it("fails every request with 500 and lists each problem with its JSON path", async () => {
@@ -37,12 +38,16 @@ describe("invalid config", () => {
           "$.remotes[2].customization.typeNames.prefix",
           "$.remotes[2].name",
           "$.cors.origins",
+          "$.services[0].name",
         ]),
       );
       expect(problems.find((p) => p.path === "$")?.message).toContain("remots");
       expect(problems.find((p) => p.path === "$.remotes[0].name")?.message).toContain("[a-z][a-z0-9_]*");
       expect(problems.find((p) => p.path === "$.remotes[0].url")?.message).toContain("http(s) URL");
       expect(problems.find((p) => p.path === "$.remotes[2].name")?.message).toContain('duplicate remote name "ok"');
+      expect(problems.find((p) => p.path === "$.services[0].name")?.message).toContain(
+        'service name "ok" collides with a remote\'s name',
+      );
     }
   });
 
@@ -76,7 +81,10 @@ describe("invalid config", () => {
       headers: {},
       forwardClientHeaders: [],
       timeoutMs: 10_000,
+      gatewayToken: true,
     });
+    expect(config.services).toEqual([]);
+    expect(config.gatewayToken).toEqual({ issuer: "junction", ttlSec: 60 });
   });
 });
 
