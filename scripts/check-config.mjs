@@ -2,11 +2,13 @@
  * Validates schemas/gateway.json against the gateway's config schema (src/config, zod) and checks
  * that schemas/gateway.schema.json is up to date. Runs as wrangler's custom build step, so
  * `wrangler deploy --dry-run` (npm run check), `wrangler deploy` and `wrangler dev` fail on a bad config.
+ * It also checks schemas/*.graphql against the services (@rest targets, template arguments).
  * `{{env.X}}` references are checked for syntax only: variables and secrets are known at run time.
  *
  * Usage: node scripts/check-config.mjs [path/to/gateway.json]
  */
 import { readFileSync } from "node:fs";
+import { readSchemaFiles } from "./gen-schema-files.mjs";
 import { loadConfigModule } from "./load-config-module.mjs";
 
 const path = process.argv[2] ?? "schemas/gateway.json";
@@ -17,8 +19,13 @@ try {
   console.error(`✘ ${path}: ${error.message}`);
   process.exit(1);
 }
-const { checkConfigStructure, GatewayConfigSchema } = await loadConfigModule();
-const problems = checkConfigStructure(raw);
+const { checkConfigStructure, GatewayConfigSchema, buildRestSchema } = await loadConfigModule();
+let problems = checkConfigStructure(raw);
+if (problems.length === 0 && path === "schemas/gateway.json") {
+  // The SDL files against the services: unknown service/endpoint, missing arguments, file:line.
+  const config = GatewayConfigSchema.parse(raw);
+  problems = buildRestSchema(readSchemaFiles(), config.services).problems;
+}
 if (problems.length > 0) {
   console.error(`✘ ${path} is invalid:`);
   for (const problem of problems) console.error(`  ${problem.path}: ${problem.message}`);

@@ -1,23 +1,28 @@
 /**
- * Loads src/config (TypeScript) in Node by bundling it in memory with esbuild, so build-time scripts
+ * Loads src/config and the REST SDL checker (TypeScript) in Node by bundling it in memory with esbuild, so build-time scripts
  * use the exact zod schema the Worker uses. Internal helper of check-config.mjs and gen-config-schema.mjs.
  */
 
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
-/** @returns {Promise<typeof import("../src/config/index.ts")>} the config module */
+/** @returns the config module plus `buildRestSchema` (to check schemas/*.graphql against the config) */
 export async function loadConfigModule() {
-  const entry = fileURLToPath(new URL("../src/config/index.ts", import.meta.url));
+  const root = fileURLToPath(new URL("..", import.meta.url));
   const result = await build({
-    entryPoints: [entry],
+    stdin: {
+      contents: 'export * from "./src/config/index.ts"; export { buildRestSchema } from "./src/sources/rest/index.ts";',
+      resolveDir: root,
+      loader: "ts",
+    },
     bundle: true,
-    write: false,
+    packages: "external",
     format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
+    platform: "node",
+    outfile: join(root, "node_modules/.cache/junction/config-module.mjs"),
     logLevel: "silent",
   });
-  const code = result.outputFiles[0].text;
-  return import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+  if (result.errors.length > 0) throw new Error("could not bundle src/config");
+  return import(`${pathToFileURL(join(root, "node_modules/.cache/junction/config-module.mjs")).href}?t=${Date.now()}`);
 }

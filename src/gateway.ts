@@ -1,9 +1,14 @@
 import type { YogaServerInstance } from "graphql-yoga";
 import { createSchemaCache, createSchemaRegistry, type SchemaRegistry } from "./compose";
 import { type GatewayConfig, loadConfig } from "./config";
+import { ConfigError } from "./errors";
 import { createGatewayYoga, type GatewayContext } from "./graphql";
 import type { Logger } from "./observability";
 import type { FetchFn } from "./sources/remote-graphql";
+import { buildRestSchema, type SchemaFile } from "./sources/rest";
+
+/** How the SDL of schemas/*.graphql is named in conflicts and logs. */
+export const LOCAL_SDL_NAME = "schemas/*.graphql";
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -17,6 +22,8 @@ export interface GatewayOptions {
   retryIntervalMs?: number;
   /** Fetch for upstream calls. @default globalThis.fetch */
   fetch?: FetchFn;
+  /** The SDL files of schemas/ (REST-backed fields, types). @default [] */
+  schemaFiles?: readonly SchemaFile[];
 }
 
 /** Everything one isolate keeps between requests: the config, the schema registry and Yoga. */
@@ -37,11 +44,15 @@ export interface Gateway {
  * @param env - the Worker's bindings (`SCHEMA_CACHE` and the variables the config references)
  * @param log - the isolate's logger
  * @returns the gateway
- * @throws ConfigError when the config is invalid or references a missing variable
+ * @throws ConfigError when the config is invalid, references a missing variable, or the SDL files have
+ *   problems (each located as `file:line:column`)
  */
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
   const config = loadConfig(options.config, env as unknown as Record<string, unknown>);
+  const rest = buildRestSchema(options.schemaFiles ?? [], config.services, { fetch: options.fetch });
+  if (rest.problems.length > 0) throw new ConfigError(rest.problems);
   const registry = createSchemaRegistry({
+    localSubschemas: rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }],
     remotes: config.remotes,
     cache: createSchemaCache({ kv: env.SCHEMA_CACHE, prefix: options.kvPrefix }),
     log,

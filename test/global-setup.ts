@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { generateSchemaFiles } from "../scripts/gen-schema-files.mjs";
 import { startUpstreams } from "./fixtures/upstreams";
 
 declare module "vitest" {
@@ -8,8 +9,9 @@ declare module "vitest" {
   }
 }
 
-/** Starts the loopback upstream servers in Node before the Workers test pool, stops them after. */
+/** Bundles schemas/*.graphql for src/index.ts, starts the loopback upstream servers in Node before the Workers test pool, stops them after. */
 export default async function setup(project: TestProject) {
+  generateSchemaFiles();
   const upstreams = await startUpstreams();
   project.provide("upstreams", upstreams.url);
   return async () => {

@@ -98,3 +98,12 @@ export function createTestGateway(
     },
   };
 }
+
+/** Base URL of test `id`'s REST upstream (see fixtures/rest-upstream.ts). */
+export const restUrl = (id: string): string => `${upstreamBase()}/r/${id}`;
+
+/** What test `id`'s REST upstream has seen: request counts by "METHOD /path". */
+export async function restStats(id: string): Promise<{ requests: Record<string, number>; total: number }> {
+  const res = await fetch(`${restUrl(id)}/__stats`);
+  return (await res.json()) as { requests: Record<string, number>; total: number };
+}

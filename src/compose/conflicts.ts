@@ -103,7 +103,7 @@ export function findConflict(
       const owner = rootFields.get(`${operation}.${fieldName}`);
       if (owner !== undefined) {
         return new SchemaConflictError(
-          `Root field ${defaultName}.${fieldName} is defined by remote schemas "${owner}" and "${candidate.name}". ` +
+          `Root field ${defaultName}.${fieldName} is defined by both "${owner}" and "${candidate.name}". ` +
             `Resolve it with a customization on remote "${candidate.name}": "rootFieldsNamespace": "${candidate.name}", ` +
             `or "fieldNames": [{ "parentType": "${root.name}", "prefix": "${candidate.name}_" }].`,
           { remotes: [owner, candidate.name], fieldName: `${defaultName}.${fieldName}` },
@@ -116,7 +116,7 @@ export function findConflict(
     const existing = types.get(type.name);
     if (existing === undefined || existing.structure === typeStructure(type)) continue;
     return new SchemaConflictError(
-      `Type ${type.name} is defined by remote schemas "${existing.remote}" and "${candidate.name}" with different structure. ` +
+      `Type ${type.name} is defined by both "${existing.remote}" and "${candidate.name}" with different structure. ` +
         `Resolve it with a customization on remote "${candidate.name}": "typeNames": { "prefix": "${suggestion(candidate.name)}_" }, ` +
         `or "typeNames": { "mapping": { "${type.name}": "${suggestion(candidate.name)}_${type.name}" } }.`,
       { remotes: [existing.remote, candidate.name], typeName: type.name },

@@ -11,7 +11,7 @@ import {
   introspectRemote,
   schemaFromIntrospection,
 } from "../sources/remote-graphql";
-import { composeSubschemas } from "./compose";
+import { type ComposeInput, composeSubschemas } from "./compose";
 import { sha256Hex } from "./hash";
 import type { RemotePointer, SchemaCache } from "./schema-cache";
 
@@ -76,6 +76,11 @@ export interface SchemaRegistryOptions {
   pollIntervalMs?: number;
   /** How often (ms) an isolate retries remotes that have no schema yet. @default 10000 */
   retryIntervalMs?: number;
+  /**
+   * Subschemas that need no loading (the REST-backed SDL of schemas/*.graphql). They come first in
+   * composition, so a remote that conflicts with them is the one left out. @default []
+   */
+  localSubschemas?: readonly ComposeInput[];
 }
 
 /** Registers background work that may outlive the response (ExecutionContext.waitUntil). */
@@ -151,6 +156,7 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
   const pollIntervalMs = options.pollIntervalMs ?? 60_000;
   const retryIntervalMs = options.retryIntervalMs ?? 10_000;
   const order = options.remotes.map((remote) => remote.name);
+  const localSubschemas = options.localSubschemas ?? [];
   const configs = new Map(options.remotes.map((remote) => [remote.name, remote]));
   const executors = new Map<string, Executor>(
     options.remotes.map((remote) => [remote.name, createContextualExecutor(remote, options.fetch)]),
@@ -220,10 +226,13 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
   ): Promise<RegistryState> {
     const started = Date.now();
     const ranked = [...order.filter((name) => serving.has(name)), ...order.filter((name) => !serving.has(name))];
-    const inputs = ranked.flatMap((name) => {
-      const loaded = entries.get(name)?.loaded;
-      return loaded === undefined ? [] : [{ name, subschema: loaded.subschema }];
-    });
+    const inputs = [
+      ...localSubschemas,
+      ...ranked.flatMap((name) => {
+        const loaded = entries.get(name)?.loaded;
+        return loaded === undefined ? [] : [{ name, subschema: loaded.subschema }];
+      }),
+    ];
     const result = composeSubschemas(inputs);
     for (const [name, conflict] of result.conflicts)
       log.error({ remote: name, error: conflict.message }, "schema conflict");
@@ -340,7 +349,7 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
     });
     const ok = remotes.filter((remote) => remote.status === "ok").length;
     return {
-      status: ok === remotes.length ? "ok" : ok > 0 ? "degraded" : "unavailable",
+      status: ok === remotes.length ? "ok" : current.schema !== undefined ? "degraded" : "unavailable",
       schemaHash: current.schemaHash,
       remotes,
     };

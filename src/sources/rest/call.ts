@@ -1,0 +1,157 @@
+import type { EndpointConfig, ServiceConfig } from "../../config";
+import { ErrorCode, UpstreamError } from "../../errors";
+import { buildUpstreamHeaders, type FetchFn, type UpstreamContext } from "../remote-graphql";
+import { renderJsonTemplate, renderTemplate, type TemplateScope } from "./templates";
+
+/** One HTTP request to a REST service, ready to send. */
+export interface RestRequest {
+  /** Absolute URL with path and query. */
+  url: string;
+  /** HTTP method. */
+  method: string;
+  /** Headers after every rule and header op. */
+  headers: Headers;
+  /** JSON text, or undefined for no body. */
+  body: string | undefined;
+}
+
+const BODY_BY_DEFAULT = new Set(["POST", "PUT", "PATCH"]);
+
+/**
+ * Builds the request of one endpoint call: path template (values URL-encoded) appended to the
+ * service URL; query parameters (left out when null or missing); body (the `body` template, else the
+ * field's arguments for POST/PUT/PATCH, as Space Cloud does; none for GET and DELETE); headers with
+ * the remotes' rules (configured > session > x-request-id > forwarded client headers), then the
+ * endpoint's header ops.
+ *
+ * @param service - the service's config
+ * @param endpoint - the endpoint's config
+ * @param scope - args, parent and session for the templates
+ * @param context - the request's upstream context (client headers, request id), if any
+ * @returns the request
+ */
+export function buildRestRequest(
+  service: ServiceConfig,
+  endpoint: EndpointConfig,
+  scope: TemplateScope,
+  context: UpstreamContext | undefined,
+): RestRequest {
+  const url = new URL(service.url.replace(/\/+$/, "") + renderTemplate(endpoint.path, scope, encodeURIComponent));
+  for (const [name, template] of Object.entries(endpoint.query ?? {})) {
+    const value = renderTemplateOrMissing(template, scope);
+    if (value !== undefined) url.searchParams.append(name, value);
+  }
+  const headers = new Headers(
+    buildUpstreamHeaders({
+      configured: service.headers,
+      session: context?.sessionHeaders,
+      client: context?.clientHeaders,
+      forward: service.forwardClientHeaders,
+      requestId: context?.requestId,
+    }),
+  );
+  let body: string | undefined;
+  if (endpoint.body !== undefined) body = JSON.stringify(renderJsonTemplate(endpoint.body, scope));
+  else if (BODY_BY_DEFAULT.has(endpoint.method)) body = JSON.stringify(scope.args);
+  if (body !== undefined) headers.set("content-type", "application/json");
+  headers.set("accept", "application/json");
+  for (const op of endpoint.headers) {
+    if (op.op === "del") headers.delete(op.key);
+    else if (op.op === "set") headers.set(op.key, renderTemplate(op.value ?? "", scope));
+    else headers.append(op.key, renderTemplate(op.value ?? "", scope));
+  }
+  return { url: url.toString(), method: endpoint.method, headers, body };
+}
+
+/** A query parameter template that is exactly one reference to a missing/null value is left out. */
+function renderTemplateOrMissing(template: string, scope: TemplateScope): string | undefined {
+  const sole = /^\{(args|parent|session)(\.[A-Za-z0-9_-]+)+\}$/.test(template);
+  if (sole) {
+    const rendered = renderTemplate(template, scope);
+    return rendered === "" ? undefined : rendered;
+  }
+  return renderTemplate(template, scope);
+}
+
+/** Options of {@link callRest}. */
+export interface CallRestOptions {
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: FetchFn;
+  /** Receives the response's Set-Cookie values. */
+  cookies?: string[];
+}
+
+/**
+ * Sends one request and parses the JSON answer, bounded by the service's `timeoutMs`.
+ *
+ * @param service - the service's config (name, timeoutMs, exposeErrors)
+ * @param endpointName - for errors
+ * @param request - from buildRestRequest
+ * @param options - fetch and cookie sink
+ * @returns the parsed JSON (null for an empty body)
+ * @throws UpstreamError UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE (no connection), UPSTREAM_HTTP_ERROR
+ *   (non-2xx; with `exposeErrors` the body's JSON `message`/`error` string is appended, nothing else),
+ *   UPSTREAM_INVALID_RESPONSE (not JSON); every one with `serviceName`, `endpoint` and, when known, `status`
+ */
+export async function callRest(
+  service: ServiceConfig,
+  endpointName: string,
+  request: RestRequest,
+  options: CallRestOptions = {},
+): Promise<unknown> {
+  const label = `Service "${service.name}" endpoint "${endpointName}"`;
+  const fail = (code: ErrorCode, message: string, status?: number, cause?: unknown): never => {
+    throw new UpstreamError(code, service.name, message, {
+      upstreamStatus: status,
+      cause,
+      extensions: { endpoint: endpointName },
+    });
+  };
+  const timeout = AbortSignal.timeout(service.timeoutMs);
+  const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetchFn(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: timeout,
+    });
+    if (options.cookies) options.cookies.push(...response.headers.getSetCookie());
+    text = await response.text();
+  } catch (cause) {
+    if (timeout.aborted)
+      return fail(
+        ErrorCode.UPSTREAM_TIMEOUT,
+        `${label} did not answer within ${service.timeoutMs} ms`,
+        undefined,
+        cause,
+      );
+    return fail(ErrorCode.UPSTREAM_UNAVAILABLE, `${label} is unreachable`, undefined, cause);
+  }
+  if (!response.ok) {
+    let detail = "";
+    if (service.exposeErrors) {
+      try {
+        const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
+        const message = typeof parsed.message === "string" ? parsed.message : parsed.error;
+        if (typeof message === "string") detail = `: ${message}`;
+      } catch {
+        // not JSON: nothing to expose
+      }
+    }
+    return fail(ErrorCode.UPSTREAM_HTTP_ERROR, `${label} answered HTTP ${response.status}${detail}`, response.status);
+  }
+  if (text.trim() === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    return fail(
+      ErrorCode.UPSTREAM_INVALID_RESPONSE,
+      `${label} answered with a body that is not JSON`,
+      response.status,
+      cause,
+    );
+  }
+}

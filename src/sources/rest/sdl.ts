@@ -1,0 +1,271 @@
+import {
+  type ASTNode,
+  buildASTSchema,
+  type DefinitionNode,
+  type DocumentNode,
+  type FieldDefinitionNode,
+  GraphQLError,
+  type GraphQLFieldResolver,
+  type GraphQLSchema,
+  getLocation,
+  isObjectType,
+  Kind,
+  type ObjectTypeDefinitionNode,
+  parse,
+  Source,
+  validateSchema,
+} from "graphql";
+import type { EndpointConfig, ServiceConfig } from "../../config";
+import { type ConfigProblem, ErrorCode, GatewayError, UpstreamError } from "../../errors";
+import type { FetchFn, UpstreamContext } from "../remote-graphql";
+import { buildRestRequest, callRest } from "./call";
+import { checkFits, selectPath } from "./mapping";
+import { jsonTemplateReferences, type TemplateReference, templateReferences } from "./templates";
+
+/** One SDL file under schemas/, as bundled into the Worker (see scripts/gen-schema-files.mjs). */
+export interface SchemaFile {
+  /** Path relative to the project, e.g. `schemas/orders.graphql`; used in error locations. */
+  path: string;
+  /** The file's text. */
+  sdl: string;
+}
+
+/** The directive binding a field to a REST endpoint; declared by the gateway, not by users. */
+export const REST_DIRECTIVE_SDL = "directive @rest(service: String!, endpoint: String!) on FIELD_DEFINITION";
+
+const ROOT_TYPES = new Set(["Query", "Mutation", "Subscription"]);
+
+interface Binding {
+  typeName: string;
+  field: FieldDefinitionNode;
+  service: ServiceConfig;
+  endpointName: string;
+  endpoint: EndpointConfig;
+}
+
+/** `schemas/x.graphql:12:3` for a node parsed from a named Source. */
+function where(node: ASTNode | undefined): string {
+  const loc = node?.loc;
+  if (!loc) return "schemas";
+  const { line, column } = getLocation(loc.source, loc.start);
+  return `${loc.source.name}:${line}:${column}`;
+}
+
+function errorWhere(error: GraphQLError): string {
+  const location = error.locations?.[0];
+  const source = error.source ?? error.nodes?.[0]?.loc?.source;
+  if (location && source) return `${source.name}:${location.line}:${location.column}`;
+  const node = error.nodes?.[0];
+  return where(node);
+}
+
+const stringArgument = (node: FieldDefinitionNode, directive: string, name: string): string | undefined => {
+  const found = node.directives
+    ?.find((d) => d.name.value === directive)
+    ?.arguments?.find((a) => a.name.value === name)?.value;
+  return found?.kind === Kind.STRING ? found.value : undefined;
+};
+
+/** Every reference the endpoint's templates make. */
+function endpointReferences(endpoint: EndpointConfig): TemplateReference[] {
+  return [
+    ...templateReferences(endpoint.path),
+    ...Object.values(endpoint.query ?? {}).flatMap(templateReferences),
+    ...jsonTemplateReferences(endpoint.body),
+    ...endpoint.headers.flatMap((op) => templateReferences(op.value ?? "")),
+  ];
+}
+
+/** The result of {@link buildRestSchema}. */
+export interface RestSchema {
+  /** The executable schema of schemas/*.graphql with @rest resolvers, or undefined with no files. */
+  schema: GraphQLSchema | undefined;
+  /** Startup problems, each located as `file:line:column`. Non-empty means the schema is unusable. */
+  problems: ConfigProblem[];
+}
+
+/** Options of {@link buildRestSchema}. */
+export interface RestSchemaOptions {
+  /** Fetch for service calls. @default globalThis.fetch */
+  fetch?: FetchFn;
+}
+
+/**
+ * Parses schemas/*.graphql, checks every `@rest(service:, endpoint:)` against the config, and builds
+ * an executable schema whose bound fields call their endpoint. Files may `extend type Query` /
+ * `extend type Mutation` without declaring the root type.
+ *
+ * Checked at startup, with file and line: SDL syntax and validity, unknown service or endpoint, a
+ * template naming an argument the field does not have, `{parent.x}` on a root field or naming a field
+ * the parent type lacks.
+ *
+ * @param files - the SDL files
+ * @param services - the configured REST services
+ * @param options - fetch
+ * @returns the schema and the problems
+ * @see https://spacecloud.io/docs/microservices/graphql/ (Space Cloud remote services)
+ */
+export function buildRestSchema(
+  files: readonly SchemaFile[],
+  services: readonly ServiceConfig[],
+  options: RestSchemaOptions = {},
+): RestSchema {
+  const problems: ConfigProblem[] = [];
+  if (files.length === 0) return { schema: undefined, problems };
+  const definitions: DefinitionNode[] = [];
+  for (const file of files) {
+    try {
+      definitions.push(...parse(new Source(file.sdl, file.path)).definitions);
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      problems.push({ path: errorWhere(error), message: error.message });
+    }
+  }
+  if (problems.length > 0) return { schema: undefined, problems };
+
+  const typeFields = new Map<string, Set<string>>();
+  const bindings: Binding[] = [];
+  const declared = new Set<string>();
+  const extended = new Set<string>();
+  const serviceByName = new Map(services.map((service) => [service.name, service]));
+  for (const definition of definitions) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const typeName = definition.name.value;
+    (definition.kind === Kind.OBJECT_TYPE_DEFINITION ? declared : extended).add(typeName);
+    const names = typeFields.get(typeName) ?? new Set<string>();
+    typeFields.set(typeName, names);
+    for (const field of definition.fields ?? []) {
+      names.add(field.name.value);
+      if (!field.directives?.some((d) => d.name.value === "rest")) continue;
+      const serviceName = stringArgument(field, "rest", "service");
+      const endpointName = stringArgument(field, "rest", "endpoint");
+      const at = where(field);
+      const service = serviceName === undefined ? undefined : serviceByName.get(serviceName);
+      if (service === undefined) {
+        problems.push({
+          path: at,
+          message: `@rest on ${typeName}.${field.name.value} names unknown service "${serviceName}" (configured: ${[...serviceByName.keys()].join(", ") || "none"})`,
+        });
+        continue;
+      }
+      const endpoint = endpointName === undefined ? undefined : service.endpoints[endpointName];
+      if (endpoint === undefined || endpointName === undefined) {
+        problems.push({
+          path: at,
+          message: `@rest on ${typeName}.${field.name.value} names unknown endpoint "${endpointName}" of service "${service.name}" (endpoints: ${Object.keys(service.endpoints).join(", ") || "none"})`,
+        });
+        continue;
+      }
+      bindings.push({ typeName, field, service, endpointName, endpoint });
+    }
+  }
+
+  for (const binding of bindings) {
+    const { typeName, field, service, endpointName, endpoint } = binding;
+    const argumentNames = new Set((field.arguments ?? []).map((arg) => arg.name.value));
+    const label = `${typeName}.${field.name.value} (@rest ${service.name}.${endpointName})`;
+    for (const reference of endpointReferences(endpoint)) {
+      const first = reference.path[0] as string;
+      if (reference.root === "args" && !argumentNames.has(first)) {
+        problems.push({
+          path: where(field),
+          message: `${label}: template ${reference.text} needs argument "${first}", which the field does not declare`,
+        });
+      } else if (reference.root === "parent" && ROOT_TYPES.has(typeName)) {
+        problems.push({
+          path: where(field),
+          message: `${label}: template ${reference.text} reads the parent of a root field`,
+        });
+      } else if (reference.root === "parent" && !typeFields.get(typeName)?.has(first)) {
+        problems.push({
+          path: where(field),
+          message: `${label}: template ${reference.text} names field "${first}", which type ${typeName} does not have`,
+        });
+      }
+    }
+  }
+  if (problems.length > 0) return { schema: undefined, problems };
+
+  const roots: ObjectTypeDefinitionNode[] = [...extended]
+    .filter((name) => ROOT_TYPES.has(name) && !declared.has(name))
+    .map((name) => ({ kind: Kind.OBJECT_TYPE_DEFINITION, name: { kind: Kind.NAME, value: name }, fields: [] }));
+  const document: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [...parse(REST_DIRECTIVE_SDL).definitions, ...roots, ...definitions],
+  };
+  let schema: GraphQLSchema;
+  try {
+    schema = buildASTSchema(document);
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    return { schema: undefined, problems: [{ path: errorWhere(error), message: error.message }] };
+  }
+  const invalid = validateSchema(schema);
+  if (invalid.length > 0) {
+    return {
+      schema: undefined,
+      problems: invalid.map((error) => ({ path: errorWhere(error), message: error.message })),
+    };
+  }
+  for (const binding of bindings) {
+    const type = schema.getType(binding.typeName);
+    const field = isObjectType(type) ? type.getFields()[binding.field.name.value] : undefined;
+    if (field) field.resolve = createRestResolver(binding, options.fetch);
+  }
+  return { schema, problems };
+}
+
+type TokenSource = { gatewayToken?: (audience: string) => Promise<string | undefined> };
+
+const isUpstreamContext = (value: unknown): value is UpstreamContext & TokenSource =>
+  typeof value === "object" && value !== null && "clientHeaders" in value && "responseCookies" in value;
+
+/** GET calls made by one request, so identical ones are sent once (queries only). */
+const inflight = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldResolver<unknown, unknown> {
+  const { service, endpointName, endpoint } = binding;
+  return async function restResolver(parent, args, context, info) {
+    const ctx = isUpstreamContext(context) ? context : undefined;
+    const scope = { args, parent, session: (ctx as { session?: Record<string, unknown> } | undefined)?.session ?? {} };
+    try {
+      const request = buildRestRequest(service, endpoint, scope, ctx);
+      if (service.gatewayToken && ctx?.gatewayToken) {
+        const token = await ctx.gatewayToken(service.name);
+        if (token !== undefined) request.headers.set("x-gateway-token", token);
+      }
+      const call = () => callRest(service, endpointName, request, { fetch: fetchFn, cookies: ctx?.responseCookies });
+      let data: unknown;
+      if (ctx !== undefined && request.method === "GET" && info.operation.operation === "query") {
+        let calls = inflight.get(ctx);
+        if (calls === undefined) {
+          calls = new Map();
+          inflight.set(ctx, calls);
+        }
+        const key = `${request.url}\n${JSON.stringify([...request.headers])}`;
+        let pending = calls.get(key);
+        if (pending === undefined) {
+          pending = call();
+          calls.set(key, pending);
+        }
+        data = await pending;
+      } else {
+        data = await call();
+      }
+      const value = selectPath(data, endpoint.select);
+      const misfit = checkFits(value, info.returnType, info.fieldNodes, info.fragments, info.fieldName);
+      if (misfit) {
+        throw new UpstreamError(
+          ErrorCode.UPSTREAM_INVALID_RESPONSE,
+          service.name,
+          `Service "${service.name}" endpoint "${endpointName}" answered with data that does not fit the schema at ${misfit.path}: ${misfit.message}`,
+          { extensions: { endpoint: endpointName, responsePath: misfit.path } },
+        );
+      }
+      return value;
+    } catch (error) {
+      if (error instanceof GatewayError) throw error.toGraphQLError();
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Templates of REST endpoints: `{args.x}`, `{parent.x}`, `{session.x}` with nested paths
+ * (`{args.input.address.city}`), as in Space Cloud's remote service templates.
+ */
+
+/** Where a template reference reads from. */
+export type TemplateRoot = "args" | "parent" | "session";
+
+/** One `{root.a.b}` reference. */
+export interface TemplateReference {
+  /** `args`, `parent` or `session`. */
+  root: TemplateRoot;
+  /** The path after the root, at least one segment. */
+  path: string[];
+  /** The reference as written, e.g. `{args.id}`. */
+  text: string;
+}
+
+/** The values templates read. */
+export interface TemplateScope {
+  /** The field's arguments. */
+  args: Record<string, unknown>;
+  /** The parent object (fields on object types), else undefined. */
+  parent?: unknown;
+  /** The session variables (the auth issue); {} until then. */
+  session?: Record<string, unknown>;
+}
+
+const REFERENCE = /\{(args|parent|session)((?:\.[A-Za-z0-9_-]+)+)\}/g;
+const WHOLE = /^\{(args|parent|session)((?:\.[A-Za-z0-9_-]+)+)\}$/;
+
+/**
+ * Lists the references in a template string.
+ * @param template - e.g. `/charges/{args.id}`
+ * @returns every reference, in order
+ */
+export function templateReferences(template: string): TemplateReference[] {
+  return [...template.matchAll(REFERENCE)].map((match) => ({
+    root: match[1] as TemplateRoot,
+    path: (match[2] as string).slice(1).split("."),
+    text: match[0],
+  }));
+}
+
+/** Lists the references in every string of a JSON template, deeply. */
+export function jsonTemplateReferences(template: unknown): TemplateReference[] {
+  if (typeof template === "string") return templateReferences(template);
+  if (Array.isArray(template)) return template.flatMap(jsonTemplateReferences);
+  if (template !== null && typeof template === "object") return Object.values(template).flatMap(jsonTemplateReferences);
+  return [];
+}
+
+function lookup(scope: TemplateScope, root: TemplateRoot, path: readonly string[]): unknown {
+  let value: unknown = scope[root];
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+const asText = (value: unknown): string =>
+  value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+
+/**
+ * Renders a template string.
+ * @param template - text with references
+ * @param scope - args, parent, session
+ * @param encode - applied to each substituted value (e.g. encodeURIComponent for paths)
+ * @returns the text; a missing or null value renders as ""
+ */
+export function renderTemplate(template: string, scope: TemplateScope, encode?: (value: string) => string): string {
+  if (!template.includes("{")) return template;
+  return template.replace(REFERENCE, (_match, root: TemplateRoot, path: string) => {
+    const text = asText(lookup(scope, root, path.slice(1).split(".")));
+    return encode ? encode(text) : text;
+  });
+}
+
+/**
+ * The value of a template that is exactly one reference (keeps its JSON type), else the rendered text.
+ * @returns the value; undefined when a sole reference has no value
+ */
+export function renderValue(template: string, scope: TemplateScope): unknown {
+  const whole = WHOLE.exec(template);
+  if (whole) return lookup(scope, whole[1] as TemplateRoot, (whole[2] as string).slice(1).split("."));
+  return renderTemplate(template, scope);
+}
+
+/**
+ * Renders a JSON body template: strings are templates (see renderValue); object keys whose value is
+ * undefined are left out.
+ * @param template - any JSON value
+ * @param scope - args, parent, session
+ * @returns the JSON value to send
+ */
+export function renderJsonTemplate(template: unknown, scope: TemplateScope): unknown {
+  if (typeof template === "string") return renderValue(template, scope);
+  if (Array.isArray(template)) return template.map((item) => renderJsonTemplate(item, scope));
+  if (template !== null && typeof template === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(template)) {
+      const value = renderJsonTemplate(item, scope);
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  }
+  return template;
+}
