@@ -11,6 +11,7 @@ export default defineConfig({
           ADMIN_SECRET: "test-admin-secret",
           USERS_URL: "http://127.0.0.1:9/graphql",
           CATALOG_URL: "http://127.0.0.1:9/graphql",
+          ORDERS_URL: "http://127.0.0.1:9",
         },
       },
     }),

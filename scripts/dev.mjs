@@ -1,21 +1,25 @@
 /**
- * Local development launcher: starts the two example upstreams (examples/users, examples/catalog),
- * waits until both answer GraphQL, then runs `wrangler dev` for the Junction gateway.
+ * Local development launcher: starts the three example upstreams (examples/users and examples/catalog,
+ * GraphQL; examples/orders, REST), waits until all answer, then runs `wrangler dev` for the Junction
+ * gateway.
  *
  * Run:   npm run dev                                 (upstreams + gateway)
  *        npm run examples                            (= node scripts/dev.mjs --upstreams-only)
- * Env:   PORT (gateway, default 8787), USERS_PORT (default 4001), CATALOG_PORT (default 4002).
+ * Env:   PORT (gateway, default 8787), USERS_PORT (default 4001), CATALOG_PORT (default 4002),
+ *        ORDERS_PORT (default 4003).
  *
  * Creates .dev.vars from .dev.vars.example on first run; wrangler dev reads ADMIN_SECRET and the
- * upstream URLs from it. When USERS_PORT / CATALOG_PORT are set, the matching USERS_URL /
- * CATALOG_URL are passed with `--var`, which takes precedence over .dev.vars.
+ * upstream URLs from it. An existing .dev.vars that lacks a variable of .dev.vars.example (e.g. one
+ * added by a later version) gets it appended. When USERS_PORT / CATALOG_PORT / ORDERS_PORT are set,
+ * the matching USERS_URL / CATALOG_URL / ORDERS_URL are passed with `--var`, which takes precedence
+ * over .dev.vars.
  *
  * Every child runs in its own process group (detached). On Ctrl+C, SIGTERM, SIGHUP, or when any child
  * exits, each whole group is sent SIGTERM (SIGKILL after 5 s), so no workerd process is left behind.
  * A second Ctrl+C kills everything at once. Node built-ins only.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,11 +39,16 @@ if (unknownArgs.length > 0) {
 const gatewayPort = readPort("PORT", 8787);
 const usersPort = readPort("USERS_PORT", 4001);
 const catalogPort = readPort("CATALOG_PORT", 4002);
-if (new Set([gatewayPort, usersPort, catalogPort]).size !== 3) {
-  fail(`PORT (${gatewayPort}), USERS_PORT (${usersPort}) and CATALOG_PORT (${catalogPort}) must differ`);
+const ordersPort = readPort("ORDERS_PORT", 4003);
+if (new Set([gatewayPort, usersPort, catalogPort, ordersPort]).size !== 4) {
+  fail(
+    `PORT (${gatewayPort}), USERS_PORT (${usersPort}), CATALOG_PORT (${catalogPort}) and ORDERS_PORT (${ordersPort}) must differ`,
+  );
 }
 const usersUrl = `http://${HOST}:${usersPort}/graphql`;
 const catalogUrl = `http://${HOST}:${catalogPort}/graphql`;
+/** The REST service's base URL (ORDERS_URL): endpoint paths such as /orders are appended to it. */
+const ordersUrl = `http://${HOST}:${ordersPort}`;
 const gatewayUrl = `http://${HOST}:${gatewayPort}/graphql`;
 
 /** @typedef {{ name: string, child: import("node:child_process").ChildProcess, exited: boolean }} Managed */
@@ -76,8 +85,15 @@ async function main() {
   const catalog = start("catalog", process.execPath, ["examples/catalog/server.mjs"], {
     CATALOG_PORT: String(catalogPort),
   });
+  const orders = start("orders", process.execPath, ["examples/orders/server.mjs"], {
+    ORDERS_PORT: String(ordersPort),
+  });
   try {
-    await Promise.all([waitForGraphql(users, usersUrl), waitForGraphql(catalog, catalogUrl)]);
+    await Promise.all([
+      waitForGraphql(users, usersUrl),
+      waitForGraphql(catalog, catalogUrl),
+      waitForRest(orders, `${ordersUrl}/orders`),
+    ]);
   } catch (error) {
     if (stopping) return;
     log(error instanceof Error ? error.message : String(error));
@@ -85,7 +101,7 @@ async function main() {
   }
 
   if (upstreamsOnly) {
-    log(`upstreams ready: ${usersUrl} and ${catalogUrl} (Ctrl+C to stop)`);
+    log(`upstreams ready: ${usersUrl}, ${catalogUrl} and ${ordersUrl} (Ctrl+C to stop)`);
     return;
   }
 
@@ -100,6 +116,7 @@ async function main() {
   wranglerArgs.push("--show-interactive-dev-session=false");
   if (process.env.USERS_PORT) wranglerArgs.push("--var", `USERS_URL:${usersUrl}`);
   if (process.env.CATALOG_PORT) wranglerArgs.push("--var", `CATALOG_URL:${catalogUrl}`);
+  if (process.env.ORDERS_PORT) wranglerArgs.push("--var", `ORDERS_URL:${ordersUrl}`);
   const wrangler = start("wrangler", wranglerBin, wranglerArgs, {});
 
   if (await waitForHttp(wrangler, `http://${HOST}:${gatewayPort}/`)) {
@@ -178,6 +195,36 @@ async function waitForGraphql(managed, url) {
 }
 
 /**
+ * Resolves once `url` answers GET with 200; rejects after UPSTREAM_READY_TIMEOUT_MS or when the child
+ * exits first.
+ * @param {Managed} managed
+ * @param {string} url
+ */
+async function waitForRest(managed, url) {
+  const deadline = Date.now() + UPSTREAM_READY_TIMEOUT_MS;
+  let lastProblem = "no answer";
+  while (Date.now() < deadline) {
+    if (managed.exited || stopping) throw new Error(`${managed.name} upstream exited before it was ready`);
+    try {
+      const response = await fetch(url, {
+        headers: { accept: "application/json" },
+        signal: AbortSignal.timeout(1_000),
+      });
+      await response.body?.cancel();
+      if (response.status === 200) return;
+      lastProblem = `HTTP ${response.status}`;
+    } catch (error) {
+      lastProblem = error instanceof Error ? (error.cause?.code ?? error.message) : String(error);
+    }
+    await sleep(200);
+  }
+  throw new Error(
+    `${managed.name} upstream did not answer GET ${url} with 200 within ${UPSTREAM_READY_TIMEOUT_MS / 1000} s ` +
+      `(last: ${lastProblem})`,
+  );
+}
+
+/**
  * True once `url` gives any HTTP response; false after GATEWAY_READY_TIMEOUT_MS or when the child exits.
  * @param {Managed} managed
  * @param {string} url
@@ -196,17 +243,47 @@ async function waitForHttp(managed, url) {
   return false;
 }
 
-/** Copies .dev.vars.example to .dev.vars unless .dev.vars exists. */
+/**
+ * Copies .dev.vars.example to .dev.vars unless .dev.vars exists. An existing .dev.vars keeps every
+ * line it has; variables of .dev.vars.example it does not set are appended with the example's values.
+ */
 function ensureDevVars() {
   const devVars = join(ROOT, ".dev.vars");
   const example = join(ROOT, ".dev.vars.example");
-  if (existsSync(devVars)) return;
   if (!existsSync(example)) {
-    log("neither .dev.vars nor .dev.vars.example exists; wrangler dev runs without local secrets");
+    if (!existsSync(devVars)) {
+      log("neither .dev.vars nor .dev.vars.example exists; wrangler dev runs without local secrets");
+    }
     return;
   }
-  copyFileSync(example, devVars);
-  log("created .dev.vars from .dev.vars.example (local only, not for production)");
+  if (!existsSync(devVars)) {
+    copyFileSync(example, devVars);
+    log("created .dev.vars from .dev.vars.example (local only, not for production)");
+    return;
+  }
+  const current = readFileSync(devVars, "utf8");
+  const present = new Set(parseDevVars(current).map(([name]) => name));
+  const missing = parseDevVars(readFileSync(example, "utf8")).filter(([name]) => !present.has(name));
+  if (missing.length === 0) return;
+  const lines = missing.map(([, line]) => line).join("\n");
+  appendFileSync(devVars, `${current === "" || current.endsWith("\n") ? "" : "\n"}${lines}\n`);
+  log(`added ${missing.map(([name]) => name).join(", ")} to .dev.vars from .dev.vars.example`);
+}
+
+/**
+ * The variable assignments of a .dev.vars (dotenv) file: `NAME=value` lines, optionally with `export `;
+ * comments and blank lines are skipped. Values spanning several lines (quoted) are not supported.
+ * @param {string} text
+ * @returns {[name: string, line: string][]}
+ */
+function parseDevVars(text) {
+  /** @type {[string, string][]} */
+  const out = [];
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line);
+    if (match) out.push([/** @type {string} */ (match[1]), line.trim()]);
+  }
+  return out;
 }
 
 /**

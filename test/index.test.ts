@@ -1,26 +1,31 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
-describe("the Worker entry (src/index.ts with schemas/gateway.json)", () => {
-  it("serves /healthz from the committed config; the example remotes are not running here, so it reports them", async () => {
-    // vitest.config.ts points USERS_URL and CATALOG_URL at a closed port.
+// vitest.config.ts points USERS_URL, CATALOG_URL and ORDERS_URL at a closed port: the example upstreams
+// are not running here, so this pins how the committed config behaves with every upstream down.
+describe("the Worker entry (src/index.ts with schemas/gateway.json and schemas/*.graphql)", () => {
+  it("serves /healthz from the committed config and reports the unreachable remotes", async () => {
     const res = await exports.default.fetch("http://gateway.test/healthz");
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(200);
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await res.json()).toEqual({
-      status: "unavailable",
-      schemaHash: null,
+    expect(await res.json()).toMatchObject({
+      status: "degraded",
       remotes: { users: "error", catalog: "error" },
     });
   });
 
-  it("answers GraphQL requests with SCHEMA_UNAVAILABLE while no remote is reachable", async () => {
+  it("serves the REST fields of schemas/*.graphql and reports the unreachable service as a field error", async () => {
     const res = await exports.default.fetch("http://gateway.test/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ __typename }" }),
+      body: JSON.stringify({ query: '{ order(id: "1") { id status } }' }),
     });
-    const body = (await res.json()) as { errors: Array<{ extensions: { code: string } }> };
-    expect(body.errors[0]?.extensions.code).toBe("SCHEMA_UNAVAILABLE");
+    const body = (await res.json()) as {
+      data: { order: unknown };
+      errors: Array<{ path: string[]; extensions: { code: string; serviceName: string } }>;
+    };
+    expect(body.data).toEqual({ order: null });
+    expect(body.errors[0]?.path).toEqual(["order"]);
+    expect(body.errors[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", serviceName: "orders" });
   });
 });

@@ -2,7 +2,7 @@
  * Example upstream "catalog": our own small GraphQL server (graphql-yoga on node:http) for products,
  * warehouses and stock reservations. Data comes from ./data.json and lives in memory only.
  *
- * Run:   node examples/catalog/server.mjs      (or `npm run examples` to start both upstreams)
+ * Run:   node examples/catalog/server.mjs      (or `npm run examples` to start all three upstreams)
  * Env:   CATALOG_PORT (default 4002). Listens on http://127.0.0.1:<port>/graphql only
  *        (GraphiQL when opened in a browser).
  *

@@ -2,7 +2,7 @@
  * Example upstream "users": a third-party GraphQL server (json-graphql-server 3.3.2 from npm)
  * serving the data in ./db.json, in memory (mutations change the memory copy, never the file).
  *
- * Run:   node examples/users/server.mjs        (or `npm run examples` to start both upstreams)
+ * Run:   node examples/users/server.mjs        (or `npm run examples` to start all three upstreams)
  * Env:   USERS_PORT (default 4001). Listens on http://127.0.0.1:<port>/graphql only.
  * Note:  POSTs with `Content-Type: application/json` go to GraphQL; anything else at
  *        /graphql (e.g. a browser GET) gets json-graphql-server's GraphiQL page.

@@ -239,7 +239,9 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
     const schemaHash =
       result.included.length === 0
         ? null
-        : await sha256Hex(result.included.map((name) => `${name}:${entries.get(name)?.loaded?.hash}`).join("\n"));
+        : await sha256Hex(
+            result.included.map((name) => `${name}:${entries.get(name)?.loaded?.hash ?? "local"}`).join("\n"),
+          );
     log.info({ remotes: result.included, schemaHash, ms: Date.now() - started }, "schema composed");
     return {
       entries,
