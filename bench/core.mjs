@@ -27,6 +27,17 @@ function build() {
   return { bytes: code.length, gzip: gzipSync(code).length };
 }
 
+async function waitForGet(url) {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`upstream ${url} did not start`);
+}
+
 async function waitFor(url) {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -57,6 +68,7 @@ async function gateway(persist) {
     bindings: {
       USERS_URL: "http://127.0.0.1:4001/graphql",
       CATALOG_URL: "http://127.0.0.1:4002/graphql",
+      ORDERS_URL: "http://127.0.0.1:4003",
       ADMIN_SECRET: "bench",
     },
     kvPersist: persist,
@@ -84,7 +96,11 @@ const bundle = build();
 const upstreams = startUpstreams();
 const persist = mkdtempSync(join(tmpdir(), "junction-bench-"));
 try {
-  await Promise.all([waitFor("http://127.0.0.1:4001/graphql"), waitFor("http://127.0.0.1:4002/graphql")]);
+  await Promise.all([
+    waitFor("http://127.0.0.1:4001/graphql"),
+    waitFor("http://127.0.0.1:4002/graphql"),
+    waitForGet("http://127.0.0.1:4003/orders"),
+  ]);
   let mf = await gateway(persist);
   const coldNoKv = await timed(mf);
   await mf.dispose();
