@@ -3,7 +3,8 @@ import type { UpstreamContext } from "../sources/remote-graphql";
 
 /**
  * The server context of one GraphQL request, given to Yoga and seen by every resolver and executor.
- * Created per request in the `/graphql` route; nothing in it is shared between requests.
+ * Created per request in the `/graphql` route; nothing in it is shared between requests (the
+ * `gatewayToken` source memoizes the tokens of this request only; the signer behind it is the isolate's).
  */
 export interface GatewayContext extends UpstreamContext {
   /** The Worker's bindings. */

@@ -1,6 +1,7 @@
 import { buildHTTPExecutor } from "@graphql-tools/executor-http";
 import { type ExecutionRequest, type ExecutionResult, type Executor, isAsyncIterable } from "@graphql-tools/utils";
 import { GraphQLError } from "graphql";
+import { GATEWAY_TOKEN_HEADER } from "../../auth";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
 import { buildUpstreamHeaders } from "./headers";
@@ -21,6 +22,15 @@ export interface UpstreamContext {
   responseCookies: string[];
   /** Session variables as headers, once authentication exists. */
   sessionHeaders?: Record<string, string>;
+  /**
+   * The `x-gateway-token` for the upstream named `audience` (a JWT signed by the gateway, `aud` =
+   * `audience`), signed at most once per audience per request. Resolves `undefined` when the gateway has
+   * no token key (neither `GATEWAY_TOKEN_SECRET` nor `GATEWAY_TOKEN_PRIVATE_KEY` is set).
+   *
+   * @throws GatewayError `INVALID_CONFIG` (as a rejection) when the key cannot be imported
+   * @see src/auth/gateway-token.ts
+   */
+  gatewayToken?: (audience: string) => Promise<string | undefined>;
 }
 
 const isUpstreamContext = (value: unknown): value is UpstreamContext =>
@@ -32,7 +42,15 @@ export interface RemoteExecutorOptions {
   fetch?: FetchFn;
   /** Headers for this executor; when absent they are computed per request context. */
   headers?: Record<string, string>;
+  /**
+   * Sent as `x-gateway-token` when `headers` is absent, unless the remote's configured `headers` set that
+   * header. A client's own `x-gateway-token` is never forwarded. @default none
+   */
+  gatewayToken?: string;
 }
+
+const configuresGatewayToken = (remote: RemoteConfig): boolean =>
+  Object.keys(remote.headers).some((name) => name.toLowerCase() === GATEWAY_TOKEN_HEADER);
 
 const defaultFetch: FetchFn = (input, init) => fetch(input, init);
 
@@ -129,9 +147,12 @@ function labelErrors(result: ExecutionResult, remoteName: string): ExecutionResu
  * Builds an executor for one remote schema with @graphql-tools/executor-http. In-flight dedupe across
  * requests is off: a Worker must not share I/O between requests.
  *
+ * Headers, highest precedence first: configured `headers` > `x-gateway-token` (`options.gatewayToken`) >
+ * session variables > `x-request-id` > forwarded client headers; a client's `x-gateway-token` is dropped.
+ *
  * @param remote - the remote's validated config
  * @param context - the request context it serves (headers, cookies); absent for introspection
- * @param options - fetch and fixed headers
+ * @param options - fetch, fixed headers, and the gateway token of this request
  * @returns an executor whose errors carry `extensions.serviceName` and UPSTREAM_* codes
  * @see https://the-guild.dev/graphql/tools/docs/remote-schemas
  */
@@ -140,15 +161,17 @@ export function createRemoteExecutor(
   context: UpstreamContext | undefined,
   options: RemoteExecutorOptions = {},
 ): Executor {
-  const headers =
-    options.headers ??
-    buildUpstreamHeaders({
+  let headers = options.headers;
+  if (headers === undefined) {
+    headers = buildUpstreamHeaders({
       configured: remote.headers,
       session: context?.sessionHeaders,
       client: context?.clientHeaders,
       forward: remote.forwardClientHeaders,
       requestId: context?.requestId,
+      gatewayToken: options.gatewayToken,
     });
+  }
   const executor = buildHTTPExecutor({
     endpoint: remote.url,
     headers,
@@ -167,20 +190,33 @@ export function createRemoteExecutor(
  * context it builds (once) a {@link createRemoteExecutor} bound to that request, so abort
  * controllers and streams never cross requests ("Cannot perform I/O on behalf of a different request").
  *
+ * Unless the remote has `gatewayToken: false` (or configures `x-gateway-token` in its `headers`), that
+ * per-request executor is built after awaiting `context.gatewayToken(remote.name)` once, and every call
+ * of the request sends the token as `x-gateway-token`. A call without a request context (introspection)
+ * carries no token.
+ *
  * @param remote - the remote's validated config
  * @param fetchFn - the fetch for upstream calls
- * @returns an executor to put in the subschema config
+ * @returns an executor to put in the subschema config; it rejects with the signer's GatewayError
+ *   (`INVALID_CONFIG`) when the token cannot be signed
  */
 export function createContextualExecutor(remote: RemoteConfig, fetchFn?: FetchFn): Executor {
-  const perContext = new WeakMap<object, Executor>();
+  const perContext = new WeakMap<object, Executor | Promise<Executor>>();
+  const wantsToken = remote.gatewayToken && !configuresGatewayToken(remote);
   return function contextualExecutor(request: ExecutionRequest) {
     const context = isUpstreamContext(request.context) ? request.context : undefined;
     if (context === undefined) return createRemoteExecutor(remote, undefined, { fetch: fetchFn })(request);
     let executor = perContext.get(context);
     if (executor === undefined) {
-      executor = createRemoteExecutor(remote, context, { fetch: fetchFn });
+      const sign = wantsToken ? context.gatewayToken : undefined;
+      executor =
+        sign === undefined
+          ? createRemoteExecutor(remote, context, { fetch: fetchFn })
+          : sign(remote.name).then((gatewayToken) =>
+              createRemoteExecutor(remote, context, { fetch: fetchFn, gatewayToken }),
+            );
       perContext.set(context, executor);
     }
-    return executor(request);
+    return typeof executor === "function" ? executor(request) : executor.then((ready) => ready(request));
   };
 }

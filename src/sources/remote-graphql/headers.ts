@@ -17,6 +17,9 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 /** The header that authorises admin requests; never forwarded. */
 export const ADMIN_SECRET_HEADER = "x-admin-secret";
 
+/** The gateway's signed token to upstreams (see src/auth); a client's own is never forwarded. */
+const GATEWAY_TOKEN = "x-gateway-token";
+
 /**
  * Headers that describe the client-to-gateway message itself and are never forwarded with
  * `forwardClientHeaders: true`: the gateway builds its own request body and negotiates its own encoding.
@@ -43,11 +46,14 @@ export interface UpstreamHeaderInputs {
   forward: readonly string[] | true;
   /** The request id sent as `x-request-id`, unless configured headers override it. */
   requestId?: string;
+  /** The gateway token for this upstream, sent as `x-gateway-token` unless configured headers set it. */
+  gatewayToken?: string;
 }
 
 /**
  * Computes the headers of one upstream request, with Hasura's precedence: configured `headers` >
- * session variables > forwarded client headers. Hop-by-hop headers (including any named in the
+ * gateway token > session variables > `x-request-id` > forwarded client headers. A client's own
+ * `x-gateway-token` is never forwarded. Hop-by-hop headers (including any named in the
  * client's `Connection` header, RFC 9110 section 7.6.1) are never forwarded; with `forward: true`,
  * neither are `host`, `content-length`, `content-type`, `accept`, `*-encoding` and `x-admin-secret`.
  *
@@ -66,7 +72,10 @@ export function buildUpstreamHeaders(inputs: UpstreamHeaderInputs): Record<strin
         .filter(Boolean),
     );
     const blocked = (name: string): boolean =>
-      HOP_BY_HOP_HEADERS.has(name) || connectionListed.has(name) || name === ADMIN_SECRET_HEADER;
+      HOP_BY_HOP_HEADERS.has(name) ||
+      connectionListed.has(name) ||
+      name === ADMIN_SECRET_HEADER ||
+      name === GATEWAY_TOKEN;
     if (inputs.forward === true) {
       client.forEach((value, name) => {
         if (!blocked(name) && !MESSAGE_HEADERS.has(name)) out[name] = value;
@@ -81,6 +90,7 @@ export function buildUpstreamHeaders(inputs: UpstreamHeaderInputs): Record<strin
   }
   if (inputs.requestId !== undefined) out["x-request-id"] = inputs.requestId;
   for (const [name, value] of Object.entries(inputs.session ?? {})) out[name.toLowerCase()] = value;
+  if (inputs.gatewayToken !== undefined) out[GATEWAY_TOKEN] = inputs.gatewayToken;
   for (const [name, value] of Object.entries(inputs.configured)) out[name.toLowerCase()] = value;
   return out;
 }

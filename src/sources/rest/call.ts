@@ -21,13 +21,14 @@ const BODY_BY_DEFAULT = new Set(["POST", "PUT", "PATCH"]);
  * Builds the request of one endpoint call: path template (values URL-encoded) appended to the
  * service URL; query parameters (left out when null or missing); body (the `body` template, else the
  * field's arguments for POST/PUT/PATCH, as Space Cloud does; none for GET and DELETE); headers with
- * the remotes' rules (configured > session > x-request-id > forwarded client headers), then the
- * endpoint's header ops.
+ * the remotes' rules (configured > gateway token > session > x-request-id > forwarded client headers),
+ * then the endpoint's header ops.
  *
  * @param service - the service's config
  * @param endpoint - the endpoint's config
  * @param scope - args, parent and session for the templates
  * @param context - the request's upstream context (client headers, request id), if any
+ * @param gatewayToken - this request's token for the service (`x-gateway-token`), if any
  * @returns the request
  */
 export function buildRestRequest(
@@ -35,6 +36,7 @@ export function buildRestRequest(
   endpoint: EndpointConfig,
   scope: TemplateScope,
   context: UpstreamContext | undefined,
+  gatewayToken?: string,
 ): RestRequest {
   const url = new URL(service.url.replace(/\/+$/, "") + renderTemplate(endpoint.path, scope, encodeURIComponent));
   for (const [name, template] of Object.entries(endpoint.query ?? {})) {
@@ -48,6 +50,7 @@ export function buildRestRequest(
       client: context?.clientHeaders,
       forward: service.forwardClientHeaders,
       requestId: context?.requestId,
+      gatewayToken,
     }),
   );
   let body: string | undefined;

@@ -10,10 +10,27 @@ import {
   getLocation,
   isObjectType,
   Kind,
+  KnownDirectivesRule,
+  KnownTypeNamesRule,
+  LoneSchemaDefinitionRule,
   type ObjectTypeDefinitionNode,
+  PossibleTypeExtensionsRule,
   parse,
   Source,
+  type TypeInfo,
+  UniqueArgumentDefinitionNamesRule,
+  UniqueArgumentNamesRule,
+  UniqueDirectiveNamesRule,
+  UniqueDirectivesPerLocationRule,
+  UniqueEnumValueNamesRule,
+  UniqueFieldDefinitionNamesRule,
+  UniqueInputFieldNamesRule,
+  UniqueOperationTypesRule,
+  UniqueTypeNamesRule,
+  ValidationContext,
   validateSchema,
+  visit,
+  visitInParallel,
 } from "graphql";
 import type { EndpointConfig, ServiceConfig } from "../../config";
 import { type ConfigProblem, ErrorCode, GatewayError, UpstreamError } from "../../errors";
@@ -57,6 +74,41 @@ function errorWhere(error: GraphQLError): string {
   if (location && source) return `${source.name}:${location.line}:${location.column}`;
   const node = error.nodes?.[0];
   return where(node);
+}
+
+/** graphql-js's SDL rules (those it exports), in its order. */
+const SDL_RULES = [
+  LoneSchemaDefinitionRule,
+  UniqueOperationTypesRule,
+  UniqueTypeNamesRule,
+  UniqueEnumValueNamesRule,
+  UniqueFieldDefinitionNamesRule,
+  UniqueArgumentDefinitionNamesRule,
+  UniqueDirectiveNamesRule,
+  KnownTypeNamesRule,
+  KnownDirectivesRule,
+  UniqueDirectivesPerLocationRule,
+  PossibleTypeExtensionsRule,
+  UniqueArgumentNamesRule,
+  UniqueInputFieldNamesRule,
+];
+
+/**
+ * Runs the SDL rules that buildASTSchema would run, keeping each error's location: buildASTSchema
+ * throws them joined into one plain Error, without locations (unknown types, extending an undefined type).
+ * Without a schema the rules read only the document (as graphql-js's own SDL validation does).
+ */
+function sdlErrors(document: DocumentNode): GraphQLError[] {
+  const errors: GraphQLError[] = [];
+  // graphql-js does not export SDLValidationContext: a ValidationContext without schema does its work.
+  const context = new ValidationContext(
+    undefined as unknown as GraphQLSchema,
+    document,
+    undefined as unknown as TypeInfo,
+    (error) => errors.push(error),
+  ) as unknown as Parameters<typeof PossibleTypeExtensionsRule>[0];
+  visit(document, visitInParallel(SDL_RULES.map((rule) => rule(context))));
+  return errors;
 }
 
 const stringArgument = (node: FieldDefinitionNode, directive: string, name: string): string | undefined => {
@@ -193,12 +245,23 @@ export function buildRestSchema(
     kind: Kind.DOCUMENT,
     definitions: [...parse(REST_DIRECTIVE_SDL).definitions, ...roots, ...definitions],
   };
+  const sdlInvalid = sdlErrors(document);
+  if (sdlInvalid.length > 0) {
+    return {
+      schema: undefined,
+      problems: sdlInvalid.map((error) => ({ path: errorWhere(error), message: error.message })),
+    };
+  }
   let schema: GraphQLSchema;
   try {
     schema = buildASTSchema(document);
   } catch (error) {
-    if (!(error instanceof GraphQLError)) throw error;
-    return { schema: undefined, problems: [{ path: errorWhere(error), message: error.message }] };
+    if (error instanceof GraphQLError) {
+      return { schema: undefined, problems: [{ path: errorWhere(error), message: error.message }] };
+    }
+    // The rest of graphql-js's SDL validation (arguments of directives) throws a plain Error, unlocated.
+    if (error instanceof Error) return { schema: undefined, problems: [{ path: "schemas", message: error.message }] };
+    throw error;
   }
   const invalid = validateSchema(schema);
   if (invalid.length > 0) {
@@ -215,9 +278,7 @@ export function buildRestSchema(
   return { schema, problems };
 }
 
-type TokenSource = { gatewayToken?: (audience: string) => Promise<string | undefined> };
-
-const isUpstreamContext = (value: unknown): value is UpstreamContext & TokenSource =>
+const isUpstreamContext = (value: unknown): value is UpstreamContext =>
   typeof value === "object" && value !== null && "clientHeaders" in value && "responseCookies" in value;
 
 /** GET calls made by one request, so identical ones are sent once (queries only). */
@@ -229,11 +290,8 @@ function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldRe
     const ctx = isUpstreamContext(context) ? context : undefined;
     const scope = { args, parent, session: (ctx as { session?: Record<string, unknown> } | undefined)?.session ?? {} };
     try {
-      const request = buildRestRequest(service, endpoint, scope, ctx);
-      if (service.gatewayToken && ctx?.gatewayToken) {
-        const token = await ctx.gatewayToken(service.name);
-        if (token !== undefined) request.headers.set("x-gateway-token", token);
-      }
+      const gatewayToken = service.gatewayToken ? await ctx?.gatewayToken?.(service.name) : undefined;
+      const request = buildRestRequest(service, endpoint, scope, ctx, gatewayToken);
       const call = () => callRest(service, endpointName, request, { fetch: fetchFn, cookies: ctx?.responseCookies });
       let data: unknown;
       if (ctx !== undefined && request.method === "GET" && info.operation.operation === "query") {
