@@ -15,12 +15,11 @@
 
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { GraphQLError } from "graphql";
 import { createSchema, createYoga } from "graphql-yoga";
+import { portFromEnv, serve } from "../serve.mjs";
 
-const HOST = "127.0.0.1";
-const PORT = parsePort(process.env.CATALOG_PORT, 4002);
+const PORT = portFromEnv("catalog", "CATALOG_PORT", 4002);
 const RESERVATION_TTL_MS = 15 * 60 * 1000;
 
 /**
@@ -173,33 +172,4 @@ const yoga = createYoga({
   landingPage: false,
 });
 
-const server = createServer(yoga);
-server.on("error", (error) => {
-  console.error(`catalog upstream: cannot listen on ${HOST}:${PORT}: ${error.message}`);
-  process.exit(1);
-});
-server.listen(PORT, HOST, () => {
-  console.log(`catalog upstream: http://${HOST}:${PORT}/graphql`);
-});
-
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 2000).unref();
-  });
-}
-
-/**
- * @param {string | undefined} value
- * @param {number} fallback
- */
-function parsePort(value, fallback) {
-  if (value === undefined || value === "") return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    console.error(`catalog upstream: invalid CATALOG_PORT "${value}"`);
-    process.exit(1);
-  }
-  return port;
-}
+serve("catalog", yoga, PORT, "/graphql");

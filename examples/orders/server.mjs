@@ -29,11 +29,10 @@
  * upstream ("p-100" to "p-105"); `total` is in that product's currency. Times are ISO 8601 strings.
  */
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import jsonServer from "json-server";
+import { portFromEnv, serve } from "../serve.mjs";
 
-const HOST = "127.0.0.1";
-const PORT = parsePort(process.env.ORDERS_PORT, 4003);
+const PORT = portFromEnv("orders", "ORDERS_PORT", 4003);
 
 // An object (not a file path) makes json-server keep the data in memory (lowdb's Memory adapter),
 // so db.json is never written. JSON.parse gives a fresh copy on every start.
@@ -55,33 +54,4 @@ app.post("/orders", (req, _res, next) => {
 });
 app.use(jsonServer.router(data));
 
-const server = createServer(app);
-server.on("error", (error) => {
-  console.error(`orders upstream: cannot listen on ${HOST}:${PORT}: ${error.message}`);
-  process.exit(1);
-});
-server.listen(PORT, HOST, () => {
-  console.log(`orders upstream: http://${HOST}:${PORT}`);
-});
-
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 2000).unref();
-  });
-}
-
-/**
- * @param {string | undefined} value
- * @param {number} fallback
- */
-function parsePort(value, fallback) {
-  if (value === undefined || value === "") return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    console.error(`orders upstream: invalid ORDERS_PORT "${value}"`);
-    process.exit(1);
-  }
-  return port;
-}
+serve("orders", app, PORT, "");

@@ -42,50 +42,20 @@
  *     .printSchema(m.jsonSchemaBuilder(JSON.parse(require("fs").readFileSync("examples/users/db.json", "utf8"))))))'
  */
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { jsonGraphqlExpress } from "json-graphql-server/node";
+import { portFromEnv, serve } from "../serve.mjs";
 
 // express is json-graphql-server's own dependency (its middleware needs express's `req.is`);
 // resolve it from json-graphql-server's location rather than relying on hoisting.
 const requireFromJgs = createRequire(import.meta.resolve("json-graphql-server/node"));
 const express = requireFromJgs("express");
 
-const HOST = "127.0.0.1";
-const PORT = parsePort(process.env.USERS_PORT, 4001);
+const PORT = portFromEnv("users", "USERS_PORT", 4001);
 const data = JSON.parse(readFileSync(new URL("./db.json", import.meta.url), "utf8"));
 
 const app = express();
 app.disable("x-powered-by");
 app.use("/graphql", jsonGraphqlExpress(data));
 
-const server = createServer(app);
-server.on("error", (error) => {
-  console.error(`users upstream: cannot listen on ${HOST}:${PORT}: ${error.message}`);
-  process.exit(1);
-});
-server.listen(PORT, HOST, () => {
-  console.log(`users upstream: http://${HOST}:${PORT}/graphql`);
-});
-
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 2000).unref();
-  });
-}
-
-/**
- * @param {string | undefined} value
- * @param {number} fallback
- */
-function parsePort(value, fallback) {
-  if (value === undefined || value === "") return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    console.error(`users upstream: invalid USERS_PORT "${value}"`);
-    process.exit(1);
-  }
-  return port;
-}
+serve("users", app, PORT, "/graphql");
