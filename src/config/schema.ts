@@ -57,6 +57,9 @@ const gatewayTokenSwitch = z
   .default(true)
   .describe("Send x-gateway-token (a JWT signed by the gateway, aud = this upstream's name) with every call.");
 
+/** The name of a remote or service: unique across both, `[a-z][a-z0-9_]*`. */
+const upstreamName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must match [a-z][a-z0-9_]*");
+
 /** Per-parent-type field renames (Hasura's `field_names` customization). */
 export const FieldNamesCustomizationSchema = z
   .object({
@@ -101,10 +104,7 @@ export const CustomizationSchema = z
 /** One remote GraphQL schema (Hasura's "remote schema"). */
 export const RemoteSchema = z
   .object({
-    name: z
-      .string()
-      .regex(/^[a-z][a-z0-9_]*$/, "must match [a-z][a-z0-9_]*")
-      .describe("Unique name; used in errors (`extensions.serviceName`), admin routes and KV keys."),
+    name: upstreamName.describe("Unique name; used in errors (`extensions.serviceName`), admin routes and KV keys."),
     url: httpUrl.describe("GraphQL endpoint (http or https)."),
     headers: headerMap
       .default({})
@@ -164,10 +164,7 @@ export const EndpointSchema = z
 /** A remote REST service whose endpoints back GraphQL fields declared with `@rest` in schemas/*.graphql. */
 export const ServiceSchema = z
   .object({
-    name: z
-      .string()
-      .regex(/^[a-z][a-z0-9_]*$/, "must match [a-z][a-z0-9_]*")
-      .describe("Unique across services and remotes; named by @rest(service:) and in errors."),
+    name: upstreamName.describe("Unique across services and remotes; named by @rest(service:) and in errors."),
     url: httpUrl.describe("Base URL; endpoint paths are appended to it."),
     headers: headerMap
       .default({})
