@@ -1,7 +1,7 @@
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
-import { createGatewayTokenSigner, createGatewayTokenSource, type GatewayTokenSigner } from "./auth";
+import { createGatewayTokenSource } from "./auth";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway";
@@ -61,29 +61,6 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * The isolate's `x-gateway-token` signer, created on first use from the config's `gatewayToken` and the
- * secrets, its key imported before it is returned (once; the same promise afterwards).
- *
- * @returns `(c) => Promise<signer | null>`; `null` when neither token secret is set
- * @throws GatewayError `INVALID_CONFIG` (answered as HTTP 500 by `onError`) for a bad key secret, on
- *   every call
- */
-function gatewayTokenSigner(log: Logger): (c: Context<AppEnv>) => Promise<GatewayTokenSigner | null> {
-  let signer: Promise<GatewayTokenSigner | null> | undefined;
-  return function tokenSigner(c) {
-    signer ??= (async () => {
-      const created = createGatewayTokenSigner(c.var.gateway.config.gatewayToken, c.env);
-      await created?.ready();
-      return created;
-    })().catch((error: unknown) => {
-      log.error({ error: String(error) }, "invalid gateway token key");
-      throw error;
-    });
-    return signer;
-  };
-}
-
-/**
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
  * CORS. Routes: `/graphql` (Yoga), `/healthz`, `/.well-known/jwks.json`, `/admin/*`.
  *
@@ -97,7 +74,6 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(requestId({ log }));
   app.use(gateway(options, log));
   app.use(gatewayCors());
-  const tokenSigner = gatewayTokenSigner(log);
 
   app.on(["GET", "POST"], "/graphql", async (c) => {
     const context: GatewayContext = {
@@ -107,13 +83,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       requestId: c.var.requestId,
       clientHeaders: c.req.raw.headers,
       responseCookies: [],
-      gatewayToken: createGatewayTokenSource(await tokenSigner(c)),
+      gatewayToken: createGatewayTokenSource(await c.var.gateway.tokenSigner()),
     };
     return c.var.gateway.yoga.fetch(c.req.raw, context);
   });
 
   app.get("/.well-known/jwks.json", async (c) => {
-    const jwks = await (await tokenSigner(c))?.jwks();
+    const jwks = await (await c.var.gateway.tokenSigner())?.jwks();
     if (jwks === null || jwks === undefined) {
       const message = "No JWKS: x-gateway-token is not signed with EdDSA (GATEWAY_TOKEN_PRIVATE_KEY is not set).";
       return c.json({ error: { code: ErrorCode.NOT_FOUND, message } }, 404);

@@ -1,4 +1,5 @@
 import type { YogaServerInstance } from "graphql-yoga";
+import { createGatewayTokenSigner, type GatewayTokenSigner } from "./auth";
 import { createSchemaCache, createSchemaRegistry, type SchemaRegistry } from "./compose";
 import { type GatewayConfig, loadConfig } from "./config";
 import { ConfigError } from "./errors";
@@ -34,6 +35,12 @@ export interface Gateway {
   registry: SchemaRegistry;
   /** The GraphQL server. */
   yoga: YogaServerInstance<GatewayContext, object>;
+  /**
+   * The `x-gateway-token` signer, created on first use from `gatewayToken` and the secrets, its key
+   * imported once (the same promise afterwards). Resolves null when neither token secret is set.
+   * @throws GatewayError `INVALID_CONFIG` (as a rejection, on every call) for an unusable key secret
+   */
+  tokenSigner(): Promise<GatewayTokenSigner | null>;
 }
 
 /**
@@ -60,5 +67,17 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     pollIntervalMs: options.pollIntervalMs,
     retryIntervalMs: options.retryIntervalMs,
   });
-  return { config, registry, yoga: createGatewayYoga({ registry, graphiql: config.graphiql, log }) };
+  let signer: Promise<GatewayTokenSigner | null> | undefined;
+  const tokenSigner = (): Promise<GatewayTokenSigner | null> => {
+    signer ??= (async () => {
+      const created = createGatewayTokenSigner(config.gatewayToken, env);
+      await created?.ready();
+      return created;
+    })().catch((error: unknown) => {
+      log.error({ error: String(error) }, "invalid gateway token key");
+      throw error;
+    });
+    return signer;
+  };
+  return { config, registry, yoga: createGatewayYoga({ registry, graphiql: config.graphiql, log }), tokenSigner };
 }
