@@ -29,6 +29,36 @@ const UPSTREAM_READY_TIMEOUT_MS = 15_000;
 const GATEWAY_READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
 
+/**
+ * How to ask an upstream whether it is ready: a GraphQL server answers POST { __typename }, a REST
+ * server answers GET with 200.
+ * @typedef {{ describe: string, request: RequestInit, ok: (response: Response) => Promise<boolean> }} Probe
+ */
+
+/** @type {Probe} */
+const GRAPHQL_PROBE = {
+  describe: "POST { __typename }",
+  request: {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ query: "{ __typename }" }),
+  },
+  ok: async (response) => {
+    const body = await response.json().catch(() => undefined);
+    return response.ok && typeof body?.data?.__typename === "string";
+  },
+};
+
+/** @type {Probe} */
+const REST_PROBE = {
+  describe: "GET with 200",
+  request: { headers: { accept: "application/json" } },
+  ok: async (response) => {
+    await response.body?.cancel();
+    return response.status === 200;
+  },
+};
+
 const args = process.argv.slice(2);
 const upstreamsOnly = args.includes("--upstreams-only");
 const unknownArgs = args.filter((arg) => arg !== "--upstreams-only");
@@ -90,9 +120,9 @@ async function main() {
   });
   try {
     await Promise.all([
-      waitForGraphql(users, usersUrl),
-      waitForGraphql(catalog, catalogUrl),
-      waitForRest(orders, `${ordersUrl}/orders`),
+      waitForUpstream(users, usersUrl, GRAPHQL_PROBE),
+      waitForUpstream(catalog, catalogUrl, GRAPHQL_PROBE),
+      waitForUpstream(orders, `${ordersUrl}/orders`, REST_PROBE),
     ]);
   } catch (error) {
     if (stopping) return;
@@ -163,25 +193,19 @@ function start(name, command, commandArgs, env) {
 }
 
 /**
- * Resolves once `url` answers POST { __typename }; rejects after UPSTREAM_READY_TIMEOUT_MS or when the
- * child exits first.
+ * Resolves once `url` passes `probe`; rejects after UPSTREAM_READY_TIMEOUT_MS or when the child exits first.
  * @param {Managed} managed
  * @param {string} url
+ * @param {Probe} probe
  */
-async function waitForGraphql(managed, url) {
+async function waitForUpstream(managed, url, probe) {
   const deadline = Date.now() + UPSTREAM_READY_TIMEOUT_MS;
   let lastProblem = "no answer";
   while (Date.now() < deadline) {
     if (managed.exited || stopping) throw new Error(`${managed.name} upstream exited before it was ready`);
     try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ query: "{ __typename }" }),
-        signal: AbortSignal.timeout(1_000),
-      });
-      const body = await response.json().catch(() => undefined);
-      if (response.ok && typeof body?.data?.__typename === "string") return;
+      const response = await fetch(url, { ...probe.request, signal: AbortSignal.timeout(1_000) });
+      if (await probe.ok(response)) return;
       lastProblem = `HTTP ${response.status}`;
     } catch (error) {
       lastProblem = error instanceof Error ? (error.cause?.code ?? error.message) : String(error);
@@ -189,38 +213,8 @@ async function waitForGraphql(managed, url) {
     await sleep(200);
   }
   throw new Error(
-    `${managed.name} upstream did not answer POST { __typename } at ${url} within ` +
+    `${managed.name} upstream did not answer ${probe.describe} at ${url} within ` +
       `${UPSTREAM_READY_TIMEOUT_MS / 1000} s (last: ${lastProblem})`,
-  );
-}
-
-/**
- * Resolves once `url` answers GET with 200; rejects after UPSTREAM_READY_TIMEOUT_MS or when the child
- * exits first.
- * @param {Managed} managed
- * @param {string} url
- */
-async function waitForRest(managed, url) {
-  const deadline = Date.now() + UPSTREAM_READY_TIMEOUT_MS;
-  let lastProblem = "no answer";
-  while (Date.now() < deadline) {
-    if (managed.exited || stopping) throw new Error(`${managed.name} upstream exited before it was ready`);
-    try {
-      const response = await fetch(url, {
-        headers: { accept: "application/json" },
-        signal: AbortSignal.timeout(1_000),
-      });
-      await response.body?.cancel();
-      if (response.status === 200) return;
-      lastProblem = `HTTP ${response.status}`;
-    } catch (error) {
-      lastProblem = error instanceof Error ? (error.cause?.code ?? error.message) : String(error);
-    }
-    await sleep(200);
-  }
-  throw new Error(
-    `${managed.name} upstream did not answer GET ${url} with 200 within ${UPSTREAM_READY_TIMEOUT_MS / 1000} s ` +
-      `(last: ${lastProblem})`,
   );
 }
 
