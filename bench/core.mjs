@@ -27,36 +27,26 @@ function build() {
   return { bytes: code.length, gzip: gzipSync(code).length };
 }
 
-async function waitForGet(url) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`upstream ${url} did not start`);
-}
-
-async function waitFor(url) {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: '{"query":"{ __typename }"}',
-      });
-      if (res.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`upstream ${url} did not start`);
-}
-
+/**
+ * Starts the example upstreams with the dev launcher and resolves once it reports them ready (its own
+ * readiness probes), so the bench has no second copy of them.
+ */
 function startUpstreams() {
-  const child = spawn("node", ["scripts/dev.mjs", "--upstreams-only"], { stdio: "ignore", detached: true });
-  return child;
+  const child = spawn("node", ["scripts/dev.mjs", "--upstreams-only"], {
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("example upstreams did not start within 20 s")), 20_000);
+    child.stdout.on("data", (chunk) => {
+      if (String(chunk).includes("upstreams ready")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", () => reject(new Error("example upstreams exited")));
+  });
+  return { child, ready };
 }
 
 async function gateway(persist) {
@@ -96,11 +86,7 @@ const bundle = build();
 const upstreams = startUpstreams();
 const persist = mkdtempSync(join(tmpdir(), "junction-bench-"));
 try {
-  await Promise.all([
-    waitFor("http://127.0.0.1:4001/graphql"),
-    waitFor("http://127.0.0.1:4002/graphql"),
-    waitForGet("http://127.0.0.1:4003/orders"),
-  ]);
+  await upstreams.ready;
   let mf = await gateway(persist);
   const coldNoKv = await timed(mf);
   await mf.dispose();
@@ -122,6 +108,6 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  process.kill(-upstreams.pid, "SIGTERM");
+  process.kill(-upstreams.child.pid, "SIGTERM");
   rmSync(persist, { recursive: true, force: true });
 }
