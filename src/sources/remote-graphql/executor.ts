@@ -1,10 +1,9 @@
 import { buildHTTPExecutor } from "@graphql-tools/executor-http";
 import { type ExecutionRequest, type ExecutionResult, type Executor, isAsyncIterable } from "@graphql-tools/utils";
 import { GraphQLError } from "graphql";
-import { GATEWAY_TOKEN_HEADER } from "../../auth";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
-import { buildUpstreamHeaders } from "./headers";
+import { buildUpstreamHeaders, wantsGatewayToken } from "./headers";
 
 /** A `fetch` with the standard signature; injected so tests and benchmarks can wrap it. */
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -48,9 +47,6 @@ export interface RemoteExecutorOptions {
    */
   gatewayToken?: string;
 }
-
-const configuresGatewayToken = (remote: RemoteConfig): boolean =>
-  Object.keys(remote.headers).some((name) => name.toLowerCase() === GATEWAY_TOKEN_HEADER);
 
 const defaultFetch: FetchFn = (input, init) => fetch(input, init);
 
@@ -202,7 +198,7 @@ export function createRemoteExecutor(
  */
 export function createContextualExecutor(remote: RemoteConfig, fetchFn?: FetchFn): Executor {
   const perContext = new WeakMap<object, Executor | Promise<Executor>>();
-  const wantsToken = remote.gatewayToken && !configuresGatewayToken(remote);
+  const wantsToken = wantsGatewayToken(remote);
   return function contextualExecutor(request: ExecutionRequest) {
     const context = isUpstreamContext(request.context) ? request.context : undefined;
     if (context === undefined) return createRemoteExecutor(remote, undefined, { fetch: fetchFn })(request);

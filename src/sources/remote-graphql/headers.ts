@@ -1,3 +1,5 @@
+import { GATEWAY_TOKEN_HEADER } from "../../auth";
+
 /**
  * Hop-by-hop header fields: meaningful for one connection only, never forwarded by a proxy
  * (RFC 9110, section 7.6.1; `proxy-connection`, `keep-alive` and `trailer` from RFC 7230/2616 practice).
@@ -16,9 +18,6 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 
 /** The header that authorises admin requests; never forwarded. */
 export const ADMIN_SECRET_HEADER = "x-admin-secret";
-
-/** The gateway's signed token to upstreams (see src/auth); a client's own is never forwarded. */
-const GATEWAY_TOKEN = "x-gateway-token";
 
 /**
  * Headers that describe the client-to-gateway message itself and are never forwarded with
@@ -75,7 +74,7 @@ export function buildUpstreamHeaders(inputs: UpstreamHeaderInputs): Record<strin
       HOP_BY_HOP_HEADERS.has(name) ||
       connectionListed.has(name) ||
       name === ADMIN_SECRET_HEADER ||
-      name === GATEWAY_TOKEN;
+      name === GATEWAY_TOKEN_HEADER;
     if (inputs.forward === true) {
       client.forEach((value, name) => {
         if (!blocked(name) && !MESSAGE_HEADERS.has(name)) out[name] = value;
@@ -90,7 +89,22 @@ export function buildUpstreamHeaders(inputs: UpstreamHeaderInputs): Record<strin
   }
   if (inputs.requestId !== undefined) out["x-request-id"] = inputs.requestId;
   for (const [name, value] of Object.entries(inputs.session ?? {})) out[name.toLowerCase()] = value;
-  if (inputs.gatewayToken !== undefined) out[GATEWAY_TOKEN] = inputs.gatewayToken;
+  if (inputs.gatewayToken !== undefined) out[GATEWAY_TOKEN_HEADER] = inputs.gatewayToken;
   for (const [name, value] of Object.entries(inputs.configured)) out[name.toLowerCase()] = value;
   return out;
+}
+
+/**
+ * Whether calls to an upstream should carry a signed `x-gateway-token`: its `gatewayToken` switch is on
+ * and its configured `headers` do not set the header themselves (configured headers win, so signing
+ * would be wasted).
+ * @param upstream - a remote's or service's `gatewayToken` and `headers`
+ */
+export function wantsGatewayToken(upstream: {
+  gatewayToken: boolean;
+  headers: Readonly<Record<string, string>>;
+}): boolean {
+  return (
+    upstream.gatewayToken && !Object.keys(upstream.headers).some((name) => name.toLowerCase() === GATEWAY_TOKEN_HEADER)
+  );
 }

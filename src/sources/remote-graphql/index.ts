@@ -12,7 +12,13 @@ export {
   type RemoteExecutorOptions,
   type UpstreamContext,
 } from "./executor";
-export { ADMIN_SECRET_HEADER, buildUpstreamHeaders, HOP_BY_HOP_HEADERS, type UpstreamHeaderInputs } from "./headers";
+export {
+  ADMIN_SECRET_HEADER,
+  buildUpstreamHeaders,
+  HOP_BY_HOP_HEADERS,
+  type UpstreamHeaderInputs,
+  wantsGatewayToken,
+} from "./headers";
 export { type IntrospectedRemote, introspectRemote, schemaFromIntrospection } from "./introspect";
 
 /**

@@ -61,13 +61,8 @@ export async function introspectRemote(remote: RemoteConfig, fetchFn?: FetchFn):
   const result = (await executor({ document: INTROSPECTION_DOCUMENT })) as ExecutionResult<IntrospectionQuery>;
   if (result.data?.__schema === undefined || result.data?.__schema === null) {
     const first = result.errors?.[0];
-    const code = first?.extensions?.code;
+    // Transport and body failures arrive as our own UpstreamErrors (see executor.ts).
     if (first?.originalError instanceof UpstreamError) throw first.originalError;
-    if (typeof code === "string" && code.startsWith("UPSTREAM_")) {
-      throw new UpstreamError(code as ErrorCode, remote.name, first?.message ?? "upstream failed", {
-        upstreamStatus: first?.extensions?.status as number | undefined,
-      });
-    }
     const reasons = (result.errors ?? []).map((error) => error.message).join("; ");
     throw new UpstreamError(
       ErrorCode.INTROSPECTION_FAILED,

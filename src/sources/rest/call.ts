@@ -1,7 +1,7 @@
 import type { EndpointConfig, ServiceConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
 import { buildUpstreamHeaders, type FetchFn, type UpstreamContext } from "../remote-graphql";
-import { renderJsonTemplate, renderTemplate, type TemplateScope } from "./templates";
+import { isSoleReference, renderJsonTemplate, renderTemplate, type TemplateScope } from "./templates";
 
 /** One HTTP request to a REST service, ready to send. */
 export interface RestRequest {
@@ -68,8 +68,7 @@ export function buildRestRequest(
 
 /** A query parameter template that is exactly one reference to a missing/null value is left out. */
 function renderTemplateOrMissing(template: string, scope: TemplateScope): string | undefined {
-  const sole = /^\{(args|parent|session)(\.[A-Za-z0-9_-]+)+\}$/.test(template);
-  if (sole) {
+  if (isSoleReference(template)) {
     const rendered = renderTemplate(template, scope);
     return rendered === "" ? undefined : rendered;
   }

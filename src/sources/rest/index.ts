@@ -2,6 +2,7 @@ export { buildRestRequest, type CallRestOptions, callRest, type RestRequest } fr
 export { checkFits, selectPath } from "./mapping";
 export { buildRestSchema, REST_DIRECTIVE_SDL, type RestSchema, type RestSchemaOptions, type SchemaFile } from "./sdl";
 export {
+  isSoleReference,
   jsonTemplateReferences,
   renderJsonTemplate,
   renderTemplate,

@@ -34,7 +34,7 @@ import {
 } from "graphql";
 import type { EndpointConfig, ServiceConfig } from "../../config";
 import { type ConfigProblem, ErrorCode, GatewayError, UpstreamError } from "../../errors";
-import type { FetchFn, UpstreamContext } from "../remote-graphql";
+import { type FetchFn, type UpstreamContext, wantsGatewayToken } from "../remote-graphql";
 import { buildRestRequest, callRest } from "./call";
 import { checkFits, selectPath } from "./mapping";
 import { jsonTemplateReferences, type TemplateReference, templateReferences } from "./templates";
@@ -290,7 +290,7 @@ function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldRe
     const ctx = isUpstreamContext(context) ? context : undefined;
     const scope = { args, parent, session: (ctx as { session?: Record<string, unknown> } | undefined)?.session ?? {} };
     try {
-      const gatewayToken = service.gatewayToken ? await ctx?.gatewayToken?.(service.name) : undefined;
+      const gatewayToken = wantsGatewayToken(service) ? await ctx?.gatewayToken?.(service.name) : undefined;
       const request = buildRestRequest(service, endpoint, scope, ctx, gatewayToken);
       const call = () => callRest(service, endpointName, request, { fetch: fetchFn, cookies: ctx?.responseCookies });
       let data: unknown;

@@ -78,6 +78,14 @@ export function renderTemplate(template: string, scope: TemplateScope, encode?: 
 }
 
 /**
+ * Whether a template is exactly one reference (`"{args.amount}"`), whose value keeps its JSON type.
+ * @param template - a template string
+ */
+export function isSoleReference(template: string): boolean {
+  return WHOLE.test(template);
+}
+
+/**
  * The value of a template that is exactly one reference (keeps its JSON type), else the rendered text.
  * @returns the value; undefined when a sole reference has no value
  */
