@@ -27,7 +27,7 @@ if (problems.length === 0 && path === "schemas/gateway.json") {
   problems = buildRestSchema(readSchemaFiles(), config.services).problems;
 }
 if (problems.length > 0) {
-  console.error(`✘ ${path} is invalid:`);
+  console.error(`✘ ${path === "schemas/gateway.json" ? "the gateway config or schemas/*.graphql" : path} is invalid:`);
   for (const problem of problems) console.error(`  ${problem.path}: ${problem.message}`);
   process.exit(1);
 }
