@@ -2,7 +2,8 @@
  * Validates schemas/gateway.json against the gateway's config schema (src/config, zod) and checks
  * that schemas/gateway.schema.json is up to date. Runs as wrangler's custom build step, so
  * `wrangler deploy --dry-run` (npm run check), `wrangler deploy` and `wrangler dev` fail on a bad config.
- * It also checks schemas/*.graphql against the services (@rest targets, template arguments).
+ * It also checks schemas/**\/*.graphql: REST fields against the services (@rest targets, template
+ * arguments) and the syntax of role permission files (schemas/permissions/<role>.graphql).
  * `{{env.X}}` references are checked for syntax only: variables and secrets are known at run time.
  *
  * Usage: node scripts/check-config.mjs [path/to/gateway.json]
@@ -19,12 +20,18 @@ try {
   console.error(`✘ ${path}: ${error.message}`);
   process.exit(1);
 }
-const { checkConfigStructure, GatewayConfigSchema, buildRestSchema } = await loadConfigModule();
+const { checkConfigStructure, GatewayConfigSchema, buildSchemaFiles, ConfigError } = await loadConfigModule();
 let problems = checkConfigStructure(raw);
 if (problems.length === 0 && path === "schemas/gateway.json") {
-  // The SDL files against the services: unknown service/endpoint, missing arguments, file:line.
+  // The SDL files against the services (unknown service/endpoint, missing arguments) and the role
+  // permission files (syntax), each problem located as file:line:column.
   const config = GatewayConfigSchema.parse(raw);
-  problems = buildRestSchema(readSchemaFiles(), config.services).problems;
+  try {
+    buildSchemaFiles(config, readSchemaFiles());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems = error.problems;
+  }
 }
 if (problems.length > 0) {
   console.error(`✘ ${path === "schemas/gateway.json" ? "the gateway config or schemas/*.graphql" : path} is invalid:`);

@@ -1,5 +1,5 @@
 /**
- * Loads src/config and the REST SDL checker (TypeScript) in Node by bundling it in memory with esbuild, so build-time scripts
+ * Loads src/config and the SDL checker (REST fields and role permissions; TypeScript) in Node by bundling it in memory with esbuild, so build-time scripts
  * use the exact zod schema the Worker uses. Internal helper of check-config.mjs and gen-config-schema.mjs.
  */
 
@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
-/** @returns the config module plus `buildRestSchema` (to check schemas/*.graphql against the config) */
+/** @returns the config module plus `buildSchemaFiles` (to check schemas/**\/*.graphql against the config) */
 export async function loadConfigModule() {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const result = await build({
     stdin: {
-      contents: 'export * from "./src/config/index.ts"; export { buildRestSchema } from "./src/sources/rest/index.ts";',
+      contents: 'export * from "./src/config/index.ts"; export { buildSchemaFiles } from "./src/gateway.ts"; export { ConfigError } from "./src/errors/index.ts";',
       resolveDir: root,
       loader: "ts",
     },

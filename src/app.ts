@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
-import { createGatewayTokenSource } from "./auth";
+import { createGatewayTokenSource, ROLE_VARIABLE, type Session, sessionHeaders } from "./auth";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway";
@@ -33,6 +33,41 @@ function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv
     }
     if (built instanceof ConfigError) return c.json(built.toJSON(), 500);
     c.set("gateway", built);
+    await next();
+  };
+}
+
+/**
+ * Hono middleware: decides who the caller is (admin secret, JWT, or unauthenticated; see
+ * `createAuthenticator`) and puts the session on `c.var.session`. A rejected request is answered
+ * with the error's status and a GraphQL-shaped body, `{ errors: [{ message, extensions: { code } }] }`:
+ * 400 `INVALID_AUTHORIZATION_HEADER`; 401 `UNAUTHORIZED`, `INVALID_JWT`, `JWT_EXPIRED`, `INVALID_CLAIMS`,
+ * `UNAUTHENTICATED` (no token, no `unauthenticatedRole` and no `public` fields); 403 `ROLE_NOT_ALLOWED`;
+ * 503 `JWKS_UNAVAILABLE`.
+ */
+function authentication(): MiddlewareHandler<AppEnv> {
+  return async function authenticationMiddleware(c, next) {
+    const gateway = c.var.gateway;
+    const adminSecret = (c.env as unknown as Record<string, unknown>).ADMIN_SECRET;
+    let session: Session;
+    try {
+      session = await gateway.authenticator.authenticate(
+        c.req.raw.headers,
+        typeof adminSecret === "string" ? adminSecret : undefined,
+      );
+      if (
+        session.source === "unauthenticated" &&
+        session.role === null &&
+        gateway.permissions.publicFields.length === 0
+      ) {
+        throw new GatewayError(ErrorCode.UNAUTHENTICATED, "A token is required.", { status: 401 });
+      }
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      c.var.log.info({ code: error.code, role: c.req.header(ROLE_VARIABLE) }, "request refused by authentication");
+      return c.json({ errors: [{ message: error.message, extensions: { code: error.code } }] }, error.status as 401);
+    }
+    c.set("session", session);
     await next();
   };
 }
@@ -75,7 +110,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(gateway(options, log));
   app.use(gatewayCors());
 
-  app.on(["GET", "POST"], "/graphql", async (c) => {
+  app.on(["GET", "POST"], "/graphql", authentication(), async (c) => {
+    const gateway = c.var.gateway;
+    const session = c.var.session;
     const context: GatewayContext = {
       env: c.env,
       executionCtx: c.executionCtx,
@@ -83,9 +120,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       requestId: c.var.requestId,
       clientHeaders: c.req.raw.headers,
       responseCookies: [],
-      gatewayToken: createGatewayTokenSource(await c.var.gateway.tokenSigner()),
+      session,
+      sessionHeaders: sessionHeaders(session, gateway.authenticator.headerPrefix),
+      sessionHeaderPrefix: gateway.authenticator.headerPrefix,
+      gatewayToken: createGatewayTokenSource(
+        await gateway.tokenSigner(),
+        session.source === "none"
+          ? undefined
+          : { sub: session.variables["x-hasura-user-id"], variables: session.variables },
+      ),
     };
-    return c.var.gateway.yoga.fetch(c.req.raw, context);
+    return gateway.yoga.fetch(c.req.raw, context);
   });
 
   app.get("/.well-known/jwks.json", async (c) => {

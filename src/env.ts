@@ -1,3 +1,4 @@
+import type { Session } from "./auth";
 import type { Gateway } from "./gateway";
 import type { Logger } from "./observability";
 
@@ -14,5 +15,7 @@ export type AppEnv = {
     log: Logger;
     /** The isolate's gateway (config, registry, Yoga). */
     gateway: Gateway;
+    /** The caller's session (set by the authentication middleware on /graphql). */
+    session: Session;
   };
 };

@@ -1,12 +1,20 @@
 import type { YogaServerInstance } from "graphql-yoga";
-import { createGatewayTokenSigner, type GatewayTokenSigner } from "./auth";
+import {
+  type Authenticator,
+  createAuthenticator,
+  createGatewayTokenSigner,
+  createPermissionSet,
+  type GatewayTokenSigner,
+  PERMISSION_FILES_DIR,
+  type PermissionSet,
+} from "./auth";
 import { createSchemaCache, createSchemaRegistry, type SchemaRegistry } from "./compose";
 import { type GatewayConfig, loadConfig } from "./config";
 import { ConfigError } from "./errors";
 import { createGatewayYoga, type GatewayContext } from "./graphql";
 import type { Logger } from "./observability";
 import type { FetchFn } from "./sources/remote-graphql";
-import { buildRestSchema, type SchemaFile } from "./sources/rest";
+import { buildRestSchema, type RestSchema, type SchemaFile } from "./sources/rest";
 
 /** How the SDL of schemas/*.graphql is named in conflicts and logs. */
 export const LOCAL_SDL_NAME = "schemas/*.graphql";
@@ -23,7 +31,10 @@ export interface GatewayOptions {
   retryIntervalMs?: number;
   /** Fetch for upstream calls. @default globalThis.fetch */
   fetch?: FetchFn;
-  /** The SDL files of schemas/ (REST-backed fields, types). @default [] */
+  /**
+   * The SDL files of schemas/: REST-backed fields and types, and role permissions under
+   * `schemas/permissions/<role>.graphql`. @default []
+   */
   schemaFiles?: readonly SchemaFile[];
 }
 
@@ -35,6 +46,10 @@ export interface Gateway {
   registry: SchemaRegistry;
   /** The GraphQL server. */
   yoga: YogaServerInstance<GatewayContext, object>;
+  /** Identifies the caller of each request (JWT, admin secret, session variables). */
+  authenticator: Authenticator;
+  /** The schema each role sees. */
+  permissions: PermissionSet;
   /**
    * The `x-gateway-token` signer, created on first use from `gatewayToken` and the secrets, its key
    * imported once (the same promise afterwards). Resolves null when neither token secret is set.
@@ -56,8 +71,13 @@ export interface Gateway {
  */
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
   const config = loadConfig(options.config, env as unknown as Record<string, unknown>);
-  const rest = buildRestSchema(options.schemaFiles ?? [], config.services, { fetch: options.fetch });
-  if (rest.problems.length > 0) throw new ConfigError(rest.problems);
+  const { rest, permissions } = buildSchemaFiles(config, options.schemaFiles ?? [], options.fetch);
+  let authenticator: Authenticator;
+  try {
+    authenticator = createAuthenticator({ auth: config.auth, fetch: options.fetch, log });
+  } catch (error) {
+    throw new ConfigError([{ path: "$.auth.jwt", message: (error as Error).message }]);
+  }
   const registry = createSchemaRegistry({
     localSubschemas: rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }],
     remotes: config.remotes,
@@ -79,5 +99,37 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     });
     return signer;
   };
-  return { config, registry, yoga: createGatewayYoga({ registry, graphiql: config.graphiql, log }), tokenSigner };
+  return {
+    config,
+    registry,
+    yoga: createGatewayYoga({ registry, permissions, graphiql: config.graphiql, log }),
+    tokenSigner,
+    authenticator,
+    permissions,
+  };
+}
+
+/**
+ * Checks and builds what the SDL files of schemas/ declare: the REST-backed schema (every file outside
+ * `schemas/permissions/`) and the role permissions (the files inside it, plus `permissions` inline).
+ * The build step (`scripts/check-config.mjs`) runs it too.
+ *
+ * @param config - the validated config
+ * @param files - every `schemas/**\/*.graphql` file
+ * @param fetch - fetch for REST calls
+ * @returns the REST schema and the permission set
+ * @throws ConfigError listing every problem, each located as `file:line:column` or a JSON path
+ */
+export function buildSchemaFiles(
+  config: GatewayConfig,
+  files: readonly SchemaFile[],
+  fetch?: FetchFn,
+): { rest: RestSchema; permissions: PermissionSet } {
+  const permissionFiles = files.filter((file) => file.path.startsWith(PERMISSION_FILES_DIR));
+  const restFiles = files.filter((file) => !file.path.startsWith(PERMISSION_FILES_DIR));
+  const rest = buildRestSchema(restFiles, config.services, { fetch });
+  const { permissions, problems } = createPermissionSet({ config, files: permissionFiles });
+  const all = [...rest.problems, ...problems];
+  if (all.length > 0) throw new ConfigError(all);
+  return { rest, permissions };
 }

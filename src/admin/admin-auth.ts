@@ -1,23 +1,8 @@
 import type { MiddlewareHandler } from "hono";
+import { secretsEqual } from "../auth/secrets";
 import type { AppEnv } from "../env";
 import { AdminAuthError, ErrorCode } from "../errors";
 import { ADMIN_SECRET_HEADER } from "../sources/remote-graphql";
-
-/**
- * Compares two strings in time independent of where they differ: both are hashed with SHA-256 and
- * the digests compared with `crypto.subtle.timingSafeEqual` (a Workers extension of Web Crypto).
- * @returns true when equal
- */
-async function secretsEqual(given: string, expected: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(given)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
-  // timingSafeEqual is a Workers extension; some lib typings in scope lack it.
-  const subtle = crypto.subtle as unknown as { timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean };
-  return subtle.timingSafeEqual(a, b);
-}
 
 /**
  * Hono middleware guarding the admin routes with header `x-admin-secret` = secret `ADMIN_SECRET`.

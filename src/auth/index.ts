@@ -1,4 +1,23 @@
 export {
+  ADMIN_ROLE,
+  type Authenticator,
+  type AuthenticatorOptions,
+  createAuthenticator,
+  extractToken,
+  type Session,
+  sessionHeaders,
+} from "./authenticate";
+export {
+  ALLOWED_ROLES_CLAIM,
+  compileClaimsReader,
+  compileJsonPath,
+  DEFAULT_ROLE_CLAIM,
+  type HasuraClaims,
+  ROLE_VARIABLE,
+  SESSION_VARIABLE_PREFIX,
+  selectJsonPath,
+} from "./claims";
+export {
   createGatewayTokenSigner,
   createGatewayTokenSource,
   GATEWAY_TOKEN_HEADER,
@@ -8,3 +27,16 @@ export {
   type GatewayTokenSession,
   type GatewayTokenSigner,
 } from "./gateway-token";
+export { createJwksKeySource, freshnessMs, type JwksKeySource, type JwksKeySourceOptions } from "./jwks";
+export {
+  createPermissionSet,
+  literalFor,
+  NO_QUERIES_FIELD,
+  PERMISSION_FILES_DIR,
+  type PermissionFile,
+  type PermissionSet,
+  type PermissionSetOptions,
+  prepareRoleExecution,
+  restrictedSchemaInfo,
+} from "./permissions";
+export { ADMIN_SECRET_HEADER, secretsEqual } from "./secrets";

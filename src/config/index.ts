@@ -1,5 +1,7 @@
 export { checkConfigStructure, interpolateEnv, loadConfig, toJsonPath } from "./load";
 export {
+  type AuthConfig,
+  AuthSchema,
   type CorsConfig,
   CorsSchema,
   type Customization,
@@ -12,6 +14,10 @@ export {
   type GatewayTokenConfig,
   GatewayTokenSchema,
   HeaderOpSchema,
+  JWT_ALGORITHMS,
+  type JwtConfig,
+  JwtSchema,
+  MIN_JWT_SECRET_LENGTH,
   type RemoteConfig,
   RemoteSchema,
   type ServiceConfig,

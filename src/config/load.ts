@@ -65,7 +65,43 @@ export function interpolateEnv(
  */
 export function checkConfigStructure(raw: unknown): ConfigProblem[] {
   const parsed = GatewayConfigSchema.safeParse(raw);
-  return [...(parsed.success ? [] : zodProblems(parsed.error)), ...duplicateNames(raw)];
+  return [...(parsed.success ? [] : zodProblems(parsed.error)), ...duplicateNames(raw), ...authReferences(raw)];
+}
+
+/**
+ * `permissions` and `public` mean something only with `auth`, and a role's permission entries must
+ * name configured remotes or services.
+ */
+function authReferences(raw: unknown): ConfigProblem[] {
+  const config = (raw ?? {}) as Record<string, unknown>;
+  const problems: ConfigProblem[] = [];
+  const hasAuth = config.auth !== undefined;
+  if (config.permissions !== undefined && !hasAuth) {
+    problems.push({ path: "$.permissions", message: "permissions need an auth section (who the caller is)" });
+  }
+  if (Array.isArray(config.public) && config.public.length > 0 && !hasAuth) {
+    problems.push({ path: "$.public", message: "public fields need an auth section (otherwise every field is open)" });
+  }
+  const names = new Set<string>();
+  for (const key of ["remotes", "services"]) {
+    const list = config[key];
+    if (Array.isArray(list)) for (const item of list) names.add(String((item as { name?: unknown } | null)?.name));
+  }
+  const permissions = config.permissions;
+  if (permissions !== null && typeof permissions === "object") {
+    for (const [role, entries] of Object.entries(permissions)) {
+      if (entries === null || typeof entries !== "object") continue;
+      for (const upstream of Object.keys(entries)) {
+        if (!names.has(upstream)) {
+          problems.push({
+            path: toJsonPath(["permissions", role, upstream]),
+            message: `no remote or service is named "${upstream}"`,
+          });
+        }
+      }
+    }
+  }
+  return problems;
 }
 
 /**

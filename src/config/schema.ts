@@ -214,6 +214,151 @@ export const CorsSchema = z
     path: ["origins"],
   });
 
+/** JWS algorithms the gateway accepts (RFC 7518 section 3.1; EdDSA from RFC 8037). `none` is never one. */
+export const JWT_ALGORITHMS = [
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
+
+/** RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output; Hasura asks 32 characters. */
+export const MIN_JWT_SECRET_LENGTH = 32;
+
+/** A session variable name as Hasura reads it from claims: `x-hasura-*`, matched case-insensitively. */
+const sessionVariableName = z
+  .string()
+  .regex(/^x-hasura-[A-Za-z0-9_-]+$/i, "must be a session variable name (x-hasura-*)");
+
+/** A claims map entry: a JSON path into the token's payload (with a default), or a literal value. */
+const claimsMapEntry = z.union([
+  z
+    .object({
+      path: z.string().startsWith("$", "must be a JSON path starting with $").describe("JSON path into the payload."),
+      default: z
+        .union([z.string(), z.array(z.string())])
+        .optional()
+        .describe("Used when the path finds nothing."),
+    })
+    .strict(),
+  z.string(),
+  z.array(z.string()),
+]);
+
+/** Where the token is read from (Hasura's `header` of the JWT config). */
+const tokenLocation = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("Authorization") }).strict(),
+  z.object({ type: z.literal("Cookie"), name: z.string().min(1).describe("Cookie name.") }).strict(),
+  z
+    .object({
+      type: z.literal("CustomHeader"),
+      name: z
+        .string()
+        .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (RFC 9110 token)")
+        .describe("Header carrying the raw token."),
+    })
+    .strict(),
+]);
+
+/**
+ * JWT verification at the edge, as Hasura's `HASURA_GRAPHQL_JWT_SECRET` reads tokens.
+ * @see https://hasura.io/docs/latest/auth/authentication/jwt/
+ */
+export const JwtSchema = z
+  .object({
+    jwksUrl: httpUrl
+      .optional()
+      .describe("JWK Set URL (RFC 7517) for RS*, PS*, ES* and EdDSA keys; cached per isolate."),
+    secret: z
+      .string()
+      .refine((value) => hasEnvReference(value) || value.length >= MIN_JWT_SECRET_LENGTH, {
+        message: `must be at least ${MIN_JWT_SECRET_LENGTH} characters (RFC 7518 section 3.2)`,
+      })
+      .optional()
+      .describe("HMAC key for HS256/384/512; use {{env.JWT_SECRET}} and a secret, never the literal key."),
+    algorithms: z
+      .array(z.enum(JWT_ALGORITHMS))
+      .min(1)
+      .describe("Accepted algorithms; never inferred from the token. `none` is not accepted."),
+    issuer: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe("Required `iss` (one of)."),
+    audience: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe("Required `aud` (one of)."),
+    clockToleranceSec: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(300)
+      .default(0)
+      .describe("Seconds of clock skew allowed for exp and nbf."),
+    claimsNamespace: z
+      .string()
+      .default("https://hasura.io/jwt/claims")
+      .describe("Top-level claim holding the x-hasura-* claims."),
+    claimsNamespacePath: z
+      .string()
+      .startsWith("$", "must be a JSON path starting with $")
+      .nullable()
+      .default(null)
+      .describe("JSON path to the claims object (e.g. $.hasura.claims); wins over claimsNamespace."),
+    claimsFormat: z
+      .enum(["json", "stringified_json"])
+      .default("json")
+      .describe("Whether the claims object is JSON or a string holding JSON."),
+    claimsMap: z
+      .record(sessionVariableName, claimsMapEntry)
+      .optional()
+      .describe("Per claim: a JSON path into the payload ({ path, default }) or a literal; overrides the namespace."),
+    header: tokenLocation
+      .default({ type: "Authorization" })
+      .describe("Where the token is: Bearer, a cookie or a header."),
+    jwksCooldownSec: z
+      .number()
+      .int()
+      .positive()
+      .max(3600)
+      .default(30)
+      .describe("A token with an unknown kid refetches the JWK Set at most once per this many seconds."),
+  })
+  .strict()
+  .refine((jwt) => jwt.jwksUrl !== undefined || jwt.secret !== undefined, {
+    message: "needs jwksUrl or secret",
+    path: ["jwksUrl"],
+  });
+
+/** Authentication and session variables (Hasura's model). */
+export const AuthSchema = z
+  .object({
+    jwt: JwtSchema.optional(),
+    unauthenticatedRole: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, "must match [A-Za-z0-9_-]+")
+      .optional()
+      .describe("Role of requests without a token; without it such requests get 401 (public fields excepted)."),
+    sessionHeaderPrefix: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, "must be a lower-case header name prefix such as x-hasura-")
+      .default("x-hasura-")
+      .describe("Session variables go upstream as <prefix><name>: x-hasura-user-id becomes <prefix>user-id."),
+  })
+  .strict();
+
+/** A role name. */
+const roleName = z.string().regex(/^[A-Za-z0-9_-]+$/, "must match [A-Za-z0-9_-]+");
+
 /** The whole of `schemas/gateway.json`. */
 export const GatewayConfigSchema = z
   .object({
@@ -228,6 +373,17 @@ export const GatewayConfigSchema = z
     ),
     cors: CorsSchema.optional(),
     graphiql: z.boolean().default(true).describe("Serve GraphiQL to browsers at /graphql."),
+    auth: AuthSchema.optional().describe("Who the caller is: JWT, roles, session variables."),
+    permissions: z
+      .record(roleName, z.record(upstreamName, z.string()))
+      .optional()
+      .describe(
+        "Per role, per remote or service: the SDL subset the role may query (also schemas/permissions/<role>.graphql).",
+      ),
+    public: z
+      .array(z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/, 'must be "Type.field"'))
+      .default([])
+      .describe('Fields open to requests without a token, e.g. "Mutation.login".'),
   })
   .strict();
 
@@ -245,5 +401,9 @@ export type ServiceConfig = GatewayConfig["services"][number];
 export type EndpointConfig = ServiceConfig["endpoints"][string];
 /** The validated gateway token settings. */
 export type GatewayTokenConfig = GatewayConfig["gatewayToken"];
+/** The validated auth settings. */
+export type AuthConfig = z.output<typeof AuthSchema>;
+/** The validated JWT settings. */
+export type JwtConfig = z.output<typeof JwtSchema>;
 /** The validated CORS settings. */
 export type CorsConfig = z.output<typeof CorsSchema>;

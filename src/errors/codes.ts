@@ -30,6 +30,26 @@ export const ErrorCode = {
   RELOAD_FAILED: "RELOAD_FAILED",
   /** No remote schema could be loaded at all, so there is no schema to serve. HTTP 503. */
   SCHEMA_UNAVAILABLE: "SCHEMA_UNAVAILABLE",
+  /** The Authorization header is not exactly `Bearer <jwt>` (RFC 6750 section 2.1). HTTP 400. */
+  INVALID_AUTHORIZATION_HEADER: "INVALID_AUTHORIZATION_HEADER",
+  /** The JWT failed verification: signature, algorithm, key id, nbf, iss, aud, missing exp, malformed. HTTP 401. */
+  INVALID_JWT: "INVALID_JWT",
+  /** The JWT's exp is past (beyond `clockToleranceSec`). HTTP 401. */
+  JWT_EXPIRED: "JWT_EXPIRED",
+  /** The JWT verified, but its Hasura claims are missing or malformed. HTTP 401. */
+  INVALID_CLAIMS: "INVALID_CLAIMS",
+  /** The requested `x-hasura-role` is not among the token's allowed roles. HTTP 403. */
+  ROLE_NOT_ALLOWED: "ROLE_NOT_ALLOWED",
+  /** No token, and the operation is not open to requests without one. HTTP 401. */
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  /** The JWK Set could not be fetched and no earlier copy is cached. HTTP 503. */
+  JWKS_UNAVAILABLE: "JWKS_UNAVAILABLE",
+  /** The role's permission SDL does not fit the served schema; the role is refused until fixed. HTTP 500. */
+  INVALID_PERMISSIONS: "INVALID_PERMISSIONS",
+  /** An argument preset names a session variable the caller's session does not have. HTTP 400. */
+  MISSING_SESSION_VARIABLE: "MISSING_SESSION_VARIABLE",
+  /** A request the gateway will not run as sent (see the message). HTTP 400. */
+  BAD_REQUEST: "BAD_REQUEST",
   /** Anything unexpected; the real error is logged, never sent. HTTP 500. */
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;

@@ -1,3 +1,4 @@
+import type { Session } from "../auth";
 import type { Logger } from "../observability";
 import type { UpstreamContext } from "../sources/remote-graphql";
 
@@ -13,4 +14,6 @@ export interface GatewayContext extends UpstreamContext {
   executionCtx: { waitUntil(promise: Promise<unknown>): void };
   /** Child logger with `{ requestId }`. */
   log: Logger;
+  /** Who the caller is: role and session variables (src/auth). */
+  session: Session;
 }

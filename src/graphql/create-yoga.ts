@@ -1,15 +1,19 @@
 import { GraphQLError } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { PermissionSet } from "../auth";
 import type { SchemaRegistry } from "../compose";
 import { ErrorCode, maskError } from "../errors";
 import type { Logger } from "../observability";
 import type { GatewayContext } from "./context";
+import { usePermissions } from "./plugins/use-permissions";
 import { useUpstreamCookies } from "./plugins/use-upstream-cookies";
 
 /** Options of {@link createGatewayYoga}. */
 export interface GatewayYogaOptions {
   /** Where the schema comes from, per request. */
   registry: SchemaRegistry;
+  /** Which schema each request's session sees. */
+  permissions: PermissionSet;
   /** Serve GraphiQL to browsers at the endpoint. @default true */
   graphiql?: boolean;
   /** Base logger for Yoga's own messages. */
@@ -19,17 +23,21 @@ export interface GatewayYogaOptions {
 /**
  * The per-isolate Yoga server: GraphQL over HTTP (POST and GET; `application/json` and
  * `application/graphql-response+json`), GraphiQL, our error masking, and the plugins below in one
- * visible list. The schema is taken from the registry on every request, so reloads apply at once.
+ * visible list. The schema is taken from the registry on every request, so reloads apply at once, and
+ * narrowed to what the request's session may see (the role's schema, built once per role).
  *
  * @param options - registry, GraphiQL switch and logger
  * @returns a Yoga instance whose `fetch(request, context)` takes a {@link GatewayContext}
  * @see https://graphql.github.io/graphql-over-http/draft/
  */
 export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstance<GatewayContext, object> {
-  const { registry, log } = options;
+  const { registry, permissions, log } = options;
   return createYoga<GatewayContext>({
     graphqlEndpoint: "/graphql",
-    schema: (context) => registry.getSchema((promise) => context.executionCtx.waitUntil(promise)),
+    schema: async (context) => {
+      const full = await registry.getSchema((promise) => context.executionCtx.waitUntil(promise));
+      return permissions.schemaFor(full, context.session);
+    },
     graphiql: options.graphiql === false ? false : { title: "Junction" },
     landingPage: false,
     cors: false,
@@ -49,6 +57,6 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       warn: (...args: unknown[]) => log.warn({ args: args.map(String) }, "yoga"),
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
-    plugins: [useUpstreamCookies()],
+    plugins: [usePermissions(), useUpstreamCookies()],
   });
 }

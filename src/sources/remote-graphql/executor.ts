@@ -19,8 +19,10 @@ export interface UpstreamContext {
   requestId: string;
   /** Receives every `Set-Cookie` value of every upstream response, in arrival order. */
   responseCookies: string[];
-  /** Session variables as headers, once authentication exists. */
+  /** The caller's session variables as headers, named with the forwarding prefix (`x-hasura-user-id`). */
   sessionHeaders?: Record<string, string>;
+  /** `auth.sessionHeaderPrefix`; client headers with it are never forwarded. @default "x-hasura-" */
+  sessionHeaderPrefix?: string;
   /**
    * The `x-gateway-token` for the upstream named `audience` (a JWT signed by the gateway, `aud` =
    * `audience`), signed at most once per audience per request. Resolves `undefined` when the gateway has
@@ -162,6 +164,7 @@ export function createRemoteExecutor(
     headers = buildUpstreamHeaders({
       configured: remote.headers,
       session: context?.sessionHeaders,
+      sessionHeaderPrefix: context?.sessionHeaderPrefix,
       client: context?.clientHeaders,
       forward: remote.forwardClientHeaders,
       requestId: context?.requestId,

@@ -1,4 +1,7 @@
-import { GATEWAY_TOKEN_HEADER } from "../../auth";
+import { GATEWAY_TOKEN_HEADER } from "../../auth/gateway-token";
+import { ADMIN_SECRET_HEADER } from "../../auth/secrets";
+
+export { ADMIN_SECRET_HEADER };
 
 /**
  * Hop-by-hop header fields: meaningful for one connection only, never forwarded by a proxy
@@ -16,9 +19,6 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   "upgrade",
 ]);
 
-/** The header that authorises admin requests; never forwarded. */
-export const ADMIN_SECRET_HEADER = "x-admin-secret";
-
 /**
  * Headers that describe the client-to-gateway message itself and are never forwarded with
  * `forwardClientHeaders: true`: the gateway builds its own request body and negotiates its own encoding.
@@ -33,12 +33,20 @@ const MESSAGE_HEADERS: ReadonlySet<string> = new Set([
   ADMIN_SECRET_HEADER,
 ]);
 
+/** Hasura's session header prefix; client headers starting with it are never forwarded. */
+const SESSION_HEADER_PREFIX = "x-hasura-";
+
 /** Inputs of {@link buildUpstreamHeaders}. */
 export interface UpstreamHeaderInputs {
   /** The remote's configured `headers` (highest precedence). */
   configured: Readonly<Record<string, string>>;
-  /** Session variables as headers (middle precedence; from the auth issue). @default {} */
+  /** Session variables as headers (middle precedence), already named with the forwarding prefix. @default {} */
   session?: Readonly<Record<string, string>>;
+  /**
+   * `auth.sessionHeaderPrefix`: client headers starting with it, or with `x-hasura-`, are never
+   * forwarded, so a client cannot forge session variables. @default "x-hasura-"
+   */
+  sessionHeaderPrefix?: string;
   /** The client's request headers; forwarded per `forward` (lowest precedence). */
   client?: Headers;
   /** The remote's `forwardClientHeaders`: header names, or `true` for all but the excluded ones. */
@@ -52,7 +60,8 @@ export interface UpstreamHeaderInputs {
 /**
  * Computes the headers of one upstream request, with Hasura's precedence: configured `headers` >
  * gateway token > session variables > `x-request-id` > forwarded client headers. A client's own
- * `x-gateway-token` is never forwarded. Hop-by-hop headers (including any named in the
+ * `x-gateway-token` and session headers (`x-hasura-*`, `<sessionHeaderPrefix>*`) are never forwarded:
+ * upstreams receive only the session the gateway resolved. Hop-by-hop headers (including any named in the
  * client's `Connection` header, RFC 9110 section 7.6.1) are never forwarded; with `forward: true`,
  * neither are `host`, `content-length`, `content-type`, `accept`, `*-encoding` and `x-admin-secret`.
  *
@@ -70,11 +79,14 @@ export function buildUpstreamHeaders(inputs: UpstreamHeaderInputs): Record<strin
         .map((name) => name.trim().toLowerCase())
         .filter(Boolean),
     );
+    const sessionPrefix = inputs.sessionHeaderPrefix ?? SESSION_HEADER_PREFIX;
     const blocked = (name: string): boolean =>
       HOP_BY_HOP_HEADERS.has(name) ||
       connectionListed.has(name) ||
       name === ADMIN_SECRET_HEADER ||
-      name === GATEWAY_TOKEN_HEADER;
+      name === GATEWAY_TOKEN_HEADER ||
+      name.startsWith(SESSION_HEADER_PREFIX) ||
+      name.startsWith(sessionPrefix);
     if (inputs.forward === true) {
       client.forEach((value, name) => {
         if (!blocked(name) && !MESSAGE_HEADERS.has(name)) out[name] = value;

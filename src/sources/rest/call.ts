@@ -47,6 +47,7 @@ export function buildRestRequest(
     buildUpstreamHeaders({
       configured: service.headers,
       session: context?.sessionHeaders,
+      sessionHeaderPrefix: context?.sessionHeaderPrefix,
       client: context?.clientHeaders,
       forward: service.forwardClientHeaders,
       requestId: context?.requestId,

@@ -37,7 +37,7 @@ import { type ConfigProblem, ErrorCode, GatewayError, UpstreamError } from "../.
 import { type FetchFn, type UpstreamContext, wantsGatewayToken } from "../remote-graphql";
 import { buildRestRequest, callRest } from "./call";
 import { checkFits, selectPath } from "./mapping";
-import { jsonTemplateReferences, type TemplateReference, templateReferences } from "./templates";
+import { jsonTemplateReferences, sessionScope, type TemplateReference, templateReferences } from "./templates";
 
 /** One SDL file under schemas/, as bundled into the Worker (see scripts/gen-schema-files.mjs). */
 export interface SchemaFile {
@@ -288,7 +288,8 @@ function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldRe
   const { service, endpointName, endpoint } = binding;
   return async function restResolver(parent, args, context, info) {
     const ctx = isUpstreamContext(context) ? context : undefined;
-    const scope = { args, parent, session: (ctx as { session?: Record<string, unknown> } | undefined)?.session ?? {} };
+    const variables = (ctx as { session?: { variables?: Record<string, string> } } | undefined)?.session?.variables;
+    const scope = { args, parent, session: sessionScope(variables) };
     try {
       const gatewayToken = wantsGatewayToken(service) ? await ctx?.gatewayToken?.(service.name) : undefined;
       const request = buildRestRequest(service, endpoint, scope, ctx, gatewayToken);

@@ -22,8 +22,23 @@ export interface TemplateScope {
   args: Record<string, unknown>;
   /** The parent object (fields on object types), else undefined. */
   parent?: unknown;
-  /** The session variables (the auth issue); {} until then. */
+  /** The session variables, see {@link sessionScope}. */
   session?: Record<string, unknown>;
+}
+
+/**
+ * The `session` of a template scope: each variable under its Hasura name and its short name, so
+ * `{session.x-hasura-user-id}` and `{session.user-id}` read the same value.
+ * @param variables - the session variables by Hasura name (`x-hasura-user-id`)
+ * @returns name -> value
+ */
+export function sessionScope(variables: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const scope: Record<string, string> = {};
+  for (const [name, value] of Object.entries(variables ?? {})) {
+    scope[name] = value;
+    if (name.startsWith("x-hasura-")) scope[name.slice("x-hasura-".length)] = value;
+  }
+  return scope;
 }
 
 const REFERENCE = /\{(args|parent|session)((?:\.[A-Za-z0-9_-]+)+)\}/g;

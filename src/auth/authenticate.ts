@@ -1,0 +1,252 @@
+import { errors, type JWTVerifyOptions, jwtVerify } from "jose";
+import type { AuthConfig, JwtConfig } from "../config";
+import { ErrorCode, GatewayError } from "../errors";
+import type { Logger } from "../observability";
+import { compileClaimsReader, type HasuraClaims, ROLE_VARIABLE, SESSION_VARIABLE_PREFIX } from "./claims";
+import { createJwksKeySource } from "./jwks";
+import { ADMIN_SECRET_HEADER, secretsEqual } from "./secrets";
+
+/** The role of a request authorised by the admin secret that does not pose as another role. */
+export const ADMIN_ROLE = "admin";
+
+/** Fetch as the Workers runtime provides it. */
+type FetchFn = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
+/** Who the caller of one request is, decided once at the edge. */
+export interface Session {
+  /**
+   * How the caller was identified: `admin` (correct `x-admin-secret`), `jwt` (a verified token),
+   * `unauthenticated` (no token), `none` (no `auth` section: nobody is identified).
+   */
+  source: "admin" | "jwt" | "unauthenticated" | "none";
+  /** The role the request runs as; null without one (no `auth`, or no token and no `unauthenticatedRole`). */
+  role: string | null;
+  /**
+   * Session variables by Hasura name, lower-case (`x-hasura-role`, `x-hasura-user-id`, ...). These, and
+   * nothing the client sent (admin requests excepted), go to upstreams.
+   */
+  variables: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link createAuthenticator}. */
+export interface AuthenticatorOptions {
+  /** The validated `auth` section; undefined when the config has none. */
+  auth: AuthConfig | undefined;
+  /** Fetch for the JWK Set. @default globalThis.fetch */
+  fetch?: FetchFn;
+  /** The isolate's logger. */
+  log?: Logger;
+}
+
+/** Identifies the caller of each request; one per isolate (the JWK Set and HMAC keys are cached in it). */
+export interface Authenticator {
+  /**
+   * Decides the request's session.
+   * @param headers - the client's request headers
+   * @param adminSecret - the `ADMIN_SECRET` secret, if set
+   * @returns the session
+   * @throws GatewayError `UNAUTHORIZED` (401) for a wrong `x-admin-secret`; `INVALID_AUTHORIZATION_HEADER`
+   *   (400); `INVALID_JWT`, `JWT_EXPIRED`, `INVALID_CLAIMS`, `UNAUTHENTICATED` (401); `ROLE_NOT_ALLOWED`
+   *   (403); `JWKS_UNAVAILABLE` (503)
+   */
+  authenticate(headers: Headers, adminSecret: string | undefined): Promise<Session>;
+  /** The prefix session variables are forwarded with (`auth.sessionHeaderPrefix`, default `x-hasura-`). */
+  readonly headerPrefix: string;
+}
+
+const fail = (code: ErrorCode, status: number, message: string, cause?: unknown): GatewayError =>
+  new GatewayError(code, message, { status, cause });
+
+/** A JWS compact serialization: three base64url segments (RFC 7515 section 7.1); `alg: none` has an empty third. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * The token of a request, from where `auth.jwt.header` says.
+ * @returns the raw token, or undefined when the request carries none
+ * @throws GatewayError `INVALID_AUTHORIZATION_HEADER` (400) when Authorization is not `Bearer <jwt>` (RFC 6750 section 2.1)
+ */
+export function extractToken(headers: Headers, location: JwtConfig["header"]): string | undefined {
+  if (location.type === "Authorization") {
+    const value = headers.get("authorization");
+    if (value === null) return undefined;
+    const match = /^bearer +(\S+)$/i.exec(value.trim());
+    if (match === null || !COMPACT_JWS.test(match[1] as string)) {
+      throw fail(
+        ErrorCode.INVALID_AUTHORIZATION_HEADER,
+        400,
+        "The Authorization header must be exactly `Bearer <jwt>`, with one token.",
+      );
+    }
+    return match[1];
+  }
+  if (location.type === "CustomHeader") {
+    const value = headers.get(location.name)?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  }
+  for (const pair of (headers.get("cookie") ?? "").split(";")) {
+    const at = pair.indexOf("=");
+    if (at > 0 && pair.slice(0, at).trim() === location.name) {
+      const value = pair.slice(at + 1).trim();
+      return value === "" ? undefined : value;
+    }
+  }
+  return undefined;
+}
+
+/** The public reason of a jose verification failure; jose's messages name claims, never values. */
+function verificationError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof errors.JWTExpired) return fail(ErrorCode.JWT_EXPIRED, 401, "The token has expired.", error);
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    return fail(ErrorCode.INVALID_JWT, 401, "No signing key matches the token's kid.", error);
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return fail(ErrorCode.INVALID_JWT, 401, `The token's ${error.claim} claim is invalid: ${error.message}.`, error);
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return fail(ErrorCode.INVALID_JWT, 401, "The token's algorithm is not allowed.", error);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return fail(ErrorCode.INVALID_JWT, 401, "The token's signature is invalid.", error);
+  }
+  return fail(ErrorCode.INVALID_JWT, 401, "The token is malformed or cannot be verified.", error);
+}
+
+/** Builds jose's key function: HS* from the secret (imported once per algorithm), the rest from the JWK Set. */
+function keyResolver(jwt: JwtConfig, options: AuthenticatorOptions): NonNullable<Parameters<typeof jwtVerify>[1]> {
+  const jwks =
+    jwt.jwksUrl === undefined
+      ? undefined
+      : createJwksKeySource({
+          url: jwt.jwksUrl,
+          cooldownMs: jwt.jwksCooldownSec * 1000,
+          fetch: options.fetch,
+          log: options.log,
+        });
+  const hmacKeys = new Map<string, Promise<CryptoKey>>();
+  const secret = jwt.secret === undefined ? undefined : new TextEncoder().encode(jwt.secret);
+  return async function verificationKey(header, token) {
+    const alg = header.alg ?? "";
+    if (alg.startsWith("HS")) {
+      if (secret === undefined) throw new errors.JOSEAlgNotAllowed("no secret for HMAC algorithms");
+      let key = hmacKeys.get(alg);
+      if (key === undefined) {
+        key = crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: `SHA-${alg.slice(2)}` }, false, ["verify"]);
+        hmacKeys.set(alg, key);
+      }
+      return key;
+    }
+    if (jwks === undefined) throw new errors.JOSEAlgNotAllowed("no JWK Set for asymmetric algorithms");
+    return jwks(header, token);
+  };
+}
+
+/**
+ * Creates the isolate's authenticator, with Hasura's rules.
+ *
+ * 1. `x-admin-secret` present: it must equal `ADMIN_SECRET` (else 401 `UNAUTHORIZED`). The request is
+ *    admin; it may pose as a role with `x-hasura-role`, and only then are the client's session headers
+ *    (`x-hasura-*`, `<prefix>*`) taken as its session.
+ * 2. A token (where `auth.jwt.header` says): verified with jose against `algorithms` only (never the
+ *    token's own choice), `exp` required, `iss`/`aud` and clock tolerance as configured. Role: the
+ *    `x-hasura-role` header if among the allowed roles (else 403), otherwise the default role.
+ * 3. No token: `unauthenticatedRole` if configured; otherwise a role-less session that may use only
+ *    `public` fields (the GraphQL layer answers 401 `UNAUTHENTICATED` for anything else).
+ * Without an `auth` section nobody is identified (`source: "none"`).
+ *
+ * @param options - the `auth` section, fetch and logger
+ * @returns the authenticator
+ * @throws Error for a JSON path outside the supported subset in the claims settings (config time)
+ * @see https://hasura.io/docs/latest/auth/authentication/jwt/
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const auth = options.auth;
+  const headerPrefix = auth?.sessionHeaderPrefix ?? SESSION_VARIABLE_PREFIX;
+  const roleHeaders = [...new Set([ROLE_VARIABLE, `${headerPrefix}role`])];
+  const jwt = auth?.jwt;
+  const readClaims = jwt === undefined ? undefined : compileClaimsReader(jwt);
+  const getKey = jwt === undefined ? undefined : keyResolver(jwt, options);
+  const verifyOptions: JWTVerifyOptions | undefined =
+    jwt === undefined
+      ? undefined
+      : {
+          algorithms: [...jwt.algorithms],
+          issuer: jwt.issuer,
+          audience: jwt.audience,
+          clockTolerance: jwt.clockToleranceSec,
+          requiredClaims: ["exp"],
+        };
+
+  const requestedRole = (headers: Headers): string | undefined => {
+    for (const name of roleHeaders) {
+      const value = headers.get(name)?.trim();
+      if (value) return value;
+    }
+    return undefined;
+  };
+
+  /** The client's own session headers, under Hasura names (admin requests only). */
+  const clientVariables = (headers: Headers): Record<string, string> => {
+    const variables: Record<string, string> = {};
+    headers.forEach((value, name) => {
+      for (const prefix of [SESSION_VARIABLE_PREFIX, headerPrefix]) {
+        if (name.startsWith(prefix) && name.length > prefix.length) {
+          variables[`${SESSION_VARIABLE_PREFIX}${name.slice(prefix.length)}`] = value;
+          break;
+        }
+      }
+    });
+    return variables;
+  };
+
+  async function verify(token: string): Promise<HasuraClaims> {
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, getKey as NonNullable<typeof getKey>, verifyOptions));
+    } catch (error) {
+      throw verificationError(error);
+    }
+    return (readClaims as NonNullable<typeof readClaims>)(payload);
+  }
+
+  return {
+    headerPrefix,
+    async authenticate(headers, adminSecret): Promise<Session> {
+      const givenSecret = headers.get(ADMIN_SECRET_HEADER);
+      if (givenSecret !== null) {
+        if (!adminSecret || !(await secretsEqual(givenSecret, adminSecret))) {
+          throw fail(ErrorCode.UNAUTHORIZED, 401, `Wrong ${ADMIN_SECRET_HEADER} header.`);
+        }
+        const role = requestedRole(headers) ?? ADMIN_ROLE;
+        return { source: "admin", role, variables: { ...clientVariables(headers), [ROLE_VARIABLE]: role } };
+      }
+      if (auth === undefined) return { source: "none", role: null, variables: {} };
+      const token = jwt === undefined ? undefined : extractToken(headers, jwt.header);
+      if (token === undefined) {
+        const role = auth.unauthenticatedRole ?? null;
+        return { source: "unauthenticated", role, variables: role === null ? {} : { [ROLE_VARIABLE]: role } };
+      }
+      const claims = await verify(token);
+      const asked = requestedRole(headers);
+      if (asked !== undefined && !claims.allowedRoles.includes(asked)) {
+        throw fail(ErrorCode.ROLE_NOT_ALLOWED, 403, `The role "${asked}" is not among the token's allowed roles.`);
+      }
+      const role = asked ?? claims.defaultRole;
+      return { source: "jwt", role, variables: { ...claims.variables, [ROLE_VARIABLE]: role } };
+    },
+  };
+}
+
+/**
+ * The session as upstream request headers: `x-hasura-foo` goes as `<prefix>foo`.
+ * @param session - the request's session
+ * @param prefix - `auth.sessionHeaderPrefix`
+ * @returns lower-case header name -> value
+ */
+export function sessionHeaders(session: Session, prefix: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(session.variables)) {
+    headers[`${prefix}${name.slice(SESSION_VARIABLE_PREFIX.length)}`] = value;
+  }
+  return headers;
+}

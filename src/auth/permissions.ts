@@ -1,0 +1,563 @@
+import { MapperKind, mapSchema, pruneSchema } from "@graphql-tools/utils";
+import {
+  type ArgumentNode,
+  astFromValue,
+  type DirectiveNode,
+  type DocumentNode,
+  type FieldDefinitionNode,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLNamedType,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+  GraphQLUnionType,
+  getNamedType,
+  getNullableType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  isUnionType,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  print,
+  type SelectionSetNode,
+  Source,
+  TypeInfo,
+  type ValueNode,
+  validateSchema,
+  valueFromAST,
+  visit,
+  visitWithTypeInfo,
+} from "graphql";
+import type { GatewayConfig } from "../config";
+import { type ConfigProblem, ErrorCode, GatewayError } from "../errors";
+import { ADMIN_ROLE, type Session } from "./authenticate";
+import { SESSION_VARIABLE_PREFIX } from "./claims";
+
+/** Where role SDL files live: `schemas/permissions/<role>.graphql`. */
+export const PERMISSION_FILES_DIR = "schemas/permissions/";
+
+/** The field a role schema gets when the role may query nothing (a schema needs a query type; Hasura does the same). */
+export const NO_QUERIES_FIELD = "no_queries_available";
+
+/** One SDL file (path relative to the project root). */
+export interface PermissionFile {
+  path: string;
+  sdl: string;
+}
+
+/** One argument preset: the argument is removed from the role's schema and filled on every call. */
+interface Preset {
+  name: string;
+  type: GraphQLInputType;
+  /** Session variable to read (Hasura name, lower-case), or undefined for a static value. */
+  variable?: string;
+  /** The static value as a literal of the argument's type. */
+  literal?: ValueNode;
+}
+
+/** A built role schema and what executing against it needs. */
+interface RoleSchemaInfo {
+  /** The composed schema the role's operations run against (after presets are applied). */
+  full: GraphQLSchema;
+  /** `Type.field` -> presets of that field. */
+  presets: ReadonlyMap<string, readonly Preset[]>;
+}
+
+/** What a role may use of one type: every field, or the listed ones with their listed arguments. */
+type TypeGrant =
+  | { all: true }
+  | { all: false; fields: Map<string, { args: Set<string>; presets: Preset[] }>; members?: Set<string> };
+
+const roleInfo = new WeakMap<GraphQLSchema, RoleSchemaInfo>();
+
+/**
+ * The restricted-schema information of a schema handed out by {@link PermissionSet.schemaFor}, or
+ * undefined when that schema is the whole composed schema.
+ */
+export function restrictedSchemaInfo(schema: GraphQLSchema): RoleSchemaInfo | undefined {
+  return roleInfo.get(schema);
+}
+
+/** Options of {@link createPermissionSet}. */
+export interface PermissionSetOptions {
+  /** The validated config (`permissions`, `public`, `auth`). */
+  config: GatewayConfig;
+  /** Role SDL files (`schemas/permissions/<role>.graphql`). @default [] */
+  files?: readonly PermissionFile[];
+}
+
+/** Decides the schema each request sees; one per isolate. */
+export interface PermissionSet {
+  /** Whether role permissions are on (a `permissions` section or a permission file exists). */
+  readonly enabled: boolean;
+  /** The `public` fields, `Type.field`. */
+  readonly publicFields: readonly string[];
+  /**
+   * The schema a session may see: the whole composed schema (admin, no `auth`, or any authenticated
+   * role while permissions are off), the role's schema, or the public fields only. Built lazily, cached
+   * per composed schema per role.
+   * @param full - the composed schema now served
+   * @param session - the request's session
+   * @throws GatewayError `INVALID_PERMISSIONS` (500) when the role's SDL does not fit `full`
+   */
+  schemaFor(full: GraphQLSchema, session: Session): GraphQLSchema;
+}
+
+/**
+ * Parses the role SDLs of the config (`permissions.<role>.<upstream>`, inline) and of the files.
+ * Syntax errors are config problems; fitting them to the composed schema happens per role, later.
+ *
+ * @param options - config and files
+ * @returns the permission set, and problems located by JSON path or `file:line:column`
+ */
+export function createPermissionSet(options: PermissionSetOptions): {
+  permissions: PermissionSet;
+  problems: ConfigProblem[];
+} {
+  const { config } = options;
+  const problems: ConfigProblem[] = [];
+  const documents = new Map<string, DocumentNode[]>();
+  const add = (role: string, origin: string, sdl: string, path: string): void => {
+    try {
+      const list = documents.get(role) ?? [];
+      list.push(parse(new Source(sdl, origin)));
+      documents.set(role, list);
+    } catch (error) {
+      const located = error as { message: string; locations?: ReadonlyArray<{ line: number; column: number }> };
+      const at = located.locations?.[0];
+      problems.push({
+        path: at === undefined ? path : `${origin}:${at.line}:${at.column}`,
+        message: located.message,
+      });
+    }
+  };
+  for (const [role, upstreams] of Object.entries(config.permissions ?? {})) {
+    documents.set(role, documents.get(role) ?? []);
+    for (const [upstream, sdl] of Object.entries(upstreams)) {
+      add(role, `permissions.${role}.${upstream}`, sdl, `$.permissions.${role}.${upstream}`);
+    }
+  }
+  for (const file of options.files ?? []) {
+    const role = file.path.slice(PERMISSION_FILES_DIR.length).replace(/\.graphql$/, "");
+    if (!/^[A-Za-z0-9_-]+$/.test(role)) {
+      problems.push({
+        path: file.path,
+        message: "a permission file must be named <role>.graphql, role [A-Za-z0-9_-]+",
+      });
+      continue;
+    }
+    add(role, file.path, file.sdl, file.path);
+  }
+  if (documents.size > 0 && config.auth === undefined) {
+    problems.push({ path: "$.permissions", message: "permissions need an auth section (who the caller is)" });
+  }
+
+  const enabled = config.permissions !== undefined || documents.size > 0;
+  const publicFields = config.public;
+  const cache = new WeakMap<GraphQLSchema, Map<string, GraphQLSchema | GatewayError>>();
+  const PUBLIC_KEY = "\u0000public";
+
+  const permissions: PermissionSet = {
+    enabled,
+    publicFields,
+    schemaFor(full, session) {
+      const role = session.role;
+      let key: string;
+      if (session.source === "none" || (session.source === "admin" && role === ADMIN_ROLE)) return full;
+      if (!enabled) {
+        if (session.source !== "unauthenticated") return full;
+        key = PUBLIC_KEY;
+      } else {
+        key = role !== null && documents.has(role) ? role : PUBLIC_KEY;
+      }
+      let perSchema = cache.get(full);
+      if (perSchema === undefined) {
+        perSchema = new Map();
+        cache.set(full, perSchema);
+      }
+      let built = perSchema.get(key);
+      if (built === undefined) {
+        const docs = key === PUBLIC_KEY ? [] : (documents.get(key) ?? []);
+        const result = buildRoleSchema(full, docs, publicFields);
+        built =
+          "schema" in result
+            ? result.schema
+            : new GatewayError(
+                ErrorCode.INVALID_PERMISSIONS,
+                `The permissions of role "${key === PUBLIC_KEY ? "(public)" : key}" do not fit the schema: ${result.problems.join("; ")}`,
+                { status: 500 },
+              );
+        perSchema.set(key, built);
+      }
+      if (built instanceof GatewayError) throw built;
+      return built;
+    },
+  };
+  return { permissions, problems };
+}
+
+/** Reads `@preset(value: ..., static: ...)` of an argument: a session variable or a static literal. */
+function presetOf(
+  directive: DirectiveNode,
+  name: string,
+  type: GraphQLInputType,
+  where: string,
+  problems: string[],
+): Preset | undefined {
+  const value = directive.arguments?.find((arg) => arg.name.value === "value")?.value;
+  const forceStatic = directive.arguments?.find((arg) => arg.name.value === "static")?.value;
+  if (value === undefined) {
+    problems.push(`@preset on ${where} needs a value`);
+    return undefined;
+  }
+  const isStatic = forceStatic?.kind === Kind.BOOLEAN && forceStatic.value;
+  if (value.kind === Kind.STRING && !isStatic && value.value.toLowerCase().startsWith(SESSION_VARIABLE_PREFIX)) {
+    return { name, type, variable: value.value.toLowerCase() };
+  }
+  const literal = value.kind === Kind.STRING ? literalFor(value.value, type) : value;
+  if (literal === undefined || valueFromAST(literal, type) === undefined) {
+    problems.push(`@preset on ${where}: ${print(value)} is not a valid ${String(type)}`);
+    return undefined;
+  }
+  return { name, type, literal };
+}
+
+/**
+ * A session variable's text as a literal of the argument's type: numbers and booleans parsed, lists
+ * and input objects read as JSON, everything else (String, ID, enums, custom scalars) as the text.
+ * @returns the literal, or undefined when the text does not fit the type
+ */
+export function literalFor(text: string, type: GraphQLInputType): ValueNode | undefined {
+  const named = getNamedType(type);
+  const nullable = getNullableType(type);
+  let value: unknown = text;
+  if (isListType(nullable) || isInputObjectType(named)) {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  } else if (named.name === "Int" || named.name === "Float") {
+    value = Number(text);
+    if (text.trim() === "" || Number.isNaN(value)) return undefined;
+  } else if (named.name === "Boolean") {
+    if (text !== "true" && text !== "false") return undefined;
+    value = text === "true";
+  }
+  if (isEnumType(named) && !isListType(nullable)) return { kind: Kind.ENUM, value: text };
+  return astFromValue(value, type) ?? undefined;
+}
+
+/**
+ * Fits a role's SDL to the composed schema and builds the role's schema (Hasura's remote schema
+ * permissions): listed types, fields and arguments only; `@preset` arguments removed; public fields
+ * (and everything they return) added.
+ *
+ * @returns the schema, or the list of problems
+ * @see https://hasura.io/docs/latest/auth/authorization/remote-schema-permissions/
+ */
+function buildRoleSchema(
+  full: GraphQLSchema,
+  documents: readonly DocumentNode[],
+  publicFields: readonly string[],
+): { schema: GraphQLSchema } | { problems: string[] } {
+  const problems: string[] = [];
+  const grants = new Map<string, TypeGrant>();
+  const presets = new Map<string, Preset[]>();
+
+  const grantFields = (typeName: string): Extract<TypeGrant, { all: false }> | undefined => {
+    const grant = grants.get(typeName) ?? { all: false, fields: new Map() };
+    grants.set(typeName, grant);
+    return grant.all ? undefined : grant;
+  };
+
+  const grantField = (type: GraphQLNamedType, node: FieldDefinitionNode): void => {
+    const where = `${type.name}.${node.name.value}`;
+    const field = (type as GraphQLObjectType).getFields()[node.name.value];
+    if (field === undefined) {
+      problems.push(`${where} is not in the schema`);
+      return;
+    }
+    if (print(node.type) !== String(field.type)) {
+      problems.push(`${where} has type ${String(field.type)} in the schema, not ${print(node.type)}`);
+    }
+    const grant = grantFields(type.name);
+    if (grant === undefined) return;
+    const entry = grant.fields.get(field.name) ?? { args: new Set<string>(), presets: [] };
+    grant.fields.set(field.name, entry);
+    for (const argNode of node.arguments ?? []) {
+      const arg = field.args.find((candidate) => candidate.name === argNode.name.value);
+      if (arg === undefined) {
+        problems.push(`${where}(${argNode.name.value}:) is not in the schema`);
+        continue;
+      }
+      if (print(argNode.type) !== String(arg.type)) {
+        problems.push(`${where}(${arg.name}:) has type ${String(arg.type)} in the schema, not ${print(argNode.type)}`);
+      }
+      const directive = argNode.directives?.find((d) => d.name.value === "preset");
+      if (directive === undefined) {
+        entry.args.add(arg.name);
+        continue;
+      }
+      const preset = presetOf(directive, arg.name, arg.type, `${where}(${arg.name}:)`, problems);
+      if (preset !== undefined) {
+        entry.presets.push(preset);
+        presets.set(where, [...(presets.get(where) ?? []), preset]);
+      }
+    }
+    for (const arg of field.args) {
+      const listed = entry.args.has(arg.name) || entry.presets.some((p) => p.name === arg.name);
+      if (!listed && arg.type.toString().endsWith("!") && arg.defaultValue === undefined) {
+        problems.push(`${where}(${arg.name}:) is required: list it or give it a @preset`);
+      }
+    }
+  };
+
+  for (const document of documents) {
+    for (const definition of document.definitions) {
+      switch (definition.kind) {
+        case Kind.OBJECT_TYPE_DEFINITION:
+        case Kind.OBJECT_TYPE_EXTENSION:
+        case Kind.INTERFACE_TYPE_DEFINITION:
+        case Kind.INTERFACE_TYPE_EXTENSION: {
+          const type = full.getType(definition.name.value);
+          const wantsInterface =
+            definition.kind === Kind.INTERFACE_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_EXTENSION;
+          if (type === undefined || (wantsInterface ? !isInterfaceType(type) : !isObjectType(type))) {
+            problems.push(`${wantsInterface ? "interface" : "type"} ${definition.name.value} is not in the schema`);
+            break;
+          }
+          grantFields(type.name);
+          for (const field of definition.fields ?? []) grantField(type, field);
+          break;
+        }
+        case Kind.UNION_TYPE_DEFINITION:
+        case Kind.UNION_TYPE_EXTENSION: {
+          const type = full.getType(definition.name.value);
+          if (!isUnionType(type)) {
+            problems.push(`union ${definition.name.value} is not in the schema`);
+            break;
+          }
+          const grant = grantFields(type.name);
+          if (grant === undefined) break;
+          grant.members ??= new Set();
+          const members = new Set(type.getTypes().map((member) => member.name));
+          for (const member of definition.types ?? []) {
+            if (members.has(member.name.value)) grant.members.add(member.name.value);
+            else problems.push(`${member.name.value} is not a member of union ${type.name}`);
+          }
+          break;
+        }
+        case Kind.ENUM_TYPE_DEFINITION:
+        case Kind.INPUT_OBJECT_TYPE_DEFINITION:
+        case Kind.SCALAR_TYPE_DEFINITION:
+          if (full.getType(definition.name.value) === undefined) {
+            problems.push(`type ${definition.name.value} is not in the schema`);
+          }
+          break;
+        default:
+          // schema definitions and directive definitions (such as @preset's) carry no permission
+          break;
+      }
+    }
+  }
+
+  // Public fields, and whatever they return, whole and transitively.
+  const grantAll = (type: GraphQLNamedType): void => {
+    if (!isObjectType(type) && !isInterfaceType(type) && !isUnionType(type)) return;
+    if (grants.get(type.name)?.all) return;
+    grants.set(type.name, { all: true });
+    if (isUnionType(type)) for (const member of type.getTypes()) grantAll(member);
+    else {
+      for (const field of Object.values(type.getFields())) grantAll(getNamedType(field.type));
+      if (isInterfaceType(type)) for (const impl of full.getPossibleTypes(type)) grantAll(impl);
+    }
+  };
+  for (const entry of publicFields) {
+    const [typeName, fieldName] = entry.split(".") as [string, string];
+    const type = full.getType(typeName);
+    const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[fieldName] : undefined;
+    if (type === undefined || field === undefined) {
+      problems.push(`public field ${entry} is not in the schema`);
+      continue;
+    }
+    const grant = grantFields(typeName);
+    if (grant !== undefined) grant.fields.set(fieldName, { args: new Set(field.args.map((a) => a.name)), presets: [] });
+    grantAll(getNamedType(field.type));
+  }
+
+  // Every composite type an allowed field returns must be granted too (Hasura asks the same).
+  for (const [typeName, grant] of grants) {
+    if (grant.all) continue;
+    const type = full.getType(typeName);
+    if (isUnionType(type)) {
+      for (const member of grant.members ?? []) {
+        if (!grants.has(member)) problems.push(`${member} (a member of union ${typeName}) is not listed`);
+      }
+      continue;
+    }
+    const fields = (type as GraphQLObjectType).getFields();
+    for (const fieldName of grant.fields.keys()) {
+      const returned = getNamedType((fields[fieldName] as GraphQLField<unknown, unknown>).type);
+      if (
+        (isObjectType(returned) || isInterfaceType(returned) || isUnionType(returned)) &&
+        !grants.has(returned.name)
+      ) {
+        problems.push(`${returned.name} (returned by ${typeName}.${fieldName}) is not listed`);
+      }
+    }
+  }
+  if (problems.length > 0) return { problems };
+
+  const keepType = (name: string): boolean => grants.has(name);
+  let schema = mapSchema(full, {
+    [MapperKind.OBJECT_TYPE]: (type) => (keepType(type.name) ? type : null),
+    [MapperKind.INTERFACE_TYPE]: (type) => (keepType(type.name) ? type : null),
+    [MapperKind.UNION_TYPE]: (type) => {
+      const grant = grants.get(type.name);
+      if (grant === undefined) return null;
+      if (grant.all || grant.members === undefined) return type;
+      const members = grant.members;
+      return new GraphQLUnionType({
+        ...type.toConfig(),
+        types: type.getTypes().filter((member) => members.has(member.name)),
+      });
+    },
+    [MapperKind.COMPOSITE_FIELD]: (fieldConfig, fieldName, typeName) => {
+      const grant = grants.get(typeName);
+      if (grant === undefined) return null;
+      if (grant.all) return fieldConfig;
+      const entry = grant.fields.get(fieldName);
+      if (entry === undefined) return null;
+      const args = Object.fromEntries(Object.entries(fieldConfig.args ?? {}).filter(([name]) => entry.args.has(name)));
+      return { ...fieldConfig, args };
+    },
+  });
+  if (schema.getQueryType() === undefined || schema.getQueryType() === null) {
+    const query = new GraphQLObjectType({
+      name: full.getQueryType()?.name ?? "Query",
+      fields: { [NO_QUERIES_FIELD]: { type: GraphQLString, resolve: () => null } },
+    });
+    schema = new GraphQLSchema({ ...schema.toConfig(), query });
+  }
+  schema = pruneSchema(schema);
+  const invalid = validateSchema(schema);
+  if (invalid.length > 0) return { problems: invalid.map((error) => error.message) };
+  roleInfo.set(schema, { full, presets });
+  return { schema };
+}
+
+/** Field names selected at the root of an operation, through fragments. */
+function rootFieldNames(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
+  const names = new Set<string>();
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  const seen = new Set<string>();
+  const walk = (selectionSet: SelectionSetNode): void => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment !== undefined) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return names;
+}
+
+/** The operation `execute` will run (GraphQL spec section 6.1, GetOperation). */
+function selectedOperation(document: DocumentNode, operationName?: string | null): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  if (operationName) return operations.find((op) => op.name?.value === operationName);
+  return operations.length === 1 ? operations[0] : undefined;
+}
+
+/**
+ * Prepares an operation validated against a role schema for execution: introspection-only operations
+ * run against the role schema (so introspection shows the role's schema only); anything else runs
+ * against the composed schema with the role's argument presets written into the document.
+ *
+ * @param roleSchema - a schema from {@link PermissionSet.schemaFor}
+ * @param document - the validated document
+ * @param operationName - the operation to run
+ * @param session - supplies session variables for presets
+ * @returns the schema and document to execute, or undefined to execute as given (not a role schema)
+ * @throws GatewayError `BAD_REQUEST` (400) for introspection mixed with data fields;
+ *   `MISSING_SESSION_VARIABLE` (400) for a preset whose session variable is absent or does not fit
+ */
+export function prepareRoleExecution(
+  roleSchema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  session: Session | undefined,
+): { schema: GraphQLSchema; document: DocumentNode } | undefined {
+  const info = roleInfo.get(roleSchema);
+  if (info === undefined) return undefined;
+  const operation = selectedOperation(document, operationName);
+  if (operation === undefined) return undefined; // execute reports the missing operation itself
+  const names = rootFieldNames(document, operation);
+  const introspection = names.has("__schema") || names.has("__type");
+  if (introspection) {
+    for (const name of names) {
+      if (name !== "__schema" && name !== "__type" && name !== "__typename") {
+        throw new GatewayError(
+          ErrorCode.BAD_REQUEST,
+          "Send introspection (__schema, __type) in an operation of its own, without data fields.",
+          { status: 400 },
+        );
+      }
+    }
+    return undefined;
+  }
+  if (info.presets.size === 0) return { schema: info.full, document };
+  const typeInfo = new TypeInfo(info.full);
+  const rewritten = visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        const list = parent == null ? undefined : info.presets.get(`${parent.name}.${node.name.value}`);
+        if (list === undefined) return undefined;
+        const names = new Set(list.map((preset) => preset.name));
+        const presetArgs: ArgumentNode[] = list.map((preset) => ({
+          kind: Kind.ARGUMENT,
+          name: { kind: Kind.NAME, value: preset.name },
+          value: presetLiteral(preset, session),
+        }));
+        return {
+          ...node,
+          arguments: [...(node.arguments ?? []).filter((arg) => !names.has(arg.name.value)), ...presetArgs],
+        };
+      },
+    }),
+  );
+  return { schema: info.full, document: rewritten };
+}
+
+function presetLiteral(preset: Preset, session: Session | undefined): ValueNode {
+  if (preset.literal !== undefined) return preset.literal;
+  const variable = preset.variable as string;
+  const text = session?.variables[variable];
+  const literal = text === undefined ? undefined : literalFor(text, preset.type);
+  if (literal === undefined) {
+    throw new GatewayError(
+      ErrorCode.MISSING_SESSION_VARIABLE,
+      text === undefined
+        ? `The session has no ${variable}, which the argument "${preset.name}" needs.`
+        : `The session variable ${variable} is not a valid ${String(preset.type)} for the argument "${preset.name}".`,
+      { status: 400 },
+    );
+  }
+  return literal;
+}
