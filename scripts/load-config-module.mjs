@@ -12,7 +12,8 @@ export async function loadConfigModule() {
   const root = fileURLToPath(new URL("..", import.meta.url));
   const result = await build({
     stdin: {
-      contents: 'export * from "./src/config/index.ts"; export { buildSchemaFiles } from "./src/gateway.ts"; export { ConfigError } from "./src/errors/index.ts";',
+      contents:
+        'export * from "./src/config/index.ts"; export { buildSchemaFiles } from "./src/gateway.ts"; export { ConfigError } from "./src/errors/index.ts";',
       resolveDir: root,
       loader: "ts",
     },
