@@ -13,8 +13,10 @@ export interface JwksKeySourceOptions {
   cooldownMs?: number;
   /** Freshness when the response has no usable Cache-Control max-age or Expires, in ms. @default 600000 */
   defaultMaxAgeMs?: number;
-  /** Freshness is clamped to [cooldownMs, maxMaxAgeMs]. @default 86400000 (one day) */
+  /** Freshness is clamped to [minMaxAgeMs, maxMaxAgeMs]. @default 86400000 (one day) */
   maxMaxAgeMs?: number;
+  /** The floor of freshness, so `no-cache` or `max-age=0` cannot make every request refetch. @default 1000 */
+  minMaxAgeMs?: number;
   /** Timeout of one JWKS fetch, in ms. @default 5000 */
   timeoutMs?: number;
   /** Fetch for the JWKS endpoint. @default globalThis.fetch */
@@ -59,7 +61,7 @@ export function freshnessMs(headers: Headers, now: number): number | undefined {
 /**
  * A per-isolate JWK Set cache that jose's `jwtVerify` calls as its key function. Differs from jose's
  * `createRemoteJWKSet` in two ways a gateway needs: freshness follows the endpoint's Cache-Control
- * (clamped to [cooldown, one day]), and when a refresh fails the last good set keeps serving (an IdP
+ * (clamped to [1 s, one day]), and when a refresh fails the last good set keeps serving (an IdP
  * outage must not log everyone out). An unknown `kid` triggers one refetch at most per cooldown, shared
  * by concurrent requests. Keys are imported once per key and algorithm (jose's local set caches them).
  *
@@ -72,6 +74,7 @@ export function createJwksKeySource(options: JwksKeySourceOptions): JwksKeySourc
   const cooldownMs = options.cooldownMs ?? 30_000;
   const defaultMaxAgeMs = options.defaultMaxAgeMs ?? 600_000;
   const maxMaxAgeMs = options.maxMaxAgeMs ?? 86_400_000;
+  const minMaxAgeMs = options.minMaxAgeMs ?? 1_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const now = options.now ?? Date.now;
   let current: CachedSet | undefined;
@@ -92,7 +95,7 @@ export function createJwksKeySource(options: JwksKeySourceOptions): JwksKeySourc
     const resolve = createLocalJWKSet(jwks);
     const fetchedAt = now();
     const lifetime = freshnessMs(response.headers, fetchedAt) ?? defaultMaxAgeMs;
-    return { resolve, freshUntil: fetchedAt + Math.min(maxMaxAgeMs, Math.max(cooldownMs, lifetime)) };
+    return { resolve, freshUntil: fetchedAt + Math.min(maxMaxAgeMs, Math.max(minMaxAgeMs, lifetime)) };
   }
 
   /** One refresh at a time; a failure keeps the last good set (and is retried after the cooldown). */

@@ -506,7 +506,8 @@ export function prepareRoleExecution(
   const info = roleInfo.get(roleSchema);
   if (info === undefined) return undefined;
   const operation = selectedOperation(document, operationName);
-  if (operation === undefined) return undefined; // execute reports the missing operation itself
+  // execute reports a missing operation, or a root type the role does not have, itself
+  if (operation === undefined || !roleSchema.getRootType(operation.operation)) return undefined;
   const names = rootFieldNames(document, operation);
   const introspection = names.has("__schema") || names.has("__type");
   if (introspection) {

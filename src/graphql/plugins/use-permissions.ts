@@ -1,15 +1,30 @@
-import { blockFieldSuggestionsPlugin } from "@escape.tech/graphql-armor-block-field-suggestions";
-import type { ExecutionArgs } from "graphql";
+import { type ExecutionArgs, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { prepareRoleExecution, restrictedSchemaInfo } from "../../auth";
-import { ErrorCode, GatewayError } from "../../errors";
+import { ErrorCode } from "../../errors";
 import type { GatewayContext } from "../context";
+
+/** graphql-js appends suggestions as a last sentence: `Did you mean "x"?`, `Did you mean to use an inline fragment on "T"?`. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+function withoutSuggestions(error: Error): Error {
+  if (!(error instanceof GraphQLError) || !error.message.includes("Did you mean")) return error;
+  return new GraphQLError(error.message.replace(SUGGESTION, ""), {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
 
 /**
  * Yoga plugin for role schemas (the schema itself is chosen per request by the schema factory, see
  * `PermissionSet.schemaFor`):
- * - validation against a role schema reports no "Did you mean" suggestions (graphql-armor), so hidden
- *   fields are never disclosed; a request without a token that fails validation against the public
+ * - validation against a role schema reports no "Did you mean" suggestions (graphql-js suggests field
+ *   names, argument names and, for fields of abstract types, implementing types: none is kept), so
+ *   the role's schema is never disclosed beyond what the client asked for; a request without a token that fails validation against the public
  *   fields is answered 401 `UNAUTHENTICATED` (it needed a token, not another query);
  * - execution: an introspection-only operation runs against the role schema; any other runs against
  *   the composed schema with the role's `@preset` arguments written in.
@@ -19,22 +34,20 @@ import type { GatewayContext } from "../context";
  *   `prepareRoleExecution`
  */
 export function usePermissions(): Plugin<Record<string, unknown>, GatewayContext> {
-  const hideSuggestions = blockFieldSuggestionsPlugin({ mask: "" });
   return {
     onValidate(payload) {
       if (restrictedSchemaInfo(payload.params.schema) === undefined) return undefined;
-      const strip = hideSuggestions.onValidate?.(payload as never);
       const session = (payload.context as Partial<GatewayContext>).session;
       return function onValidateEnd(end) {
-        if (typeof strip === "function") strip(end as never);
-        if (!end.valid && session?.source === "unauthenticated" && session.role === null) {
-          const error = new GatewayError(
-            ErrorCode.UNAUTHENTICATED,
-            "This operation needs a token: only public fields are open without one.",
-            { status: 401 },
-          );
-          end.setResult([error.toGraphQLError()]);
+        if (end.valid) return;
+        if (session?.source === "unauthenticated" && session.role === null) {
+          const error = new GraphQLError("This operation needs a token: only public fields are open without one.", {
+            extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+          });
+          end.setResult([error]);
+          return;
         }
+        end.setResult(end.result.map(withoutSuggestions));
       };
     },
     onExecute({ args }) {
