@@ -4,20 +4,28 @@ import {
   astFromValue,
   type DirectiveNode,
   type DocumentNode,
+  defaultFieldResolver,
   type FieldDefinitionNode,
+  type GraphQLAbstractType,
   type GraphQLField,
+  type GraphQLFieldResolver,
   type GraphQLInputType,
+  GraphQLInterfaceType,
   type GraphQLNamedType,
   GraphQLObjectType,
+  type GraphQLOutputType,
   GraphQLSchema,
   GraphQLString,
+  type GraphQLTypeResolver,
   GraphQLUnionType,
   getNamedType,
   getNullableType,
+  isAbstractType,
   isEnumType,
   isInputObjectType,
   isInterfaceType,
   isListType,
+  isNonNullType,
   isObjectType,
   isUnionType,
   Kind,
@@ -62,8 +70,12 @@ interface Preset {
 
 /** A built role schema and what executing against it needs. */
 interface RoleSchemaInfo {
-  /** The composed schema the role's operations run against (after presets are applied). */
-  full: GraphQLSchema;
+  /**
+   * What the role's operations execute against: the role schema plus the preset arguments (which the
+   * rewritten document fills in). Executing inside the role's schema keeps results inside it too: an
+   * upstream object of a type the role cannot see fails its field instead of showing its `__typename`.
+   */
+  executable: GraphQLSchema;
   /** `Type.field` -> presets of that field. */
   presets: ReadonlyMap<string, readonly Preset[]>;
 }
@@ -416,40 +428,107 @@ function buildRoleSchema(
   if (problems.length > 0) return { problems };
 
   const keepType = (name: string): boolean => grants.has(name);
-  let schema = mapSchema(full, {
-    [MapperKind.OBJECT_TYPE]: (type) => (keepType(type.name) ? type : null),
-    [MapperKind.INTERFACE_TYPE]: (type) => (keepType(type.name) ? type : null),
-    [MapperKind.UNION_TYPE]: (type) => {
-      const grant = grants.get(type.name);
-      if (grant === undefined) return null;
-      if (grant.all || grant.members === undefined) return type;
-      const members = grant.members;
-      return new GraphQLUnionType({
-        ...type.toConfig(),
-        types: type.getTypes().filter((member) => members.has(member.name)),
-      });
-    },
-    [MapperKind.COMPOSITE_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const grant = grants.get(typeName);
-      if (grant === undefined) return null;
-      if (grant.all) return fieldConfig;
-      const entry = grant.fields.get(fieldName);
-      if (entry === undefined) return null;
-      const args = Object.fromEntries(Object.entries(fieldConfig.args ?? {}).filter(([name]) => entry.args.has(name)));
-      return { ...fieldConfig, args };
-    },
-  });
-  if (schema.getQueryType() === undefined || schema.getQueryType() === null) {
-    const query = new GraphQLObjectType({
-      name: full.getQueryType()?.name ?? "Query",
-      fields: { [NO_QUERIES_FIELD]: { type: GraphQLString, resolve: () => null } },
+  /**
+   * An abstract type's resolveType that answers only types the role may see: an upstream object of a
+   * hidden type becomes a field error naming no type, instead of a `__typename` the role may not know.
+   */
+  const onlyGranted =
+    (resolve: GraphQLTypeResolver<unknown, unknown> | null | undefined): GraphQLTypeResolver<unknown, unknown> =>
+    async (value, context, info, abstractType) => {
+      const name = resolve
+        ? await resolve(value, context, info, abstractType)
+        : (value as { __typename?: string } | null)?.__typename;
+      return typeof name === "string" && visibleTypes(full.getType(abstractType.name) as GraphQLAbstractType).has(name)
+        ? name
+        : undefined;
+    };
+  /** The object types the role may see behind an abstract type: granted union members or implementations. */
+  const visibleTypes = (abstract: GraphQLAbstractType): Set<string> => {
+    const members = (grants.get(abstract.name) as { members?: Set<string> } | undefined)?.members;
+    return new Set(
+      full
+        .getPossibleTypes(abstract)
+        .map((type) => type.name)
+        .filter((name) => grants.has(name) && (members === undefined || members.has(name))),
+    );
+  };
+  /**
+   * A field returning an abstract type some of whose object types the role cannot see: objects of
+   * those types (stitched results carry `__typename`) are dropped from lists (null for a single
+   * object), so the role sees neither them nor their `__typename`, and its other objects are answered.
+   */
+  const withoutHiddenObjects = (
+    type: GraphQLOutputType,
+    resolve: GraphQLFieldResolver<unknown, unknown> | undefined,
+  ): GraphQLFieldResolver<unknown, unknown> | undefined => {
+    const named = getNamedType(type);
+    if (!isAbstractType(named)) return resolve;
+    const allowed = visibleTypes(named);
+    if (full.getPossibleTypes(named).every((impl) => allowed.has(impl.name))) return resolve;
+    const visible = (item: unknown): boolean => {
+      const name = (item as { __typename?: unknown } | null)?.__typename;
+      return typeof name !== "string" || allowed.has(name);
+    };
+    // Stitching already turns an object whose type the executing schema lacks into null: in a list of
+    // non-null items such a null can only be a hidden object, and is dropped too.
+    const dropHidden = (value: unknown, at: GraphQLOutputType): unknown => {
+      const nullable = getNullableType(at);
+      if (isListType(nullable) && Array.isArray(value)) {
+        const item = nullable.ofType as GraphQLOutputType;
+        const required = isNonNullType(item);
+        return value
+          .filter((entry) => visible(entry) && !(required && entry == null))
+          .map((entry) => dropHidden(entry, item));
+      }
+      return visible(value) ? value : null;
+    };
+    const inner = resolve ?? defaultFieldResolver;
+    return async (source, args, context, info) => dropHidden(await inner(source, args, context, info), type);
+  };
+  const restrict = (keepPresetArgs: boolean): GraphQLSchema => {
+    let schema = mapSchema(full, {
+      [MapperKind.OBJECT_TYPE]: (type) => (keepType(type.name) ? type : null),
+      [MapperKind.INTERFACE_TYPE]: (type) =>
+        keepType(type.name)
+          ? new GraphQLInterfaceType({ ...type.toConfig(), resolveType: onlyGranted(type.resolveType) })
+          : null,
+      [MapperKind.UNION_TYPE]: (type) => {
+        const grant = grants.get(type.name);
+        if (grant === undefined) return null;
+        const members = grant.all || grant.members === undefined ? undefined : grant.members;
+        const config = type.toConfig();
+        return new GraphQLUnionType({
+          ...config,
+          types: members === undefined ? config.types : config.types.filter((member) => members.has(member.name)),
+          resolveType: onlyGranted(config.resolveType),
+        });
+      },
+      [MapperKind.COMPOSITE_FIELD]: (fieldConfig, fieldName, typeName) => {
+        const grant = grants.get(typeName);
+        if (grant === undefined) return null;
+        if (grant.all) return fieldConfig;
+        const entry = grant.fields.get(fieldName);
+        if (entry === undefined) return null;
+        const keep = (name: string): boolean =>
+          entry.args.has(name) || (keepPresetArgs && entry.presets.some((preset) => preset.name === name));
+        const args = Object.fromEntries(Object.entries(fieldConfig.args ?? {}).filter(([name]) => keep(name)));
+        return { ...fieldConfig, args, resolve: withoutHiddenObjects(fieldConfig.type, fieldConfig.resolve) };
+      },
     });
-    schema = new GraphQLSchema({ ...schema.toConfig(), query });
-  }
-  schema = pruneSchema(schema);
+    if (schema.getQueryType() === undefined || schema.getQueryType() === null) {
+      const query = new GraphQLObjectType({
+        name: full.getQueryType()?.name ?? "Query",
+        fields: { [NO_QUERIES_FIELD]: { type: GraphQLString, resolve: () => null } },
+      });
+      schema = new GraphQLSchema({ ...schema.toConfig(), query });
+    }
+    return pruneSchema(schema);
+  };
+  const schema = restrict(false);
   const invalid = validateSchema(schema);
   if (invalid.length > 0) return { problems: invalid.map((error) => error.message) };
-  roleInfo.set(schema, { full, presets });
+  // Executed against: the same, but with the preset arguments the rewritten document fills in.
+  roleInfo.set(schema, { executable: presets.size === 0 ? schema : restrict(true), presets });
   return { schema };
 }
 
@@ -485,16 +564,17 @@ function selectedOperation(document: DocumentNode, operationName?: string | null
 }
 
 /**
- * Prepares an operation validated against a role schema for execution: introspection-only operations
- * run against the role schema (so introspection shows the role's schema only); anything else runs
- * against the composed schema with the role's argument presets written into the document.
+ * Prepares an operation validated against a role schema that has `@preset` arguments: data operations
+ * run against the role's executable schema (the role schema plus the preset arguments) with the presets
+ * written into the document; introspection-only operations run against the role schema as given, so
+ * preset arguments stay invisible. Operations of roles without presets run against the role schema as given.
  *
  * @param roleSchema - a schema from {@link PermissionSet.schemaFor}
  * @param document - the validated document
  * @param operationName - the operation to run
  * @param session - supplies session variables for presets
- * @returns the schema and document to execute, or undefined to execute as given (not a role schema)
- * @throws GatewayError `BAD_REQUEST` (400) for introspection mixed with data fields;
+ * @returns the schema and document to execute, or undefined to execute as given
+ * @throws GatewayError `BAD_REQUEST` (400) for introspection mixed with data fields (roles with presets);
  *   `MISSING_SESSION_VARIABLE` (400) for a preset whose session variable is absent or does not fit
  */
 export function prepareRoleExecution(
@@ -504,13 +584,14 @@ export function prepareRoleExecution(
   session: Session | undefined,
 ): { schema: GraphQLSchema; document: DocumentNode } | undefined {
   const info = roleInfo.get(roleSchema);
-  if (info === undefined) return undefined;
+  // Without presets the role schema is what runs: nothing to prepare.
+  if (info === undefined || info.presets.size === 0) return undefined;
   const operation = selectedOperation(document, operationName);
   // execute reports a missing operation, or a root type the role does not have, itself
   if (operation === undefined || !roleSchema.getRootType(operation.operation)) return undefined;
   const names = rootFieldNames(document, operation);
-  const introspection = names.has("__schema") || names.has("__type");
-  if (introspection) {
+  if (names.has("__schema") || names.has("__type")) {
+    // Introspection must see the role schema, without the preset arguments the executable one has.
     for (const name of names) {
       if (name !== "__schema" && name !== "__type" && name !== "__typename") {
         throw new GatewayError(
@@ -522,8 +603,7 @@ export function prepareRoleExecution(
     }
     return undefined;
   }
-  if (info.presets.size === 0) return { schema: info.full, document };
-  const typeInfo = new TypeInfo(info.full);
+  const typeInfo = new TypeInfo(info.executable);
   const rewritten = visit(
     document,
     visitWithTypeInfo(typeInfo, {
@@ -544,7 +624,7 @@ export function prepareRoleExecution(
       },
     }),
   );
-  return { schema: info.full, document: rewritten };
+  return { schema: info.executable, document: rewritten };
 }
 
 function presetLiteral(preset: Preset, session: Session | undefined): ValueNode {

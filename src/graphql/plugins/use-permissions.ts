@@ -26,8 +26,8 @@ function withoutSuggestions(error: Error): Error {
  *   names, argument names and, for fields of abstract types, implementing types: none is kept), so
  *   the role's schema is never disclosed beyond what the client asked for; a request without a token that fails validation against the public
  *   fields is answered 401 `UNAUTHENTICATED` (it needed a token, not another query);
- * - execution: an introspection-only operation runs against the role schema; any other runs against
- *   the composed schema with the role's `@preset` arguments written in.
+ * - execution stays inside the role schema; for roles with `@preset` arguments, data operations run
+ *   against the role's executable schema with the presets written into the document.
  *
  * @returns the plugin
  * @throws GatewayError `BAD_REQUEST` or `MISSING_SESSION_VARIABLE` (400) from execution, see
