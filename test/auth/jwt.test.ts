@@ -1,0 +1,405 @@
+/**
+ * Bad input at the gateway's door (.auth-spec.md, "Who the caller is"): every malformed header, bad
+ * token, bad claim set, disallowed role, forged session header, wrong admin secret and missing token
+ * answers with its HTTP status and error code in a GraphQL-shaped body without a stack, and never
+ * reaches the upstream.
+ */
+import { exportSPKI } from "jose";
+import { describe, expect, it } from "vitest";
+import { restStats, restUrl, stats, type TestGateway, uniqueId } from "../helpers";
+import {
+  authGateway,
+  bearer,
+  expectAuthFailure,
+  HS_SECRET,
+  hasuraClaims,
+  hsJwt,
+  jwksControl,
+  jwksUrl,
+  keyPair,
+  NS,
+  nowSec,
+  payload,
+  post,
+  type Received,
+  receivedHeaders,
+  sign,
+  signWith,
+  sleep,
+  unsecuredToken,
+  upstreamHeaders,
+} from "./jwt-helpers";
+
+const ISSUER = "https://issuer.test/";
+const AUDIENCE = "junction-app";
+
+/** The JWT section of most tests here: HS256, an issuer, an audience, 60 s of clock tolerance. */
+const STRICT = hsJwt({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSec: 60 });
+
+/** A payload that STRICT accepts; `extra` wins. */
+const good = (extra: Record<string, unknown> = {}) => payload({ iss: ISSUER, aud: AUDIENCE, ...extra });
+
+/** A gateway with STRICT (or `jwt`) and test `id`'s accounts remote. */
+const strictGateway = (id: string, jwt: Record<string, unknown> = STRICT, auth: Record<string, unknown> = {}) =>
+  authGateway(id, { jwt, ...auth });
+
+/** Runs `{ requestHeaders }`, asserts the auth failure and that the accounts upstream ran no operation. */
+async function expectRejected(
+  id: string,
+  gw: TestGateway,
+  headers: Record<string, string>,
+  status: number,
+  code: string,
+): Promise<string> {
+  const message = expectAuthFailure(await post(gw, "{ requestHeaders }", headers), status, code);
+  expect((await stats(id, "accounts")).operations).toBe(0);
+  return message;
+}
+
+describe("control: the gateway under test accepts a good token", () => {
+  it("answers 200 with the session forwarded for a good HS256 token (so the rejections below are about the token)", async () => {
+    const id = uniqueId();
+    const received = await upstreamHeaders(strictGateway(id), bearer(await sign(good())));
+    expect(received["x-hasura-user-id"]).toBe("42");
+    expect(received["x-hasura-role"]).toBe("user");
+  });
+
+  it("accepts the Bearer scheme in any case", async () => {
+    const id = uniqueId();
+    const token = await sign(good());
+    const received = await upstreamHeaders(strictGateway(id), { authorization: `bEaReR ${token}` });
+    expect(received["x-hasura-user-id"]).toBe("42");
+  });
+});
+
+describe("malformed Authorization header -> 400 INVALID_AUTHORIZATION_HEADER", () => {
+  const cases: Array<[string, (token: string) => string]> = [
+    ["a JWT without a scheme", (token) => token],
+    ["Bearer without a token", () => "Bearer"],
+    ["Bearer with something that is not a JWS compact token", () => "Bearer not-a-jwt"],
+    ["two tokens: Bearer a, Bearer b", (token) => `Bearer ${token}, Bearer ${token}`],
+    ["Bearer with two space-separated tokens", (token) => `Bearer ${token} ${token}`],
+    ["the Basic scheme", () => "Basic dXNlcjpwYXNzd29yZA=="],
+    ["another scheme carrying a valid JWT", (token) => `Token ${token}`],
+  ];
+  it.each(cases)("%s", async (_name, header) => {
+    const id = uniqueId();
+    const token = await sign(good());
+    await expectRejected(id, strictGateway(id), { authorization: header(token) }, 400, "INVALID_AUTHORIZATION_HEADER");
+  });
+});
+
+describe("tokens that do not verify -> 401 INVALID_JWT", () => {
+  it("a bad signature (signed with another secret)", async () => {
+    const id = uniqueId();
+    const token = await sign(good(), new TextEncoder().encode(`${HS_SECRET}-but-another-one`));
+    await expectRejected(id, strictGateway(id), bearer(token), 401, "INVALID_JWT");
+  });
+
+  it("a payload swapped under a valid signature (role escalation attempt)", async () => {
+    const id = uniqueId();
+    const [header, , signature] = (await sign(good())).split(".");
+    const [, escalated] = (
+      await sign(
+        good({ [NS]: hasuraClaims({ "x-hasura-allowed-roles": ["admin"], "x-hasura-default-role": "admin" }) }),
+      )
+    ).split(".");
+    await expectRejected(id, strictGateway(id), bearer(`${header}.${escalated}.${signature}`), 401, "INVALID_JWT");
+  });
+
+  it('alg "none" (an unsecured JWT with an empty signature)', async () => {
+    const id = uniqueId();
+    await expectRejected(id, strictGateway(id), bearer(unsecuredToken(good())), 401, "INVALID_JWT");
+  });
+
+  it("an algorithm that is not in `algorithms` (HS384 with the right secret)", async () => {
+    const id = uniqueId();
+    const token = await sign(good(), new TextEncoder().encode(HS_SECRET), { alg: "HS384" });
+    await expectRejected(id, strictGateway(id), bearer(token), 401, "INVALID_JWT");
+  });
+
+  it("garbage in JWS compact shape", async () => {
+    const id = uniqueId();
+    await expectRejected(id, strictGateway(id), bearer("aaaa.bbbb.cccc"), 401, "INVALID_JWT");
+  });
+
+  it("algorithm confusion: HS256 signed with the RSA public key's bytes (PEM and JWK text) is rejected", async () => {
+    const id = uniqueId();
+    const rsa = await keyPair("RS256", "rsa-1");
+    await jwksControl(id, { keys: [rsa.publicJwk] });
+    const gw = strictGateway(id, { jwksUrl: jwksUrl(id), algorithms: ["RS256", "HS256"], issuer: ISSUER });
+    // The same gateway accepts the real RS256 token ...
+    const ok = await upstreamHeaders(gw, bearer(await signWith(rsa, good())));
+    expect(ok["x-hasura-user-id"]).toBe("42");
+    const before = (await stats(id, "accounts")).operations;
+
+    // ... but not HS256 tokens keyed with the public key's text, with or without its kid.
+    const pem = await exportSPKI(rsa.publicKey);
+    const secrets = [pem, `${pem}\n`, JSON.stringify(rsa.publicJwk), rsa.publicJwk.n as string];
+    for (const secret of secrets) {
+      for (const kid of [rsa.kid, undefined]) {
+        const forged = await sign(
+          good({ [NS]: hasuraClaims({ "x-hasura-user-id": "1" }) }),
+          new TextEncoder().encode(secret),
+          {
+            alg: "HS256",
+            ...(kid ? { kid } : {}),
+          },
+        );
+        expectAuthFailure(await post(gw, "{ requestHeaders }", bearer(forged)), 401, "INVALID_JWT");
+      }
+    }
+    expect((await stats(id, "accounts")).operations).toBe(before);
+  });
+
+  it("an unknown kid (a key the JWKS does not hold)", async () => {
+    const id = uniqueId();
+    const published = await keyPair("RS256", "published");
+    const other = await keyPair("RS256", "not-published");
+    await jwksControl(id, { keys: [published.publicJwk] });
+    const gw = strictGateway(id, { jwksUrl: jwksUrl(id), algorithms: ["RS256"] });
+    await expectRejected(id, gw, bearer(await signWith(other, good())), 401, "INVALID_JWT");
+    // A token signed by the unpublished key but naming the published kid fails too.
+    const lying = await sign(good(), other.privateKey, { alg: "RS256", kid: published.kid });
+    await expectRejected(id, gw, bearer(lying), 401, "INVALID_JWT");
+  });
+
+  it("nbf in the future (beyond the clock tolerance)", async () => {
+    const id = uniqueId();
+    await expectRejected(id, strictGateway(id), bearer(await sign(good({ nbf: nowSec() + 600 }))), 401, "INVALID_JWT");
+  });
+
+  it("a missing exp", async () => {
+    const id = uniqueId();
+    const claims = good();
+    delete claims.exp;
+    await expectRejected(id, strictGateway(id), bearer(await sign(claims)), 401, "INVALID_JWT");
+  });
+
+  it("a wrong iss, and a missing iss when one is required", async () => {
+    const id = uniqueId();
+    const gw = strictGateway(id);
+    await expectRejected(id, gw, bearer(await sign(good({ iss: "https://evil.test/" }))), 401, "INVALID_JWT");
+    const claims = good();
+    delete claims.iss;
+    await expectRejected(id, gw, bearer(await sign(claims)), 401, "INVALID_JWT");
+  });
+
+  it("a wrong aud", async () => {
+    const id = uniqueId();
+    await expectRejected(id, strictGateway(id), bearer(await sign(good({ aud: "another-app" }))), 401, "INVALID_JWT");
+  });
+});
+
+describe("expiry", () => {
+  it("a token expired beyond clockToleranceSec -> 401 JWT_EXPIRED", async () => {
+    const id = uniqueId();
+    await expectRejected(id, strictGateway(id), bearer(await sign(good({ exp: nowSec() - 600 }))), 401, "JWT_EXPIRED");
+  });
+
+  it("a token expired by less than clockToleranceSec is accepted", async () => {
+    const id = uniqueId();
+    const received = await upstreamHeaders(strictGateway(id), bearer(await sign(good({ exp: nowSec() - 10 }))));
+    expect(received["x-hasura-user-id"]).toBe("42");
+  });
+
+  it("a token accepted while valid is JWT_EXPIRED once its exp has passed (no verdict outlives exp)", async () => {
+    const id = uniqueId();
+    const gw = strictGateway(id, hsJwt({ issuer: ISSUER, audience: AUDIENCE }));
+    const exp = nowSec() + 2;
+    const token = await sign(good({ exp }));
+    expect(receivedHeaders(await post(gw, "{ requestHeaders }", bearer(token)))["x-hasura-user-id"]).toBe("42");
+    const before = (await stats(id, "accounts")).operations;
+    // Bounded: at most ~3 s.
+    await sleep(Math.max(0, (exp + 1) * 1000 - Date.now()) + 50);
+    expectAuthFailure(await post(gw, "{ requestHeaders }", bearer(token)), 401, "JWT_EXPIRED");
+    expect((await stats(id, "accounts")).operations).toBe(before);
+  });
+
+  it("without clockToleranceSec (default 0) the same token is JWT_EXPIRED", async () => {
+    const id = uniqueId();
+    const gw = strictGateway(id, hsJwt({ issuer: ISSUER, audience: AUDIENCE }));
+    await expectRejected(id, gw, bearer(await sign(good({ exp: nowSec() - 10 }))), 401, "JWT_EXPIRED");
+  });
+});
+
+describe("claims -> 401 INVALID_CLAIMS", () => {
+  it("a missing claims namespace", async () => {
+    const id = uniqueId();
+    const claims = good();
+    delete claims[NS];
+    await expectRejected(id, strictGateway(id), bearer(await sign(claims)), 401, "INVALID_CLAIMS");
+  });
+
+  it("claims under another namespace than the configured one", async () => {
+    const id = uniqueId();
+    const claims = good({ "https://other.example/claims": hasuraClaims() });
+    delete claims[NS];
+    await expectRejected(id, strictGateway(id), bearer(await sign(claims)), 401, "INVALID_CLAIMS");
+  });
+
+  it("invalid stringified JSON with claimsFormat stringified_json", async () => {
+    const id = uniqueId();
+    const gw = strictGateway(id, { ...STRICT, claimsFormat: "stringified_json" });
+    const broken = JSON.stringify(hasuraClaims()).slice(0, -3);
+    await expectRejected(id, gw, bearer(await sign(good({ [NS]: broken }))), 401, "INVALID_CLAIMS");
+  });
+
+  it("missing x-hasura-allowed-roles", async () => {
+    const id = uniqueId();
+    const claims = hasuraClaims();
+    delete claims["x-hasura-allowed-roles"];
+    await expectRejected(id, strictGateway(id), bearer(await sign(good({ [NS]: claims }))), 401, "INVALID_CLAIMS");
+  });
+
+  it("missing x-hasura-default-role", async () => {
+    const id = uniqueId();
+    const claims = hasuraClaims();
+    delete claims["x-hasura-default-role"];
+    await expectRejected(id, strictGateway(id), bearer(await sign(good({ [NS]: claims }))), 401, "INVALID_CLAIMS");
+  });
+
+  it("a default role that is not among the allowed roles", async () => {
+    const id = uniqueId();
+    const claims = hasuraClaims({ "x-hasura-default-role": "admin" });
+    await expectRejected(id, strictGateway(id), bearer(await sign(good({ [NS]: claims }))), 401, "INVALID_CLAIMS");
+  });
+});
+
+describe("roles", () => {
+  it("an x-hasura-role header outside the token's allowed roles -> 403 ROLE_NOT_ALLOWED", async () => {
+    const id = uniqueId();
+    const token = await sign(good());
+    await expectRejected(
+      id,
+      strictGateway(id),
+      { ...bearer(token), "x-hasura-role": "admin" },
+      403,
+      "ROLE_NOT_ALLOWED",
+    );
+  });
+});
+
+const ECHO_SDL = `
+scalar JSON
+type Echo { method: String! path: String! query: JSON headers: String! body: String }
+extend type Query {
+  whoAmI: Echo @rest(service: "svc", endpoint: "whoAmI")
+}
+`;
+
+describe("forged session headers next to a valid JWT", () => {
+  const FORGED = {
+    "x-hasura-user-id": "1",
+    "x-hasura-org-id": "evil-org",
+    "X-Hasura-Allowed-Roles": "admin",
+  };
+
+  function expectClaimsOnly(received: Received): void {
+    expect(received["x-hasura-user-id"]).toBe("42");
+    expect(received["x-hasura-role"]).toBe("user");
+    expect(received["x-hasura-org-id"]).toBeUndefined();
+    expect(received["x-hasura-allowed-roles"]).toBeUndefined();
+  }
+
+  it("a remote receives the claim's x-hasura-user-id, not the client's (forwardClientHeaders: true)", async () => {
+    const id = uniqueId();
+    const gw = authGateway(id, { jwt: STRICT }, {}, { accounts: { forwardClientHeaders: true } });
+    const received = await upstreamHeaders(gw, {
+      ...bearer(await sign(good())),
+      ...FORGED,
+      "x-visible": "forwarded",
+    });
+    // forwardClientHeaders: true is in effect: ordinary client headers do arrive.
+    expect(received["x-visible"]).toBe("forwarded");
+    expectClaimsOnly(received);
+    expectClaimsOnly((await stats(id, "accounts")).lastHeaders);
+  });
+
+  it("a REST service receives the claim's x-hasura-user-id, not the client's (forwardClientHeaders: true)", async () => {
+    const id = uniqueId();
+    const gw = authGateway(
+      id,
+      { jwt: STRICT },
+      {
+        services: [
+          {
+            name: "svc",
+            url: restUrl(id),
+            forwardClientHeaders: true,
+            endpoints: { whoAmI: { method: "GET", path: "/echo/who" } },
+          },
+        ],
+      },
+      { schemaFiles: [{ path: "schemas/echo.graphql", sdl: ECHO_SDL }] },
+    );
+    const answer = await post(gw, "{ whoAmI { path headers } }", {
+      ...bearer(await sign(good())),
+      ...FORGED,
+      "x-visible": "forwarded",
+    });
+    expect(answer.body.errors, answer.text).toBeUndefined();
+    expect(answer.status).toBe(200);
+    const echo = (answer.body.data as { whoAmI: { path: string; headers: string } }).whoAmI;
+    expect(echo.path).toBe("/echo/who");
+    const received = JSON.parse(echo.headers) as Received;
+    expect(received["x-visible"]).toBe("forwarded");
+    expectClaimsOnly(received);
+    expect((await restStats(id)).requests).toEqual({ "GET /echo/who": 1 });
+  });
+});
+
+describe("admin secret", () => {
+  it("a wrong x-admin-secret -> 401 UNAUTHORIZED, even next to a valid JWT", async () => {
+    const id = uniqueId();
+    const gw = strictGateway(id);
+    await expectRejected(id, gw, { "x-admin-secret": "wrong-secret" }, 401, "UNAUTHORIZED");
+    await expectRejected(
+      id,
+      gw,
+      { "x-admin-secret": "wrong-secret", ...bearer(await sign(good())) },
+      401,
+      "UNAUTHORIZED",
+    );
+  });
+
+  it("with ADMIN_SECRET unset, any x-admin-secret -> 401 UNAUTHORIZED", async () => {
+    const id = uniqueId();
+    const gw = authGateway(id, { jwt: STRICT }, {}, { env: { ADMIN_SECRET: undefined } });
+    for (const value of ["undefined", "test-admin-secret", "null"]) {
+      await expectRejected(id, gw, { "x-admin-secret": value }, 401, "UNAUTHORIZED");
+    }
+  });
+});
+
+describe("requests without a token", () => {
+  it("no token and no unauthenticatedRole -> 401 UNAUTHENTICATED", async () => {
+    const id = uniqueId();
+    await expectRejected(id, strictGateway(id), {}, 401, "UNAUTHENTICATED");
+  });
+
+  it("client session headers without a token do not authenticate -> 401 UNAUTHENTICATED", async () => {
+    const id = uniqueId();
+    await expectRejected(
+      id,
+      strictGateway(id),
+      { "x-hasura-role": "user", "x-hasura-user-id": "42" },
+      401,
+      "UNAUTHENTICATED",
+    );
+  });
+
+  it("no token with unauthenticatedRole runs as that role: x-hasura-role anonymous is forwarded, nothing else", async () => {
+    const id = uniqueId();
+    const gw = authGateway(
+      id,
+      { jwt: STRICT, unauthenticatedRole: "anonymous" },
+      { public: ["Query.requestHeaders"] },
+      { accounts: { forwardClientHeaders: true } },
+    );
+    const received = receivedHeaders(await post(gw, "{ requestHeaders }", { "x-hasura-user-id": "7" }));
+    expect(received["x-hasura-role"]).toBe("anonymous");
+    expect(received["x-hasura-user-id"]).toBeUndefined();
+    expect((await stats(id, "accounts")).lastHeaders["x-hasura-role"]).toBe("anonymous");
+  });
+});
