@@ -24,8 +24,9 @@ function withoutSuggestions(error: Error): Error {
  * `PermissionSet.schemaFor`):
  * - validation against a role schema reports no "Did you mean" suggestions (graphql-js suggests field
  *   names, argument names and, for fields of abstract types, implementing types: none is kept), so
- *   the role's schema is never disclosed beyond what the client asked for; a request without a token that fails validation against the public
- *   fields is answered 401 `UNAUTHENTICATED` (it needed a token, not another query);
+ *   the role's schema is never disclosed beyond what the client asked for; a request without a token
+ *   that fails validation against the public fields is answered 401 `UNAUTHENTICATED` (it needed a
+ *   token, not another query);
  * - execution stays inside the role schema; for roles with `@preset` arguments, data operations run
  *   against the role's executable schema with the presets written into the document.
  *
