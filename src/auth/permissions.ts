@@ -325,7 +325,7 @@ function buildRoleSchema(
     }
     for (const arg of field.args) {
       const listed = entry.args.has(arg.name) || entry.presets.some((p) => p.name === arg.name);
-      if (!listed && arg.type.toString().endsWith("!") && arg.defaultValue === undefined) {
+      if (!listed && isNonNullType(arg.type) && arg.defaultValue === undefined) {
         problems.push(`${where}(${arg.name}:) is required: list it or give it a @preset`);
       }
     }
@@ -429,28 +429,39 @@ function buildRoleSchema(
 
   const keepType = (name: string): boolean => grants.has(name);
   /**
+   * The object types the role may see behind each abstract type (granted union members or
+   * implementations), computed once per role schema: resolveType and result filtering run per object.
+   */
+  const visibleByAbstract = new Map<string, ReadonlySet<string>>();
+  const visibleTypes = (abstract: GraphQLAbstractType): ReadonlySet<string> => {
+    let visible = visibleByAbstract.get(abstract.name);
+    if (visible === undefined) {
+      const members = (grants.get(abstract.name) as { members?: Set<string> } | undefined)?.members;
+      visible = new Set(
+        full
+          .getPossibleTypes(abstract)
+          .map((type) => type.name)
+          .filter((name) => grants.has(name) && (members === undefined || members.has(name))),
+      );
+      visibleByAbstract.set(abstract.name, visible);
+    }
+    return visible;
+  };
+  /**
    * An abstract type's resolveType that answers only types the role may see: an upstream object of a
    * hidden type becomes a field error naming no type, instead of a `__typename` the role may not know.
    */
-  const onlyGranted =
-    (resolve: GraphQLTypeResolver<unknown, unknown> | null | undefined): GraphQLTypeResolver<unknown, unknown> =>
-    async (value, context, info, abstractType) => {
+  const onlyGranted = (
+    abstract: GraphQLAbstractType,
+    resolve: GraphQLTypeResolver<unknown, unknown> | null | undefined,
+  ): GraphQLTypeResolver<unknown, unknown> => {
+    const allowed = visibleTypes(abstract);
+    return async (value, context, info, abstractType) => {
       const name = resolve
         ? await resolve(value, context, info, abstractType)
         : (value as { __typename?: string } | null)?.__typename;
-      return typeof name === "string" && visibleTypes(full.getType(abstractType.name) as GraphQLAbstractType).has(name)
-        ? name
-        : undefined;
+      return typeof name === "string" && allowed.has(name) ? name : undefined;
     };
-  /** The object types the role may see behind an abstract type: granted union members or implementations. */
-  const visibleTypes = (abstract: GraphQLAbstractType): Set<string> => {
-    const members = (grants.get(abstract.name) as { members?: Set<string> } | undefined)?.members;
-    return new Set(
-      full
-        .getPossibleTypes(abstract)
-        .map((type) => type.name)
-        .filter((name) => grants.has(name) && (members === undefined || members.has(name))),
-    );
   };
   /**
    * A field returning an abstract type some of whose object types the role cannot see: objects of
@@ -490,7 +501,7 @@ function buildRoleSchema(
       [MapperKind.OBJECT_TYPE]: (type) => (keepType(type.name) ? type : null),
       [MapperKind.INTERFACE_TYPE]: (type) =>
         keepType(type.name)
-          ? new GraphQLInterfaceType({ ...type.toConfig(), resolveType: onlyGranted(type.resolveType) })
+          ? new GraphQLInterfaceType({ ...type.toConfig(), resolveType: onlyGranted(type, type.resolveType) })
           : null,
       [MapperKind.UNION_TYPE]: (type) => {
         const grant = grants.get(type.name);
@@ -500,7 +511,7 @@ function buildRoleSchema(
         return new GraphQLUnionType({
           ...config,
           types: members === undefined ? config.types : config.types.filter((member) => members.has(member.name)),
-          resolveType: onlyGranted(config.resolveType),
+          resolveType: onlyGranted(type, config.resolveType),
         });
       },
       [MapperKind.COMPOSITE_FIELD]: (fieldConfig, fieldName, typeName) => {
