@@ -30,10 +30,8 @@ import {
   isUnionType,
   Kind,
   type OperationDefinitionNode,
-  parse,
   print,
   type SelectionSetNode,
-  Source,
   TypeInfo,
   type ValueNode,
   validateSchema,
@@ -41,8 +39,8 @@ import {
   visit,
   visitWithTypeInfo,
 } from "graphql";
-import type { GatewayConfig } from "../config";
-import { type ConfigProblem, ErrorCode, GatewayError } from "../errors";
+import { type GatewayConfig, toJsonPath } from "../config";
+import { type ConfigProblem, ErrorCode, GatewayError, parseSdl } from "../errors";
 import { ADMIN_ROLE, type Session } from "./authenticate";
 import { SESSION_VARIABLE_PREFIX } from "./claims";
 
@@ -134,24 +132,15 @@ export function createPermissionSet(options: PermissionSetOptions): {
   const { config } = options;
   const problems: ConfigProblem[] = [];
   const documents = new Map<string, DocumentNode[]>();
-  const add = (role: string, origin: string, sdl: string, path: string): void => {
-    try {
-      const list = documents.get(role) ?? [];
-      list.push(parse(new Source(sdl, origin)));
-      documents.set(role, list);
-    } catch (error) {
-      const located = error as { message: string; locations?: ReadonlyArray<{ line: number; column: number }> };
-      const at = located.locations?.[0];
-      problems.push({
-        path: at === undefined ? path : `${origin}:${at.line}:${at.column}`,
-        message: located.message,
-      });
-    }
+  const add = (role: string, origin: string, sdl: string): void => {
+    const parsed = parseSdl(sdl, origin);
+    if ("problem" in parsed) problems.push(parsed.problem);
+    else documents.set(role, [...(documents.get(role) ?? []), parsed.document]);
   };
   for (const [role, upstreams] of Object.entries(config.permissions ?? {})) {
     documents.set(role, documents.get(role) ?? []);
     for (const [upstream, sdl] of Object.entries(upstreams)) {
-      add(role, `permissions.${role}.${upstream}`, sdl, `$.permissions.${role}.${upstream}`);
+      add(role, toJsonPath(["permissions", role, upstream]), sdl);
     }
   }
   for (const file of options.files ?? []) {
@@ -163,7 +152,7 @@ export function createPermissionSet(options: PermissionSetOptions): {
       });
       continue;
     }
-    add(role, file.path, file.sdl, file.path);
+    add(role, file.path, file.sdl);
   }
   if (documents.size > 0 && config.auth === undefined) {
     problems.push({ path: "$.permissions", message: "permissions need an auth section (who the caller is)" });

@@ -9,3 +9,4 @@ export {
   UpstreamError,
 } from "./gateway-error";
 export { maskError } from "./mask-error";
+export { errorLocation, nodeLocation, parseSdl } from "./sdl-location";

@@ -879,7 +879,13 @@ describe("role SDL that does not fit the schema", () => {
         body: JSON.stringify({ query: "{ __typename }" }),
       });
       expect(res.status).toBe(500);
-      expect(await res.json()).toMatchObject({ error: { code: "INVALID_CONFIG" } });
+      expect(await res.json()).toMatchObject({
+        error: {
+          code: "INVALID_CONFIG",
+          // located inside the inline SDL: its JSON path, then line and column
+          problems: [{ path: "$.permissions.user.accounts:1:22", message: expect.stringMatching(/Syntax Error/) }],
+        },
+      });
     }
     expect((await stats(id, "accounts")).requests).toBe(0);
   });

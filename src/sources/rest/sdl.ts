@@ -1,5 +1,4 @@
 import {
-  type ASTNode,
   buildASTSchema,
   type DefinitionNode,
   type DocumentNode,
@@ -7,7 +6,6 @@ import {
   GraphQLError,
   type GraphQLFieldResolver,
   type GraphQLSchema,
-  getLocation,
   isObjectType,
   Kind,
   KnownDirectivesRule,
@@ -16,7 +14,6 @@ import {
   type ObjectTypeDefinitionNode,
   PossibleTypeExtensionsRule,
   parse,
-  Source,
   type TypeInfo,
   UniqueArgumentDefinitionNamesRule,
   UniqueArgumentNamesRule,
@@ -33,7 +30,15 @@ import {
   visitInParallel,
 } from "graphql";
 import type { EndpointConfig, ServiceConfig } from "../../config";
-import { type ConfigProblem, ErrorCode, GatewayError, UpstreamError } from "../../errors";
+import {
+  type ConfigProblem,
+  ErrorCode,
+  errorLocation,
+  GatewayError,
+  nodeLocation,
+  parseSdl,
+  UpstreamError,
+} from "../../errors";
 import { type FetchFn, type UpstreamContext, wantsGatewayToken } from "../remote-graphql";
 import { buildRestRequest, callRest } from "./call";
 import { checkFits, selectPath } from "./mapping";
@@ -58,22 +63,6 @@ interface Binding {
   service: ServiceConfig;
   endpointName: string;
   endpoint: EndpointConfig;
-}
-
-/** `schemas/x.graphql:12:3` for a node parsed from a named Source. */
-function where(node: ASTNode | undefined): string {
-  const loc = node?.loc;
-  if (!loc) return "schemas";
-  const { line, column } = getLocation(loc.source, loc.start);
-  return `${loc.source.name}:${line}:${column}`;
-}
-
-function errorWhere(error: GraphQLError): string {
-  const location = error.locations?.[0];
-  const source = error.source ?? error.nodes?.[0]?.loc?.source;
-  if (location && source) return `${source.name}:${location.line}:${location.column}`;
-  const node = error.nodes?.[0];
-  return where(node);
 }
 
 /** graphql-js's SDL rules (those it exports), in its order. */
@@ -166,12 +155,9 @@ export function buildRestSchema(
   if (files.length === 0) return { schema: undefined, problems };
   const definitions: DefinitionNode[] = [];
   for (const file of files) {
-    try {
-      definitions.push(...parse(new Source(file.sdl, file.path)).definitions);
-    } catch (error) {
-      if (!(error instanceof GraphQLError)) throw error;
-      problems.push({ path: errorWhere(error), message: error.message });
-    }
+    const parsed = parseSdl(file.sdl, file.path);
+    if ("problem" in parsed) problems.push(parsed.problem);
+    else definitions.push(...parsed.document.definitions);
   }
   if (problems.length > 0) return { schema: undefined, problems };
 
@@ -191,7 +177,7 @@ export function buildRestSchema(
       if (!field.directives?.some((d) => d.name.value === "rest")) continue;
       const serviceName = stringArgument(field, "rest", "service");
       const endpointName = stringArgument(field, "rest", "endpoint");
-      const at = where(field);
+      const at = nodeLocation(field);
       const service = serviceName === undefined ? undefined : serviceByName.get(serviceName);
       if (service === undefined) {
         problems.push({
@@ -220,17 +206,17 @@ export function buildRestSchema(
       const first = reference.path[0] as string;
       if (reference.root === "args" && !argumentNames.has(first)) {
         problems.push({
-          path: where(field),
+          path: nodeLocation(field),
           message: `${label}: template ${reference.text} needs argument "${first}", which the field does not declare`,
         });
       } else if (reference.root === "parent" && ROOT_TYPES.has(typeName)) {
         problems.push({
-          path: where(field),
+          path: nodeLocation(field),
           message: `${label}: template ${reference.text} reads the parent of a root field`,
         });
       } else if (reference.root === "parent" && !typeFields.get(typeName)?.has(first)) {
         problems.push({
-          path: where(field),
+          path: nodeLocation(field),
           message: `${label}: template ${reference.text} names field "${first}", which type ${typeName} does not have`,
         });
       }
@@ -249,7 +235,7 @@ export function buildRestSchema(
   if (sdlInvalid.length > 0) {
     return {
       schema: undefined,
-      problems: sdlInvalid.map((error) => ({ path: errorWhere(error), message: error.message })),
+      problems: sdlInvalid.map((error) => ({ path: errorLocation(error), message: error.message })),
     };
   }
   let schema: GraphQLSchema;
@@ -257,7 +243,7 @@ export function buildRestSchema(
     schema = buildASTSchema(document);
   } catch (error) {
     if (error instanceof GraphQLError) {
-      return { schema: undefined, problems: [{ path: errorWhere(error), message: error.message }] };
+      return { schema: undefined, problems: [{ path: errorLocation(error), message: error.message }] };
     }
     // The rest of graphql-js's SDL validation (arguments of directives) throws a plain Error, unlocated.
     if (error instanceof Error) return { schema: undefined, problems: [{ path: "schemas", message: error.message }] };
@@ -267,7 +253,7 @@ export function buildRestSchema(
   if (invalid.length > 0) {
     return {
       schema: undefined,
-      problems: invalid.map((error) => ({ path: errorWhere(error), message: error.message })),
+      problems: invalid.map((error) => ({ path: errorLocation(error), message: error.message })),
     };
   }
   for (const binding of bindings) {
