@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
-import { createGatewayTokenSource, ROLE_VARIABLE, type Session, sessionHeaders } from "./auth";
+import { createGatewayTokenSource, ROLE_VARIABLE, type Session, sessionHeaders, USER_ID_VARIABLE } from "./auth";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway";
@@ -132,7 +132,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
         await gateway.tokenSigner(),
         session.source === "none"
           ? undefined
-          : { sub: session.variables["x-hasura-user-id"], variables: session.variables },
+          : { sub: session.variables[USER_ID_VARIABLE], variables: session.variables },
       ),
     };
     return gateway.yoga.fetch(c.req.raw, context);

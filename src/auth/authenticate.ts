@@ -2,15 +2,13 @@ import { errors, type JWTVerifyOptions, jwtVerify } from "jose";
 import type { AuthConfig, JwtConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 import type { Logger } from "../observability";
+import type { FetchFn } from "../sources/remote-graphql/executor";
 import { compileClaimsReader, type HasuraClaims, ROLE_VARIABLE, SESSION_VARIABLE_PREFIX } from "./claims";
 import { createJwksKeySource } from "./jwks";
 import { ADMIN_SECRET_HEADER, secretsEqual } from "./secrets";
 
 /** The role of a request authorised by the admin secret that does not pose as another role. */
 export const ADMIN_ROLE = "admin";
-
-/** Fetch as the Workers runtime provides it. */
-type FetchFn = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
 /** Who the caller of one request is, decided once at the edge. */
 export interface Session {

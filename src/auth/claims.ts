@@ -7,6 +7,8 @@ export const ALLOWED_ROLES_CLAIM = "x-hasura-allowed-roles";
 export const DEFAULT_ROLE_CLAIM = "x-hasura-default-role";
 /** The session variable holding the request's role. */
 export const ROLE_VARIABLE = "x-hasura-role";
+/** The session variable holding the caller's user id; the gateway token's `sub`. */
+export const USER_ID_VARIABLE = "x-hasura-user-id";
 /** Every session variable name starts with this (Hasura's naming, whatever the forwarding prefix). */
 export const SESSION_VARIABLE_PREFIX = "x-hasura-";
 

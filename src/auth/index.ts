@@ -16,6 +16,7 @@ export {
   ROLE_VARIABLE,
   SESSION_VARIABLE_PREFIX,
   selectJsonPath,
+  USER_ID_VARIABLE,
 } from "./claims";
 export {
   createGatewayTokenSigner,

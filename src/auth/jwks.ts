@@ -1,9 +1,7 @@
 import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import { ErrorCode, GatewayError } from "../errors";
 import type { Logger } from "../observability";
-
-/** Fetch as the Workers runtime provides it. */
-type FetchFn = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+import type { FetchFn } from "../sources/remote-graphql/executor";
 
 /** Options of {@link createJwksKeySource}. */
 export interface JwksKeySourceOptions {

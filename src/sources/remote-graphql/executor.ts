@@ -23,6 +23,8 @@ export interface UpstreamContext {
   sessionHeaders?: Record<string, string>;
   /** `auth.sessionHeaderPrefix`; client headers with it are never forwarded. @default "x-hasura-" */
   sessionHeaderPrefix?: string;
+  /** The caller's session variables by Hasura name (`x-hasura-user-id`), for REST `{session.x}` templates. */
+  session?: { readonly variables: Readonly<Record<string, string>> };
   /**
    * The `x-gateway-token` for the upstream named `audience` (a JWT signed by the gateway, `aud` =
    * `audience`), signed at most once per audience per request. Resolves `undefined` when the gateway has
@@ -34,7 +36,8 @@ export interface UpstreamContext {
   gatewayToken?: (audience: string) => Promise<string | undefined>;
 }
 
-const isUpstreamContext = (value: unknown): value is UpstreamContext =>
+/** Whether a GraphQL context carries what upstream calls need (the gateway's does; introspection's has none). */
+export const isUpstreamContext = (value: unknown): value is UpstreamContext =>
   typeof value === "object" && value !== null && "clientHeaders" in value && "responseCookies" in value;
 
 /** Options of {@link createRemoteExecutor}. */

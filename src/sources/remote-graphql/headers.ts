@@ -1,3 +1,4 @@
+import { SESSION_VARIABLE_PREFIX } from "../../auth/claims";
 import { GATEWAY_TOKEN_HEADER } from "../../auth/gateway-token";
 import { ADMIN_SECRET_HEADER } from "../../auth/secrets";
 
@@ -32,9 +33,6 @@ const MESSAGE_HEADERS: ReadonlySet<string> = new Set([
   "accept-encoding",
   ADMIN_SECRET_HEADER,
 ]);
-
-/** Hasura's session header prefix; client headers starting with it are never forwarded. */
-const SESSION_HEADER_PREFIX = "x-hasura-";
 
 /** Inputs of {@link buildUpstreamHeaders}. */
 export interface UpstreamHeaderInputs {
@@ -79,13 +77,13 @@ export function buildUpstreamHeaders(inputs: UpstreamHeaderInputs): Record<strin
         .map((name) => name.trim().toLowerCase())
         .filter(Boolean),
     );
-    const sessionPrefix = inputs.sessionHeaderPrefix ?? SESSION_HEADER_PREFIX;
+    const sessionPrefix = inputs.sessionHeaderPrefix ?? SESSION_VARIABLE_PREFIX;
     const blocked = (name: string): boolean =>
       HOP_BY_HOP_HEADERS.has(name) ||
       connectionListed.has(name) ||
       name === ADMIN_SECRET_HEADER ||
       name === GATEWAY_TOKEN_HEADER ||
-      name.startsWith(SESSION_HEADER_PREFIX) ||
+      name.startsWith(SESSION_VARIABLE_PREFIX) ||
       name.startsWith(sessionPrefix);
     if (inputs.forward === true) {
       client.forEach((value, name) => {

@@ -9,6 +9,7 @@ export {
   createContextualExecutor,
   createRemoteExecutor,
   type FetchFn,
+  isUpstreamContext,
   type RemoteExecutorOptions,
   type UpstreamContext,
 } from "./executor";

@@ -39,7 +39,7 @@ import {
   parseSdl,
   UpstreamError,
 } from "../../errors";
-import { type FetchFn, type UpstreamContext, wantsGatewayToken } from "../remote-graphql";
+import { type FetchFn, isUpstreamContext, wantsGatewayToken } from "../remote-graphql";
 import { buildRestRequest, callRest } from "./call";
 import { checkFits, selectPath } from "./mapping";
 import { jsonTemplateReferences, sessionScope, type TemplateReference, templateReferences } from "./templates";
@@ -264,9 +264,6 @@ export function buildRestSchema(
   return { schema, problems };
 }
 
-const isUpstreamContext = (value: unknown): value is UpstreamContext =>
-  typeof value === "object" && value !== null && "clientHeaders" in value && "responseCookies" in value;
-
 /** GET calls made by one request, so identical ones are sent once (queries only). */
 const inflight = new WeakMap<object, Map<string, Promise<unknown>>>();
 
@@ -274,8 +271,7 @@ function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldRe
   const { service, endpointName, endpoint } = binding;
   return async function restResolver(parent, args, context, info) {
     const ctx = isUpstreamContext(context) ? context : undefined;
-    const variables = (ctx as { session?: { variables?: Record<string, string> } } | undefined)?.session?.variables;
-    const scope = { args, parent, session: sessionScope(variables) };
+    const scope = { args, parent, session: sessionScope(ctx?.session?.variables) };
     try {
       const gatewayToken = wantsGatewayToken(service) ? await ctx?.gatewayToken?.(service.name) : undefined;
       const request = buildRestRequest(service, endpoint, scope, ctx, gatewayToken);

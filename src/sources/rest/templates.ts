@@ -1,3 +1,5 @@
+import { SESSION_VARIABLE_PREFIX } from "../../auth/claims";
+
 /**
  * Templates of REST endpoints: `{args.x}`, `{parent.x}`, `{session.x}` with nested paths
  * (`{args.input.address.city}`), as in Space Cloud's remote service templates.
@@ -28,18 +30,27 @@ export interface TemplateScope {
 
 /**
  * The `session` of a template scope: each variable under its Hasura name and its short name, so
- * `{session.x-hasura-user-id}` and `{session.user-id}` read the same value.
+ * `{session.x-hasura-user-id}` and `{session.user-id}` read the same value. Built once per request
+ * (memoized on the variables object); callers must not change it.
  * @param variables - the session variables by Hasura name (`x-hasura-user-id`)
  * @returns name -> value
  */
 export function sessionScope(variables: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  const scope: Record<string, string> = {};
-  for (const [name, value] of Object.entries(variables ?? {})) {
-    scope[name] = value;
-    if (name.startsWith("x-hasura-")) scope[name.slice("x-hasura-".length)] = value;
+  if (variables === undefined) return {};
+  let scope = scopes.get(variables);
+  if (scope === undefined) {
+    scope = {};
+    for (const [name, value] of Object.entries(variables)) {
+      scope[name] = value;
+      if (name.startsWith(SESSION_VARIABLE_PREFIX)) scope[name.slice(SESSION_VARIABLE_PREFIX.length)] = value;
+    }
+    scopes.set(variables, scope);
   }
   return scope;
 }
+
+/** One scope per session (its variables object), shared by every REST call of the request. */
+const scopes = new WeakMap<object, Record<string, string>>();
 
 const REFERENCE = /\{(args|parent|session)((?:\.[A-Za-z0-9_-]+)+)\}/g;
 const WHOLE = /^\{(args|parent|session)((?:\.[A-Za-z0-9_-]+)+)\}$/;
