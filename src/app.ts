@@ -1,7 +1,15 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
-import { createGatewayTokenSource, ROLE_VARIABLE, type Session, sessionHeaders, USER_ID_VARIABLE } from "./auth";
+import {
+  createGatewayTokenSource,
+  isPublicOnly,
+  ROLE_VARIABLE,
+  type Session,
+  sessionHeaders,
+  tokenRequired,
+  USER_ID_VARIABLE,
+} from "./auth";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { createGateway, type Gateway, type GatewayOptions } from "./gateway";
@@ -60,13 +68,8 @@ function authentication(): MiddlewareHandler<AppEnv> {
         c.req.raw.headers,
         typeof adminSecret === "string" ? adminSecret : undefined,
       );
-      if (
-        session.source === "unauthenticated" &&
-        session.role === null &&
-        gateway.permissions.publicFields.length === 0
-      ) {
-        throw new GatewayError(ErrorCode.UNAUTHENTICATED, "A token is required.", { status: 401 });
-      }
+      // Nothing is public: refuse before any schema work (with public fields, validation decides).
+      if (isPublicOnly(session) && gateway.permissions.publicFields.length === 0) throw tokenRequired();
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       c.var.log.info({ code: error.code, role: c.req.header(ROLE_VARIABLE) }, "request refused by authentication");

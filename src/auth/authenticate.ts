@@ -81,7 +81,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  * @returns the raw token, or undefined when the request carries none
  * @throws GatewayError `INVALID_AUTHORIZATION_HEADER` (400) when Authorization is not `Bearer <jwt>` (RFC 6750 section 2.1)
  */
-export function extractToken(headers: Headers, location: JwtConfig["header"]): string | undefined {
+function extractToken(headers: Headers, location: JwtConfig["header"]): string | undefined {
   if (location.type === "Authorization") {
     const value = headers.get("authorization");
     if (value === null) return undefined;
@@ -158,6 +158,50 @@ function keyResolver(jwt: JwtConfig, options: AuthenticatorOptions): NonNullable
 }
 
 /**
+ * Verifies tokens with jose and reads their Hasura claims, remembering verified tokens (see
+ * {@link VERIFIED_CACHE_TTL_MS}).
+ * @param jwt - the validated `auth.jwt`
+ * @param options - fetch and logger for the JWK Set
+ * @returns `(token) => claims`; it rejects with the GatewayErrors of {@link verificationError} and
+ *   `INVALID_CLAIMS`
+ */
+function createTokenVerifier(jwt: JwtConfig, options: AuthenticatorOptions): (token: string) => Promise<HasuraClaims> {
+  const readClaims = compileClaimsReader(jwt);
+  const getKey = keyResolver(jwt, options);
+  const verifyOptions: JWTVerifyOptions = {
+    algorithms: [...jwt.algorithms],
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    clockTolerance: jwt.clockToleranceSec,
+    requiredClaims: ["exp"],
+  };
+  const toleranceMs = jwt.clockToleranceSec * 1000;
+  const verified = new Map<string, VerifiedToken>();
+  return async function verify(token) {
+    const now = Date.now();
+    const hit = verified.get(token);
+    if (hit !== undefined) {
+      if (now < hit.usableUntil && now >= hit.notBefore) return hit.claims;
+      verified.delete(token);
+    }
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, getKey, verifyOptions));
+    } catch (error) {
+      throw verificationError(error);
+    }
+    const claims = readClaims(payload);
+    if (verified.size >= VERIFIED_CACHE_ENTRIES) verified.delete(verified.keys().next().value as string);
+    verified.set(token, {
+      claims,
+      usableUntil: Math.min(Number(payload.exp) * 1000 + toleranceMs, now + VERIFIED_CACHE_TTL_MS),
+      notBefore: typeof payload.nbf === "number" ? payload.nbf * 1000 - toleranceMs : 0,
+    });
+    return claims;
+  };
+}
+
+/**
  * Creates the isolate's authenticator, with Hasura's rules.
  *
  * 1. `x-admin-secret` present: it must equal `ADMIN_SECRET` (else 401 `UNAUTHORIZED`). The request is
@@ -181,19 +225,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const auth = options.auth;
   const headerPrefix = auth?.sessionHeaderPrefix ?? SESSION_VARIABLE_PREFIX;
   const roleHeaders = [...new Set([ROLE_VARIABLE, `${headerPrefix}role`])];
+  const clientPrefixes = [...new Set([SESSION_VARIABLE_PREFIX, headerPrefix])];
   const jwt = auth?.jwt;
-  const readClaims = jwt === undefined ? undefined : compileClaimsReader(jwt);
-  const getKey = jwt === undefined ? undefined : keyResolver(jwt, options);
-  const verifyOptions: JWTVerifyOptions | undefined =
-    jwt === undefined
-      ? undefined
-      : {
-          algorithms: [...jwt.algorithms],
-          issuer: jwt.issuer,
-          audience: jwt.audience,
-          clockTolerance: jwt.clockToleranceSec,
-          requiredClaims: ["exp"],
-        };
+  const verify = jwt === undefined ? undefined : createTokenVerifier(jwt, options);
 
   const requestedRole = (headers: Headers): string | undefined => {
     for (const name of roleHeaders) {
@@ -207,7 +241,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const clientVariables = (headers: Headers): Record<string, string> => {
     const variables: Record<string, string> = {};
     headers.forEach((value, name) => {
-      for (const prefix of [SESSION_VARIABLE_PREFIX, headerPrefix]) {
+      for (const prefix of clientPrefixes) {
         if (name.startsWith(prefix) && name.length > prefix.length) {
           variables[`${SESSION_VARIABLE_PREFIX}${name.slice(prefix.length)}`] = value;
           break;
@@ -216,32 +250,6 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     });
     return variables;
   };
-
-  const verified = new Map<string, VerifiedToken>();
-  const toleranceMs = (jwt?.clockToleranceSec ?? 0) * 1000;
-
-  async function verify(token: string): Promise<HasuraClaims> {
-    const now = Date.now();
-    const hit = verified.get(token);
-    if (hit !== undefined) {
-      if (now < hit.usableUntil && now >= hit.notBefore) return hit.claims;
-      verified.delete(token);
-    }
-    let payload: Record<string, unknown>;
-    try {
-      ({ payload } = await jwtVerify(token, getKey as NonNullable<typeof getKey>, verifyOptions));
-    } catch (error) {
-      throw verificationError(error);
-    }
-    const claims = (readClaims as NonNullable<typeof readClaims>)(payload);
-    if (verified.size >= VERIFIED_CACHE_ENTRIES) verified.delete(verified.keys().next().value as string);
-    verified.set(token, {
-      claims,
-      usableUntil: Math.min(Number(payload.exp) * 1000 + toleranceMs, now + VERIFIED_CACHE_TTL_MS),
-      notBefore: typeof payload.nbf === "number" ? payload.nbf * 1000 - toleranceMs : 0,
-    });
-    return claims;
-  }
 
   return {
     headerPrefix,
@@ -256,7 +264,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       }
       if (auth === undefined) return { source: "none", role: null, variables: {} };
       const token = jwt === undefined ? undefined : extractToken(headers, jwt.header);
-      if (token === undefined) {
+      if (token === undefined || verify === undefined) {
         const role = auth.unauthenticatedRole ?? null;
         return { source: "unauthenticated", role, variables: role === null ? {} : { [ROLE_VARIABLE]: role } };
       }
@@ -269,6 +277,23 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       return { source: "jwt", role, variables: { ...claims.variables, [ROLE_VARIABLE]: role } };
     },
   };
+}
+
+/**
+ * Whether a session may use only `public` fields: it has no token and the config no
+ * `unauthenticatedRole`. Anything else such a request asks for is 401 {@link tokenRequired}.
+ * @param session - the request's session
+ */
+export function isPublicOnly(session: Session): boolean {
+  return session.source === "unauthenticated" && session.role === null;
+}
+
+/**
+ * The error for a request without a token that asks for more than `public` fields.
+ * @returns GatewayError `UNAUTHENTICATED`, HTTP 401
+ */
+export function tokenRequired(): GatewayError {
+  return fail(ErrorCode.UNAUTHENTICATED, 401, "This operation needs a token: only public fields are open without one.");
 }
 
 /**

@@ -2,9 +2,9 @@ import type { JwtConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 
 /** The claim listing the roles a token may use (Hasura). */
-export const ALLOWED_ROLES_CLAIM = "x-hasura-allowed-roles";
+const ALLOWED_ROLES_CLAIM = "x-hasura-allowed-roles";
 /** The claim naming the role used when the request does not ask for one (Hasura). */
-export const DEFAULT_ROLE_CLAIM = "x-hasura-default-role";
+const DEFAULT_ROLE_CLAIM = "x-hasura-default-role";
 /** The session variable holding the request's role. */
 export const ROLE_VARIABLE = "x-hasura-role";
 /** The session variable holding the caller's user id; the gateway token's `sub`. */
@@ -34,7 +34,7 @@ type PathStep = string | number;
  * @throws Error naming the position of the first unsupported character
  * @see https://www.rfc-editor.org/rfc/rfc9535 (JSONPath; only the member and index selectors)
  */
-export function compileJsonPath(path: string): PathStep[] {
+function compileJsonPath(path: string): PathStep[] {
   if (!path.startsWith("$")) throw new Error(`JSON path must start with $: ${path}`);
   const steps: PathStep[] = [];
   let i = 1;
@@ -59,8 +59,13 @@ export function compileJsonPath(path: string): PathStep[] {
   return steps;
 }
 
-/** Follows compiled steps into a JSON value; undefined when a step finds nothing. */
-export function selectJsonPath(value: unknown, steps: readonly PathStep[]): unknown {
+/**
+ * Follows compiled steps into a JSON value.
+ * @param value - a parsed JSON value (the token's payload)
+ * @param steps - from {@link compileJsonPath}
+ * @returns what the path finds, or undefined when a step finds nothing
+ */
+function selectJsonPath(value: unknown, steps: readonly PathStep[]): unknown {
   let current = value;
   for (const step of steps) {
     if (current === null || typeof current !== "object") return undefined;

@@ -3,21 +3,12 @@ export {
   type Authenticator,
   type AuthenticatorOptions,
   createAuthenticator,
-  extractToken,
+  isPublicOnly,
   type Session,
   sessionHeaders,
+  tokenRequired,
 } from "./authenticate";
-export {
-  ALLOWED_ROLES_CLAIM,
-  compileClaimsReader,
-  compileJsonPath,
-  DEFAULT_ROLE_CLAIM,
-  type HasuraClaims,
-  ROLE_VARIABLE,
-  SESSION_VARIABLE_PREFIX,
-  selectJsonPath,
-  USER_ID_VARIABLE,
-} from "./claims";
+export { type HasuraClaims, ROLE_VARIABLE, SESSION_VARIABLE_PREFIX, USER_ID_VARIABLE } from "./claims";
 export {
   createGatewayTokenSigner,
   createGatewayTokenSource,
@@ -28,11 +19,8 @@ export {
   type GatewayTokenSession,
   type GatewayTokenSigner,
 } from "./gateway-token";
-export { createJwksKeySource, freshnessMs, type JwksKeySource, type JwksKeySourceOptions } from "./jwks";
 export {
   createPermissionSet,
-  literalFor,
-  NO_QUERIES_FIELD,
   PERMISSION_FILES_DIR,
   type PermissionFile,
   type PermissionSet,

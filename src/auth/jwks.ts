@@ -39,7 +39,7 @@ interface CachedSet {
  * section 5.2.2), else `Expires` minus now (section 5.3); `no-store`/`no-cache` count as 0.
  * @returns ms, or undefined when the response says nothing
  */
-export function freshnessMs(headers: Headers, now: number): number | undefined {
+function freshnessMs(headers: Headers, now: number): number | undefined {
   const cacheControl = headers.get("cache-control");
   if (cacheControl !== null) {
     const directives = cacheControl.toLowerCase();

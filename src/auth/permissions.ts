@@ -48,7 +48,7 @@ import { SESSION_VARIABLE_PREFIX } from "./claims";
 export const PERMISSION_FILES_DIR = "schemas/permissions/";
 
 /** The field a role schema gets when the role may query nothing (a schema needs a query type; Hasura does the same). */
-export const NO_QUERIES_FIELD = "no_queries_available";
+const NO_QUERIES_FIELD = "no_queries_available";
 
 /** One SDL file (path relative to the project root). */
 export interface PermissionFile {
@@ -103,8 +103,6 @@ export interface PermissionSetOptions {
 
 /** Decides the schema each request sees; one per isolate. */
 export interface PermissionSet {
-  /** Whether role permissions are on (a `permissions` section or a permission file exists). */
-  readonly enabled: boolean;
   /** The `public` fields, `Type.field`. */
   readonly publicFields: readonly string[];
   /**
@@ -154,8 +152,12 @@ export function createPermissionSet(options: PermissionSetOptions): {
     }
     add(role, file.path, file.sdl);
   }
-  if (documents.size > 0 && config.auth === undefined) {
-    problems.push({ path: "$.permissions", message: "permissions need an auth section (who the caller is)" });
+  // `permissions` without `auth` is caught with the config (loadConfig); role files need the same.
+  if ((options.files ?? []).length > 0 && config.auth === undefined) {
+    problems.push({
+      path: PERMISSION_FILES_DIR,
+      message: "role permission files need an auth section in the config (who the caller is)",
+    });
   }
 
   const enabled = config.permissions !== undefined || documents.size > 0;
@@ -164,7 +166,6 @@ export function createPermissionSet(options: PermissionSetOptions): {
   const PUBLIC_KEY = "\u0000public";
 
   const permissions: PermissionSet = {
-    enabled,
     publicFields,
     schemaFor(full, session) {
       const role = session.role;
@@ -232,9 +233,11 @@ function presetOf(
 /**
  * A session variable's text as a literal of the argument's type: numbers and booleans parsed, lists
  * and input objects read as JSON, everything else (String, ID, enums, custom scalars) as the text.
+ * @param text - a session variable's value, or a static preset given as a string
+ * @param type - the argument's type
  * @returns the literal, or undefined when the text does not fit the type
  */
-export function literalFor(text: string, type: GraphQLInputType): ValueNode | undefined {
+function literalFor(text: string, type: GraphQLInputType): ValueNode | undefined {
   const named = getNamedType(type);
   const nullable = getNullableType(type);
   let value: unknown = text;

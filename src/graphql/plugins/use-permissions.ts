@@ -1,7 +1,6 @@
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { prepareRoleExecution, restrictedSchemaInfo } from "../../auth";
-import { ErrorCode } from "../../errors";
+import { isPublicOnly, prepareRoleExecution, restrictedSchemaInfo, tokenRequired } from "../../auth";
 import type { GatewayContext } from "../context";
 
 /** graphql-js appends suggestions as a last sentence: `Did you mean "x"?`, `Did you mean to use an inline fragment on "T"?`. */
@@ -41,11 +40,11 @@ export function usePermissions(): Plugin<Record<string, unknown>, GatewayContext
       const session = (payload.context as Partial<GatewayContext>).session;
       return function onValidateEnd(end) {
         if (end.valid) return;
-        if (session?.source === "unauthenticated" && session.role === null) {
-          const error = new GraphQLError("This operation needs a token: only public fields are open without one.", {
-            extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
-          });
-          end.setResult([error]);
+        if (session !== undefined && isPublicOnly(session)) {
+          const error = tokenRequired();
+          end.setResult([
+            new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } }),
+          ]);
           return;
         }
         end.setResult(end.result.map(withoutSuggestions));
