@@ -6,7 +6,7 @@
  */
 import { exportSPKI } from "jose";
 import { describe, expect, it } from "vitest";
-import { restStats, restUrl, stats, type TestGateway, uniqueId } from "../helpers";
+import { type GraphQLBody, restStats, restUrl, stats, type TestGateway, uniqueId } from "../helpers";
 import {
   authGateway,
   bearer,
@@ -376,6 +376,20 @@ describe("requests without a token", () => {
   it("no token and no unauthenticatedRole -> 401 UNAUTHENTICATED", async () => {
     const id = uniqueId();
     await expectRejected(id, strictGateway(id), {}, 401, "UNAUTHENTICATED");
+  });
+
+  it("GraphiQL's page loads without a token, but a query sent by GET still needs one", async () => {
+    const id = uniqueId();
+    const gw = strictGateway(id);
+    const page = await gw.fetch("/graphql", { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    const query = await gw.fetch(`/graphql?query=${encodeURIComponent("{ me { id } }")}`, {
+      headers: { accept: "text/html, application/json" },
+    });
+    expect(query.status).toBe(401);
+    expect(((await query.json()) as GraphQLBody).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await stats(id, "accounts")).operations).toBe(0);
   });
 
   it("client session headers without a token do not authenticate -> 401 UNAUTHENTICATED", async () => {

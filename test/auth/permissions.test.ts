@@ -612,6 +612,21 @@ describe("roles without an SDL, and admin", () => {
     expect(schema.mutationType).toBe("Mutation");
   });
 
+  it("a token whose role is admin sees the whole schema too, as in Hasura", async () => {
+    const gw = mainGateway(uniqueId());
+    const headers = await as("admin", "a-1");
+    expect(
+      ok(await gw.graphql('{ me { email } products(limit: 1) { upc } echo(value: "raw") }', undefined, headers)),
+    ).toEqual({
+      me: { email: "ada@example.com" },
+      products: [{ upc: "p1" }],
+      echo: "raw",
+    });
+    const schema = await introspect(gw, headers);
+    expect(schema.query.echo).toEqual(["value"]);
+    expect(schema.mutationType).toBe("Mutation");
+  });
+
   it("admin posing as a role (x-hasura-role) gets that role's schema and its own session variables", async () => {
     const id = uniqueId();
     const gw = mainGateway(id);
@@ -888,6 +903,30 @@ describe("role SDL that does not fit the schema", () => {
       });
     }
     expect((await stats(id, "accounts")).requests).toBe(0);
+  });
+
+  it("role permission files without auth are a config error", async () => {
+    const id = uniqueId();
+    const gw = createTestGateway(
+      { remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }] },
+      {
+        schemaFiles: [
+          { path: "schemas/permissions/user.graphql", sdl: "type Query { me: User } type User { id: ID! }" },
+        ],
+      },
+    );
+    const res = await gw.fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ __typename }" }),
+    });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: "INVALID_CONFIG",
+        problems: [{ path: "schemas/permissions/", message: expect.stringMatching(/auth/) }],
+      },
+    });
   });
 
   it("permissions without auth is a config error", async () => {
