@@ -76,6 +76,8 @@ interface RoleSchemaInfo {
   executable: GraphQLSchema;
   /** `Type.field` -> presets of that field. */
   presets: ReadonlyMap<string, readonly Preset[]>;
+  /** Documents already seen to select no preset field: they run as given. */
+  withoutPresets: WeakSet<DocumentNode>;
 }
 
 /** What a role may use of one type: every field, or the listed ones with their listed arguments. */
@@ -531,7 +533,11 @@ function buildRoleSchema(
   const invalid = validateSchema(schema);
   if (invalid.length > 0) return { problems: invalid.map((error) => error.message) };
   // Executed against: the same, but with the preset arguments the rewritten document fills in.
-  roleInfo.set(schema, { executable: presets.size === 0 ? schema : restrict(true), presets });
+  roleInfo.set(schema, {
+    executable: presets.size === 0 ? schema : restrict(true),
+    presets,
+    withoutPresets: new WeakSet(),
+  });
   return { schema };
 }
 
@@ -606,7 +612,9 @@ export function prepareRoleExecution(
     }
     return undefined;
   }
+  if (info.withoutPresets.has(document)) return undefined;
   const typeInfo = new TypeInfo(info.executable);
+  let touched = false;
   const rewritten = visit(
     document,
     visitWithTypeInfo(typeInfo, {
@@ -614,6 +622,7 @@ export function prepareRoleExecution(
         const parent = typeInfo.getParentType();
         const list = parent == null ? undefined : info.presets.get(`${parent.name}.${node.name.value}`);
         if (list === undefined) return undefined;
+        touched = true;
         const names = new Set(list.map((preset) => preset.name));
         const presetArgs: ArgumentNode[] = list.map((preset) => ({
           kind: Kind.ARGUMENT,
@@ -627,6 +636,11 @@ export function prepareRoleExecution(
       },
     }),
   );
+  if (!touched) {
+    // Yoga's parse cache hands out the same document for the same query: skip the visit next time.
+    info.withoutPresets.add(document);
+    return undefined;
+  }
   return { schema: info.executable, document: rewritten };
 }
 
