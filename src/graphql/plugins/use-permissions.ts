@@ -1,6 +1,7 @@
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { isPublicOnly, prepareRoleExecution, restrictedSchemaInfo, tokenRequired } from "../../auth";
+import { maskError } from "../../errors";
 import type { GatewayContext } from "../context";
 
 /** graphql-js appends suggestions as a last sentence: `Did you mean "x"?`, `Did you mean to use an inline fragment on "T"?`. */
@@ -41,10 +42,8 @@ export function usePermissions(): Plugin<Record<string, unknown>, GatewayContext
       return function onValidateEnd(end) {
         if (end.valid) return;
         if (session !== undefined && isPublicOnly(session)) {
-          const error = tokenRequired();
-          end.setResult([
-            new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } }),
-          ]);
+          // maskError gives a GatewayError its GraphQL form with the HTTP status Yoga answers with.
+          end.setResult([maskError(tokenRequired(), "")]);
           return;
         }
         end.setResult(end.result.map(withoutSuggestions));
