@@ -101,6 +101,23 @@ export const CustomizationSchema = z
   })
   .strict();
 
+/**
+ * How a remote resolves one merged type from its key (stitching's merged type config). Names are the
+ * remote's own, before `customization`.
+ * @see https://the-guild.dev/graphql/stitching/docs/approaches/type-merging
+ */
+export const MergeSchema = z
+  .object({
+    key: graphqlName.describe("Field of the type that identifies an object, e.g. id."),
+    resolver: graphqlName.describe(
+      "Query field of this remote that returns the type by key: a list field (all keys of a level in one call) or a single-object field (one call per key, sent as one batched request).",
+    ),
+    argument: graphqlName.describe(
+      "Argument of `resolver` that takes the key (a list argument for a list resolver, else one key).",
+    ),
+  })
+  .strict();
+
 /** One remote GraphQL schema (Hasura's "remote schema"). */
 export const RemoteSchema = z
   .object({
@@ -116,6 +133,12 @@ export const RemoteSchema = z
     timeoutMs,
     customization: CustomizationSchema.optional(),
     gatewayToken: gatewayTokenSwitch,
+    merge: z
+      .record(graphqlName, MergeSchema)
+      .optional()
+      .describe(
+        "Entity merging (stitching type merging, Hasura remote-to-remote relationships): per type, by its name in this remote, how this remote resolves it from a key.",
+      ),
   })
   .strict();
 
@@ -158,6 +181,13 @@ export const EndpointSchema = z
       .describe('JSON body template; a string that is exactly one "{args.x}" keeps the value\'s JSON type.'),
     headers: z.array(HeaderOpSchema).default([]).describe("Header operations after the service's headers."),
     select: z.string().optional().describe("Dot path into the JSON response, e.g. data.items."),
+    keyField: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Field of each item of the response list that holds the parent's key; needed by @rest(batch: true), which matches items to parents by it.",
+      ),
   })
   .strict();
 
@@ -357,6 +387,24 @@ export const AuthSchema = z
   .strict();
 
 /** A role name. */
+/** Bounds on what one operation may ask of the joins. */
+export const LimitsSchema = z
+  .object({
+    maxJoinDepth: z
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe("Most join points on one path of an operation (nested joins); deeper operations get 400."),
+    maxJoinFanOut: z
+      .number()
+      .int()
+      .min(1)
+      .default(50)
+      .describe("Most join points in one operation (fragments expanded); more get 400."),
+  })
+  .strict();
+
 const roleName = z.string().regex(/^[A-Za-z0-9_-]+$/, "must match [A-Za-z0-9_-]+");
 
 /** The whole of `schemas/gateway.json`. */
@@ -380,6 +428,9 @@ export const GatewayConfigSchema = z
       .describe(
         "Per role, per remote or service: the SDL subset the role may query (also schemas/permissions/<role>.graphql).",
       ),
+    limits: LimitsSchema.default({ maxJoinDepth: 5, maxJoinFanOut: 50 }).describe(
+      "Limits checked before any upstream call.",
+    ),
     public: z
       .array(z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/, 'must be "Type.field"'))
       .default([])
@@ -405,5 +456,9 @@ export type GatewayTokenConfig = GatewayConfig["gatewayToken"];
 export type AuthConfig = z.output<typeof AuthSchema>;
 /** The validated JWT settings. */
 export type JwtConfig = z.output<typeof JwtSchema>;
+/** One remote's merge entry. */
+export type MergeConfig = z.output<typeof MergeSchema>;
+/** The validated limits. */
+export type LimitsConfig = z.output<typeof LimitsSchema>;
 /** The validated CORS settings. */
 export type CorsConfig = z.output<typeof CorsSchema>;

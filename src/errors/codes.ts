@@ -26,6 +26,14 @@ export const ErrorCode = {
   SCHEMA_CONFLICT: "SCHEMA_CONFLICT",
   /** A remote's customization produces an invalid schema (for example an interface field renamed on one side only). */
   INVALID_CUSTOMIZATION: "INVALID_CUSTOMIZATION",
+  /**
+   * A join or merge does not fit the loaded schemas (unknown root field, key field missing, joined type
+   * mismatch, ...). It is left out of the schema (or its remote, for `merge`); the rest serves. Shown in
+   * `GET /healthz`; a reload that would cause it fails with RELOAD_FAILED.
+   */
+  INVALID_JOIN: "INVALID_JOIN",
+  /** The operation's join depth or fan-out exceeds `limits.maxJoinDepth` / `limits.maxJoinFanOut`. HTTP 400. */
+  JOIN_LIMIT_EXCEEDED: "JOIN_LIMIT_EXCEEDED",
   /** A reload could not complete; the last good schema is still served. HTTP 502 or 409. */
   RELOAD_FAILED: "RELOAD_FAILED",
   /** No remote schema could be loaded at all, so there is no schema to serve. HTTP 503. */
