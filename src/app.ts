@@ -151,7 +151,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   app.get("/healthz", async (c) => {
-    const { status, schemaHash, remotes } = await c.var.gateway.registry.status((promise) =>
+    const { status, schemaHash, remotes, joins } = await c.var.gateway.registry.status((promise) =>
       c.executionCtx.waitUntil(promise),
     );
     return c.json(
@@ -159,6 +159,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
         status,
         schemaHash,
         remotes: Object.fromEntries(remotes.map((remote) => [remote.name, remote.status])),
+        ...(joins.length > 0 ? { joins: Object.fromEntries(joins.map((join) => [join.name, join.status])) } : {}),
       },
       status === "unavailable" ? 503 : 200,
     );

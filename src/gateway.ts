@@ -80,6 +80,8 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
   }
   const registry = createSchemaRegistry({
     localSubschemas: rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }],
+    extensions: rest.extensions,
+    joinFields: rest.joinFields,
     remotes: config.remotes,
     cache: createSchemaCache({ kv: env.SCHEMA_CACHE, prefix: options.kvPrefix }),
     log,
@@ -102,7 +104,7 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
   return {
     config,
     registry,
-    yoga: createGatewayYoga({ registry, permissions, graphiql: config.graphiql, log }),
+    yoga: createGatewayYoga({ registry, permissions, graphiql: config.graphiql, log, limits: config.limits }),
     tokenSigner,
     authenticator,
     permissions,
@@ -127,7 +129,10 @@ export function buildSchemaFiles(
 ): { rest: RestSchema; permissions: PermissionSet } {
   const permissionFiles = files.filter((file) => file.path.startsWith(PERMISSION_FILES_DIR));
   const restFiles = files.filter((file) => !file.path.startsWith(PERMISSION_FILES_DIR));
-  const rest = buildRestSchema(restFiles, config.services, { fetch });
+  const rest = buildRestSchema(restFiles, config.services, {
+    fetch,
+    remotes: config.remotes.map((remote) => remote.name),
+  });
   const { permissions, problems } = createPermissionSet({ config, files: permissionFiles });
   const all = [...rest.problems, ...problems];
   if (all.length > 0) throw new ConfigError(all);

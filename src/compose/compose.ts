@@ -1,15 +1,29 @@
 import { Subschema, type SubschemaConfig } from "@graphql-tools/delegate";
 import { stitchSchemas } from "@graphql-tools/stitch";
 import { type GraphQLSchema, validateSchema } from "graphql";
+import type { RemoteConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
-import { findConflict, recordSchema } from "./conflicts";
+import type { FieldExtension } from "../sources/rest";
+import { findConflict, type RecordedType, recordSchema } from "./conflicts";
+import { buildJoins, invalidJoin, type JoinSource, type JoinStatus, setJoinPoints } from "./joins";
+import { remoteMerge } from "./merge";
 
-/** One remote ready to compose. */
+/** One subschema ready to compose. */
 export interface ComposeInput {
-  /** The remote's configured name. */
+  /** The remote's configured name (or the local SDL's). */
   name: string;
   /** Its subschema config (schema, executor, transforms). */
   subschema: SubschemaConfig;
+  /** The remote's config, for its `merge` entries and customization; undefined for the local SDL. */
+  remote?: RemoteConfig;
+}
+
+/** Options of {@link composeSubschemas}. */
+export interface ComposeOptions {
+  /** Fields of schemas/*.graphql stitched onto other sources' types (@join, foreign @rest). @default [] */
+  extensions?: readonly FieldExtension[];
+  /** `Type.field` of the local subschema's own join points (@rest on object types). @default [] */
+  joinFields?: readonly string[];
 }
 
 /** What {@link composeSubschemas} produced. */
@@ -20,25 +34,33 @@ export interface ComposeResult {
   included: string[];
   /**
    * Remotes left out, with the reason: SCHEMA_CONFLICT with an earlier remote (config order decides),
-   * or INVALID_CUSTOMIZATION when the remote's customization yields an invalid schema.
+   * INVALID_CUSTOMIZATION when the remote's customization yields an invalid schema, or INVALID_JOIN
+   * when its `merge` entries do not fit its schema.
    */
   conflicts: Map<string, GatewayError>;
+  /** Every join and merge entry with its state; those in error are left out of the schema. */
+  joins: JoinStatus[];
 }
 
 /**
  * Checks the subschemas for conflicts in config order (Hasura's rules, see findConflict), leaves
- * out each remote that conflicts with an earlier one or whose customization yields an invalid schema, and stitches the rest with
- * @graphql-tools/stitch. Root fields of different remotes resolve in parallel.
+ * out each remote that conflicts with an earlier one, whose customization yields an invalid schema or
+ * whose `merge` entries do not fit, and stitches the rest with @graphql-tools/stitch: types declared in
+ * `merge` are merged across remotes (stitching's type merging), and the usable extensions (@join,
+ * @rest on other sources' types) are added as typeDefs with their resolvers. Root fields of different
+ * remotes resolve in parallel. The join points are recorded on the schema for the join limits.
  *
- * @param inputs - the remotes in config order
- * @returns the stitched schema, the included remotes and the conflicts
+ * @param inputs - the subschemas in order (local SDL first, then remotes)
+ * @param options - the extensions and local join fields
+ * @returns the stitched schema, the included remotes, the conflicts and the joins' states
  * @see https://the-guild.dev/graphql/stitching/docs/getting-started/basic-example
  */
-export function composeSubschemas(inputs: readonly ComposeInput[]): ComposeResult {
+export function composeSubschemas(inputs: readonly ComposeInput[], options: ComposeOptions = {}): ComposeResult {
   const rootFields = new Map<string, string>();
-  const types = new Map<string, { remote: string; structure: string }>();
+  const types = new Map<string, RecordedType>();
   const conflicts = new Map<string, GatewayError>();
-  const accepted: ComposeInput[] = [];
+  const accepted: JoinSource[] = [];
+  const joins: JoinStatus[] = [];
   for (const input of inputs) {
     const hasTransforms = (input.subschema.transforms?.length ?? 0) > 0;
     const schema = hasTransforms ? new Subschema(input.subschema).transformedSchema : input.subschema.schema;
@@ -56,16 +78,78 @@ export function composeSubschemas(inputs: readonly ComposeInput[]): ComposeResul
         continue;
       }
     }
-    const candidate = { name: input.name, schema };
+    const merge = input.remote === undefined ? undefined : remoteMerge(input.remote, input.subschema.schema);
+    for (const typeName of Object.keys(input.remote?.merge ?? {})) {
+      joins.push({
+        name: `merge:${input.name}.${typeName}`,
+        status: merge?.problems.length ? "error" : "ok",
+        lastError: merge?.problems.length ? { code: ErrorCode.INVALID_JOIN, message: merge.problems.join("; ") } : null,
+      });
+    }
+    if (merge !== undefined && merge.problems.length > 0) {
+      conflicts.set(
+        input.name,
+        invalidJoin(`Remote "${input.name}" is left out: ${merge.problems.join("; ")}`, input.name),
+      );
+      continue;
+    }
+    const merged = new Set(Object.keys(merge?.merge ?? {}));
+    const candidate = { name: input.name, schema, merged };
     const conflict = findConflict(candidate, rootFields, types);
     if (conflict !== undefined) {
       conflicts.set(input.name, conflict);
       continue;
     }
     recordSchema(candidate, rootFields, types);
-    accepted.push(input);
+    accepted.push({
+      name: input.name,
+      subschema: merged.size > 0 ? { ...input.subschema, merge: merge?.merge } : input.subschema,
+      schema,
+      remote: input.remote,
+    });
   }
-  const schema =
-    accepted.length === 0 ? undefined : stitchSchemas({ subschemas: accepted.map((input) => input.subschema) });
-  return { schema, included: accepted.map((input) => input.name), conflicts };
+  const included = accepted.map((source) => source.name);
+  if (accepted.length === 0) return { schema: undefined, included, conflicts, joins };
+  const built = buildJoins(options.extensions ?? [], accepted);
+  joins.push(...built.statuses);
+  const subschemas = accepted.map((source) => source.subschema);
+  let schema: GraphQLSchema;
+  let joinFields = built.fields;
+  try {
+    schema = stitchSchemas({ subschemas, typeDefs: built.typeDefs ?? [], resolvers: built.resolvers });
+  } catch (error) {
+    // Checked above; should stitching still refuse the extensions, serve without them.
+    const message = `The joins could not be stitched: ${error instanceof Error ? error.message : String(error)}`;
+    for (const status of built.statuses) {
+      if (status.status === "ok")
+        Object.assign(status, { status: "error", lastError: { code: ErrorCode.INVALID_JOIN, message } });
+    }
+    joinFields = [];
+    schema = stitchSchemas({ subschemas });
+  }
+  setJoinPoints(schema, {
+    fields: new Set([...(options.joinFields ?? []), ...joinFields]),
+    merged: mergedFields(accepted),
+  });
+  return { schema, included, conflicts, joins };
+}
+
+/** For each type merged by some remote: field -> the sources serving it. */
+function mergedFields(sources: readonly JoinSource[]): Map<string, Map<string, Set<string>>> {
+  const merged = new Map<string, Map<string, Set<string>>>();
+  for (const source of sources) {
+    for (const typeName of Object.keys(source.subschema.merge ?? {})) merged.set(typeName, new Map());
+  }
+  for (const [typeName, fields] of merged) {
+    for (const source of sources) {
+      const type = source.schema.getType(typeName);
+      if (type === undefined || !("getFields" in type)) continue;
+      for (const fieldName of Object.keys(type.getFields())) {
+        const servers = fields.get(fieldName) ?? new Set<string>();
+        servers.add(source.name);
+        fields.set(fieldName, servers);
+      }
+    }
+  }
+  return merged;
 }

@@ -19,6 +19,18 @@ export interface ComposableSchema {
   name: string;
   /** The schema clients will see from it (customization applied). */
   schema: GraphQLSchema;
+  /** Types it declares in `merge` (gateway names): these may differ from another remote's that merges them too. */
+  merged?: ReadonlySet<string>;
+}
+
+/** A type already in the composition: who brought it, its structure, and whether that remote merges it. */
+export interface RecordedType {
+  /** The remote that brought it first. */
+  remote: string;
+  /** See typeStructure. */
+  structure: string;
+  /** Whether that remote declares it in `merge`. */
+  merged: boolean;
 }
 
 const OPERATIONS = [
@@ -82,17 +94,18 @@ const suggestion = (remote: string): string => remote.toUpperCase().replace(/[^A
 /**
  * Finds the first conflict between `candidate` and already accepted subschemas, by Hasura's rules:
  * a root field name must be unique across remotes; a type name shared by several remotes must have
- * identical structure (then the types merge).
+ * identical structure (then the types merge), unless every remote serving it declares it in `merge`
+ * (entity merging: the structures may differ, stitching combines the fields).
  *
  * @param candidate - the subschema to add
  * @param rootFields - "query.fieldName" -> remote name, of the accepted subschemas (read only)
- * @param types - type name -> { remote, structure }, of the accepted subschemas (read only)
+ * @param types - type name -> { remote, structure, merged }, of the accepted subschemas (read only)
  * @returns the conflict (naming both remotes, the type or field, and the customization that fixes it), or undefined
  */
 export function findConflict(
   candidate: ComposableSchema,
   rootFields: ReadonlyMap<string, string>,
-  types: ReadonlyMap<string, { remote: string; structure: string }>,
+  types: ReadonlyMap<string, RecordedType>,
 ): SchemaConflictError | undefined {
   const rootTypeNames = new Set<string>();
   for (const [operation, defaultName, getRoot] of OPERATIONS) {
@@ -115,10 +128,12 @@ export function findConflict(
     if (rootTypeNames.has(type.name) || isIntrospectionType(type) || isSpecifiedScalarType(type)) continue;
     const existing = types.get(type.name);
     if (existing === undefined || existing.structure === typeStructure(type)) continue;
+    if (existing.merged && candidate.merged?.has(type.name) === true) continue;
     return new SchemaConflictError(
       `Type ${type.name} is defined by both "${existing.remote}" and "${candidate.name}" with different structure. ` +
         `Resolve it with a customization on remote "${candidate.name}": "typeNames": { "prefix": "${suggestion(candidate.name)}_" }, ` +
-        `or "typeNames": { "mapping": { "${type.name}": "${suggestion(candidate.name)}_${type.name}" } }.`,
+        `or "typeNames": { "mapping": { "${type.name}": "${suggestion(candidate.name)}_${type.name}" } }, ` +
+        `or merge it: declare "${type.name}" in "merge" of both remotes.`,
       { remotes: [existing.remote, candidate.name], typeName: type.name },
     );
   }
@@ -129,12 +144,12 @@ export function findConflict(
  * Records an accepted subschema's root fields and types, for later {@link findConflict} calls.
  * @param accepted - the subschema just accepted
  * @param rootFields - mutated: gains "operation.field" -> remote
- * @param types - mutated: gains type name -> { remote, structure } for names not yet present
+ * @param types - mutated: gains type name -> { remote, structure, merged } for names not yet present
  */
 export function recordSchema(
   accepted: ComposableSchema,
   rootFields: Map<string, string>,
-  types: Map<string, { remote: string; structure: string }>,
+  types: Map<string, RecordedType>,
 ): void {
   const rootTypeNames = new Set<string>();
   for (const [operation, , getRoot] of OPERATIONS) {
@@ -145,6 +160,12 @@ export function recordSchema(
   }
   for (const type of Object.values(accepted.schema.getTypeMap())) {
     if (rootTypeNames.has(type.name) || isIntrospectionType(type) || isSpecifiedScalarType(type)) continue;
-    if (!types.has(type.name)) types.set(type.name, { remote: accepted.name, structure: typeStructure(type) });
+    if (!types.has(type.name)) {
+      types.set(type.name, {
+        remote: accepted.name,
+        structure: typeStructure(type),
+        merged: accepted.merged?.has(type.name) === true,
+      });
+    }
   }
 }

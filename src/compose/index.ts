@@ -1,6 +1,7 @@
 export { type ComposeInput, type ComposeResult, composeSubschemas } from "./compose";
 export { type ComposableSchema, findConflict, recordSchema, typeStructure } from "./conflicts";
 export { sha256Hex } from "./hash";
+export { type JoinPoints, type JoinStatus, joinPointsOf } from "./joins";
 export {
   createSchemaRegistry,
   type GatewayStatus,

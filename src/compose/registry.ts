@@ -11,8 +11,10 @@ import {
   introspectRemote,
   schemaFromIntrospection,
 } from "../sources/remote-graphql";
+import type { FieldExtension } from "../sources/rest";
 import { type ComposeInput, composeSubschemas } from "./compose";
 import { sha256Hex } from "./hash";
+import type { JoinStatus } from "./joins";
 import type { RemotePointer, SchemaCache } from "./schema-cache";
 
 /** Where a remote's current schema came from. */
@@ -52,6 +54,11 @@ export interface GatewayStatus {
   schemaHash: string | null;
   /** Each remote, in config order. */
   remotes: RemoteStatus[];
+  /**
+   * Each join (`Type.field` of a @join or foreign @rest field) and merge entry (`merge:<remote>.<Type>`);
+   * one in error is left out of the schema and makes the status "degraded".
+   */
+  joins: JoinStatus[];
 }
 
 /** Result of a successful reload. */
@@ -81,6 +88,10 @@ export interface SchemaRegistryOptions {
    * composition, so a remote that conflicts with them is the one left out. @default []
    */
   localSubschemas?: readonly ComposeInput[];
+  /** Fields of schemas/*.graphql stitched onto other sources' types (@join, foreign @rest). @default [] */
+  extensions?: readonly FieldExtension[];
+  /** `Type.field` of the local subschema's join points (@rest on object types). @default [] */
+  joinFields?: readonly string[];
 }
 
 /** Registers background work that may outlive the response (ExecutionContext.waitUntil). */
@@ -137,6 +148,7 @@ interface RegistryState {
   schemaHash: string | null;
   included: ReadonlySet<string>;
   conflicts: ReadonlyMap<string, GatewayError>;
+  joins: readonly JoinStatus[];
 }
 
 const failureOf = (error: unknown): RemoteFailure => ({
@@ -230,12 +242,15 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       ...localSubschemas,
       ...ranked.flatMap((name) => {
         const loaded = entries.get(name)?.loaded;
-        return loaded === undefined ? [] : [{ name, subschema: loaded.subschema }];
+        return loaded === undefined ? [] : [{ name, subschema: loaded.subschema, remote: configs.get(name) }];
       }),
     ];
-    const result = composeSubschemas(inputs);
+    const result = composeSubschemas(inputs, { extensions: options.extensions, joinFields: options.joinFields });
     for (const [name, conflict] of result.conflicts)
       log.error({ remote: name, error: conflict.message }, "schema conflict");
+    for (const join of result.joins) {
+      if (join.lastError !== null) log.error({ join: join.name, error: join.lastError.message }, "join left out");
+    }
     const schemaHash =
       result.included.length === 0
         ? null
@@ -249,6 +264,7 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       schemaHash,
       included: new Set(result.included),
       conflicts: result.conflicts,
+      joins: result.joins,
     };
   }
 
@@ -350,10 +366,12 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       };
     });
     const ok = remotes.filter((remote) => remote.status === "ok").length;
+    const joinsOk = current.joins.every((join) => join.status === "ok");
     return {
-      status: ok === remotes.length ? "ok" : current.schema !== undefined ? "degraded" : "unavailable",
+      status: ok === remotes.length && joinsOk ? "ok" : current.schema !== undefined ? "degraded" : "unavailable",
       schemaHash: current.schemaHash,
       remotes,
+      joins: [...current.joins],
     };
   }
 
@@ -390,6 +408,12 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
     const broken = [...composed.conflicts.entries()].filter(
       ([name]) => names.includes(name) || current.included.has(name),
     );
+    const servingJoins = new Set(current.joins.filter((join) => join.status === "ok").map((join) => join.name));
+    for (const join of composed.joins) {
+      if (join.lastError !== null && servingJoins.has(join.name)) {
+        broken.push([join.name, new GatewayError(ErrorCode.INVALID_JOIN, join.lastError.message, { status: 409 })]);
+      }
+    }
     if (broken.length > 0) {
       const recorded = new Map(current.entries);
       for (const name of names) {

@@ -2,9 +2,11 @@ import { GraphQLError } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { PermissionSet } from "../auth";
 import type { SchemaRegistry } from "../compose";
+import type { LimitsConfig } from "../config";
 import { ErrorCode, maskError } from "../errors";
 import type { Logger } from "../observability";
 import type { GatewayContext } from "./context";
+import { useJoinLimits } from "./plugins/use-join-limits";
 import { usePermissions } from "./plugins/use-permissions";
 import { useUpstreamCookies } from "./plugins/use-upstream-cookies";
 
@@ -18,6 +20,8 @@ export interface GatewayYogaOptions {
   graphiql?: boolean;
   /** Base logger for Yoga's own messages. */
   log: Logger;
+  /** Join depth and fan-out limits (`limits` of the config). */
+  limits: LimitsConfig;
 }
 
 /**
@@ -26,7 +30,7 @@ export interface GatewayYogaOptions {
  * visible list. The schema is taken from the registry on every request, so reloads apply at once, and
  * narrowed to what the request's session may see (the role's schema, built once per role).
  *
- * @param options - registry, GraphiQL switch and logger
+ * @param options - registry, permissions, GraphiQL switch, logger and join limits
  * @returns a Yoga instance whose `fetch(request, context)` takes a {@link GatewayContext}
  * @see https://graphql.github.io/graphql-over-http/draft/
  */
@@ -57,6 +61,6 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       warn: (...args: unknown[]) => log.warn({ args: args.map(String) }, "yoga"),
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
-    plugins: [usePermissions(), useUpstreamCookies()],
+    plugins: [usePermissions(), useJoinLimits(options.limits), useUpstreamCookies()],
   });
 }

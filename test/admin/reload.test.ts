@@ -291,6 +291,7 @@ describe("GET /admin/remotes", () => {
         source: "introspection",
         lastError: null,
       })),
+      joins: [],
     });
     for (const remote of first.remotes) {
       expect(new Date(remote.loadedAt as string).toISOString()).toBe(remote.loadedAt);

@@ -3,6 +3,55 @@ import { RenameInterfaceFields, RenameObjectFields, RenameTypes, WrapType } from
 import type { GraphQLSchema } from "graphql";
 import type { Customization } from "../../config";
 
+/** How a remote's own names become the gateway's under its customization. */
+export interface CustomizedNames {
+  /**
+   * The gateway name of a type.
+   * @param name - the remote's type name
+   */
+  typeName(name: string): string;
+  /**
+   * The gateway name of a field.
+   * @param typeName - the remote's name of the parent type
+   * @param fieldName - the remote's field name
+   */
+  fieldName(typeName: string, fieldName: string): string;
+}
+
+/**
+ * The renames of Hasura's remote schema customization as functions (`fieldNames` matched on the
+ * remote's own type names; `typeNames` never renaming built-in scalars, introspection types or root types).
+ * `rootFieldsNamespace` moves fields rather than renaming them and is not covered.
+ *
+ * @param customization - the remote's `customization`, if any
+ * @param schema - the remote's schema (for its root type names)
+ * @returns the rename functions (identity when nothing is customized)
+ * @see https://hasura.io/docs/latest/api-reference/metadata-api/remote-schemas (RemoteSchemaCustomization)
+ */
+export function customizedNames(customization: Customization | undefined, schema: GraphQLSchema): CustomizedNames {
+  const rootNames = new Set(
+    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]
+      .filter((type) => type !== null && type !== undefined)
+      .map((type) => type.name),
+  );
+  const fieldRules = new Map((customization?.fieldNames ?? []).map((rule) => [rule.parentType, rule]));
+  const typeNames = customization?.typeNames;
+  const prefix = typeNames?.prefix ?? "";
+  const suffix = typeNames?.suffix ?? "";
+  const mapping = typeNames?.mapping ?? {};
+  return {
+    typeName(name) {
+      if (typeNames === undefined || rootNames.has(name) || name.startsWith("__")) return name;
+      return mapping[name] ?? `${prefix}${name}${suffix}`;
+    },
+    fieldName(typeName, fieldName) {
+      const rule = fieldRules.get(typeName);
+      if (rule === undefined) return fieldName;
+      return rule.mapping?.[fieldName] ?? `${rule.prefix ?? ""}${fieldName}${rule.suffix ?? ""}`;
+    },
+  };
+}
+
 /**
  * Turns Hasura's remote schema customization into graphql-tools transforms, applied in this order:
  * field renames (`fieldNames`, matched on the remote's own type names), type renames (`typeNames`;
@@ -17,34 +66,12 @@ import type { Customization } from "../../config";
 export function customizationTransforms(customization: Customization | undefined, schema: GraphQLSchema): Transform[] {
   if (customization === undefined) return [];
   const transforms: Transform[] = [];
-  const rootNames = new Set(
-    [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]
-      .filter((type) => type !== null && type !== undefined)
-      .map((type) => type.name),
-  );
-
-  const fieldRules = new Map((customization.fieldNames ?? []).map((rule) => [rule.parentType, rule]));
-  if (fieldRules.size > 0) {
-    const renameField = (typeName: string, fieldName: string): string => {
-      const rule = fieldRules.get(typeName);
-      if (rule === undefined) return fieldName;
-      return rule.mapping?.[fieldName] ?? `${rule.prefix ?? ""}${fieldName}${rule.suffix ?? ""}`;
-    };
+  const names = customizedNames(customization, schema);
+  if ((customization.fieldNames?.length ?? 0) > 0) {
+    const renameField = (typeName: string, fieldName: string): string => names.fieldName(typeName, fieldName);
     transforms.push(new RenameObjectFields(renameField), new RenameInterfaceFields(renameField));
   }
-
-  const typeNames = customization.typeNames;
-  if (typeNames !== undefined) {
-    const prefix = typeNames.prefix ?? "";
-    const suffix = typeNames.suffix ?? "";
-    const mapping = typeNames.mapping ?? {};
-    transforms.push(
-      new RenameTypes((name) => {
-        if (rootNames.has(name) || name.startsWith("__")) return name;
-        return mapping[name] ?? `${prefix}${name}${suffix}`;
-      }),
-    );
-  }
+  if (customization.typeNames !== undefined) transforms.push(new RenameTypes((name) => names.typeName(name)));
 
   const namespace = customization.rootFieldsNamespace;
   if (namespace !== undefined) {

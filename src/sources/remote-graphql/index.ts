@@ -4,7 +4,7 @@ import type { GraphQLSchema } from "graphql";
 import type { RemoteConfig } from "../../config";
 import { customizationTransforms } from "./customization";
 
-export { customizationTransforms } from "./customization";
+export { type CustomizedNames, customizationTransforms, customizedNames } from "./customization";
 export {
   createContextualExecutor,
   createRemoteExecutor,

@@ -1,7 +1,7 @@
 import type { EndpointConfig, ServiceConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
 import { buildUpstreamHeaders, type FetchFn, type UpstreamContext } from "../remote-graphql";
-import { isSoleReference, renderJsonTemplate, renderTemplate, type TemplateScope } from "./templates";
+import { renderJsonTemplate, renderQueryValues, renderTemplate, type TemplateScope } from "./templates";
 
 /** One HTTP request to a REST service, ready to send. */
 export interface RestRequest {
@@ -19,7 +19,7 @@ const BODY_BY_DEFAULT = new Set(["POST", "PUT", "PATCH"]);
 
 /**
  * Builds the request of one endpoint call: path template (values URL-encoded) appended to the
- * service URL; query parameters (left out when null or missing); body (the `body` template, else the
+ * service URL; query parameters (left out when null or missing, repeated for a list, see renderQueryValues); body (the `body` template, else the
  * field's arguments for POST/PUT/PATCH, as Space Cloud does; none for GET and DELETE); headers with
  * the remotes' rules (configured > gateway token > session > x-request-id > forwarded client headers),
  * then the endpoint's header ops.
@@ -40,8 +40,7 @@ export function buildRestRequest(
 ): RestRequest {
   const url = new URL(service.url.replace(/\/+$/, "") + renderTemplate(endpoint.path, scope, encodeURIComponent));
   for (const [name, template] of Object.entries(endpoint.query ?? {})) {
-    const value = renderTemplateOrMissing(template, scope);
-    if (value !== undefined) url.searchParams.append(name, value);
+    for (const value of renderQueryValues(template, scope)) url.searchParams.append(name, value);
   }
   const headers = new Headers(
     buildUpstreamHeaders({
@@ -65,15 +64,6 @@ export function buildRestRequest(
     else headers.append(op.key, renderTemplate(op.value ?? "", scope));
   }
   return { url: url.toString(), method: endpoint.method, headers, body };
-}
-
-/** A query parameter template that is exactly one reference to a missing/null value is left out. */
-function renderTemplateOrMissing(template: string, scope: TemplateScope): string | undefined {
-  if (isSoleReference(template)) {
-    const rendered = renderTemplate(template, scope);
-    return rendered === "" ? undefined : rendered;
-  }
-  return renderTemplate(template, scope);
 }
 
 /** Options of {@link callRest}. */

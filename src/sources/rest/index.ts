@@ -1,12 +1,23 @@
 export { buildRestRequest, type CallRestOptions, callRest, type RestRequest } from "./call";
 export { checkFits, selectPath } from "./mapping";
-export { buildRestSchema, REST_DIRECTIVE_SDL, type RestSchema, type RestSchemaOptions, type SchemaFile } from "./sdl";
+export {
+  type BatchKey,
+  batchArguments,
+  buildRestSchema,
+  type FieldExtension,
+  type JoinDirective,
+  matchByKey,
+  type RestSchema,
+  type RestSchemaOptions,
+  type SchemaFile,
+} from "./sdl";
 export {
   isSoleReference,
   jsonTemplateReferences,
   renderJsonTemplate,
   renderTemplate,
   renderValue,
+  sessionScope,
   type TemplateReference,
   type TemplateRoot,
   type TemplateScope,

@@ -122,6 +122,20 @@ export function renderValue(template: string, scope: TemplateScope): unknown {
 }
 
 /**
+ * Renders a query parameter template into its values: a template that is exactly one reference gives
+ * one value per element of a list (`?orderId=1&orderId=2`, as json-server and most REST APIs read
+ * repeated parameters) and none for a missing, null or empty value; any other template gives its text.
+ * @param template - the parameter's template
+ * @param scope - args, parent, session
+ * @returns the values, in order
+ */
+export function renderQueryValues(template: string, scope: TemplateScope): string[] {
+  if (!isSoleReference(template)) return [renderTemplate(template, scope)];
+  const value = renderValue(template, scope);
+  return (Array.isArray(value) ? value : [value]).map(asText).filter((text) => text !== "");
+}
+
+/**
  * Renders a JSON body template: strings are templates (see renderValue); object keys whose value is
  * undefined are left out.
  * @param template - any JSON value

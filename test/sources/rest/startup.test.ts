@@ -99,10 +99,10 @@ describe("startup validation of schemas/*.graphql", () => {
       message: ["Syntax Error", 'Expected ":"'],
     },
     {
-      name: "extending a type no file defines",
+      name: "extending a type no file defines with a field nothing resolves",
       sdl: [...HEADER, "}", "extend type Dispute {", "  reason: String", "}"].join("\n"),
-      path: "schemas/bad.graphql:5:13",
-      message: ['"Dispute"'],
+      path: "schemas/bad.graphql:6:3",
+      message: ["Dispute.reason", "without @rest or @join"],
     },
     {
       name: "a field of a type no file defines",

@@ -1,0 +1,369 @@
+import { batchDelegateToSchema } from "@graphql-tools/batch-delegate";
+import { delegateToSchema, type SubschemaConfig } from "@graphql-tools/delegate";
+import type { IResolvers } from "@graphql-tools/utils";
+import {
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLFieldResolver,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isSpecifiedScalarType,
+  Kind,
+  OperationTypeNode,
+  type SelectionSetNode,
+  type TypeNode,
+} from "graphql";
+import type { RemoteConfig } from "../config";
+import { ErrorCode, GatewayError } from "../errors";
+import { customizedNames, isUpstreamContext } from "../sources/remote-graphql";
+import {
+  batchArguments,
+  type FieldExtension,
+  type JoinDirective,
+  renderJsonTemplate,
+  renderValue,
+  sessionScope,
+  type TemplateScope,
+} from "../sources/rest";
+import { resultsByKey, withKeySelection } from "./keys";
+
+/** One source the joins may read: a subschema as composed. */
+export interface JoinSource {
+  /** The remote's name, or the local SDL's. */
+  name: string;
+  /** The exact config passed to stitchSchemas (delegation targets it). */
+  subschema: SubschemaConfig;
+  /** Its schema as the gateway shows it (customization applied). */
+  schema: GraphQLSchema;
+  /** The remote's config; undefined for the local SDL. */
+  remote?: RemoteConfig;
+}
+
+/** A join's state, as shown by `GET /healthz` and `GET /admin/remotes`. */
+export interface JoinStatus {
+  /** `Type.field` of a @join/@rest field on another source's type, or `merge:<remote>.<Type>`. */
+  name: string;
+  /** "ok" when it is in the served schema. */
+  status: "ok" | "error";
+  /** Why it is left out (`INVALID_JOIN`), else null. */
+  lastError: { code: string; message: string } | null;
+}
+
+/** What {@link buildJoins} produced, for stitchSchemas. */
+export interface BuiltJoins {
+  /** `extend type` definitions of the usable extensions, or undefined when none. */
+  typeDefs: DocumentNode | undefined;
+  /** Their resolvers, with the parent fields each needs as `selectionSet`. */
+  resolvers: IResolvers;
+  /** Every extension, usable or not. */
+  statuses: JoinStatus[];
+  /** `Type.field` of the usable extensions. */
+  fields: string[];
+}
+
+const listDepth = (type: GraphQLOutputType | TypeNode): number => {
+  let depth = 0;
+  let current: unknown = type;
+  for (;;) {
+    if (isNonNullType(current)) current = current.ofType;
+    else if (isListType(current)) {
+      depth++;
+      current = current.ofType;
+    } else if (typeof current === "object" && current !== null && "kind" in current) {
+      const node = current as TypeNode;
+      if (node.kind === Kind.NON_NULL_TYPE) current = node.type;
+      else if (node.kind === Kind.LIST_TYPE) {
+        depth++;
+        current = node.type;
+      } else return depth;
+    } else return depth;
+  }
+};
+
+const namedTypeOf = (node: TypeNode): string =>
+  node.kind === Kind.NAMED_TYPE ? node.name.value : namedTypeOf(node.type);
+
+/** All selections of the field's nodes (a field selected twice, e.g. through two fragments). */
+function selectionsOf(fieldNodes: readonly FieldNode[]): SelectionSetNode | undefined {
+  if (fieldNodes.length === 1) return fieldNodes[0]?.selectionSet;
+  return { kind: Kind.SELECTION_SET, selections: fieldNodes.flatMap((node) => node.selectionSet?.selections ?? []) };
+}
+
+function scopeOf(parent: unknown, args: Record<string, unknown>, context: unknown): TemplateScope {
+  return { args, parent, session: sessionScope(isUpstreamContext(context) ? context.session?.variables : undefined) };
+}
+
+/** Per request and field position, the delegations of an unbatched @join by argument set. */
+const delegations = new WeakMap<object, WeakMap<object, Map<string, Promise<unknown>>>>();
+
+/** The resolver of a @join field, once its target is known. */
+function joinResolver(
+  join: JoinDirective,
+  target: SubschemaConfig,
+  fieldName: string,
+  keyField: string,
+): GraphQLFieldResolver<unknown, unknown> {
+  const { batch } = join;
+  if (batch !== undefined) {
+    return (parent, args, context, info) => {
+      const scope = scopeOf(parent, args, context);
+      const key = renderValue(batch.template, scope);
+      const many = isListType(getNullableType(info.returnType));
+      if (key === undefined || key === null) return many ? [] : null;
+      const loaded = batchDelegateToSchema({
+        schema: target,
+        operation: OperationTypeNode.QUERY,
+        fieldName,
+        key,
+        argsFromKeys: (keys: readonly unknown[]) => batchArguments(join.args, batch, keys, scope),
+        valuesFromResults: (results: unknown, keys: readonly unknown[]) =>
+          resultsByKey(results, keys).map((group) => (many ? group : (group[0] ?? null))),
+        selectionSet: withKeySelection(selectionsOf(info.fieldNodes), keyField),
+        context: context as Record<string, unknown>,
+        info,
+      });
+      // A list key (`{parent.ids}`) loads each key: a list field gets every match, an object field the first.
+      if (!Array.isArray(key)) return loaded;
+      return Promise.resolve(loaded).then((values: unknown[]) =>
+        many ? values.flat() : (values.find((value) => value !== null) ?? null),
+      );
+    };
+  }
+  return (parent, args, context, info) => {
+    const targetArgs = renderJsonTemplate(join.args, scopeOf(parent, args, context)) as Record<string, unknown>;
+    const delegate = () =>
+      Promise.resolve(
+        delegateToSchema({
+          schema: target,
+          operation: OperationTypeNode.QUERY,
+          fieldName,
+          args: targetArgs,
+          context: context as Record<string, unknown>,
+          info,
+        }),
+      );
+    if (context === null || typeof context !== "object") return delegate();
+    let byField = delegations.get(context);
+    if (byField === undefined) {
+      byField = new WeakMap();
+      delegations.set(context, byField);
+    }
+    let byArgs = byField.get(info.fieldNodes);
+    if (byArgs === undefined) {
+      byArgs = new Map();
+      byField.set(info.fieldNodes, byArgs);
+    }
+    const argsKey = JSON.stringify(targetArgs);
+    let pending = byArgs.get(argsKey);
+    if (pending === undefined) {
+      pending = delegate();
+      byArgs.set(argsKey, pending);
+    }
+    return pending;
+  };
+}
+
+/**
+ * Checks each @join / foreign @rest field against the composed sources and builds stitching's
+ * `typeDefs` and `resolvers` for the usable ones (Hasura remote relationships, stitching's schema
+ * extensions). A field that does not fit is left out with `INVALID_JOIN`:
+ * - its parent type is not an object type of any source, or already has a field of that name;
+ * - a `{parent.x}` names a field the parent type does not have (the key field is missing);
+ * - a type it uses is not in the schema (its remote is not loaded);
+ * - @join: the remote is not composed or has `rootFieldsNamespace`, its Query has no such field, the
+ *   declared type is not the target's (named type, and list depth unless batched), a batched target
+ *   does not return a list or its type lacks `keyField`, an `args` key is not an argument of the
+ *   target, or a required argument of the target is not given.
+ *
+ * @param extensions - the fields of schemas/*.graphql stitched onto other sources
+ * @param sources - the composed subschemas
+ * @returns typeDefs, resolvers, one status per extension and the usable fields
+ */
+export function buildJoins(extensions: readonly FieldExtension[], sources: readonly JoinSource[]): BuiltJoins {
+  const statuses: JoinStatus[] = [];
+  const resolvers: Record<
+    string,
+    Record<string, { selectionSet?: string; resolve: GraphQLFieldResolver<unknown, unknown> }>
+  > = {};
+  const usable: FieldExtension[] = [];
+  const hasType = (name: string): boolean =>
+    sources.some((source) => source.schema.getType(name) !== undefined) ||
+    ["String", "Int", "Float", "Boolean", "ID"].includes(name);
+  for (const extension of extensions) {
+    const name = `${extension.typeName}.${extension.fieldName}`;
+    const fail = (message: string): void => {
+      statuses.push({
+        name,
+        status: "error",
+        lastError: { code: ErrorCode.INVALID_JOIN, message: `${name} (${extension.location}): ${message}` },
+      });
+    };
+    const parents = sources.flatMap((source) => {
+      const type = source.schema.getType(extension.typeName);
+      return isObjectType(type) ? [{ source, type }] : [];
+    });
+    if (parents.length === 0) {
+      fail(`type ${extension.typeName} is not an object type of any loaded source`);
+      continue;
+    }
+    const owner = parents.find(({ type }) => type.getFields()[extension.fieldName] !== undefined);
+    if (owner !== undefined) {
+      fail(`type ${extension.typeName} already has field ${extension.fieldName} (from "${owner.source.name}")`);
+      continue;
+    }
+    const missingKey = extension.parentFields.find(
+      (field) => !parents.some(({ type }) => type.getFields()[field] !== undefined),
+    );
+    if (missingKey !== undefined) {
+      fail(`key field missing on the parent type: {parent.${missingKey}} names no field of ${extension.typeName}`);
+      continue;
+    }
+    const used = [
+      namedTypeOf(extension.definition.type),
+      ...(extension.definition.arguments ?? []).map((arg) => namedTypeOf(arg.type)),
+    ];
+    const unknownType = used.find((typeName) => !hasType(typeName));
+    if (unknownType !== undefined) {
+      fail(`type ${unknownType} is not in the schema (is its source loaded?)`);
+      continue;
+    }
+    let resolve = extension.rest;
+    if (extension.join !== undefined) {
+      const built = joinTarget(extension, extension.join, sources);
+      if (typeof built === "string") {
+        fail(built);
+        continue;
+      }
+      resolve = built;
+    }
+    if (resolve === undefined) continue;
+    const byType = resolvers[extension.typeName] ?? {};
+    resolvers[extension.typeName] = byType;
+    byType[extension.fieldName] = {
+      ...(extension.parentFields.length > 0 ? { selectionSet: `{ ${extension.parentFields.join(" ")} }` } : {}),
+      resolve,
+    };
+    usable.push(extension);
+    statuses.push({ name, status: "ok", lastError: null });
+  }
+  const byType = new Map<string, FieldExtension[]>();
+  for (const extension of usable)
+    byType.set(extension.typeName, [...(byType.get(extension.typeName) ?? []), extension]);
+  const typeDefs: DocumentNode | undefined =
+    usable.length === 0
+      ? undefined
+      : {
+          kind: Kind.DOCUMENT,
+          definitions: [...byType].map(([typeName, fields]) => ({
+            kind: Kind.OBJECT_TYPE_EXTENSION,
+            name: { kind: Kind.NAME, value: typeName },
+            fields: fields.map((field) => field.definition),
+          })),
+        };
+  return {
+    typeDefs,
+    resolvers: resolvers as IResolvers,
+    statuses,
+    fields: usable.map((extension) => `${extension.typeName}.${extension.fieldName}`),
+  };
+}
+
+/** Resolves a @join's target in the composed sources: its resolver, or what is wrong. */
+function joinTarget(
+  extension: FieldExtension,
+  join: JoinDirective,
+  sources: readonly JoinSource[],
+): GraphQLFieldResolver<unknown, unknown> | string {
+  const source = sources.find((candidate) => candidate.remote?.name === join.remote);
+  if (source?.remote === undefined) {
+    return `remote "${join.remote}" is not in the schema (not loaded, or left out: see its status)`;
+  }
+  if (source.remote.customization?.rootFieldsNamespace !== undefined) {
+    return `remote "${join.remote}" has "rootFieldsNamespace": @join targets root fields, which it moves under a namespace`;
+  }
+  const own = source.subschema.schema;
+  const ownQuery = own.getQueryType();
+  const ownField = ownQuery?.getFields()[join.field];
+  if (ownQuery === undefined || ownQuery === null || ownField === undefined) {
+    return `remote "${join.remote}" has no Query field "${join.field}"`;
+  }
+  const names = customizedNames(source.remote.customization, own);
+  const fieldName = names.fieldName(ownQuery.name, join.field);
+  const field = source.schema.getQueryType()?.getFields()[fieldName];
+  if (field === undefined) return `remote "${join.remote}" has no Query field "${join.field}" in the gateway's schema`;
+  const declared = extension.definition.type;
+  const targetNamed = getNamedType(field.type).name;
+  if (namedTypeOf(declared) !== targetNamed) {
+    return `joined type mismatch: ${extension.typeName}.${extension.fieldName} is ${namedTypeOf(declared)} but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
+  }
+  if (join.batch !== undefined && !isListType(getNullableType(field.type))) {
+    return `joined type mismatch: batch: true needs a list, but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
+  }
+  if (join.batch === undefined && listDepth(declared) !== listDepth(field.type)) {
+    return `joined type mismatch: ${extension.typeName}.${extension.fieldName} is ${printType(declared)} but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
+  }
+  const argumentNames = new Set(field.args.map((arg) => arg.name));
+  const unknown = Object.keys(join.args).find((arg) => !argumentNames.has(arg));
+  if (unknown !== undefined) return `${join.remote}'s Query.${join.field} has no argument "${unknown}"`;
+  const missing = field.args.find(
+    (arg) => isNonNullType(arg.type) && arg.defaultValue === undefined && !(arg.name in join.args),
+  );
+  if (missing !== undefined)
+    return `${join.remote}'s Query.${join.field} requires argument "${missing.name}", which args does not give`;
+  const ownTarget = getNamedType(ownField.type);
+  const keyField = names.fieldName(ownTarget.name, join.keyField);
+  const targetType = getNamedType(field.type);
+  if (join.batch !== undefined && (!("getFields" in targetType) || targetType.getFields()[keyField] === undefined)) {
+    return `keyField "${join.keyField}" is not a field of ${targetType.name}, so results cannot be matched to parents`;
+  }
+  if (isSpecifiedScalarType(targetType) && join.batch !== undefined) {
+    return `batch: true needs an object type to match by keyField, but ${join.remote}'s Query.${join.field} returns scalars`;
+  }
+  return joinResolver(join, source.subschema, fieldName, keyField);
+}
+
+const printType = (node: TypeNode): string =>
+  node.kind === Kind.NAMED_TYPE
+    ? node.name.value
+    : node.kind === Kind.LIST_TYPE
+      ? `[${printType(node.type)}]`
+      : `${printType(node.type)}!`;
+
+/** What the join limits read from a schema: which fields join, and which types are merged across sources. */
+export interface JoinPoints {
+  /** `Type.field` of every field that calls another source per level (@join, @rest on object types). */
+  fields: ReadonlySet<string>;
+  /** Merged type -> field -> the sources that serve it. */
+  merged: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<string>>>;
+}
+
+const JOIN_POINTS = "junctionJoinPoints";
+
+/**
+ * Records the join points on a schema's extensions, where role schemas (built with mapSchema) keep them.
+ * @param schema - the stitched schema
+ * @param points - its join points
+ */
+export function setJoinPoints(schema: GraphQLSchema, points: JoinPoints): void {
+  (schema.extensions as Record<string, unknown>)[JOIN_POINTS] = points;
+}
+
+/**
+ * The join points recorded by {@link setJoinPoints}, or undefined for a schema without joins.
+ * @param schema - a served schema (whole or a role's)
+ */
+export function joinPointsOf(schema: GraphQLSchema): JoinPoints | undefined {
+  return (schema.extensions as Record<string, unknown>)[JOIN_POINTS] as JoinPoints | undefined;
+}
+
+/** An INVALID_JOIN error for a composition problem. */
+export const invalidJoin = (message: string, remote?: string): GatewayError =>
+  new GatewayError(ErrorCode.INVALID_JOIN, message, {
+    status: 409,
+    extensions: remote === undefined ? {} : { remotes: [remote] },
+  });
