@@ -6,7 +6,7 @@ import { ErrorCode, GatewayError } from "../errors";
 import type { FieldExtension } from "../sources/rest";
 import { findConflict, type RecordedType, recordSchema } from "./conflicts";
 import { buildJoins, invalidJoin, type JoinSource, type JoinStatus, setJoinPoints } from "./joins";
-import { remoteMerge } from "./merge";
+import { type RemoteMerge, remoteMerge } from "./merge";
 
 /** One subschema ready to compose. */
 export interface ComposeInput {
@@ -61,6 +61,7 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
   const conflicts = new Map<string, GatewayError>();
   const accepted: JoinSource[] = [];
   const joins: JoinStatus[] = [];
+  const mergeKeys = new Map<string, RemoteMerge["keys"]>();
   for (const input of inputs) {
     const hasTransforms = (input.subschema.transforms?.length ?? 0) > 0;
     const schema = hasTransforms ? new Subschema(input.subschema).transformedSchema : input.subschema.schema;
@@ -101,6 +102,7 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
       continue;
     }
     recordSchema(candidate, rootFields, types);
+    if (merge !== undefined && merged.size > 0) mergeKeys.set(input.name, merge.keys);
     accepted.push({
       name: input.name,
       subschema: merged.size > 0 ? { ...input.subschema, merge: merge?.merge } : input.subschema,
@@ -110,6 +112,16 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
   }
   const included = accepted.map((source) => source.name);
   if (accepted.length === 0) return { schema: undefined, included, conflicts, joins };
+  for (const problem of unreachableKeys(accepted, mergeKeys)) {
+    const source = accepted.find((candidate) => candidate.name === problem.remote) as JoinSource;
+    const { [problem.type]: _dropped, ...rest } = source.subschema.merge ?? {};
+    source.subschema = { ...source.subschema, merge: rest };
+    const status = joins.find((join) => join.name === `merge:${problem.remote}.${problem.ownType}`);
+    if (status !== undefined) {
+      status.status = "error";
+      status.lastError = { code: ErrorCode.INVALID_JOIN, message: problem.message };
+    }
+  }
   const built = buildJoins(options.extensions ?? [], accepted);
   joins.push(...built.statuses);
   const subschemas = accepted.map((source) => source.subschema);
@@ -152,4 +164,69 @@ function mergedFields(sources: readonly JoinSource[]): Map<string, Map<string, S
     }
   }
   return merged;
+}
+
+/** A merge entry whose key some source of the type can never supply. */
+interface UnreachableKey {
+  remote: string;
+  /** Gateway type name. */
+  type: string;
+  /** The type's name in the remote (for its status entry). */
+  ownType: string;
+  message: string;
+}
+
+/**
+ * Finds merge entries that cannot be entered: starting from an object of type T served by source O,
+ * remote R's fields need R's key, which O must serve or a remote reachable from O must (each reached by
+ * its own key, and so on). A remote that some origin cannot reach is reported: its key is missing
+ * everywhere else, or the remotes' keys form a cycle of mandatory keys.
+ */
+function unreachableKeys(
+  sources: readonly JoinSource[],
+  mergeKeys: ReadonlyMap<string, RemoteMerge["keys"]>,
+): UnreachableKey[] {
+  const problems: UnreachableKey[] = [];
+  const typeNames = new Set([...mergeKeys.values()].flatMap((keys) => [...keys.keys()]));
+  for (const typeName of typeNames) {
+    const fieldsOf = new Map<string, Set<string>>();
+    for (const source of sources) {
+      const type = source.schema.getType(typeName);
+      if (type !== undefined && "getFields" in type) fieldsOf.set(source.name, new Set(Object.keys(type.getFields())));
+    }
+    const mergers = [...mergeKeys].flatMap(([remote, keys]) => {
+      const entry = keys.get(typeName);
+      return entry === undefined ? [] : [{ remote, ...entry }];
+    });
+    const reported = new Set<string>();
+    for (const origin of fieldsOf.keys()) {
+      const reached = new Set([origin]);
+      let grew = true;
+      while (grew) {
+        grew = false;
+        for (const merger of mergers) {
+          if (reached.has(merger.remote)) continue;
+          if ([...reached].some((name) => fieldsOf.get(name)?.has(merger.key))) {
+            reached.add(merger.remote);
+            grew = true;
+          }
+        }
+      }
+      for (const merger of mergers) {
+        if (reached.has(merger.remote) || reported.has(merger.remote)) continue;
+        reported.add(merger.remote);
+        const servers = [...fieldsOf].filter(([name, fields]) => name !== merger.remote && fields.has(merger.key));
+        problems.push({
+          remote: merger.remote,
+          type: typeName,
+          ownType: merger.typeName,
+          message:
+            servers.length === 0
+              ? `merge.${merger.typeName} of remote "${merger.remote}": key field "${merger.key}" is missing on ${typeName} in every other source, so objects from "${origin}" cannot be merged with it`
+              : `merge.${merger.typeName} of remote "${merger.remote}": a cycle of mandatory keys: from "${origin}", key "${merger.key}" is only served by ${servers.map(([name]) => `"${name}"`).join(", ")}, which need keys that "${origin}" cannot supply either`,
+        });
+      }
+    }
+  }
+  return problems;
 }

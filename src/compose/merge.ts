@@ -19,8 +19,8 @@ import { resultsByKey, withKeySelection } from "./keys";
 export interface RemoteMerge {
   /** Gateway type name -> stitching's merged type config. */
   merge: Record<string, MergedTypeConfig>;
-  /** Gateway type name -> the key field's gateway name. */
-  keys: Map<string, string>;
+  /** Gateway type name -> the type's name in the remote and the key field's gateway name. */
+  keys: Map<string, { typeName: string; key: string }>;
   /** What is wrong with the entries, one message each; non-empty means the remote cannot be merged. */
   problems: string[];
 }
@@ -100,7 +100,7 @@ export function remoteMerge(remote: RemoteConfig, schema: GraphQLSchema): Remote
     const keyField = names.fieldName(typeName, entry.key);
     const fieldName = names.fieldName(query.name, entry.resolver);
     const argumentName = entry.argument;
-    result.keys.set(gatewayType, keyField);
+    result.keys.set(gatewayType, { typeName, key: keyField });
     result.merge[gatewayType] = many
       ? {
           selectionSet: `{ ${keyField} }`,
