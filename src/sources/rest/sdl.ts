@@ -18,7 +18,6 @@ import {
   LoneSchemaDefinitionRule,
   type ObjectTypeDefinitionNode,
   PossibleTypeExtensionsRule,
-  parse,
   type TypeInfo,
   UniqueArgumentDefinitionNamesRule,
   UniqueArgumentNamesRule,
