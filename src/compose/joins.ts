@@ -1,11 +1,14 @@
-import { batchDelegateToSchema } from "@graphql-tools/batch-delegate";
 import { delegateToSchema, type SubschemaConfig } from "@graphql-tools/delegate";
-import type { IResolvers } from "@graphql-tools/utils";
+import { type IResolvers, pathToArray, relocatedError } from "@graphql-tools/utils";
+import DataLoader from "dataloader";
 import {
   type DocumentNode,
   type FieldNode,
+  GraphQLError,
   type GraphQLFieldResolver,
+  GraphQLList,
   type GraphQLOutputType,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
   getNamedType,
   getNullableType,
@@ -21,8 +24,11 @@ import {
 import type { RemoteConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 import { customizedNames, isUpstreamContext } from "../sources/remote-graphql";
+import { requestMemo, selectionKey } from "../sources/request-memo";
 import {
+  type BatchKey,
   batchArguments,
+  batchCacheKey,
   type FieldExtension,
   type JoinDirective,
   renderJsonTemplate,
@@ -98,8 +104,42 @@ function scopeOf(parent: unknown, args: Record<string, unknown>, context: unknow
   return { args, parent, session: sessionScope(isUpstreamContext(context) ? context.session?.variables : undefined) };
 }
 
-/** Per request and field position, the delegations of an unbatched @join by argument set. */
-const delegations = new WeakMap<object, WeakMap<object, Map<string, Promise<unknown>>>>();
+/**
+ * Sends one level's keys in one delegation and matches the results back by key. Errors located inside
+ * the list (`[field, 3, name]`) are moved to the joined field (`[field, name]`), as batch-delegate does.
+ */
+function batchLoader(
+  join: JoinDirective & { batch: BatchKey },
+  target: SubschemaConfig,
+  fieldName: string,
+  keyField: string,
+  scope: TemplateScope,
+  context: Record<string, unknown>,
+  info: GraphQLResolveInfo,
+  many: boolean,
+): DataLoader<unknown, unknown> {
+  return new DataLoader(
+    async (keys) => {
+      const results: unknown = await delegateToSchema({
+        schema: target,
+        operation: OperationTypeNode.QUERY,
+        fieldName,
+        returnType: new GraphQLList(getNamedType(info.returnType)),
+        args: batchArguments(join.args, join.batch, keys, scope),
+        selectionSet: withKeySelection(selectionsOf(info.fieldNodes), keyField),
+        context,
+        info,
+        onLocatedError: (error) => {
+          const [head, index, ...rest] = error.path ?? [];
+          return head === fieldName && typeof index === "number" ? relocatedError(error, [fieldName, ...rest]) : error;
+        },
+      });
+      if (results instanceof Error) return keys.map(() => results);
+      return resultsByKey(results, keys).map((group) => (many ? group : (group[0] ?? null)));
+    },
+    { cacheKeyFn: batchCacheKey },
+  );
+}
 
 /** The resolver of a @join field, once its target is known. */
 function joinResolver(
@@ -110,28 +150,29 @@ function joinResolver(
 ): GraphQLFieldResolver<unknown, unknown> {
   const { batch } = join;
   if (batch !== undefined) {
-    return (parent, args, context, info) => {
+    const batched = { ...join, batch };
+    return async (parent, args, context, info) => {
       const scope = scopeOf(parent, args, context);
       const key = renderValue(batch.template, scope);
       const many = isListType(getNullableType(info.returnType));
       if (key === undefined || key === null) return many ? [] : null;
-      const loaded = batchDelegateToSchema({
-        schema: target,
-        operation: OperationTypeNode.QUERY,
-        fieldName,
-        key,
-        argsFromKeys: (keys: readonly unknown[]) => batchArguments(join.args, batch, keys, scope),
-        valuesFromResults: (results: unknown, keys: readonly unknown[]) =>
-          resultsByKey(results, keys).map((group) => (many ? group : (group[0] ?? null))),
-        selectionSet: withKeySelection(selectionsOf(info.fieldNodes), keyField),
-        context: context as Record<string, unknown>,
-        info,
-      });
-      // A list key (`{parent.ids}`) loads each key: a list field gets every match, an object field the first.
-      if (!Array.isArray(key)) return loaded;
-      return Promise.resolve(loaded).then((values: unknown[]) =>
-        many ? values.flat() : (values.find((value) => value !== null) ?? null),
+      const ctx = (typeof context === "object" && context !== null ? context : {}) as Record<string, unknown>;
+      // One loader per request, selection and arguments besides the key: parents at several places of
+      // a level share one call when it would be the same call.
+      const shared = JSON.stringify(batchArguments(join.args, batch, [], scope));
+      const loader = requestMemo(ctx, join, `${many}\n${selectionKey(info.fieldNodes)}\n${shared}`, () =>
+        batchLoader(batched, target, fieldName, keyField, scope, ctx, info, many),
       );
+      try {
+        // A list key (`{parent.ids}`) loads each key: a list field gets every match, an object field the first.
+        if (!Array.isArray(key)) return await loader.load(key);
+        const values = await loader.loadMany(key);
+        const failed = values.find((value) => value instanceof Error);
+        if (failed !== undefined) throw failed;
+        return many ? values.flat() : (values.find((value) => value !== null) ?? null);
+      } catch (error) {
+        throw error instanceof GraphQLError ? relocatedError(error, pathToArray(info.path)) : error;
+      }
     };
   }
   return (parent, args, context, info) => {
@@ -148,23 +189,7 @@ function joinResolver(
         }),
       );
     if (context === null || typeof context !== "object") return delegate();
-    let byField = delegations.get(context);
-    if (byField === undefined) {
-      byField = new WeakMap();
-      delegations.set(context, byField);
-    }
-    let byArgs = byField.get(info.fieldNodes);
-    if (byArgs === undefined) {
-      byArgs = new Map();
-      byField.set(info.fieldNodes, byArgs);
-    }
-    const argsKey = JSON.stringify(targetArgs);
-    let pending = byArgs.get(argsKey);
-    if (pending === undefined) {
-      pending = delegate();
-      byArgs.set(argsKey, pending);
-    }
-    return pending;
+    return requestMemo(context, join, `${selectionKey(info.fieldNodes)}\n${JSON.stringify(targetArgs)}`, delegate);
   };
 }
 

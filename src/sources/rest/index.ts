@@ -3,6 +3,7 @@ export { checkFits, selectPath } from "./mapping";
 export {
   type BatchKey,
   batchArguments,
+  batchCacheKey,
   buildRestSchema,
   type FieldExtension,
   type JoinDirective,

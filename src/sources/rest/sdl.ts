@@ -45,6 +45,7 @@ import {
   UpstreamError,
 } from "../../errors";
 import { type FetchFn, isUpstreamContext, type UpstreamContext, wantsGatewayToken } from "../remote-graphql";
+import { requestMemo } from "../request-memo";
 import { buildRestRequest, callRest } from "./call";
 import { checkFits, selectPath } from "./mapping";
 import {
@@ -600,10 +601,8 @@ function keyCycles(sorted: readonly Sorted[]): ConfigProblem[] {
   return problems;
 }
 
-/** Per request (context) and field position (fieldNodes): the loader that batches one level of a batched @rest field. */
-const batchLoaders = new WeakMap<object, WeakMap<object, DataLoader<unknown, unknown[]>>>();
-/** GET calls made by one request, so identical ones are sent once (queries only). */
-const inflight = new WeakMap<object, Map<string, Promise<unknown>>>();
+/** Owner of the GET calls deduplicated within one request (see requestMemo). */
+const GET_CALLS = {};
 
 /** Sets `value` at `path` in a copy of a JSON value. */
 function setPath(target: unknown, path: readonly string[], value: unknown): unknown {
@@ -614,6 +613,16 @@ function setPath(target: unknown, path: readonly string[], value: unknown): unkn
     : { ...(target as Record<string, unknown>) };
   (copy as Record<string, unknown>)[head] = setPath((copy as Record<string, unknown>)[head], rest, value);
   return copy;
+}
+
+/**
+ * The DataLoader cache key of a batch key: keys that print alike are one key (`7` and `"7"`), as
+ * matching compares them as strings.
+ * @param key - a key value
+ * @returns its text (JSON for objects)
+ */
+export function batchCacheKey(key: unknown): string {
+  return typeof key === "object" && key !== null ? JSON.stringify(key) : String(key);
 }
 
 /**
@@ -667,31 +676,25 @@ function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldRe
     const request = buildRestRequest(service, endpoint, scope, ctx, gatewayToken);
     const call = () => callRest(service, endpointName, request, { fetch: fetchFn, cookies: ctx?.responseCookies });
     if (ctx === undefined || request.method !== "GET" || info.operation.operation !== "query") return call();
-    let calls = inflight.get(ctx);
-    if (calls === undefined) {
-      calls = new Map();
-      inflight.set(ctx, calls);
-    }
-    const key = `${request.url}\n${JSON.stringify([...request.headers])}`;
-    let pending = calls.get(key);
-    if (pending === undefined) {
-      pending = call();
-      calls.set(key, pending);
-    }
-    return pending;
+    return requestMemo(ctx, GET_CALLS, `${request.url}\n${JSON.stringify([...request.headers])}`, call);
   }
 
-  /** The loader of one level: one call with every key, items matched back by the endpoint's keyField. */
+  /**
+   * The loader of this field in one request: one call with every key of a level (DataLoader batches
+   * what one tick asks for), items matched back by the endpoint's keyField. Keyed by the arguments
+   * other than the key, so parents at other places of the query share it when their call would be the same.
+   */
   function loaderFor(
     key: BatchKey,
     scope: TemplateScope,
     ctx: UpstreamContext | undefined,
     info: GraphQLResolveInfo,
   ): DataLoader<unknown, unknown[]> {
+    const shared = { ...scope.args, ...batchArguments(extraArgs ?? {}, key, [], scope) };
     const create = () =>
       new DataLoader<unknown, unknown[]>(
         async (keys) => {
-          const args = { ...scope.args, ...batchArguments(extraArgs ?? {}, key, keys, scope) };
+          const args = { ...shared, ...batchArguments(extraArgs ?? {}, key, keys, scope) };
           const items = selectPath(await send({ args, session: scope.session }, ctx, info), endpoint.select);
           if (!Array.isArray(items)) {
             throw new UpstreamError(
@@ -703,20 +706,9 @@ function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldRe
           }
           return matchByKey(items, endpoint.keyField as string, keys);
         },
-        { cacheKeyFn: (value) => (typeof value === "object" ? JSON.stringify(value) : String(value)) },
+        { cacheKeyFn: batchCacheKey },
       );
-    if (ctx === undefined) return create();
-    let byField = batchLoaders.get(ctx);
-    if (byField === undefined) {
-      byField = new WeakMap();
-      batchLoaders.set(ctx, byField);
-    }
-    let loader = byField.get(info.fieldNodes);
-    if (loader === undefined) {
-      loader = create();
-      byField.set(info.fieldNodes, loader);
-    }
-    return loader;
+    return ctx === undefined ? create() : requestMemo(ctx, binding, JSON.stringify(shared), create);
   }
 
   return async function restResolver(parent, args, context, info) {
