@@ -107,3 +107,22 @@ export async function restStats(id: string): Promise<{ requests: Record<string, 
   const res = await fetch(`${restUrl(id)}/__stats`);
   return (await res.json()) as { requests: Record<string, number>; total: number };
 }
+
+/** One ordinary operation an upstream endpoint received. */
+export interface ReceivedOperation {
+  query: string;
+  variables: Record<string, unknown> | null;
+}
+
+/** The last 20 ordinary (non-introspection) operations an upstream endpoint received, oldest first. */
+export async function upstreamOperations(id: string, kind: string): Promise<ReceivedOperation[]> {
+  const res = await fetch(`${upstreamBase()}/t/${id}/${kind}/stats`);
+  const body = (await res.json()) as { lastQueries?: string[]; lastVariables?: Array<Record<string, unknown> | null> };
+  return (body.lastQueries ?? []).map((query, i) => ({ query, variables: body.lastVariables?.[i] ?? null }));
+}
+
+/** The last 50 requests test `id`'s REST upstream received, as "METHOD /path?query" (query string as sent). */
+export async function restLog(id: string): Promise<string[]> {
+  const res = await fetch(`${restUrl(id)}/__log`);
+  return (await res.json()) as string[];
+}
