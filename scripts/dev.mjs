@@ -150,10 +150,34 @@ async function main() {
   const wrangler = start("wrangler", wranglerBin, wranglerArgs, {});
 
   if (await waitForHttp(wrangler, `http://${HOST}:${gatewayPort}/`)) {
+    await reloadSchemas();
     log(`Junction gateway: ${gatewayUrl} (GraphiQL in a browser at the same URL)`);
   } else if (!stopping) {
     log(`wrangler dev did not answer within ${GATEWAY_READY_TIMEOUT_MS / 1000} s; still waiting, see its output above`);
     log(`Junction gateway (once wrangler is up): ${gatewayUrl} (GraphiQL in a browser at the same URL)`);
+  }
+}
+
+/**
+ * Re-introspects the example remotes once the gateway is up (`POST /admin/reload`): the introspection
+ * cached in the persisted KV of an earlier run may predate changes to examples/, and joins check the
+ * remotes' current fields. Uses ADMIN_SECRET from .dev.vars; a failure is reported, not fatal.
+ */
+async function reloadSchemas() {
+  const devVars = join(ROOT, ".dev.vars");
+  const secret = existsSync(devVars)
+    ? /^ADMIN_SECRET=(.*)$/m.exec(readFileSync(devVars, "utf8"))?.[1]?.trim()
+    : undefined;
+  if (!secret) return;
+  try {
+    const res = await fetch(`http://${HOST}:${gatewayPort}/admin/reload`, {
+      method: "POST",
+      headers: { "x-admin-secret": secret },
+      signal: AbortSignal.timeout(20_000),
+    });
+    if (!res.ok) log(`reloading the example remotes failed: HTTP ${res.status} ${await res.text()}`);
+  } catch (error) {
+    log(`reloading the example remotes failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
