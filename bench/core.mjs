@@ -6,13 +6,14 @@
  *
  * Usage: node bench/core.mjs [--requests N]   (default 500 warm requests, sequential)
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { percentile, startUpstreams } from "./lib.mjs";
 
 const requests = Number(process.argv[process.argv.indexOf("--requests") + 1]) || 500;
 const QUERY = process.env.BENCH_QUERY ?? "{ allUsers(perPage: 2) { id name } products(limit: 2) { name price } }";
@@ -25,28 +26,6 @@ function build() {
   if (out.status !== 0) throw new Error(out.stderr || out.stdout);
   const code = readFileSync("dist/bench/index.js");
   return { bytes: code.length, gzip: gzipSync(code).length };
-}
-
-/**
- * Starts the example upstreams with the dev launcher and resolves once it reports them ready (its own
- * readiness probes), so the bench has no second copy of them.
- */
-function startUpstreams() {
-  const child = spawn("node", ["scripts/dev.mjs", "--upstreams-only"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("example upstreams did not start within 20 s")), 20_000);
-    child.stdout.on("data", (chunk) => {
-      if (String(chunk).includes("upstreams ready")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", () => reject(new Error("example upstreams exited")));
-  });
-  return { child, ready };
 }
 
 async function gateway(persist) {
@@ -79,8 +58,6 @@ async function timed(mf) {
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return ms;
 }
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 const bundle = build();
 const upstreams = startUpstreams();

@@ -7,11 +7,11 @@
  *
  * Usage: node bench/joins.mjs [--requests N]   (default 100 timed requests per variant, sequential)
  */
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { percentile, startUpstreams } from "./lib.mjs";
 
 const requests = Number(process.argv[process.argv.indexOf("--requests") + 1]) || 100;
 export const JOIN_QUERY = `{
@@ -22,25 +22,6 @@ export const JOIN_QUERY = `{
     payments { amount method }
   }
 }`;
-
-/** Starts the example upstreams with the dev launcher and resolves once it reports them ready. */
-function startUpstreams() {
-  const child = spawn("node", ["scripts/dev.mjs", "--upstreams-only"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    detached: true,
-  });
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("example upstreams did not start within 20 s")), 20_000);
-    child.stdout.on("data", (chunk) => {
-      if (String(chunk).includes("upstreams ready")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", () => reject(new Error("example upstreams exited")));
-  });
-  return { child, ready };
-}
 
 /** A proxy on loopback that forwards to `target` and counts requests (introspection apart). */
 async function countingProxy(target) {
@@ -79,8 +60,6 @@ async function bundle() {
     logLevel: "error",
   });
 }
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 await bundle();
 const upstreams = startUpstreams();
