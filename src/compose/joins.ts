@@ -15,10 +15,10 @@ import {
   isListType,
   isNonNullType,
   isObjectType,
-  isSpecifiedScalarType,
   Kind,
   OperationTypeNode,
   type SelectionSetNode,
+  specifiedScalarTypes,
   type TypeNode,
 } from "graphql";
 import type { RemoteConfig } from "../config";
@@ -72,24 +72,13 @@ export interface BuiltJoins {
   fields: string[];
 }
 
-const listDepth = (type: GraphQLOutputType | TypeNode): number => {
-  let depth = 0;
-  let current: unknown = type;
-  for (;;) {
-    if (isNonNullType(current)) current = current.ofType;
-    else if (isListType(current)) {
-      depth++;
-      current = current.ofType;
-    } else if (typeof current === "object" && current !== null && "kind" in current) {
-      const node = current as TypeNode;
-      if (node.kind === Kind.NON_NULL_TYPE) current = node.type;
-      else if (node.kind === Kind.LIST_TYPE) {
-        depth++;
-        current = node.type;
-      } else return depth;
-    } else return depth;
-  }
-};
+/** How many lists wrap a type as written in SDL (`[[A!]]!` is 2). */
+const listDepthOfNode = (node: TypeNode): number =>
+  node.kind === Kind.NAMED_TYPE ? 0 : (node.kind === Kind.LIST_TYPE ? 1 : 0) + listDepthOfNode(node.type);
+
+/** How many lists wrap a schema type. */
+const listDepthOf = (type: GraphQLOutputType): number =>
+  isNonNullType(type) ? listDepthOf(type.ofType) : isListType(type) ? 1 + listDepthOf(type.ofType) : 0;
 
 const namedTypeOf = (node: TypeNode): string =>
   node.kind === Kind.NAMED_TYPE ? node.name.value : namedTypeOf(node.type);
@@ -218,7 +207,7 @@ export function buildJoins(extensions: readonly FieldExtension[], sources: reado
   const usable: FieldExtension[] = [];
   const hasType = (name: string): boolean =>
     sources.some((source) => source.schema.getType(name) !== undefined) ||
-    ["String", "Int", "Float", "Boolean", "ID"].includes(name);
+    specifiedScalarTypes.some((scalar) => scalar.name === name);
   for (const extension of extensions) {
     const name = `${extension.typeName}.${extension.fieldName}`;
     const fail = (message: string): void => {
@@ -329,7 +318,7 @@ function joinTarget(
   if (join.batch !== undefined && !isListType(getNullableType(field.type))) {
     return `joined type mismatch: batch: true needs a list, but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
   }
-  if (join.batch === undefined && listDepth(declared) !== listDepth(field.type)) {
+  if (join.batch === undefined && listDepthOfNode(declared) !== listDepthOf(field.type)) {
     return `joined type mismatch: ${extension.typeName}.${extension.fieldName} is ${printType(declared)} but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
   }
   const argumentNames = new Set(field.args.map((arg) => arg.name));
@@ -345,9 +334,6 @@ function joinTarget(
   const targetType = getNamedType(field.type);
   if (join.batch !== undefined && (!("getFields" in targetType) || targetType.getFields()[keyField] === undefined)) {
     return `keyField "${join.keyField}" is not a field of ${targetType.name}, so results cannot be matched to parents`;
-  }
-  if (isSpecifiedScalarType(targetType) && join.batch !== undefined) {
-    return `batch: true needs an object type to match by keyField, but ${join.remote}'s Query.${join.field} returns scalars`;
   }
   return joinResolver(join, source.subschema, fieldName, keyField);
 }

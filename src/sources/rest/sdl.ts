@@ -116,8 +116,6 @@ export interface FieldExtension {
   location: string;
   /** Fields of the parent its templates read (`{parent.x}`): fetched from the parent's source, hidden unless selected. */
   parentFields: string[];
-  /** The remote or service it calls. */
-  source: string;
   /** A @rest field: its resolver. */
   rest?: GraphQLFieldResolver<unknown, unknown>;
   /** A @join field: what it joins to. */
@@ -287,11 +285,10 @@ export interface RestSchemaOptions {
   remotes?: readonly string[];
 }
 
-/** A field being sorted into the local schema or the extensions. */
+/** A bound field (@rest or @join), sorted into the local schema or the extensions. */
 interface Sorted {
   typeName: string;
   field: FieldDefinitionNode;
-  use: DirectiveUse | undefined;
   /** Goes to stitching's typeDefs rather than the local subschema. */
   extension: boolean;
   /** `{parent.x}` names its templates read. */
@@ -369,7 +366,6 @@ export function buildRestSchema(
             message: `${label} extends type ${typeName}, which schemas/ do not declare, without @rest or @join: nothing would resolve it`,
           });
         }
-        if (!foreign) sorted.push({ typeName, field, use, extension: false, parentFields: [] });
         continue;
       }
       const extraArgs = use.values.args as Record<string, unknown> | undefined;
@@ -411,7 +407,6 @@ export function buildRestSchema(
         sorted.push({
           typeName,
           field,
-          use,
           extension: true,
           parentFields: parentNames(jsonTemplateReferences(args)),
           join: {
@@ -451,7 +446,7 @@ export function buildRestSchema(
       }
       const references = [...endpointReferences(endpoint), ...jsonTemplateReferences(extraArgs ?? {})];
       const binding: Binding = { typeName, field, service, endpointName, endpoint, extraArgs, batch };
-      sorted.push({ typeName, field, use, extension: foreign, parentFields: parentNames(references), binding });
+      sorted.push({ typeName, field, extension: foreign, parentFields: parentNames(references), binding });
     }
   }
 
@@ -509,7 +504,6 @@ export function buildRestSchema(
         definition: withoutDirectives(entry.field),
         location: nodeLocation(entry.field),
         parentFields: entry.parentFields,
-        source: entry.join?.remote ?? entry.binding?.service.name ?? "",
         rest: entry.binding === undefined ? undefined : createRestResolver(entry.binding, options.fetch),
         join: entry.join,
       }),
