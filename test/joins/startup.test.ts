@@ -17,6 +17,7 @@ import {
   type JoinStatus,
   mergeGateway,
   ok,
+  operations,
   PEOPLE_MERGE,
   REST_SDL,
   shopGateway,
@@ -428,5 +429,28 @@ describe("a reload that would break a serving join", () => {
     const sdl = await (await gw.admin("/admin/schema", "GET")).text();
     expect(sdl).toMatch(/customer: Customer/);
     expect(sdl).not.toContain("customersByIdList");
+  });
+});
+
+describe("compose-time problems of merge: a key no other source serves", () => {
+  it("drops the merge entry whose key only its own remote serves, keeping the others", async () => {
+    const id = uniqueId();
+    // people resolves User by email, which reviews' User lacks: a User from reviews can never reach people.
+    const gw = mergeGateway(id, { merge: { User: { key: "email", resolver: "usersByIds", argument: "ids" } } });
+    const { body } = await getJson<Required<StatusBody>>(gw, "/admin/remotes");
+    expect(body.status).toBe("degraded");
+    expect(body.remotes.map((r) => [r.name, r.status])).toEqual([
+      ["people", "ok"],
+      ["reviews", "ok"],
+    ]);
+    const people = body.joins.find((join) => join.name === "merge:people.User");
+    expect(people?.status, JSON.stringify(body.joins)).toBe("error");
+    expect(people?.lastError?.code).toBe("INVALID_JOIN");
+    expect(people?.lastError?.message).toContain('key field "email" is missing on User');
+    expect(body.joins.find((join) => join.name === "merge:reviews.User")?.status).toBe("ok");
+    // reviews' entry still serves: from people's users (which have ids) to their reviews, one call each.
+    const data = ok(await gw.graphql("{ people { name reviews { stars } } }"));
+    expect((data.people as unknown[]).length).toBe(5);
+    expect(await operations(id, ["people", "reviews"])).toEqual({ people: 1, reviews: 1 });
   });
 });
