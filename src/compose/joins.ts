@@ -372,7 +372,12 @@ export function joinPointsOf(schema: GraphQLSchema): JoinPoints | undefined {
   return (schema.extensions as Record<string, unknown>)[JOIN_POINTS] as JoinPoints | undefined;
 }
 
-/** An INVALID_JOIN error for a composition problem. */
+/**
+ * An INVALID_JOIN error (HTTP 409 when it fails a reload) for a composition problem.
+ * @param message - what does not fit, naming the join or merge entry
+ * @param remote - the remote left out, if any (`extensions.remotes`)
+ * @returns the error
+ */
 export const invalidJoin = (message: string, remote?: string): GatewayError =>
   new GatewayError(ErrorCode.INVALID_JOIN, message, {
     status: 409,
