@@ -1,0 +1,450 @@
+/**
+ * `npm run bench`: the same scenarios (bench/scenarios.mjs) four ways in one run, on this machine:
+ * (a) client to the upstream directly, (b) through a Worker that only forwards bytes, (c) through
+ * Junction, (d) through Hive Gateway, (b)-(d) in workerd through Miniflare's Node API (never
+ * `wrangler dev`). Upstreams: bench/upstreams.mjs (pre-serialized answers). Load: autocannon, bounded in
+ * time and count; every response is compared with the expected body (a 200 with errors is a failure).
+ *
+ * Measures per scenario and system: requests/s, p50/p99 latency, CPU ms per request of the workerd
+ * process (/proc, user+sys over the run / requests), the upstream's CPU, upstream calls per request,
+ * peak memory (VmHWM). Plus: cold start (fresh workerd, first response with and without the schema in
+ * KV) for 200- and 1,500-type remotes, and the bundle size (`wrangler deploy --dry-run --minify`, gzip).
+ * Writes bench/results/latest.json and prints a markdown table.
+ *
+ * Usage: npm run bench [-- --quick] [-- --scenarios S,L] [-- --systems ours,hive] [-- --connections N]
+ *   default: 5 s warm-up and 20 s measured per cell; --quick: 1 s and 2 s (a smoke run of about 2 min).
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { parse } from "graphql";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { gatewaySetup, SCENARIOS, SUBGRAPHS, UNIQUE_HEADER } from "./scenarios.mjs";
+
+const BENCH = new URL(".", import.meta.url).pathname;
+const ROOT = join(BENCH, "..");
+const argv = process.argv.slice(2);
+const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const quick = argv.includes("--quick");
+const WARMUP_S = quick ? 1 : 5;
+const MEASURE_S = quick ? 2 : 20;
+const CONNECTIONS = Number(option("--connections") ?? 20);
+/** Upper bound of requests per measured cell, so a run stops by itself even on a very fast machine. */
+const MAX_REQUESTS = 2_000_000;
+const scenarios = SCENARIOS.filter((s) => (option("--scenarios") ?? "S,L,J,R,H").split(",").includes(s.id));
+const systems = (option("--systems") ?? "direct,forwarder,ours,hive").split(",");
+
+/** The bench's own dependencies (autocannon, Hive Gateway) live in bench/package.json. */
+function benchRequire() {
+  if (!existsSync(join(BENCH, "node_modules", "autocannon"))) {
+    console.error("installing bench/ dependencies (npm ci --prefix bench)");
+    execFileSync("npm", ["ci", "--prefix", BENCH, "--no-audit", "--no-fund"], { stdio: "inherit" });
+  }
+}
+
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** user+sys CPU of a process so far, in ms. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/** Peak resident memory of a process, in MiB. */
+function peakMiB(pid) {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? +(Number(match[1]) / 1024).toFixed(1) : null;
+}
+
+/** The workerd process Miniflare started for us (a child of this process). */
+function workerdPid(known = new Set()) {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || known.has(Number(entry))) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (comm === "workerd" && ppid === process.pid) return Number(entry);
+    } catch {
+      // the process is gone
+    }
+  }
+  return undefined;
+}
+
+async function startUpstreams() {
+  const child = spawn("node", [join(BENCH, "upstreams.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("bench upstreams did not start within 10 s")), 10_000);
+    child.stdout.once("data", (chunk) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(String(chunk)).port);
+    });
+    child.once("exit", () => reject(new Error("bench upstreams exited")));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    child,
+    base,
+    async stats() {
+      return (await fetch(`${base}/__stats`)).json();
+    },
+  };
+}
+
+const BUILD = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  mainFields: ["browser", "module", "main"],
+  conditions: ["workerd", "worker", "browser"],
+  minify: true,
+  logLevel: "error",
+};
+
+async function bundles() {
+  mkdirSync(join(ROOT, "dist", "bench"), { recursive: true });
+  await build({
+    ...BUILD,
+    entryPoints: [join(BENCH, "gateway-worker.ts")],
+    outfile: join(ROOT, "dist/bench/gateway.js"),
+  });
+  await build({
+    ...BUILD,
+    entryPoints: [join(BENCH, "forwarder-worker.mjs")],
+    outfile: join(ROOT, "dist/bench/forwarder.js"),
+  });
+  let hive = null;
+  try {
+    await build({
+      ...BUILD,
+      entryPoints: [join(BENCH, "hive-worker.mjs")],
+      outfile: join(ROOT, "dist/bench/hive.js"),
+      external: ["node:*", ...builtinModules],
+      nodePaths: [join(BENCH, "node_modules")],
+      // CommonJS dependencies of Hive Gateway require() Node built-ins; nodejs_compat provides them.
+      banner: {
+        js: [
+          'import * as __crypto from "node:crypto";',
+          'import * as __buffer from "node:buffer";',
+          'import * as __events from "node:events";',
+          'import * as __util from "node:util";',
+          "const __builtins = { crypto: __crypto, buffer: __buffer, events: __events, util: __util };",
+          "const require = (name) => { const m = __builtins[name.replace(/^node:/, '')]; if (!m) throw new Error('no ' + name); return m; };",
+        ].join("\n"),
+      },
+    });
+    hive = join(ROOT, "dist/bench/hive.js");
+  } catch (error) {
+    console.error(`Hive Gateway does not bundle for workerd: ${error.message}`);
+  }
+  return { gateway: join(ROOT, "dist/bench/gateway.js"), forwarder: join(ROOT, "dist/bench/forwarder.js"), hive };
+}
+
+/** The deployed Worker's size, as `wrangler deploy --dry-run --minify` builds it. */
+function bundleSize() {
+  const out = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--minify", "--outdir", "dist/bench/deploy"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  if (out.status !== 0) throw new Error(out.stderr || out.stdout);
+  const code = readFileSync(join(ROOT, "dist/bench/deploy/index.js"));
+  return { bytes: code.length, gzipBytes: gzipSync(code).length, gzipKiB: +(gzipSync(code).length / 1024).toFixed(1) };
+}
+
+/** A Miniflare running one Worker script in a fresh workerd, with the project's wrangler.toml settings. */
+async function worker(scriptPath, bindings, extra = {}) {
+  const known = new Set(
+    readdirSync("/proc")
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number),
+  );
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const mf = new Miniflare({
+    ...workerOptions,
+    // One bundled module, listed rather than scanned: Hive's bundle has dynamic import() specifiers.
+    modules: [{ type: "ESModule", path: scriptPath }],
+    bindings: { ...bindings },
+    port: 0,
+    host: "127.0.0.1",
+    ...extra,
+  });
+  const url = await mf.ready;
+  return { mf, url: new URL(url).origin, pid: workerdPid(known) };
+}
+
+/** Composes the federation subgraphs into Hive Gateway's supergraph. */
+async function supergraph(base) {
+  const { composeServices } = await import("@theguild/federation-composition");
+  const { FEDERATION } = await import("./upstreams.mjs");
+  const result = composeServices(
+    SUBGRAPHS.map((name) => ({ name, typeDefs: parse(FEDERATION[name]), url: `${base}/${name}/federation` })),
+  );
+  if (result.errors?.length) throw new Error(result.errors.map((e) => e.message).join("; "));
+  return result.supergraphSdl;
+}
+
+/**
+ * One load run: autocannon against `url`, returning its result with `mismatches` (responses whose body
+ * is not the expected one). With `unique`, every request carries its own `x-bench-request` header
+ * (autocannon's expectBody does not combine with per-request setup, so bodies are compared here); the
+ * gateways forward it upstream, so in-flight dedupe of identical upstream calls cannot serve two requests.
+ */
+async function load(autocannon, url, body, expectBody, unique, seconds) {
+  const headers = { "content-type": "application/json", accept: "application/json" };
+  const common = {
+    url,
+    method: "POST",
+    headers,
+    body,
+    connections: CONNECTIONS,
+    duration: seconds,
+    maxOverallRequests: MAX_REQUESTS,
+    timeout: 10,
+  };
+  if (!unique) return autocannon({ ...common, expectBody });
+  let counter = 0;
+  let mismatches = 0;
+  const result = await autocannon({
+    ...common,
+    requests: [
+      {
+        method: "POST",
+        body,
+        setupRequest: (request) => ({ ...request, headers: { ...headers, [UNIQUE_HEADER]: `${++counter}` } }),
+        onResponse: (status, responseBody) => {
+          if (status === 200 && responseBody !== expectBody) mismatches++;
+        },
+      },
+    ],
+  });
+  return { ...result, mismatches };
+}
+
+async function expectedBodies(base) {
+  const out = {};
+  for (const scenario of scenarios) {
+    const res = await fetch(`${base}/mono/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: scenario.query }),
+    });
+    const text = await res.text();
+    if (text.includes('"errors"')) throw new Error(`scenario ${scenario.id}: the mono upstream answered ${text}`);
+    out[scenario.id] = text;
+  }
+  return out;
+}
+
+async function measureSystem(system, target, upstreams, autocannon, expected) {
+  const cells = [];
+  for (const scenario of scenarios) {
+    if (system === "hive" && !scenario.hive) {
+      cells.push({
+        scenario: scenario.id,
+        system,
+        skipped: "Hive Gateway serves REST only through a GraphQL Mesh source",
+      });
+      continue;
+    }
+    const body = JSON.stringify({ query: scenario.query });
+    const check = await fetch(target.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const first = await check.text();
+    if (first !== expected[scenario.id]) {
+      cells.push({ scenario: scenario.id, system, skipped: `wrong answer: ${first.slice(0, 300)}` });
+      continue;
+    }
+    for (const unique of [false, true]) {
+      await load(autocannon, target.url, body, expected[scenario.id], unique, WARMUP_S);
+      const before = await upstreams.stats();
+      const cpu0 = target.pid ? cpuMs(target.pid) : null;
+      const up0 = cpuMs(upstreams.child.pid);
+      const result = await load(autocannon, target.url, body, expected[scenario.id], unique, MEASURE_S);
+      const cpu1 = target.pid ? cpuMs(target.pid) : null;
+      const up1 = cpuMs(upstreams.child.pid);
+      const after = await upstreams.stats();
+      const requests = result.requests.total;
+      const failures = result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0);
+      cells.push({
+        scenario: scenario.id,
+        system,
+        headers: unique ? "unique" : "identical",
+        requests,
+        rps: +(requests / result.duration).toFixed(0),
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        cpuMsPerRequest: cpu0 === null ? null : +((cpu1 - cpu0) / requests).toFixed(3),
+        upstreamCpuMsPerRequest: +((up1 - up0) / requests).toFixed(3),
+        upstreamCallsPerRequest: +((after.total - before.total) / requests).toFixed(2),
+        failures,
+      });
+      process.stderr.write(
+        `${scenario.id} ${unique ? "unique   " : "identical"} ${system.padEnd(9)} ${String(cells.at(-1).rps).padStart(6)} rps  cpu ${cells.at(-1).cpuMsPerRequest} ms  failures ${failures}\n`,
+      );
+    }
+  }
+  return cells;
+}
+
+/** Fresh workerd, first response, with and without the schema in KV, for a remote of `types` types. */
+async function coldStart(gatewayScript, base, types) {
+  const persist = mkdtempSync(join(tmpdir(), "junction-cold-"));
+  const config = {
+    remotes: [{ name: "big", url: `${base}/types${types}/graphql`, gatewayToken: false }],
+    graphiql: false,
+  };
+  const bindings = { BENCH_CONFIG: JSON.stringify(config), BENCH_SCHEMA_FILES: "[]" };
+  const first = async () => {
+    const w = await worker(gatewayScript, bindings, { kvPersist: persist });
+    const started = performance.now();
+    const res = await fetch(`${w.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ t0 { id } }" }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    const ms = performance.now() - started;
+    await w.mf.dispose();
+    if (!text.includes('"t0"')) throw new Error(`cold start ${types}: ${text.slice(0, 200)}`);
+    return +ms.toFixed(1);
+  };
+  try {
+    const withoutKv = await first();
+    const withKv = await first();
+    return { types, withoutKvMs: withoutKv, withKvMs: withKv };
+  } finally {
+    rmSync(persist, { recursive: true, force: true });
+  }
+}
+
+function versionOf(dir, name) {
+  try {
+    return JSON.parse(readFileSync(join(dir, "node_modules", name, "package.json"), "utf8")).version;
+  } catch {
+    return null;
+  }
+}
+
+function table(results) {
+  const lines = [];
+  const ratio = (a, b) =>
+    a === null || b === null || b === 0 || a === undefined || b === undefined ? "–" : (a / b).toFixed(2);
+  for (const scenario of scenarios) {
+    for (const headers of ["identical", "unique"]) {
+      const rows = results.cells.filter((c) => c.scenario === scenario.id && (c.headers === headers || c.skipped));
+      if (rows.length === 0) continue;
+      lines.push(`\n**${scenario.id}: ${scenario.title}, ${headers} headers**\n`);
+      lines.push(
+        "| system | req/s | p50 ms | p99 ms | CPU ms/req | upstream CPU ms/req | upstream calls/req | failures |",
+      );
+      lines.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
+      for (const c of rows) {
+        if (c.skipped) {
+          if (headers === "identical") lines.push(`| ${c.system} | – | – | – | – | – | – | ${c.skipped} |`);
+          continue;
+        }
+        lines.push(
+          `| ${c.system} | ${c.rps} | ${c.p50} | ${c.p99} | ${c.cpuMsPerRequest ?? "–"} | ${c.upstreamCpuMsPerRequest} | ${c.upstreamCallsPerRequest} | ${c.failures} |`,
+        );
+      }
+      const find = (system) => rows.find((c) => c.system === system && !c.skipped);
+      const ours = find("ours");
+      lines.push(
+        `\nours/forwarder: req/s ${ratio(ours?.rps, find("forwarder")?.rps)}, CPU ${ratio(ours?.cpuMsPerRequest, find("forwarder")?.cpuMsPerRequest)}; ours/Hive: req/s ${ratio(ours?.rps, find("hive")?.rps)}, CPU ${ratio(ours?.cpuMsPerRequest, find("hive")?.cpuMsPerRequest)}`,
+      );
+    }
+  }
+  lines.push("\n| cold start (fresh workerd, first response) | without KV | with the schema in KV |");
+  lines.push("| --- | --- | --- |");
+  for (const c of results.coldStart)
+    lines.push(`| remote of ${c.types} types | ${c.withoutKvMs} ms | ${c.withKvMs} ms |`);
+  lines.push(
+    `\nBundle (wrangler deploy --dry-run --minify): ${results.bundle.gzipKiB} KiB gzip (${results.bundle.bytes} bytes raw).`,
+  );
+  lines.push(
+    `Machine: ${results.machine.cores} cores, ${results.machine.cpu}, Node ${results.machine.node}; ${results.settings.connections} connections, ${results.settings.warmupS} s warm-up + ${results.settings.measureS} s per cell.`,
+  );
+  return lines.join("\n");
+}
+
+benchRequire();
+const autocannon = (await import("autocannon")).default;
+const upstreams = await startUpstreams();
+const running = [];
+try {
+  const expected = await expectedBodies(upstreams.base);
+  const scripts = await bundles();
+  const { config, schemaFiles } = gatewaySetup(upstreams.base);
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version },
+    versions: {
+      junction: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version,
+      "graphql-yoga": versionOf(ROOT, "graphql-yoga"),
+      "@graphql-tools/stitch": versionOf(ROOT, "@graphql-tools/stitch"),
+      miniflare: versionOf(ROOT, "miniflare"),
+      "@graphql-hive/gateway-runtime": versionOf(BENCH, "@graphql-hive/gateway-runtime"),
+      autocannon: versionOf(BENCH, "autocannon"),
+    },
+    settings: { quick, connections: CONNECTIONS, warmupS: WARMUP_S, measureS: MEASURE_S },
+    bundle: bundleSize(),
+    coldStart: [],
+    cells: [],
+    notes: [],
+  };
+  for (const system of systems) {
+    let target;
+    if (system === "direct") target = { url: `${upstreams.base}/mono/graphql`, pid: undefined };
+    else if (system === "forwarder") {
+      target = await worker(scripts.forwarder, { TARGET: `${upstreams.base}/mono/graphql` });
+      target.url = `${target.url}/graphql`;
+    } else if (system === "ours") {
+      target = await worker(scripts.gateway, {
+        BENCH_CONFIG: JSON.stringify(config),
+        BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles),
+      });
+      target.url = `${target.url}/graphql`;
+    } else if (system === "hive") {
+      if (scripts.hive === null) {
+        results.notes.push("Hive Gateway could not be bundled for workerd; see the log.");
+        continue;
+      }
+      try {
+        target = await worker(
+          scripts.hive,
+          { SUPERGRAPH: await supergraph(upstreams.base) },
+          { compatibilityFlags: ["nodejs_compat"] },
+        );
+        target.url = `${target.url}/graphql`;
+      } catch (error) {
+        results.notes.push(`Hive Gateway did not start in workerd: ${error.message}`);
+        continue;
+      }
+    }
+    if (target.mf) running.push(target.mf);
+    results.cells.push(...(await measureSystem(system, target, upstreams, autocannon, expected)));
+    if (target.pid) results.notes.push(`${system}: peak memory of workerd ${peakMiB(target.pid)} MiB`);
+    if (target.mf) await target.mf.dispose();
+  }
+  for (const types of [200, 1500]) results.coldStart.push(await coldStart(scripts.gateway, upstreams.base, types));
+  mkdirSync(join(BENCH, "results"), { recursive: true });
+  writeFileSync(join(BENCH, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(table(results));
+  for (const note of results.notes) console.log(`- ${note}`);
+} finally {
+  for (const mf of running) await mf.dispose().catch(() => undefined);
+  upstreams.child.kill("SIGTERM");
+}
