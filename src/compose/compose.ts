@@ -7,6 +7,7 @@ import type { FieldExtension } from "../sources/rest";
 import { findConflict, type RecordedType, recordSchema } from "./conflicts";
 import { buildJoins, invalidJoin, type JoinSource, type JoinStatus, setJoinPoints } from "./joins";
 import { type RemoteMerge, remoteMerge } from "./merge";
+import { setPassthroughSources } from "./passthrough";
 
 /** One subschema ready to compose. */
 export interface ComposeInput {
@@ -139,6 +140,7 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
     joinFields = [];
     schema = stitchSchemas({ subschemas });
   }
+  setPassthroughSources(schema, accepted);
   setJoinPoints(schema, {
     fields: new Set([...(options.joinFields ?? []), ...joinFields]),
     merged: mergedFields(accepted),

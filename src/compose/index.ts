@@ -2,6 +2,7 @@ export { type ComposeInput, type ComposeResult, composeSubschemas } from "./comp
 export { type ComposableSchema, findConflict, recordSchema, typeStructure } from "./conflicts";
 export { sha256Hex } from "./hash";
 export { type JoinPoints, type JoinStatus, joinPointsOf } from "./joins";
+export { type PassthroughSource, passthroughSourcesOf } from "./passthrough";
 export {
   createSchemaRegistry,
   type GatewayStatus,

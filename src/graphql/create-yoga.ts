@@ -7,6 +7,7 @@ import { ErrorCode, maskError } from "../errors";
 import type { Logger } from "../observability";
 import type { GatewayContext } from "./context";
 import { useJoinLimits } from "./plugins/use-join-limits";
+import { usePassthrough } from "./plugins/use-passthrough";
 import { usePermissions } from "./plugins/use-permissions";
 import { useUpstreamCookies } from "./plugins/use-upstream-cookies";
 
@@ -61,6 +62,6 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       warn: (...args: unknown[]) => log.warn({ args: args.map(String) }, "yoga"),
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
-    plugins: [usePermissions(), useJoinLimits(options.limits), useUpstreamCookies()],
+    plugins: [usePermissions(), useJoinLimits(options.limits), usePassthrough(), useUpstreamCookies()],
   });
 }

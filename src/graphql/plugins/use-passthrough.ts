@@ -1,0 +1,160 @@
+import { type Executor, isAsyncIterable } from "@graphql-tools/utils";
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  GraphQLError,
+  type GraphQLSchema,
+  getOperationAST,
+  isNonNullType,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  validate,
+  visit,
+} from "graphql";
+import type { Plugin } from "graphql-yoga";
+import { restrictedSchemaInfo } from "../../auth";
+import { type PassthroughSource, passthroughSourcesOf } from "../../compose";
+import type { GatewayContext } from "../context";
+
+/** Per served schema and document: the remote that can answer the whole document, or null. */
+const decisions = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, PassthroughSource | null>>>();
+
+const hasIntrospection = (document: DocumentNode): boolean => {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === "__schema" || node.name.value === "__type") found = true;
+    },
+  });
+  return found;
+};
+
+/** The response keys of the operation's root selections (fragments expanded), with their fields' names. */
+function rootKeys(
+  selectionSet: SelectionSetNode,
+  document: DocumentNode,
+  out = new Map<string, string>(),
+): Map<string, string> {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) out.set(selection.alias?.value ?? selection.name.value, selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) rootKeys(selection.selectionSet, document, out);
+    else {
+      const fragment = document.definitions.find(
+        (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
+      );
+      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) rootKeys(fragment.selectionSet, document, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * The remote that can answer the whole operation as written: every root field is one remote's, and
+ * the document is valid against that remote's own schema (so it selects no joined field, no field of a
+ * merged type served elsewhere, and no introspection of the gateway's schema).
+ */
+function decide(
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  sources: ReadonlyMap<string, PassthroughSource>,
+): PassthroughSource | null {
+  if (operation.operation === "subscription" || hasIntrospection(document)) return null;
+  let chosen: PassthroughSource | undefined;
+  for (const fieldName of rootKeys(operation.selectionSet, document).values()) {
+    if (fieldName === "__typename") continue;
+    const owner = sources.get(`${operation.operation}.${fieldName}`);
+    if (owner === undefined || (chosen !== undefined && owner !== chosen)) return null;
+    chosen = owner;
+  }
+  if (chosen === undefined) return null;
+  return validate(chosen.schema, document).length === 0 ? chosen : null;
+}
+
+/**
+ * A failed call that has no located error (the remote was unreachable, timed out, answered garbage)
+ * gets the shape composition gives it: each root field null with the error at its path (all of data
+ * null when a root field is non-null).
+ */
+function locate(
+  result: ExecutionResult,
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  schema: GraphQLSchema,
+): ExecutionResult {
+  const errors = result.errors ?? [];
+  if (result.data !== undefined && result.data !== null) return result;
+  if (errors.length === 0 || errors.some((error) => error.path !== undefined)) return result;
+  const root = schema.getRootType(operation.operation);
+  const keys = rootKeys(operation.selectionSet, document);
+  const data: Record<string, null> = {};
+  let nullable = true;
+  const located: GraphQLError[] = [];
+  for (const [key, fieldName] of keys) {
+    const field = root?.getFields()[fieldName];
+    if (field !== undefined && isNonNullType(field.type)) nullable = false;
+    data[key] = null;
+    for (const error of errors) {
+      located.push(
+        new GraphQLError(error.message, {
+          path: [key],
+          originalError: error instanceof GraphQLError ? error.originalError : undefined,
+          extensions: error.extensions,
+        }),
+      );
+    }
+  }
+  return { data: nullable ? data : null, errors: located };
+}
+
+/**
+ * Yoga plugin: an operation one remote can answer entirely (see {@link decide}) is sent to that
+ * remote as written and its result returned as is, without stitching's planning, delegation and
+ * re-execution of the result. Only for the whole schema (role schemas keep execution inside the role)
+ * and remotes without customization (whose names the client's document already uses). The decision is
+ * cached per schema and document (Yoga caches parsed documents, so repeated operations decide once).
+ *
+ * @returns the plugin
+ */
+export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext> {
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const schema = args.schema;
+      const sources = passthroughSourcesOf(schema);
+      if (sources === undefined || sources.size === 0 || restrictedSchemaInfo(schema) !== undefined) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation === null || operation === undefined) return;
+      let byDocument = decisions.get(schema);
+      if (byDocument === undefined) {
+        byDocument = new WeakMap();
+        decisions.set(schema, byDocument);
+      }
+      let byOperation = byDocument.get(args.document);
+      if (byOperation === undefined) {
+        byOperation = new Map();
+        byDocument.set(args.document, byOperation);
+      }
+      const name = operation.name?.value ?? "";
+      let target = byOperation.get(name);
+      if (target === undefined) {
+        target = decide(operation, args.document, sources);
+        byOperation.set(name, target);
+      }
+      if (target === null) return;
+      const executor: Executor = target.executor;
+      const result = await executor({
+        document: args.document,
+        variables: args.variableValues ?? undefined,
+        operationName: args.operationName ?? undefined,
+        operationType: operation.operation,
+        context: args.contextValue,
+        rootValue: args.rootValue,
+      });
+      setResultAndStopExecution(
+        isAsyncIterable(result)
+          ? (result as unknown as ExecutionResult)
+          : locate(result as ExecutionResult, operation, args.document, schema),
+      );
+    },
+  };
+}
