@@ -1,5 +1,6 @@
 import { Subschema, type SubschemaConfig } from "@graphql-tools/delegate";
 import { stitchSchemas } from "@graphql-tools/stitch";
+import type { Executor } from "@graphql-tools/utils";
 import { type GraphQLSchema, validateSchema } from "graphql";
 import type { RemoteConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
@@ -17,6 +18,8 @@ export interface ComposeInput {
   subschema: SubschemaConfig;
   /** The remote's config, for its `merge` entries and customization; undefined for the local SDL. */
   remote?: RemoteConfig;
+  /** The remote's executor for operations it answers alone (see the passthrough plugin), if any. */
+  passthrough?: Executor;
 }
 
 /** Options of {@link composeSubschemas}. */
@@ -109,6 +112,7 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
       subschema: merged.size > 0 ? { ...input.subschema, merge: merge?.merge } : input.subschema,
       schema,
       remote: input.remote,
+      passthrough: input.passthrough,
     });
   }
   const included = accepted.map((source) => source.name);

@@ -1,5 +1,5 @@
 import { delegateToSchema, type SubschemaConfig } from "@graphql-tools/delegate";
-import { type IResolvers, pathToArray, relocatedError } from "@graphql-tools/utils";
+import { type Executor, type IResolvers, pathToArray, relocatedError } from "@graphql-tools/utils";
 import DataLoader from "dataloader";
 import {
   type DocumentNode,
@@ -48,6 +48,8 @@ export interface JoinSource {
   schema: GraphQLSchema;
   /** The remote's config; undefined for the local SDL. */
   remote?: RemoteConfig;
+  /** The remote's executor for operations it answers alone, if any. */
+  passthrough?: Executor;
 }
 
 /** A join's state, as shown by `GET /healthz` and `GET /admin/remotes`. */

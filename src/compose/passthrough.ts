@@ -8,11 +8,15 @@ export interface PassthroughSource {
   name: string;
   /** Its own schema, which equals its part of the gateway's (no customization). */
   schema: GraphQLSchema;
-  /** Its executor (per-request I/O, see createContextualExecutor). */
+  /** Its passthrough executor (see createPassthroughExecutor). */
   executor: Executor;
 }
 
-const PASSTHROUGH = "junctionPassthrough";
+/**
+ * Owners by stitched schema. Kept off the schema's extensions on purpose: role schemas (mapSchema
+ * copies) must not inherit them, so execution under a role always stays inside the role's schema.
+ */
+const owned = new WeakMap<GraphQLSchema, ReadonlyMap<string, PassthroughSource>>();
 
 /**
  * Records, on the stitched schema, which remote owns each root field (`query.user`, `mutation.rename`),
@@ -24,7 +28,8 @@ const PASSTHROUGH = "junctionPassthrough";
 export function setPassthroughSources(schema: GraphQLSchema, sources: readonly JoinSource[]): void {
   const owners = new Map<string, PassthroughSource>();
   for (const source of sources) {
-    const { executor, transforms } = source.subschema;
+    const executor = source.passthrough;
+    const transforms = source.subschema.transforms;
     if (source.remote === undefined || executor === undefined || (transforms?.length ?? 0) > 0) continue;
     const target: PassthroughSource = { name: source.name, schema: source.subschema.schema, executor };
     for (const operation of ["query", "mutation"] as const) {
@@ -32,16 +37,15 @@ export function setPassthroughSources(schema: GraphQLSchema, sources: readonly J
       for (const field of Object.keys(root?.getFields() ?? {})) owners.set(`${operation}.${field}`, target);
     }
   }
-  (schema.extensions as Record<string, unknown>)[PASSTHROUGH] = owners;
+  owned.set(schema, owners);
 }
 
 /**
- * The root field owners recorded by {@link setPassthroughSources}, or undefined.
+ * The root field owners recorded by {@link setPassthroughSources} for exactly this schema (never for a
+ * role schema derived from it), or undefined.
  * @param schema - a served schema
  * @returns `"query.field"` -> the remote that owns it
  */
 export function passthroughSourcesOf(schema: GraphQLSchema): ReadonlyMap<string, PassthroughSource> | undefined {
-  return (schema.extensions as Record<string, unknown>)[PASSTHROUGH] as
-    | ReadonlyMap<string, PassthroughSource>
-    | undefined;
+  return owned.get(schema);
 }

@@ -6,6 +6,7 @@ import { ErrorCode, GatewayError } from "../errors";
 import type { Logger } from "../observability";
 import {
   createContextualExecutor,
+  createPassthroughExecutor,
   createRemoteSubschema,
   type FetchFn,
   introspectRemote,
@@ -173,6 +174,9 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
   const executors = new Map<string, Executor>(
     options.remotes.map((remote) => [remote.name, createContextualExecutor(remote, options.fetch)]),
   );
+  const passthroughExecutors = new Map<string, Executor>(
+    options.remotes.map((remote) => [remote.name, createPassthroughExecutor(remote, options.fetch)]),
+  );
 
   let state: RegistryState | undefined;
   let initial: Promise<RegistryState> | undefined;
@@ -242,7 +246,16 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       ...localSubschemas,
       ...ranked.flatMap((name) => {
         const loaded = entries.get(name)?.loaded;
-        return loaded === undefined ? [] : [{ name, subschema: loaded.subschema, remote: configs.get(name) }];
+        return loaded === undefined
+          ? []
+          : [
+              {
+                name,
+                subschema: loaded.subschema,
+                remote: configs.get(name),
+                passthrough: passthroughExecutors.get(name),
+              },
+            ];
       }),
     ];
     const result = composeSubschemas(inputs, { extensions: options.extensions, joinFields: options.joinFields });

@@ -121,6 +121,7 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
     async onExecute({ args, setResultAndStopExecution }) {
       const schema = args.schema;
       const sources = passthroughSourcesOf(schema);
+      // Only the whole composed schema has sources: a role's schema (and its executable twin) never does.
       if (sources === undefined || sources.size === 0 || restrictedSchemaInfo(schema) !== undefined) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation === null || operation === undefined) return;

@@ -1,6 +1,6 @@
 import { buildHTTPExecutor } from "@graphql-tools/executor-http";
 import { type ExecutionRequest, type ExecutionResult, type Executor, isAsyncIterable } from "@graphql-tools/utils";
-import { GraphQLError } from "graphql";
+import { GraphQLError, print } from "graphql";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
 import { buildUpstreamHeaders, wantsGatewayToken } from "./headers";
@@ -55,60 +55,83 @@ export interface RemoteExecutorOptions {
 
 const defaultFetch: FetchFn = (input, init) => fetch(input, init);
 
+/** One upstream exchange that answered JSON: its status, content type and body text. */
+interface JsonAnswer {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
 /**
- * The `fetch` given to executor-http: bounds the whole exchange (headers and body) by `timeoutMs`,
- * collects `Set-Cookie`, and turns transport failures and non-GraphQL answers into GraphQL errors
- * with an UPSTREAM_* code and `serviceName` (executor-http passes GraphQLErrors thrown by fetch
- * through unchanged). The upstream body is never put into an error.
+ * One HTTP exchange with a remote, bounded as a whole (headers and body) by `timeoutMs`: collects
+ * `Set-Cookie`, and turns transport failures and non-JSON answers into GraphQL errors with an UPSTREAM_*
+ * code and `serviceName`. The upstream body is never put into an error.
+ * @throws GraphQLError UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE (no connection, or 5xx that is not JSON),
+ *   UPSTREAM_HTTP_ERROR (other non-2xx that is not JSON), UPSTREAM_INVALID_RESPONSE (2xx that is not JSON)
  */
-function createUpstreamFetch(remote: RemoteConfig, fetchFn: FetchFn, cookies?: string[]): FetchFn {
+async function exchange(
+  remote: RemoteConfig,
+  fetchFn: FetchFn,
+  cookies: string[] | undefined,
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+): Promise<JsonAnswer> {
   const fail = (code: ErrorCode, message: string, status?: number, cause?: unknown): never => {
     throw new UpstreamError(code, remote.name, message, { upstreamStatus: status, cause }).toGraphQLError();
   };
+  const timeout = AbortSignal.timeout(remote.timeoutMs);
+  const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetchFn(input, { ...init, signal });
+    if (cookies !== undefined) cookies.push(...response.headers.getSetCookie());
+    text = await response.text();
+  } catch (cause) {
+    if (timeout.aborted) {
+      return fail(
+        ErrorCode.UPSTREAM_TIMEOUT,
+        `Remote schema "${remote.name}" did not answer within ${remote.timeoutMs} ms`,
+        undefined,
+        cause,
+      );
+    }
+    return fail(ErrorCode.UPSTREAM_UNAVAILABLE, `Remote schema "${remote.name}" is unreachable`, undefined, cause);
+  }
+  const contentType = response.headers.get("content-type") ?? "";
+  const json = /\bjson\b/i.test(contentType);
+  if (!json && response.status >= 500) {
+    return fail(
+      ErrorCode.UPSTREAM_UNAVAILABLE,
+      `Remote schema "${remote.name}" failed with HTTP ${response.status}`,
+      response.status,
+    );
+  }
+  if (!json && !response.ok) {
+    return fail(
+      ErrorCode.UPSTREAM_HTTP_ERROR,
+      `Remote schema "${remote.name}" answered HTTP ${response.status}`,
+      response.status,
+    );
+  }
+  if (!json) {
+    return fail(
+      ErrorCode.UPSTREAM_INVALID_RESPONSE,
+      `Remote schema "${remote.name}" answered with ${contentType.split(";")[0] || "no content type"}, not JSON`,
+      response.status,
+    );
+  }
+  return { status: response.status, contentType, text };
+}
+
+/**
+ * The `fetch` given to executor-http: {@link exchange}, its JSON answer handed back as a Response
+ * (executor-http passes the GraphQLErrors it throws through unchanged).
+ */
+function createUpstreamFetch(remote: RemoteConfig, fetchFn: FetchFn, cookies?: string[]): FetchFn {
   return async function upstreamFetch(input, init) {
-    const timeout = AbortSignal.timeout(remote.timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetchFn(input, { ...init, signal });
-      if (cookies !== undefined) cookies.push(...response.headers.getSetCookie());
-      text = await response.text();
-    } catch (cause) {
-      if (timeout.aborted) {
-        return fail(
-          ErrorCode.UPSTREAM_TIMEOUT,
-          `Remote schema "${remote.name}" did not answer within ${remote.timeoutMs} ms`,
-          undefined,
-          cause,
-        );
-      }
-      return fail(ErrorCode.UPSTREAM_UNAVAILABLE, `Remote schema "${remote.name}" is unreachable`, undefined, cause);
-    }
-    const contentType = response.headers.get("content-type") ?? "";
-    const json = /\bjson\b/i.test(contentType);
-    if (!json && response.status >= 500) {
-      return fail(
-        ErrorCode.UPSTREAM_UNAVAILABLE,
-        `Remote schema "${remote.name}" failed with HTTP ${response.status}`,
-        response.status,
-      );
-    }
-    if (!json && !response.ok) {
-      return fail(
-        ErrorCode.UPSTREAM_HTTP_ERROR,
-        `Remote schema "${remote.name}" answered HTTP ${response.status}`,
-        response.status,
-      );
-    }
-    if (!json) {
-      return fail(
-        ErrorCode.UPSTREAM_INVALID_RESPONSE,
-        `Remote schema "${remote.name}" answered with ${contentType.split(";")[0] || "no content type"}, not JSON`,
-        response.status,
-      );
-    }
-    return new Response(text, { status: response.status, headers: { "content-type": contentType } });
+    const answer = await exchange(remote, fetchFn, cookies, input, init);
+    return new Response(answer.text, { status: answer.status, headers: { "content-type": answer.contentType } });
   };
 }
 
@@ -220,5 +243,68 @@ export function createContextualExecutor(remote: RemoteConfig, fetchFn?: FetchFn
       perContext.set(context, executor);
     }
     return typeof executor === "function" ? executor(request) : executor.then((ready) => ready(request));
+  };
+}
+
+const GRAPHQL_ACCEPT = "application/graphql-response+json, application/json";
+
+/**
+ * A lean executor for operations sent to a remote as the client wrote them (see the passthrough
+ * plugin): one POST of the operation's source text, the JSON answer parsed once, with the same headers,
+ * gateway token, timeout, cookies and error rules as {@link createContextualExecutor}, without
+ * executor-http's per-request setup.
+ *
+ * @param remote - the remote's validated config
+ * @param fetchFn - the fetch for upstream calls
+ * @returns an executor whose result's errors carry `extensions.serviceName`; transport failures come
+ *   back as a result with one unlocated UPSTREAM_* error (never a rejection)
+ */
+export function createPassthroughExecutor(remote: RemoteConfig, fetchFn: FetchFn = defaultFetch): Executor {
+  const wantsToken = wantsGatewayToken(remote);
+  return async function passthroughExecutor(request: ExecutionRequest): Promise<ExecutionResult> {
+    const context = isUpstreamContext(request.context) ? request.context : undefined;
+    try {
+      const gatewayToken = wantsToken ? await context?.gatewayToken?.(remote.name) : undefined;
+      const headers = buildUpstreamHeaders({
+        configured: remote.headers,
+        session: context?.sessionHeaders,
+        sessionHeaderPrefix: context?.sessionHeaderPrefix,
+        client: context?.clientHeaders,
+        forward: remote.forwardClientHeaders,
+        requestId: context?.requestId,
+        gatewayToken,
+      });
+      const body = JSON.stringify({
+        query: request.document.loc?.source.body ?? print(request.document),
+        variables: request.variables,
+        operationName: request.operationName,
+      });
+      const answer = await exchange(remote, fetchFn, context?.responseCookies, remote.url, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json", accept: GRAPHQL_ACCEPT },
+        body,
+      });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(answer.text);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed === null || typeof parsed !== "object" || (!("data" in parsed) && !("errors" in parsed))) {
+        const unavailable = answer.status >= 500;
+        throw new UpstreamError(
+          unavailable ? ErrorCode.UPSTREAM_UNAVAILABLE : ErrorCode.UPSTREAM_INVALID_RESPONSE,
+          remote.name,
+          unavailable
+            ? `Remote schema "${remote.name}" failed with HTTP ${answer.status}`
+            : `Remote schema "${remote.name}" answered with a body that is not a GraphQL response`,
+          { upstreamStatus: answer.status },
+        ).toGraphQLError();
+      }
+      return labelErrors(parsed as ExecutionResult, remote.name);
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      throw error;
+    }
   };
 }

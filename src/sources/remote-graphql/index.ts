@@ -7,6 +7,7 @@ import { customizationTransforms } from "./customization";
 export { type CustomizedNames, customizationTransforms, customizedNames } from "./customization";
 export {
   createContextualExecutor,
+  createPassthroughExecutor,
   createRemoteExecutor,
   type FetchFn,
   isUpstreamContext,
