@@ -248,9 +248,32 @@ export function createContextualExecutor(remote: RemoteConfig, fetchFn?: FetchFn
 
 const GRAPHQL_ACCEPT = "application/graphql-response+json, application/json";
 
+/** An answer that starts as a GraphQL response with data. */
+const DATA_FIRST = /^\s*\{\s*"data"\s*:/;
+
+/**
+ * An answer that certainly has no errors and no extensions (neither word appears anywhere in it) is
+ * given to the client byte for byte: Yoga writes it with the result's own `stringify` (the answer's
+ * text), and `data` is parsed only if something reads it. Anything else is parsed and checked.
+ * @param text - the upstream's JSON answer
+ * @returns the result, or undefined when the answer needs parsing
+ */
+function rawResult(text: string): ExecutionResult | undefined {
+  if (!DATA_FIRST.test(text) || text.includes('"errors"') || text.includes('"extensions"')) return undefined;
+  let data: ExecutionResult["data"];
+  return {
+    get data() {
+      data ??= (JSON.parse(text) as ExecutionResult).data;
+      return data;
+    },
+    stringify: () => text,
+  } as ExecutionResult;
+}
+
 /**
  * A lean executor for operations sent to a remote as the client wrote them (see the passthrough
- * plugin): one POST of the operation's source text, the JSON answer parsed once, with the same headers,
+ * plugin): one POST of the operation's source text, the JSON answer parsed at most once (not at all
+ * when it has no errors, see rawResult), with the same headers,
  * gateway token, timeout, cookies and error rules as {@link createContextualExecutor}, without
  * executor-http's per-request setup.
  *
@@ -284,6 +307,8 @@ export function createPassthroughExecutor(remote: RemoteConfig, fetchFn: FetchFn
         headers: { ...headers, "content-type": "application/json", accept: GRAPHQL_ACCEPT },
         body,
       });
+      const raw = rawResult(answer.text);
+      if (raw !== undefined) return raw;
       let parsed: unknown;
       try {
         parsed = JSON.parse(answer.text);
