@@ -11,7 +11,7 @@ import { createServer } from "node:http";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { percentile, startUpstreams } from "./lib.mjs";
+import { percentile, startUpstreams, WORKER_BUILD } from "./lib.mjs";
 
 const requests = Number(process.argv[process.argv.indexOf("--requests") + 1]) || 100;
 export const JOIN_QUERY = `{
@@ -48,17 +48,7 @@ async function countingProxy(target) {
 }
 
 async function bundle() {
-  await build({
-    entryPoints: ["bench/joins-worker.ts"],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["browser", "module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    minify: true,
-    outfile: "dist/bench/joins.js",
-    logLevel: "error",
-  });
+  await build({ ...WORKER_BUILD, entryPoints: ["bench/joins-worker.ts"], outfile: "dist/bench/joins.js" });
 }
 
 await bundle();

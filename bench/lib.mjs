@@ -31,3 +31,14 @@ export function startUpstreams() {
  * @param {number} p - 0..100
  */
 export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** esbuild options that bundle a Worker as wrangler does for workerd (ESM, worker conditions, minified). */
+export const WORKER_BUILD = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  mainFields: ["browser", "module", "main"],
+  conditions: ["workerd", "worker", "browser"],
+  minify: true,
+  logLevel: "error",
+};

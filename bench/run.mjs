@@ -24,6 +24,7 @@ import { build } from "esbuild";
 import { parse } from "graphql";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { WORKER_BUILD } from "./lib.mjs";
 import { gatewaySetup, SCENARIOS, SUBGRAPHS, UNIQUE_HEADER } from "./scenarios.mjs";
 
 const BENCH = new URL(".", import.meta.url).pathname;
@@ -98,32 +99,22 @@ async function startUpstreams() {
   };
 }
 
-const BUILD = {
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  mainFields: ["browser", "module", "main"],
-  conditions: ["workerd", "worker", "browser"],
-  minify: true,
-  logLevel: "error",
-};
-
 async function bundles() {
   mkdirSync(join(ROOT, "dist", "bench"), { recursive: true });
   await build({
-    ...BUILD,
+    ...WORKER_BUILD,
     entryPoints: [join(BENCH, "gateway-worker.ts")],
     outfile: join(ROOT, "dist/bench/gateway.js"),
   });
   await build({
-    ...BUILD,
+    ...WORKER_BUILD,
     entryPoints: [join(BENCH, "forwarder-worker.mjs")],
     outfile: join(ROOT, "dist/bench/forwarder.js"),
   });
   let hive = null;
   try {
     await build({
-      ...BUILD,
+      ...WORKER_BUILD,
       entryPoints: [join(BENCH, "hive-worker.mjs")],
       outfile: join(ROOT, "dist/bench/hive.js"),
       external: ["node:*", ...builtinModules],

@@ -40,6 +40,22 @@ export interface UpstreamContext {
 export const isUpstreamContext = (value: unknown): value is UpstreamContext =>
   typeof value === "object" && value !== null && "clientHeaders" in value && "responseCookies" in value;
 
+/** The headers of one request's calls to a remote (see buildUpstreamHeaders for the precedence). */
+const remoteHeaders = (
+  remote: RemoteConfig,
+  context: UpstreamContext | undefined,
+  gatewayToken: string | undefined,
+): Record<string, string> =>
+  buildUpstreamHeaders({
+    configured: remote.headers,
+    session: context?.sessionHeaders,
+    sessionHeaderPrefix: context?.sessionHeaderPrefix,
+    client: context?.clientHeaders,
+    forward: remote.forwardClientHeaders,
+    requestId: context?.requestId,
+    gatewayToken,
+  });
+
 /** Options of {@link createRemoteExecutor}. */
 export interface RemoteExecutorOptions {
   /** The fetch used for upstream calls. @default globalThis.fetch */
@@ -185,18 +201,7 @@ export function createRemoteExecutor(
   context: UpstreamContext | undefined,
   options: RemoteExecutorOptions = {},
 ): Executor {
-  let headers = options.headers;
-  if (headers === undefined) {
-    headers = buildUpstreamHeaders({
-      configured: remote.headers,
-      session: context?.sessionHeaders,
-      sessionHeaderPrefix: context?.sessionHeaderPrefix,
-      client: context?.clientHeaders,
-      forward: remote.forwardClientHeaders,
-      requestId: context?.requestId,
-      gatewayToken: options.gatewayToken,
-    });
-  }
+  const headers = options.headers ?? remoteHeaders(remote, context, options.gatewayToken);
   const executor = buildHTTPExecutor({
     endpoint: remote.url,
     headers,
@@ -288,15 +293,7 @@ export function createPassthroughExecutor(remote: RemoteConfig, fetchFn: FetchFn
     const context = isUpstreamContext(request.context) ? request.context : undefined;
     try {
       const gatewayToken = wantsToken ? await context?.gatewayToken?.(remote.name) : undefined;
-      const headers = buildUpstreamHeaders({
-        configured: remote.headers,
-        session: context?.sessionHeaders,
-        sessionHeaderPrefix: context?.sessionHeaderPrefix,
-        client: context?.clientHeaders,
-        forward: remote.forwardClientHeaders,
-        requestId: context?.requestId,
-        gatewayToken,
-      });
+      const headers = remoteHeaders(remote, context, gatewayToken);
       const body = JSON.stringify({
         query: request.document.loc?.source.body ?? print(request.document),
         variables: request.variables,
