@@ -20,6 +20,7 @@ import {
   GraphQLUnionType,
   getNamedType,
   getNullableType,
+  getOperationAST,
   isAbstractType,
   isEnumType,
   isInputObjectType,
@@ -29,9 +30,7 @@ import {
   isObjectType,
   isUnionType,
   Kind,
-  type OperationDefinitionNode,
   print,
-  type SelectionSetNode,
   TypeInfo,
   type ValueNode,
   validateSchema,
@@ -41,6 +40,7 @@ import {
 } from "graphql";
 import { type GatewayConfig, toJsonPath } from "../config";
 import { type ConfigProblem, ErrorCode, GatewayError, parseSdl } from "../errors";
+import { introspects, rootSelections } from "../graphql/operation";
 import { ADMIN_ROLE, type Session } from "./authenticate";
 import { SESSION_VARIABLE_PREFIX } from "./claims";
 
@@ -541,37 +541,6 @@ function buildRoleSchema(
   return { schema };
 }
 
-/** Field names selected at the root of an operation, through fragments. */
-function rootFieldNames(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
-  const names = new Set<string>();
-  const fragments = new Map(
-    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
-  const seen = new Set<string>();
-  const walk = (selectionSet: SelectionSetNode): void => {
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
-      else if (!seen.has(selection.name.value)) {
-        seen.add(selection.name.value);
-        const fragment = fragments.get(selection.name.value);
-        if (fragment !== undefined) walk(fragment.selectionSet);
-      }
-    }
-  };
-  walk(operation.selectionSet);
-  return names;
-}
-
-/** The operation `execute` will run (GraphQL spec section 6.1, GetOperation). */
-function selectedOperation(document: DocumentNode, operationName?: string | null): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter(
-    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
-  );
-  if (operationName) return operations.find((op) => op.name?.value === operationName);
-  return operations.length === 1 ? operations[0] : undefined;
-}
-
 /**
  * Prepares an operation validated against a role schema that has `@preset` arguments: data operations
  * run against the role's executable schema (the role schema plus the preset arguments) with the presets
@@ -595,13 +564,14 @@ export function prepareRoleExecution(
   const info = roleInfo.get(roleSchema);
   // Without presets the role schema is what runs: nothing to prepare.
   if (info === undefined || info.presets.size === 0) return undefined;
-  const operation = selectedOperation(document, operationName);
-  // execute reports a missing operation, or a root type the role does not have, itself
-  if (operation === undefined || !roleSchema.getRootType(operation.operation)) return undefined;
-  const names = rootFieldNames(document, operation);
-  if (names.has("__schema") || names.has("__type")) {
+  // GetOperation (GraphQL spec section 6.1); execute reports a missing operation, or a root type the
+  // role does not have, itself
+  const operation = getOperationAST(document, operationName);
+  if (!operation || !roleSchema.getRootType(operation.operation)) return undefined;
+  const keys = rootSelections(document, operation);
+  if (introspects(keys)) {
     // Introspection must see the role schema, without the preset arguments the executable one has.
-    for (const name of names) {
+    for (const name of keys.values()) {
       if (name !== "__schema" && name !== "__type" && name !== "__typename") {
         throw new GatewayError(
           ErrorCode.BAD_REQUEST,

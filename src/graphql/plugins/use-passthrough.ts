@@ -6,48 +6,16 @@ import {
   type GraphQLSchema,
   getOperationAST,
   isNonNullType,
-  Kind,
   type OperationDefinitionNode,
-  type SelectionSetNode,
   validate,
-  visit,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { restrictedSchemaInfo } from "../../auth";
 import { type PassthroughSource, passthroughSourcesOf } from "../../compose";
 import type { GatewayContext } from "../context";
+import { introspects, rootSelections } from "../operation";
 
 /** Per served schema and document: the remote that can answer the whole document, or null. */
 const decisions = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, PassthroughSource | null>>>();
-
-const hasIntrospection = (document: DocumentNode): boolean => {
-  let found = false;
-  visit(document, {
-    Field(node) {
-      if (node.name.value === "__schema" || node.name.value === "__type") found = true;
-    },
-  });
-  return found;
-};
-
-/** The response keys of the operation's root selections (fragments expanded), with their fields' names. */
-function rootKeys(
-  selectionSet: SelectionSetNode,
-  document: DocumentNode,
-  out = new Map<string, string>(),
-): Map<string, string> {
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) out.set(selection.alias?.value ?? selection.name.value, selection.name.value);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) rootKeys(selection.selectionSet, document, out);
-    else {
-      const fragment = document.definitions.find(
-        (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value,
-      );
-      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) rootKeys(fragment.selectionSet, document, out);
-    }
-  }
-  return out;
-}
 
 /**
  * The remote that can answer the whole operation as written: every root field is one remote's, and
@@ -59,9 +27,10 @@ function decide(
   document: DocumentNode,
   sources: ReadonlyMap<string, PassthroughSource>,
 ): PassthroughSource | null {
-  if (operation.operation === "subscription" || hasIntrospection(document)) return null;
+  const keys = rootSelections(document, operation);
+  if (operation.operation === "subscription" || introspects(keys)) return null;
   let chosen: PassthroughSource | undefined;
-  for (const fieldName of rootKeys(operation.selectionSet, document).values()) {
+  for (const fieldName of keys.values()) {
     if (fieldName === "__typename") continue;
     const owner = sources.get(`${operation.operation}.${fieldName}`);
     if (owner === undefined || (chosen !== undefined && owner !== chosen)) return null;
@@ -87,7 +56,7 @@ function locate(
   if (errors.length === 0 || errors.some((error) => error.path !== undefined)) return result;
   if (result.data !== undefined && result.data !== null) return result;
   const root = schema.getRootType(operation.operation);
-  const keys = rootKeys(operation.selectionSet, document);
+  const keys = rootSelections(document, operation);
   const data: Record<string, null> = {};
   let nullable = true;
   const located: GraphQLError[] = [];
@@ -123,7 +92,7 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
       const schema = args.schema;
       const sources = passthroughSourcesOf(schema);
       // Only the whole composed schema has sources: a role's schema (and its executable twin) never does.
-      if (sources === undefined || sources.size === 0 || restrictedSchemaInfo(schema) !== undefined) return;
+      if (sources === undefined || sources.size === 0) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation === null || operation === undefined) return;
       let byDocument = decisions.get(schema);
