@@ -23,17 +23,18 @@ import {
 } from "graphql";
 import type { RemoteConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
-import { customizedNames, isUpstreamContext } from "../sources/remote-graphql";
+import { customizedNames } from "../sources/remote-graphql";
 import { requestMemo, selectionKey } from "../sources/request-memo";
 import {
   type BatchKey,
   batchArguments,
   batchCacheKey,
+  batchShareKey,
   type FieldExtension,
+  fieldScope,
   type JoinDirective,
   renderJsonTemplate,
   renderValue,
-  sessionScope,
   type TemplateScope,
 } from "../sources/rest";
 import { resultsByKey, withKeySelection } from "./keys";
@@ -91,10 +92,6 @@ function selectionsOf(fieldNodes: readonly FieldNode[]): SelectionSetNode | unde
   return { kind: Kind.SELECTION_SET, selections: fieldNodes.flatMap((node) => node.selectionSet?.selections ?? []) };
 }
 
-function scopeOf(parent: unknown, args: Record<string, unknown>, context: unknown): TemplateScope {
-  return { args, parent, session: sessionScope(isUpstreamContext(context) ? context.session?.variables : undefined) };
-}
-
 /**
  * Sends one level's keys in one delegation and matches the results back by key. Errors located inside
  * the list (`[field, 3, name]`) are moved to the joined field (`[field, name]`), as batch-delegate does.
@@ -143,14 +140,14 @@ function joinResolver(
   if (batch !== undefined) {
     const batched = { ...join, batch };
     return async (parent, args, context, info) => {
-      const scope = scopeOf(parent, args, context);
+      const scope = fieldScope(parent, args, context);
       const key = renderValue(batch.template, scope);
       const many = isListType(getNullableType(info.returnType));
       if (key === undefined || key === null) return many ? [] : null;
       const ctx = (typeof context === "object" && context !== null ? context : {}) as Record<string, unknown>;
       // One loader per request, selection and arguments besides the key: parents at several places of
       // a level share one call when it would be the same call.
-      const shared = JSON.stringify(batchArguments(join.args, batch, [], scope));
+      const shared = batchShareKey(join.args, batch, scope);
       const loader = requestMemo(ctx, join, `${many}\n${selectionKey(info.fieldNodes)}\n${shared}`, () =>
         batchLoader(batched, target, fieldName, keyField, scope, ctx, info, many),
       );
@@ -167,7 +164,7 @@ function joinResolver(
     };
   }
   return (parent, args, context, info) => {
-    const targetArgs = renderJsonTemplate(join.args, scopeOf(parent, args, context)) as Record<string, unknown>;
+    const targetArgs = renderJsonTemplate(join.args, fieldScope(parent, args, context)) as Record<string, unknown>;
     const delegate = () =>
       Promise.resolve(
         delegateToSchema({

@@ -4,6 +4,7 @@ export {
   type BatchKey,
   batchArguments,
   batchCacheKey,
+  batchShareKey,
   buildRestSchema,
   type FieldExtension,
   type JoinDirective,
@@ -13,6 +14,7 @@ export {
   type SchemaFile,
 } from "./sdl";
 export {
+  fieldScope,
   isSoleReference,
   jsonTemplateReferences,
   renderJsonTemplate,

@@ -49,11 +49,11 @@ import { requestMemo } from "../request-memo";
 import { buildRestRequest, callRest } from "./call";
 import { checkFits, selectPath } from "./mapping";
 import {
+  fieldScope,
   isSoleReference,
   jsonTemplateReferences,
   renderJsonTemplate,
   renderValue,
-  sessionScope,
   type TemplateReference,
   type TemplateScope,
   templateReferences,
@@ -640,6 +640,28 @@ export function batchArguments(
   >;
 }
 
+/** Per batch key: the text of the other arguments when none of them reads anything (rendered once), else null. */
+const fixedShares = new WeakMap<BatchKey, string | null>();
+
+/**
+ * What a batched call's arguments are besides the key, as text: parents whose text is equal share one
+ * call of a level. Rendered once per field when the other arguments are literals (the usual case),
+ * else per parent.
+ * @param args - the directive's args (templates)
+ * @param key - where the key sits
+ * @param scope - the field's arguments and the session (the parent is not read)
+ * @returns the text (JSON)
+ */
+export function batchShareKey(args: Record<string, unknown>, key: BatchKey, scope: TemplateScope): string {
+  let fixed = fixedShares.get(key);
+  if (fixed === undefined) {
+    const literal = jsonTemplateReferences(setPath(args, key.path, null)).length === 0;
+    fixed = literal ? JSON.stringify(batchArguments(args, key, [], scope)) : null;
+    fixedShares.set(key, fixed);
+  }
+  return fixed ?? JSON.stringify(batchArguments(args, key, [], scope));
+}
+
 /**
  * Groups the items of a batched answer by key field, so each parent gets the items whose key is its
  * own (compared as strings, so "7" matches 7).
@@ -684,11 +706,10 @@ function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldRe
     ctx: UpstreamContext | undefined,
     info: GraphQLResolveInfo,
   ): DataLoader<unknown, unknown[]> {
-    const shared = { ...scope.args, ...batchArguments(extraArgs ?? {}, key, [], scope) };
     const create = () =>
       new DataLoader<unknown, unknown[]>(
         async (keys) => {
-          const args = { ...shared, ...batchArguments(extraArgs ?? {}, key, keys, scope) };
+          const args = { ...scope.args, ...batchArguments(extraArgs ?? {}, key, keys, scope) };
           const items = selectPath(await send({ args, session: scope.session }, ctx, info), endpoint.select);
           if (!Array.isArray(items)) {
             throw new UpstreamError(
@@ -702,12 +723,14 @@ function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldRe
         },
         { cacheKeyFn: batchCacheKey },
       );
-    return ctx === undefined ? create() : requestMemo(ctx, binding, JSON.stringify(shared), create);
+    if (ctx === undefined) return create();
+    const shared = `${JSON.stringify(scope.args)}\n${batchShareKey(extraArgs ?? {}, key, scope)}`;
+    return requestMemo(ctx, binding, shared, create);
   }
 
   return async function restResolver(parent, args, context, info) {
     const ctx = isUpstreamContext(context) ? context : undefined;
-    const base: TemplateScope = { args, parent, session: sessionScope(ctx?.session?.variables) };
+    const base = fieldScope(parent, args, context);
     try {
       let value: unknown;
       if (batch !== undefined) {

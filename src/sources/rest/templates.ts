@@ -1,4 +1,5 @@
 import { SESSION_VARIABLE_PREFIX } from "../../auth/claims";
+import { isUpstreamContext } from "../remote-graphql/executor";
 
 /**
  * Templates of REST endpoints: `{args.x}`, `{parent.x}`, `{session.x}` with nested paths
@@ -47,6 +48,18 @@ export function sessionScope(variables: Readonly<Record<string, string>> | undef
     scopes.set(variables, scope);
   }
   return scope;
+}
+
+/**
+ * The scope of a field's templates in one request: its arguments, its parent, and the session of the
+ * request's context (when it is the gateway's upstream context).
+ * @param parent - the parent object (undefined for root fields)
+ * @param args - the field's arguments
+ * @param context - the GraphQL context
+ * @returns the scope
+ */
+export function fieldScope(parent: unknown, args: Record<string, unknown>, context: unknown): TemplateScope {
+  return { args, parent, session: sessionScope(isUpstreamContext(context) ? context.session?.variables : undefined) };
 }
 
 /** One scope per session (its variables object), shared by every REST call of the request. */
