@@ -3,7 +3,7 @@ import { type ExecutionRequest, type ExecutionResult, type Executor, isAsyncIter
 import { GraphQLError, print } from "graphql";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
-import { buildUpstreamHeaders, wantsGatewayToken } from "./headers";
+import { requestHeaders, wantsGatewayToken } from "./headers";
 
 /** A `fetch` with the standard signature; injected so tests and benchmarks can wrap it. */
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -39,22 +39,6 @@ export interface UpstreamContext {
 /** Whether a GraphQL context carries what upstream calls need (the gateway's does; introspection's has none). */
 export const isUpstreamContext = (value: unknown): value is UpstreamContext =>
   typeof value === "object" && value !== null && "clientHeaders" in value && "responseCookies" in value;
-
-/** The headers of one request's calls to a remote (see buildUpstreamHeaders for the precedence). */
-const remoteHeaders = (
-  remote: RemoteConfig,
-  context: UpstreamContext | undefined,
-  gatewayToken: string | undefined,
-): Record<string, string> =>
-  buildUpstreamHeaders({
-    configured: remote.headers,
-    session: context?.sessionHeaders,
-    sessionHeaderPrefix: context?.sessionHeaderPrefix,
-    client: context?.clientHeaders,
-    forward: remote.forwardClientHeaders,
-    requestId: context?.requestId,
-    gatewayToken,
-  });
 
 /** Options of {@link createRemoteExecutor}. */
 export interface RemoteExecutorOptions {
@@ -201,7 +185,7 @@ export function createRemoteExecutor(
   context: UpstreamContext | undefined,
   options: RemoteExecutorOptions = {},
 ): Executor {
-  const headers = options.headers ?? remoteHeaders(remote, context, options.gatewayToken);
+  const headers = options.headers ?? requestHeaders(remote, context, options.gatewayToken);
   const executor = buildHTTPExecutor({
     endpoint: remote.url,
     headers,
@@ -293,7 +277,7 @@ export function createPassthroughExecutor(remote: RemoteConfig, fetchFn: FetchFn
     const context = isUpstreamContext(request.context) ? request.context : undefined;
     try {
       const gatewayToken = wantsToken ? await context?.gatewayToken?.(remote.name) : undefined;
-      const headers = remoteHeaders(remote, context, gatewayToken);
+      const headers = requestHeaders(remote, context, gatewayToken);
       const body = JSON.stringify({
         query: request.document.loc?.source.body ?? print(request.document),
         variables: request.variables,

@@ -1,6 +1,7 @@
 import { SESSION_VARIABLE_PREFIX } from "../../auth/claims";
 import { GATEWAY_TOKEN_HEADER } from "../../auth/gateway-token";
 import { ADMIN_SECRET_HEADER } from "../../auth/secrets";
+import type { UpstreamContext } from "./executor";
 
 export { ADMIN_SECRET_HEADER };
 
@@ -117,4 +118,29 @@ export function wantsGatewayToken(upstream: {
   return (
     upstream.gatewayToken && !Object.keys(upstream.headers).some((name) => name.toLowerCase() === GATEWAY_TOKEN_HEADER)
   );
+}
+
+/**
+ * The headers of one request's calls to an upstream (a remote or a REST service): its configured
+ * `headers` and `forwardClientHeaders` with the request's session, client headers and request id, in
+ * the precedence of {@link buildUpstreamHeaders}.
+ * @param upstream - the remote's or service's config
+ * @param context - the request's upstream context; undefined for calls outside a request (introspection)
+ * @param gatewayToken - this request's `x-gateway-token` for the upstream, if any
+ * @returns header name -> value
+ */
+export function requestHeaders(
+  upstream: { headers: Readonly<Record<string, string>>; forwardClientHeaders: readonly string[] | true },
+  context: UpstreamContext | undefined,
+  gatewayToken: string | undefined,
+): Record<string, string> {
+  return buildUpstreamHeaders({
+    configured: upstream.headers,
+    session: context?.sessionHeaders,
+    sessionHeaderPrefix: context?.sessionHeaderPrefix,
+    client: context?.clientHeaders,
+    forward: upstream.forwardClientHeaders,
+    requestId: context?.requestId,
+    gatewayToken,
+  });
 }

@@ -18,6 +18,7 @@ export {
   ADMIN_SECRET_HEADER,
   buildUpstreamHeaders,
   HOP_BY_HOP_HEADERS,
+  requestHeaders,
   type UpstreamHeaderInputs,
   wantsGatewayToken,
 } from "./headers";

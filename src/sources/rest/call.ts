@@ -1,6 +1,6 @@
 import type { EndpointConfig, ServiceConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
-import { buildUpstreamHeaders, type FetchFn, type UpstreamContext } from "../remote-graphql";
+import type { FetchFn } from "../remote-graphql";
 import { renderJsonTemplate, renderQueryValues, renderTemplate, type TemplateScope } from "./templates";
 
 /** One HTTP request to a REST service, ready to send. */
@@ -27,32 +27,20 @@ const BODY_BY_DEFAULT = new Set(["POST", "PUT", "PATCH"]);
  * @param service - the service's config
  * @param endpoint - the endpoint's config
  * @param scope - args, parent and session for the templates
- * @param context - the request's upstream context (client headers, request id), if any
- * @param gatewayToken - this request's token for the service (`x-gateway-token`), if any
+ * @param baseHeaders - the request's headers for the service (see requestHeaders), before the endpoint's ops
  * @returns the request
  */
 export function buildRestRequest(
   service: ServiceConfig,
   endpoint: EndpointConfig,
   scope: TemplateScope,
-  context: UpstreamContext | undefined,
-  gatewayToken?: string,
+  baseHeaders: Readonly<Record<string, string>>,
 ): RestRequest {
   const url = new URL(service.url.replace(/\/+$/, "") + renderTemplate(endpoint.path, scope, encodeURIComponent));
   for (const [name, template] of Object.entries(endpoint.query ?? {})) {
     for (const value of renderQueryValues(template, scope)) url.searchParams.append(name, value);
   }
-  const headers = new Headers(
-    buildUpstreamHeaders({
-      configured: service.headers,
-      session: context?.sessionHeaders,
-      sessionHeaderPrefix: context?.sessionHeaderPrefix,
-      client: context?.clientHeaders,
-      forward: service.forwardClientHeaders,
-      requestId: context?.requestId,
-      gatewayToken,
-    }),
-  );
+  const headers = new Headers(baseHeaders);
   let body: string | undefined;
   if (endpoint.body !== undefined) body = JSON.stringify(renderJsonTemplate(endpoint.body, scope));
   else if (BODY_BY_DEFAULT.has(endpoint.method)) body = JSON.stringify(scope.args);

@@ -44,7 +44,13 @@ import {
   parseSdl,
   UpstreamError,
 } from "../../errors";
-import { type FetchFn, isUpstreamContext, type UpstreamContext, wantsGatewayToken } from "../remote-graphql";
+import {
+  type FetchFn,
+  isUpstreamContext,
+  requestHeaders,
+  type UpstreamContext,
+  wantsGatewayToken,
+} from "../remote-graphql";
 import { requestMemo } from "../request-memo";
 import { buildRestRequest, callRest } from "./call";
 import { checkFits, selectPath } from "./mapping";
@@ -687,9 +693,17 @@ function createRestResolver(binding: Binding, fetchFn?: FetchFn): GraphQLFieldRe
   const { service, endpointName, endpoint, extraArgs, batch } = binding;
   const label = `Service "${service.name}" endpoint "${endpointName}"`;
 
+  const wantsToken = wantsGatewayToken(service);
+
+  /** The service's headers in one request (session, client headers, token), built once per request. */
+  function baseHeaders(ctx: UpstreamContext | undefined): Promise<Record<string, string>> {
+    const build = async () =>
+      requestHeaders(service, ctx, wantsToken ? await ctx?.gatewayToken?.(service.name) : undefined);
+    return ctx === undefined ? build() : requestMemo(ctx, service, "headers", build);
+  }
+
   async function send(scope: TemplateScope, ctx: UpstreamContext | undefined, info: GraphQLResolveInfo) {
-    const gatewayToken = wantsGatewayToken(service) ? await ctx?.gatewayToken?.(service.name) : undefined;
-    const request = buildRestRequest(service, endpoint, scope, ctx, gatewayToken);
+    const request = buildRestRequest(service, endpoint, scope, await baseHeaders(ctx));
     const call = () => callRest(service, endpointName, request, { fetch: fetchFn, cookies: ctx?.responseCookies });
     if (ctx === undefined || request.method !== "GET" || info.operation.operation !== "query") return call();
     return requestMemo(ctx, GET_CALLS, `${request.url}\n${JSON.stringify([...request.headers])}`, call);
