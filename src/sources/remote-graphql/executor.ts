@@ -3,6 +3,7 @@ import { type ExecutionRequest, type ExecutionResult, type Executor, isAsyncIter
 import { GraphQLError, print } from "graphql";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
+import { defaultFetch, exchangeText } from "../transport";
 import { requestHeaders, wantsGatewayToken } from "./headers";
 
 /** A `fetch` with the standard signature; injected so tests and benchmarks can wrap it. */
@@ -53,8 +54,6 @@ export interface RemoteExecutorOptions {
   gatewayToken?: string;
 }
 
-const defaultFetch: FetchFn = (input, init) => fetch(input, init);
-
 /** One upstream exchange that answered JSON: its status, content type and body text. */
 interface JsonAnswer {
   status: number;
@@ -63,9 +62,9 @@ interface JsonAnswer {
 }
 
 /**
- * One HTTP exchange with a remote, bounded as a whole (headers and body) by `timeoutMs`: collects
- * `Set-Cookie`, and turns transport failures and non-JSON answers into GraphQL errors with an UPSTREAM_*
- * code and `serviceName`. The upstream body is never put into an error.
+ * One HTTP exchange with a remote ({@link exchangeText}: bounded by `timeoutMs`, `Set-Cookie` collected),
+ * its transport failures and non-JSON answers turned into GraphQL errors with an UPSTREAM_* code and
+ * `serviceName`. The upstream body is never put into an error.
  * @throws GraphQLError UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE (no connection, or 5xx that is not JSON),
  *   UPSTREAM_HTTP_ERROR (other non-2xx that is not JSON), UPSTREAM_INVALID_RESPONSE (2xx that is not JSON)
  */
@@ -79,25 +78,24 @@ async function exchange(
   const fail = (code: ErrorCode, message: string, status?: number, cause?: unknown): never => {
     throw new UpstreamError(code, remote.name, message, { upstreamStatus: status, cause }).toGraphQLError();
   };
-  const timeout = AbortSignal.timeout(remote.timeoutMs);
-  const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetchFn(input, { ...init, signal });
-    if (cookies !== undefined) cookies.push(...response.headers.getSetCookie());
-    text = await response.text();
-  } catch (cause) {
-    if (timeout.aborted) {
+  const answer = await exchangeText(fetchFn, input, init, remote.timeoutMs, cookies);
+  if (!answer.ok) {
+    if (answer.timedOut) {
       return fail(
         ErrorCode.UPSTREAM_TIMEOUT,
         `Remote schema "${remote.name}" did not answer within ${remote.timeoutMs} ms`,
         undefined,
-        cause,
+        answer.cause,
       );
     }
-    return fail(ErrorCode.UPSTREAM_UNAVAILABLE, `Remote schema "${remote.name}" is unreachable`, undefined, cause);
+    return fail(
+      ErrorCode.UPSTREAM_UNAVAILABLE,
+      `Remote schema "${remote.name}" is unreachable`,
+      undefined,
+      answer.cause,
+    );
   }
+  const { response, text } = answer;
   const contentType = response.headers.get("content-type") ?? "";
   const json = /\bjson\b/i.test(contentType);
   if (!json && response.status >= 500) {

@@ -1,6 +1,7 @@
 import type { EndpointConfig, ServiceConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
 import type { FetchFn } from "../remote-graphql";
+import { defaultFetch, exchangeText } from "../transport";
 import { renderJsonTemplate, renderQueryValues, renderTemplate, type TemplateScope } from "./templates";
 
 /** One HTTP request to a REST service, ready to send. */
@@ -88,29 +89,25 @@ export async function callRest(
       extensions: { endpoint: endpointName },
     });
   };
-  const timeout = AbortSignal.timeout(service.timeoutMs);
-  const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetchFn(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal: timeout,
-    });
-    if (options.cookies) options.cookies.push(...response.headers.getSetCookie());
-    text = await response.text();
-  } catch (cause) {
-    if (timeout.aborted)
+  const answer = await exchangeText(
+    options.fetch ?? defaultFetch,
+    request.url,
+    { method: request.method, headers: request.headers, body: request.body },
+    service.timeoutMs,
+    options.cookies,
+  );
+  if (!answer.ok) {
+    if (answer.timedOut) {
       return fail(
         ErrorCode.UPSTREAM_TIMEOUT,
         `${label} did not answer within ${service.timeoutMs} ms`,
         undefined,
-        cause,
+        answer.cause,
       );
-    return fail(ErrorCode.UPSTREAM_UNAVAILABLE, `${label} is unreachable`, undefined, cause);
+    }
+    return fail(ErrorCode.UPSTREAM_UNAVAILABLE, `${label} is unreachable`, undefined, answer.cause);
   }
+  const { response, text } = answer;
   if (!response.ok) {
     let detail = "";
     if (service.exposeErrors) {
