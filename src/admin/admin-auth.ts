@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
+import { ADMIN_SECRET_HEADER } from "../auth";
 import { secretsEqual } from "../auth/secrets";
 import type { AppEnv } from "../env";
 import { AdminAuthError, ErrorCode } from "../errors";
-import { ADMIN_SECRET_HEADER } from "../sources/remote-graphql";
 
 /**
  * Hono middleware guarding the admin routes with header `x-admin-secret` = secret `ADMIN_SECRET`.

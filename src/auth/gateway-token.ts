@@ -14,11 +14,11 @@ export const GATEWAY_TOKEN_PRIVATE_KEY = "GATEWAY_TOKEN_PRIVATE_KEY";
 /** RFC 7518 section 3.2: an HS256 key must be at least as long as the hash output (256 bits). */
 const MIN_SECRET_BYTES = 32;
 
-/** The caller's session, put into the token as `sub` and `session` (from the auth issue; nothing sets it yet). */
+/** The caller's session, put into the token as `sub` and `session` (set per request by the `/graphql` route). */
 export interface GatewayTokenSession {
   /** The caller's subject (user id); becomes the `sub` claim. */
   sub?: string;
-  /** Session variables (e.g. `x-user-role`); become the `session` claim, an object of strings. */
+  /** Session variables by Hasura name (e.g. `x-hasura-role`); become the `session` claim, an object of strings. */
   variables?: Record<string, string>;
 }
 
@@ -50,7 +50,7 @@ export interface GatewayTokenSigner {
    * random UUID) and, only when `session` is given, `sub` (if set) and `session` (its variables, `{}` if none).
    *
    * @param audience - the service or remote name the token is for
-   * @param session - the caller's session, once authentication exists
+   * @param session - the caller's session (its user id and session variables)
    * @returns the compact JWS
    * @throws GatewayError `INVALID_CONFIG` (HTTP 500) when the key secret cannot be imported; the message
    *   names the secret, never its value
@@ -209,7 +209,7 @@ export function createGatewayTokenSigner(config: GatewayTokenConfig, env: object
  * per audience per request (the promise is memoized, a failure included).
  *
  * @param signer - the isolate's signer, or `null` (then every call resolves `undefined`)
- * @param session - the caller's session, once authentication exists
+ * @param session - the caller's session (its user id and session variables)
  * @returns `(audience) => Promise<token | undefined>`
  * @throws nothing itself; the returned promise rejects with GatewayError `INVALID_CONFIG` on a bad key
  */

@@ -38,7 +38,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from "graphql";
-import { type GatewayConfig, toJsonPath } from "../config";
+import { type GatewayConfig, ROLE_NAME, toJsonPath } from "../config";
 import { type ConfigProblem, ErrorCode, GatewayError, parseSdl } from "../errors";
 import { introspects, rootSelections } from "../graphql/operation";
 import { ADMIN_ROLE, type Session } from "./authenticate";
@@ -90,6 +90,8 @@ const roleInfo = new WeakMap<GraphQLSchema, RoleSchemaInfo>();
 /**
  * The restricted-schema information of a schema handed out by {@link PermissionSet.schemaFor}, or
  * undefined when that schema is the whole composed schema.
+ * @param schema - a schema Yoga is about to validate or execute against
+ * @returns the role schema's grants, presets and executable twin, or undefined
  */
 export function restrictedSchemaInfo(schema: GraphQLSchema): RoleSchemaInfo | undefined {
   return roleInfo.get(schema);
@@ -145,7 +147,7 @@ export function createPermissionSet(options: PermissionSetOptions): {
   }
   for (const file of options.files ?? []) {
     const role = file.path.slice(PERMISSION_FILES_DIR.length).replace(/\.graphql$/, "");
-    if (!/^[A-Za-z0-9_-]+$/.test(role)) {
+    if (!ROLE_NAME.test(role)) {
       problems.push({
         path: file.path,
         message: "a permission file must be named <role>.graphql, role [A-Za-z0-9_-]+",

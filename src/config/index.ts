@@ -19,11 +19,11 @@ export {
   JwtSchema,
   type LimitsConfig,
   LimitsSchema,
-  type MergeConfig,
   MergeSchema,
   MIN_JWT_SECRET_LENGTH,
   type RemoteConfig,
   RemoteSchema,
+  ROLE_NAME,
   type ServiceConfig,
   ServiceSchema,
 } from "./schema";

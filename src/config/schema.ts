@@ -28,11 +28,11 @@ const httpUrl = z.string().refine(
   { message: "must be an absolute http(s) URL" },
 );
 
+/** An HTTP header name: an RFC 9110 token (section 5.1). */
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (RFC 9110 token)");
+
 /** Header name -> value. Names are matched case-insensitively (RFC 9110, section 5.1). */
-const headerMap = z.record(
-  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (RFC 9110 token)"),
-  z.string(),
-);
+const headerMap = z.record(headerName, z.string());
 
 /** `forwardClientHeaders`, shared by remotes and services. */
 const forwardClientHeaders = z
@@ -155,7 +155,7 @@ const jsonTemplate: z.ZodType<JsonTemplate> = z.lazy(() =>
 export const HeaderOpSchema = z
   .object({
     op: z.enum(["set", "add", "del"]).describe("set replaces, add appends a value, del removes the header."),
-    key: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (RFC 9110 token)"),
+    key: headerName,
     value: template.optional().describe("The value (a template); required for set and add."),
   })
   .strict()
@@ -291,10 +291,7 @@ const tokenLocation = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("CustomHeader"),
-      name: z
-        .string()
-        .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (RFC 9110 token)")
-        .describe("Header carrying the raw token."),
+      name: headerName.describe("Header carrying the raw token."),
     })
     .strict(),
 ]);
@@ -369,13 +366,17 @@ export const JwtSchema = z
     path: ["jwksUrl"],
   });
 
+/** The characters of a role name (Hasura allows the same); also the name of a permission file. */
+export const ROLE_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** A role name. */
+const roleName = z.string().regex(ROLE_NAME, "must match [A-Za-z0-9_-]+");
+
 /** Authentication and session variables (Hasura's model). */
 export const AuthSchema = z
   .object({
     jwt: JwtSchema.optional(),
-    unauthenticatedRole: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]+$/, "must match [A-Za-z0-9_-]+")
+    unauthenticatedRole: roleName
       .optional()
       .describe("Role of requests without a token; without it such requests get 401 (public fields excepted)."),
     sessionHeaderPrefix: z
@@ -386,7 +387,6 @@ export const AuthSchema = z
   })
   .strict();
 
-/** A role name. */
 /** Bounds on what one operation may ask of the joins. */
 export const LimitsSchema = z
   .object({
@@ -404,8 +404,6 @@ export const LimitsSchema = z
       .describe("Most join points in one operation (fragments expanded); more get 400."),
   })
   .strict();
-
-const roleName = z.string().regex(/^[A-Za-z0-9_-]+$/, "must match [A-Za-z0-9_-]+");
 
 /** The whole of `schemas/gateway.json`. */
 export const GatewayConfigSchema = z
@@ -456,8 +454,6 @@ export type GatewayTokenConfig = GatewayConfig["gatewayToken"];
 export type AuthConfig = z.output<typeof AuthSchema>;
 /** The validated JWT settings. */
 export type JwtConfig = z.output<typeof JwtSchema>;
-/** One remote's merge entry. */
-export type MergeConfig = z.output<typeof MergeSchema>;
 /** The validated limits. */
 export type LimitsConfig = z.output<typeof LimitsSchema>;
 /** The validated CORS settings. */

@@ -3,8 +3,6 @@ import { GATEWAY_TOKEN_HEADER } from "../../auth/gateway-token";
 import { ADMIN_SECRET_HEADER } from "../../auth/secrets";
 import type { UpstreamContext } from "./executor";
 
-export { ADMIN_SECRET_HEADER };
-
 /**
  * Hop-by-hop header fields: meaningful for one connection only, never forwarded by a proxy
  * (RFC 9110, section 7.6.1; `proxy-connection`, `keep-alive` and `trailer` from RFC 7230/2616 practice).
@@ -110,6 +108,7 @@ export function buildUpstreamHeaders(inputs: UpstreamHeaderInputs): Record<strin
  * and its configured `headers` do not set the header themselves (configured headers win, so signing
  * would be wasted).
  * @param upstream - a remote's or service's `gatewayToken` and `headers`
+ * @returns true when each call should be signed
  */
 export function wantsGatewayToken(upstream: {
   gatewayToken: boolean;

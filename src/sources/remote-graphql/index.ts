@@ -15,7 +15,6 @@ export {
   type UpstreamContext,
 } from "./executor";
 export {
-  ADMIN_SECRET_HEADER,
   buildUpstreamHeaders,
   HOP_BY_HOP_HEADERS,
   requestHeaders,

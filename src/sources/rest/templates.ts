@@ -81,7 +81,11 @@ export function templateReferences(template: string): TemplateReference[] {
   }));
 }
 
-/** Lists the references in every string of a JSON template, deeply. */
+/**
+ * Lists the references in every string of a JSON template, deeply.
+ * @param template - any JSON value whose strings are templates
+ * @returns every reference, in document order
+ */
 export function jsonTemplateReferences(template: unknown): TemplateReference[] {
   if (typeof template === "string") return templateReferences(template);
   if (Array.isArray(template)) return template.flatMap(jsonTemplateReferences);
@@ -119,6 +123,7 @@ export function renderTemplate(template: string, scope: TemplateScope, encode?: 
 /**
  * Whether a template is exactly one reference (`"{args.amount}"`), whose value keeps its JSON type.
  * @param template - a template string
+ * @returns true for `"{root.path}"` and nothing else
  */
 export function isSoleReference(template: string): boolean {
   return WHOLE.test(template);
@@ -126,6 +131,8 @@ export function isSoleReference(template: string): boolean {
 
 /**
  * The value of a template that is exactly one reference (keeps its JSON type), else the rendered text.
+ * @param template - a template string
+ * @param scope - args, parent, session
  * @returns the value; undefined when a sole reference has no value
  */
 export function renderValue(template: string, scope: TemplateScope): unknown {
