@@ -5,7 +5,7 @@ import { matchByKey } from "../sources/rest";
  * The alias under which a batched call selects the key field of each result, so results are matched to
  * their parents by key (any order, missing keys allowed) without clashing with the client's own aliases.
  */
-export const KEY_ALIAS = "__junction_key";
+const KEY_ALIAS = "__junction_key";
 
 /**
  * A selection set with the key field added under {@link KEY_ALIAS}.

@@ -18,7 +18,7 @@ import { ErrorCode } from "../../errors";
 import type { GatewayContext } from "../context";
 
 /** How deep and how wide an operation joins. */
-export interface JoinMeasure {
+interface JoinMeasure {
   /** Most join points on one path. */
   depth: number;
   /** Join points in the whole operation, fragments expanded. */
@@ -75,7 +75,7 @@ function crossesSources(fields: ReadonlySet<string>, servers: ReadonlyMap<string
  * @param points - the schema's join points
  * @returns depth and fan-out below and including this selection set
  */
-export function measureJoins(
+function measureJoins(
   selectionSet: SelectionSetNode,
   type: GraphQLCompositeType,
   context: ValidationContext,
@@ -135,7 +135,7 @@ export function measureJoins(
  * @param limits - the configured limits
  * @returns the rule (a no-op for schemas without join points)
  */
-export function joinLimitsRule(limits: LimitsConfig): (context: ValidationContext) => ASTVisitor {
+function joinLimitsRule(limits: LimitsConfig): (context: ValidationContext) => ASTVisitor {
   return (context) => {
     const points = joinPointsOf(context.getSchema());
     if (points === undefined || (points.fields.size === 0 && points.merged.size === 0)) return {};

@@ -45,7 +45,9 @@ function collectFields(
   for (const selection of selectionSet?.selections ?? []) {
     if (selection.kind === Kind.FIELD) {
       const key = selection.alias?.value ?? selection.name.value;
-      out.set(key, [...(out.get(key) ?? []), selection]);
+      const nodes = out.get(key);
+      if (nodes === undefined) out.set(key, [selection]);
+      else nodes.push(selection);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const condition = selection.typeCondition?.name.value;
       if (condition === undefined || condition === typeName)
@@ -57,6 +59,28 @@ function collectFields(
       }
     }
   }
+}
+
+/** Selected fields per field nodes and object type: the items of a list share them, so they are collected once. */
+const collected = new WeakMap<readonly FieldNode[], Map<string, Map<string, FieldNode[]>>>();
+
+function selectedFields(
+  fieldNodes: readonly FieldNode[],
+  typeName: string,
+  fragments: Record<string, FragmentDefinitionNode>,
+): Map<string, FieldNode[]> {
+  let byType = collected.get(fieldNodes);
+  if (byType === undefined) {
+    byType = new Map();
+    collected.set(fieldNodes, byType);
+  }
+  let selected = byType.get(typeName);
+  if (selected === undefined) {
+    selected = new Map();
+    for (const node of fieldNodes) collectFields(node.selectionSet, typeName, fragments, selected);
+    byType.set(typeName, selected);
+  }
+  return selected;
 }
 
 /**
@@ -103,10 +127,8 @@ export function checkFits(
   if (isObjectType(type)) {
     if (typeof value !== "object" || Array.isArray(value))
       return { path, message: `expected ${type.name}, got ${describe(value)}` };
-    const selected = new Map<string, FieldNode[]>();
-    for (const node of fieldNodes) collectFields(node.selectionSet, type.name, fragments, selected);
     const fields = type.getFields();
-    for (const nodes of selected.values()) {
+    for (const nodes of selectedFields(fieldNodes, type.name, fragments).values()) {
       const name = (nodes[0] as FieldNode).name.value;
       const field = fields[name];
       if (field === undefined || field.resolve !== undefined) continue;
