@@ -84,18 +84,20 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
       }
     }
     const merge = input.remote === undefined ? undefined : remoteMerge(input.remote, input.subschema.schema);
-    for (const typeName of Object.keys(input.remote?.merge ?? {})) {
-      joins.push({
-        name: `merge:${input.name}.${typeName}`,
-        status: merge?.problems.length ? "error" : "ok",
-        lastError: merge?.problems.length ? { code: ErrorCode.INVALID_JOIN, message: merge.problems.join("; ") } : null,
-      });
-    }
+    /** Every merge entry of this remote gets the remote's outcome. */
+    const mergeOutcome = (error: GatewayError | null): void => {
+      for (const typeName of Object.keys(input.remote?.merge ?? {})) {
+        joins.push({
+          name: `merge:${input.name}.${typeName}`,
+          status: error === null ? "ok" : "error",
+          lastError: error === null ? null : { code: error.code, message: error.message },
+        });
+      }
+    };
     if (merge !== undefined && merge.problems.length > 0) {
-      conflicts.set(
-        input.name,
-        invalidJoin(`Remote "${input.name}" is left out: ${merge.problems.join("; ")}`, input.name),
-      );
+      const error = invalidJoin(`Remote "${input.name}" is left out: ${merge.problems.join("; ")}`, input.name);
+      conflicts.set(input.name, error);
+      mergeOutcome(error);
       continue;
     }
     const merged = new Set(Object.keys(merge?.merge ?? {}));
@@ -103,8 +105,10 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
     const conflict = findConflict(candidate, rootFields, types);
     if (conflict !== undefined) {
       conflicts.set(input.name, conflict);
+      mergeOutcome(conflict);
       continue;
     }
+    mergeOutcome(null);
     recordSchema(candidate, rootFields, types);
     if (merge !== undefined && merged.size > 0) mergeKeys.set(input.name, merge.keys);
     accepted.push({

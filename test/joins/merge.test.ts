@@ -10,6 +10,7 @@ import { control, uniqueId } from "../helpers";
 import {
   authorOf,
   getJson,
+  type JoinStatus,
   mergeGateway,
   ok,
   operations,
@@ -167,5 +168,22 @@ describe("a type in two remotes", () => {
     ]);
     expect(body.remotes[1]?.lastError?.code).toBe("SCHEMA_CONFLICT");
     expect(body.remotes[1]?.lastError?.message).toContain("User");
+  });
+
+  it("reports the merge entries of a remote left out by a conflict as errors, not as serving", async () => {
+    const id = uniqueId();
+    const gw = mergeGateway(id, {}, { merge: REVIEWS_MERGE });
+    const { body } = await getJson<{ remotes: RemoteStatus[]; joins: JoinStatus[] }>(gw, "/admin/remotes");
+    expect(body.remotes.map((r) => [r.name, r.status])).toEqual([
+      ["people", "ok"],
+      ["reviews", "error"],
+    ]);
+    expect(body.joins).toEqual([
+      {
+        name: "merge:reviews.User",
+        status: "error",
+        lastError: { code: "SCHEMA_CONFLICT", message: expect.any(String) },
+      },
+    ]);
   });
 });
