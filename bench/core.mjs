@@ -1,48 +1,23 @@
-/**
- * Core figures of the gateway (issue 2's closing note; the full `npm run bench` grows from here):
- * bundle size, first request of a cold isolate with and without the schema in KV, and warm latency of a
- * small query across both example remotes. The Worker runs in workerd through Miniflare's Node API
- * (never `wrangler dev`, whose proxy adds latency); the example upstreams run on loopback.
- *
- * Usage: node bench/core.mjs [--requests N]   (default 500 warm requests, sequential)
- */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
-import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { percentile, startUpstreams } from "./lib.mjs";
+import { bundleSize, percentile, startUpstreams, startWorker } from "./lib.mjs";
 
 const requests = Number(process.argv[process.argv.indexOf("--requests") + 1]) || 500;
 const QUERY = process.env.BENCH_QUERY ?? "{ allUsers(perPage: 2) { id name } products(limit: 2) { name price } }";
 
-function build() {
-  const out = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--minify", "--outdir", "dist/bench"], {
-    encoding: "utf8",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
-  if (out.status !== 0) throw new Error(out.stderr || out.stdout);
-  const code = readFileSync("dist/bench/index.js");
-  return { bytes: code.length, gzip: gzipSync(code).length };
-}
-
-async function gateway(persist) {
-  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  const mf = new Miniflare({
-    ...workerOptions,
-    modules: true,
-    scriptPath: "dist/bench/index.js",
-    bindings: {
+/** The example gateway in a fresh workerd, its KV persisted in `persist`. */
+async function gateway(persist, script) {
+  const { mf } = await startWorker(
+    script,
+    {
       USERS_URL: "http://127.0.0.1:4001/graphql",
       CATALOG_URL: "http://127.0.0.1:4002/graphql",
       ORDERS_URL: "http://127.0.0.1:4003",
       ADMIN_SECRET: "bench",
     },
-    kvPersist: persist,
-  });
-  await mf.ready;
+    { kvPersist: persist },
+  );
   return mf;
 }
 
@@ -59,15 +34,15 @@ async function timed(mf) {
   return ms;
 }
 
-const bundle = build();
+const bundle = bundleSize();
 const upstreams = startUpstreams();
 const persist = mkdtempSync(join(tmpdir(), "junction-bench-"));
 try {
   await upstreams.ready;
-  let mf = await gateway(persist);
+  let mf = await gateway(persist, bundle.path);
   const coldNoKv = await timed(mf);
   await mf.dispose();
-  mf = await gateway(persist);
+  mf = await gateway(persist, bundle.path);
   const coldKv = await timed(mf);
   for (let i = 0; i < 50; i++) await timed(mf);
   const samples = [];
@@ -75,7 +50,7 @@ try {
   samples.sort((a, b) => a - b);
   await mf.dispose();
   const result = {
-    bundle: { bytes: bundle.bytes, gzipBytes: bundle.gzip, gzipKiB: +(bundle.gzip / 1024).toFixed(1) },
+    bundle: { bytes: bundle.bytes, gzipBytes: bundle.gzipBytes, gzipKiB: bundle.gzipKiB },
     coldFirstRequestMs: { withoutKv: +coldNoKv.toFixed(1), withKv: +coldKv.toFixed(1) },
     warmSmallQueryMs: {
       requests,

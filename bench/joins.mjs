@@ -9,9 +9,7 @@
  */
 import { createServer } from "node:http";
 import { build } from "esbuild";
-import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { percentile, startUpstreams, WORKER_BUILD } from "./lib.mjs";
+import { percentile, startUpstreams, startWorker, WORKER_BUILD } from "./lib.mjs";
 
 const requests = Number(process.argv[process.argv.indexOf("--requests") + 1]) || 100;
 export const JOIN_QUERY = `{
@@ -60,19 +58,12 @@ try {
   const catalog = await countingProxy("http://127.0.0.1:4002");
   const orders = await countingProxy("http://127.0.0.1:4003");
   proxies.push(users, catalog, orders);
-  const { workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml");
-  const mf = new Miniflare({
-    ...workerOptions,
-    modules: true,
-    scriptPath: "dist/bench/joins.js",
-    bindings: {
-      USERS_URL: `${users.url}/graphql`,
-      CATALOG_URL: `${catalog.url}/graphql`,
-      ORDERS_URL: orders.url,
-      ADMIN_SECRET: "bench",
-    },
+  const { mf } = await startWorker("dist/bench/joins.js", {
+    USERS_URL: `${users.url}/graphql`,
+    CATALOG_URL: `${catalog.url}/graphql`,
+    ORDERS_URL: orders.url,
+    ADMIN_SECRET: "bench",
   });
-  await mf.ready;
   const send = async (variant) => {
     const started = performance.now();
     const res = await mf.dispatchFetch("http://gateway/graphql", {

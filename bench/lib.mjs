@@ -1,7 +1,14 @@
 /**
  * Pieces shared by the bench scripts: the example upstreams and percentiles.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const ROOT = join(new URL(".", import.meta.url).pathname, "..");
 
 /**
  * Starts the example upstreams with the dev launcher and resolves once it reports them ready (its own
@@ -42,3 +49,67 @@ export const WORKER_BUILD = {
   minify: true,
   logLevel: "error",
 };
+
+/** The workerd process Miniflare started for us (a child of this process). */
+function workerdPid(known = new Set()) {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || known.has(Number(entry))) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (comm === "workerd" && ppid === process.pid) return Number(entry);
+    } catch {
+      // the process is gone
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The deployed Worker's size, as `wrangler deploy --dry-run --minify` builds it (into dist/bench/deploy).
+ * @returns `{ bytes, gzipBytes, gzipKiB, path }` of the bundle
+ */
+export function bundleSize() {
+  const out = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--minify", "--outdir", "dist/bench/deploy"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  if (out.status !== 0) throw new Error(out.stderr || out.stdout);
+  const code = readFileSync(join(ROOT, "dist/bench/deploy/index.js"));
+  return {
+    path: join(ROOT, "dist/bench/deploy/index.js"),
+    bytes: code.length,
+    gzipBytes: gzipSync(code).length,
+    gzipKiB: +(gzipSync(code).length / 1024).toFixed(1),
+  };
+}
+
+/**
+ * A Miniflare running one bundled Worker script in a fresh workerd, with the project's wrangler.toml
+ * settings and an HTTP port on loopback.
+ * @param scriptPath - the bundle (one ES module)
+ * @param bindings - extra bindings (variables)
+ * @param extra - more Miniflare options (kvPersist, compatibilityFlags)
+ * @returns `{ mf, url, pid }`: the instance, its origin and its workerd process id
+ */
+export async function startWorker(scriptPath, bindings, extra = {}) {
+  const known = new Set(
+    readdirSync("/proc")
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number),
+  );
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const mf = new Miniflare({
+    ...workerOptions,
+    // One bundled module, listed rather than scanned: Hive's bundle has dynamic import() specifiers.
+    modules: [{ type: "ESModule", path: scriptPath }],
+    bindings: { ...bindings },
+    port: 0,
+    host: "127.0.0.1",
+    ...extra,
+  });
+  const url = await mf.ready;
+  return { mf, url: new URL(url).origin, pid: workerdPid(known) };
+}

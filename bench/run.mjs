@@ -15,16 +15,13 @@
  *   default: 5 s warm-up and 20 s measured per cell; --quick: 1 s and 2 s (a smoke run of about 2 min).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { parse } from "graphql";
-import { Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { WORKER_BUILD } from "./lib.mjs";
+import { bundleSize, startWorker, WORKER_BUILD } from "./lib.mjs";
 import { gatewaySetup, SCENARIOS, SUBGRAPHS, UNIQUE_HEADER } from "./scenarios.mjs";
 
 const BENCH = new URL(".", import.meta.url).pathname;
@@ -61,22 +58,6 @@ function cpuMs(pid) {
 function peakMiB(pid) {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return match ? +(Number(match[1]) / 1024).toFixed(1) : null;
-}
-
-/** The workerd process Miniflare started for us (a child of this process). */
-function workerdPid(known = new Set()) {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || known.has(Number(entry))) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm === "workerd" && ppid === process.pid) return Number(entry);
-    } catch {
-      // the process is gone
-    }
-  }
-  return undefined;
 }
 
 async function startUpstreams() {
@@ -136,39 +117,6 @@ async function bundles() {
     console.error(`Hive Gateway does not bundle for workerd: ${error.message}`);
   }
   return { gateway: join(ROOT, "dist/bench/gateway.js"), forwarder: join(ROOT, "dist/bench/forwarder.js"), hive };
-}
-
-/** The deployed Worker's size, as `wrangler deploy --dry-run --minify` builds it. */
-function bundleSize() {
-  const out = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--minify", "--outdir", "dist/bench/deploy"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
-  if (out.status !== 0) throw new Error(out.stderr || out.stdout);
-  const code = readFileSync(join(ROOT, "dist/bench/deploy/index.js"));
-  return { bytes: code.length, gzipBytes: gzipSync(code).length, gzipKiB: +(gzipSync(code).length / 1024).toFixed(1) };
-}
-
-/** A Miniflare running one Worker script in a fresh workerd, with the project's wrangler.toml settings. */
-async function worker(scriptPath, bindings, extra = {}) {
-  const known = new Set(
-    readdirSync("/proc")
-      .filter((e) => /^\d+$/.test(e))
-      .map(Number),
-  );
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
-  const mf = new Miniflare({
-    ...workerOptions,
-    // One bundled module, listed rather than scanned: Hive's bundle has dynamic import() specifiers.
-    modules: [{ type: "ESModule", path: scriptPath }],
-    bindings: { ...bindings },
-    port: 0,
-    host: "127.0.0.1",
-    ...extra,
-  });
-  const url = await mf.ready;
-  return { mf, url: new URL(url).origin, pid: workerdPid(known) };
 }
 
 /** Composes the federation subgraphs into Hive Gateway's supergraph. */
@@ -298,7 +246,7 @@ async function coldStart(gatewayScript, base, types) {
   };
   const bindings = { BENCH_CONFIG: JSON.stringify(config), BENCH_SCHEMA_FILES: "[]" };
   const first = async () => {
-    const w = await worker(gatewayScript, bindings, { kvPersist: persist });
+    const w = await startWorker(gatewayScript, bindings, { kvPersist: persist });
     const started = performance.now();
     const res = await fetch(`${w.url}/graphql`, {
       method: "POST",
@@ -400,10 +348,10 @@ try {
     let target;
     if (system === "direct") target = { url: `${upstreams.base}/mono/graphql`, pid: undefined };
     else if (system === "forwarder") {
-      target = await worker(scripts.forwarder, { TARGET: `${upstreams.base}/mono/graphql` });
+      target = await startWorker(scripts.forwarder, { TARGET: `${upstreams.base}/mono/graphql` });
       target.url = `${target.url}/graphql`;
     } else if (system === "ours") {
-      target = await worker(scripts.gateway, {
+      target = await startWorker(scripts.gateway, {
         BENCH_CONFIG: JSON.stringify(config),
         BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles),
       });
@@ -414,7 +362,7 @@ try {
         continue;
       }
       try {
-        target = await worker(
+        target = await startWorker(
           scripts.hive,
           { SUPERGRAPH: await supergraph(upstreams.base) },
           { compatibilityFlags: ["nodejs_compat"] },
