@@ -61,19 +61,15 @@ function authentication(): MiddlewareHandler<AppEnv> {
       c.set("session", { source: "unauthenticated", role: null, variables: {} });
       return next();
     }
-    const adminSecret = (c.env as unknown as Record<string, unknown>).ADMIN_SECRET;
     let session: Session;
     try {
-      session = await gateway.authenticator.authenticate(
-        c.req.raw.headers,
-        typeof adminSecret === "string" ? adminSecret : undefined,
-      );
+      session = await gateway.authenticator.authenticate(c.req.raw.headers, c.env.ADMIN_SECRET || undefined);
       // Nothing is public: refuse before any schema work (with public fields, validation decides).
       if (isPublicOnly(session) && gateway.permissions.publicFields.length === 0) throw tokenRequired();
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       c.var.log.info({ code: error.code, role: c.req.header(ROLE_VARIABLE) }, "request refused by authentication");
-      return c.json({ errors: [{ message: error.message, extensions: { code: error.code } }] }, error.status as 401);
+      return c.json({ errors: [error.toGraphQLError().toJSON()] }, error.status as 401);
     }
     c.set("session", session);
     await next();
@@ -145,7 +141,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const jwks = await (await c.var.gateway.tokenSigner())?.jwks();
     if (jwks === null || jwks === undefined) {
       const message = "No JWKS: x-gateway-token is not signed with EdDSA (GATEWAY_TOKEN_PRIVATE_KEY is not set).";
-      return c.json({ error: { code: ErrorCode.NOT_FOUND, message } }, 404);
+      return c.json(new GatewayError(ErrorCode.NOT_FOUND, message, { status: 404 }).toJSON(), 404);
     }
     return c.json(jwks, 200, { "cache-control": "public, max-age=300" });
   });
