@@ -1,5 +1,4 @@
 export {
-  ADMIN_ROLE,
   type Authenticator,
   type AuthenticatorOptions,
   createAuthenticator,
@@ -8,21 +7,18 @@ export {
   sessionHeaders,
   tokenRequired,
 } from "./authenticate";
-export { type HasuraClaims, ROLE_VARIABLE, SESSION_VARIABLE_PREFIX, USER_ID_VARIABLE } from "./claims";
+export { ROLE_VARIABLE, SESSION_VARIABLE_PREFIX, USER_ID_VARIABLE } from "./claims";
 export {
   createGatewayTokenSigner,
   createGatewayTokenSource,
   GATEWAY_TOKEN_HEADER,
   GATEWAY_TOKEN_PRIVATE_KEY,
   GATEWAY_TOKEN_SECRET,
-  type GatewayPublicJwk,
-  type GatewayTokenSession,
   type GatewayTokenSigner,
 } from "./gateway-token";
 export {
   createPermissionSet,
   PERMISSION_FILES_DIR,
-  type PermissionFile,
   type PermissionSet,
   type PermissionSetOptions,
   prepareRoleExecution,

@@ -1,5 +1,3 @@
-export { buildRestRequest, type CallRestOptions, callRest, type RestRequest } from "./call";
-export { checkFits, selectPath } from "./mapping";
 export {
   type BatchKey,
   batchArguments,
@@ -13,16 +11,4 @@ export {
   type RestSchemaOptions,
   type SchemaFile,
 } from "./sdl";
-export {
-  fieldScope,
-  isSoleReference,
-  jsonTemplateReferences,
-  renderJsonTemplate,
-  renderTemplate,
-  renderValue,
-  sessionScope,
-  type TemplateReference,
-  type TemplateRoot,
-  type TemplateScope,
-  templateReferences,
-} from "./templates";
+export { fieldScope, renderJsonTemplate, renderValue, type TemplateScope } from "./templates";
