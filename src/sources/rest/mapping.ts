@@ -10,6 +10,7 @@ import {
   Kind,
   type SelectionSetNode,
 } from "graphql";
+import { valueAt } from "./templates";
 
 /**
  * Picks a sub-path of a JSON value: `data.items` or `data.items.0`.
@@ -18,13 +19,7 @@ import {
  * @returns the value at the path, or undefined when a step is missing
  */
 export function selectPath(value: unknown, path: string | undefined): unknown {
-  if (path === undefined || path === "") return value;
-  let current = value;
-  for (const key of path.split(".")) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
+  return path === undefined || path === "" ? value : valueAt(value, path.split("."));
 }
 
 const describe = (value: unknown): string =>

@@ -93,14 +93,23 @@ export function jsonTemplateReferences(template: unknown): TemplateReference[] {
   return [];
 }
 
-function lookup(scope: TemplateScope, root: TemplateRoot, path: readonly string[]): unknown {
-  let value: unknown = scope[root];
-  for (const key of path) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string, unknown>)[key];
+/**
+ * The value at a path of keys in a JSON value (`["data", "items", "0"]`).
+ * @param value - any JSON value
+ * @param steps - object keys (array indices as text)
+ * @returns the value, or undefined when a step is missing or not an object
+ */
+export function valueAt(value: unknown, steps: readonly string[]): unknown {
+  let current = value;
+  for (const key of steps) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[key];
   }
-  return value;
+  return current;
 }
+
+const lookup = (scope: TemplateScope, root: TemplateRoot, path: readonly string[]): unknown =>
+  valueAt(scope[root], path);
 
 const asText = (value: unknown): string =>
   value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
