@@ -1,20 +1,22 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
-import {
-  createGatewayTokenSource,
-  isPublicOnly,
-  ROLE_VARIABLE,
-  type Session,
-  sessionHeaders,
-  tokenRequired,
-  USER_ID_VARIABLE,
-} from "./auth";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
-import { createGateway, type Gateway, type GatewayOptions } from "./gateway";
-import type { GatewayContext } from "./graphql";
+import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
+import { ROLE_VARIABLE, type Session } from "./shared";
+
+/**
+ * The one body shape of non-GraphQL routes: the error's status (from the error table) and
+ * `{ error: { code, message, ...extensions } }`.
+ * @param error - the error
+ */
+const errorResponse = (error: GatewayError): Response =>
+  new Response(JSON.stringify(error.toJSON()), {
+    status: error.status,
+    headers: { "content-type": "application/json" },
+  });
 
 /** Options of {@link createApp}: the gateway's options plus the base logger. */
 export interface AppOptions extends GatewayOptions {
@@ -39,15 +41,15 @@ function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv
         built = error;
       }
     }
-    if (built instanceof ConfigError) return c.json(built.toJSON(), 500);
+    if (built instanceof ConfigError) return errorResponse(built);
     c.set("gateway", built);
     await next();
   };
 }
 
 /**
- * Hono middleware: decides who the caller is (admin secret, JWT, or unauthenticated; see
- * `createAuthenticator`) and puts the session on `c.var.session`. A rejected request is answered
+ * Hono middleware: decides who the caller is with `authenticateRequest` (src/gateway: admin secret,
+ * JWT, or unauthenticated) and puts the session on `c.var.session`. A rejected request is answered
  * with the error's status and a GraphQL-shaped body, `{ errors: [{ message, extensions: { code } }] }`:
  * 400 `INVALID_AUTHORIZATION_HEADER`; 401 `UNAUTHORIZED`, `INVALID_JWT`, `JWT_EXPIRED`, `INVALID_CLAIMS`,
  * `UNAUTHENTICATED` (no token, no `unauthenticatedRole` and no `public` fields); 403 `ROLE_NOT_ALLOWED`;
@@ -63,13 +65,14 @@ function authentication(): MiddlewareHandler<AppEnv> {
     }
     let session: Session;
     try {
-      session = await gateway.authenticator.authenticate(c.req.raw.headers, c.env.ADMIN_SECRET || undefined);
-      // Nothing is public: refuse before any schema work (with public fields, validation decides).
-      if (isPublicOnly(session) && gateway.permissions.publicFields.length === 0) throw tokenRequired();
+      session = await authenticateRequest(gateway, c.req.raw.headers, c.env);
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       c.var.log.info({ code: error.code, role: c.req.header(ROLE_VARIABLE) }, "request refused by authentication");
-      return c.json({ errors: [error.toGraphQLError().toJSON()] }, error.status as 401);
+      return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
+        status: error.status,
+        headers: { "content-type": "application/json" },
+      });
     }
     c.set("session", session);
     await next();
@@ -116,24 +119,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.on(["GET", "POST"], "/graphql", authentication(), async (c) => {
     const gateway = c.var.gateway;
-    const session = c.var.session;
-    const context: GatewayContext = {
+    const context = await createGatewayContext({
+      gateway,
       env: c.env,
       executionCtx: c.executionCtx,
       log: c.var.log,
       requestId: c.var.requestId,
-      clientHeaders: c.req.raw.headers,
-      responseCookies: [],
-      session,
-      sessionHeaders: sessionHeaders(session, gateway.authenticator.headerPrefix),
-      sessionHeaderPrefix: gateway.authenticator.headerPrefix,
-      gatewayToken: createGatewayTokenSource(
-        await gateway.tokenSigner(),
-        session.source === "none"
-          ? undefined
-          : { sub: session.variables[USER_ID_VARIABLE], variables: session.variables },
-      ),
-    };
+      headers: c.req.raw.headers,
+      session: c.var.session,
+    });
     return gateway.yoga.fetch(c.req.raw, context);
   });
 
@@ -141,7 +135,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const jwks = await (await c.var.gateway.tokenSigner())?.jwks();
     if (jwks === null || jwks === undefined) {
       const message = "No JWKS: x-gateway-token is not signed with EdDSA (GATEWAY_TOKEN_PRIVATE_KEY is not set).";
-      return c.json(new GatewayError(ErrorCode.NOT_FOUND, message, { status: 404 }).toJSON(), 404);
+      return errorResponse(new GatewayError(ErrorCode.NOT_FOUND, message));
     }
     return c.json(jwks, 200, { "cache-control": "public, max-age=300" });
   });
@@ -164,15 +158,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route("/admin", adminRoutes());
 
   app.notFound((c) =>
-    c.json({ error: { code: ErrorCode.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+    errorResponse(new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`)),
   );
 
   app.onError((error, c) => {
-    if (error instanceof GatewayError) {
-      return c.json(error.toJSON(), error.status as 400);
-    }
+    if (error instanceof GatewayError) return errorResponse(error);
     (c.var.log ?? log).error({ error: String(error), stack: (error as Error).stack }, "unhandled error");
-    return c.json({ error: { code: ErrorCode.INTERNAL_SERVER_ERROR, message: "Unexpected error." } }, 500);
+    return errorResponse(new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, "Unexpected error."));
   });
 
   return app;

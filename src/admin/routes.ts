@@ -10,7 +10,7 @@ import { adminAuth } from "./admin-auth";
  * - `GET /admin/remotes`: each remote's status, schema hash, load time, source and last error.
  * - `GET /admin/schema`: the composed schema as SDL (`text/plain`).
  *
- * A failed reload answers the GatewayError's status (502, 409, 500) with
+ * A failed reload answers RELOAD_FAILED with its cause's status (502, 409, 500) and
  * `{ error: { code: "RELOAD_FAILED", message, failures | conflicts } }` and the old schema keeps serving.
  *
  * @returns the Hono sub-app
@@ -28,7 +28,7 @@ export function adminRoutes(): Hono<AppEnv> {
     const name = c.req.param("name");
     const { registry } = c.var.gateway;
     if (!registry.has(name)) {
-      throw new GatewayError(ErrorCode.NOT_FOUND, `No remote schema named "${name}"`, { status: 404 });
+      throw new GatewayError(ErrorCode.NOT_FOUND, `No remote schema named "${name}"`);
     }
     const report = await registry.reload([name]);
     return c.json({ status: "reloaded", ...report });
@@ -42,7 +42,7 @@ export function adminRoutes(): Hono<AppEnv> {
   admin.get("/schema", async (c) => {
     const sdl = await c.var.gateway.registry.sdl();
     if (sdl === null) {
-      throw new GatewayError(ErrorCode.SCHEMA_UNAVAILABLE, "No remote schema is available", { status: 503 });
+      throw new GatewayError(ErrorCode.SCHEMA_UNAVAILABLE, "No remote schema is available");
     }
     return c.text(sdl, 200, { "content-type": "text/plain; charset=utf-8" });
   });

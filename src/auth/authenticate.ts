@@ -1,30 +1,16 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
 import { errors, type JWTVerifyOptions, jwtVerify } from "jose";
 import type { AuthConfig, JwtConfig } from "../config";
-import { ErrorCode, GatewayError } from "../errors";
+import { AuthError, ErrorCode, ForbiddenError, GatewayError } from "../errors";
 import type { Logger } from "../observability";
-import type { FetchFn } from "../sources/remote-graphql/executor";
-import { compileClaimsReader, type HasuraClaims, ROLE_VARIABLE, SESSION_VARIABLE_PREFIX } from "./claims";
+import { ADMIN_SECRET_HEADER, type FetchFn, ROLE_VARIABLE, SESSION_VARIABLE_PREFIX, type Session } from "../shared";
+import { compileClaimsReader, type HasuraClaims } from "./claims";
 import { createJwksKeySource } from "./jwks";
-import { ADMIN_SECRET_HEADER, secretsEqual } from "./secrets";
+import { secretsEqual } from "./secrets";
 
 /** The role of a request authorised by the admin secret that does not pose as another role. */
 export const ADMIN_ROLE = "admin";
-
-/** Who the caller of one request is, decided once at the edge. */
-export interface Session {
-  /**
-   * How the caller was identified: `admin` (correct `x-admin-secret`), `jwt` (a verified token),
-   * `unauthenticated` (no token), `none` (no `auth` section: nobody is identified).
-   */
-  source: "admin" | "jwt" | "unauthenticated" | "none";
-  /** The role the request runs as; null without one (no `auth`, or no token and no `unauthenticatedRole`). */
-  role: string | null;
-  /**
-   * Session variables by Hasura name, lower-case (`x-hasura-role`, `x-hasura-user-id`, ...). These, and
-   * nothing the client sent (admin requests excepted), go to upstreams.
-   */
-  variables: Readonly<Record<string, string>>;
-}
 
 /** Options of {@link createAuthenticator}. */
 export interface AuthenticatorOptions {
@@ -70,8 +56,7 @@ interface VerifiedToken {
   notBefore: number;
 }
 
-const fail = (code: ErrorCode, status: number, message: string, cause?: unknown): GatewayError =>
-  new GatewayError(code, message, { status, cause });
+const fail = (code: ErrorCode, message: string, cause?: unknown): AuthError => new AuthError(code, message, { cause });
 
 /** A JWS compact serialization: three base64url segments (RFC 7515 section 7.1); `alg: none` has an empty third. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -89,7 +74,6 @@ function extractToken(headers: Headers, location: JwtConfig["header"]): string |
     if (match === null || !COMPACT_JWS.test(match[1] as string)) {
       throw fail(
         ErrorCode.INVALID_AUTHORIZATION_HEADER,
-        400,
         "The Authorization header must be exactly `Bearer <jwt>`, with one token.",
       );
     }
@@ -99,33 +83,28 @@ function extractToken(headers: Headers, location: JwtConfig["header"]): string |
     const value = headers.get(location.name)?.trim();
     return value === undefined || value === "" ? undefined : value;
   }
-  for (const pair of (headers.get("cookie") ?? "").split(";")) {
-    const at = pair.indexOf("=");
-    if (at > 0 && pair.slice(0, at).trim() === location.name) {
-      const value = pair.slice(at + 1).trim();
-      return value === "" ? undefined : value;
-    }
-  }
-  return undefined;
+  // hono's cookie helper reads only `c.req.raw.headers`.
+  const value = getCookie({ req: { raw: { headers } } } as unknown as Context, location.name)?.trim();
+  return value === undefined || value === "" ? undefined : value;
 }
 
 /** The public reason of a jose verification failure; jose's messages name claims, never values. */
 function verificationError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  if (error instanceof errors.JWTExpired) return fail(ErrorCode.JWT_EXPIRED, 401, "The token has expired.", error);
+  if (error instanceof errors.JWTExpired) return fail(ErrorCode.JWT_EXPIRED, "The token has expired.", error);
   if (error instanceof errors.JWKSNoMatchingKey) {
-    return fail(ErrorCode.INVALID_JWT, 401, "No signing key matches the token's kid.", error);
+    return fail(ErrorCode.INVALID_JWT, "No signing key matches the token's kid.", error);
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return fail(ErrorCode.INVALID_JWT, 401, `The token's ${error.claim} claim is invalid: ${error.message}.`, error);
+    return fail(ErrorCode.INVALID_JWT, `The token's ${error.claim} claim is invalid: ${error.message}.`, error);
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
-    return fail(ErrorCode.INVALID_JWT, 401, "The token's algorithm is not allowed.", error);
+    return fail(ErrorCode.INVALID_JWT, "The token's algorithm is not allowed.", error);
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return fail(ErrorCode.INVALID_JWT, 401, "The token's signature is invalid.", error);
+    return fail(ErrorCode.INVALID_JWT, "The token's signature is invalid.", error);
   }
-  return fail(ErrorCode.INVALID_JWT, 401, "The token is malformed or cannot be verified.", error);
+  return fail(ErrorCode.INVALID_JWT, "The token is malformed or cannot be verified.", error);
 }
 
 /** Builds jose's key function: HS* from the secret (imported once per algorithm), the rest from the JWK Set. */
@@ -257,7 +236,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const givenSecret = headers.get(ADMIN_SECRET_HEADER);
       if (givenSecret !== null) {
         if (!adminSecret || !(await secretsEqual(givenSecret, adminSecret))) {
-          throw fail(ErrorCode.UNAUTHORIZED, 401, `Wrong ${ADMIN_SECRET_HEADER} header.`);
+          throw fail(ErrorCode.UNAUTHORIZED, `Wrong ${ADMIN_SECRET_HEADER} header.`);
         }
         const role = requestedRole(headers) ?? ADMIN_ROLE;
         return { source: "admin", role, variables: { ...clientVariables(headers), [ROLE_VARIABLE]: role } };
@@ -271,7 +250,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const claims = await verify(token);
       const asked = requestedRole(headers);
       if (asked !== undefined && !claims.allowedRoles.includes(asked)) {
-        throw fail(ErrorCode.ROLE_NOT_ALLOWED, 403, `The role "${asked}" is not among the token's allowed roles.`);
+        throw new ForbiddenError(
+          ErrorCode.ROLE_NOT_ALLOWED,
+          `The role "${asked}" is not among the token's allowed roles.`,
+        );
       }
       const role = asked ?? claims.defaultRole;
       return { source: "jwt", role, variables: { ...claims.variables, [ROLE_VARIABLE]: role } };
@@ -290,10 +272,10 @@ export function isPublicOnly(session: Session): boolean {
 
 /**
  * The error for a request without a token that asks for more than `public` fields.
- * @returns GatewayError `UNAUTHENTICATED`, HTTP 401
+ * @returns AuthError `UNAUTHENTICATED` (401 in the error table)
  */
-export function tokenRequired(): GatewayError {
-  return fail(ErrorCode.UNAUTHENTICATED, 401, "This operation needs a token: only public fields are open without one.");
+export function tokenRequired(): AuthError {
+  return fail(ErrorCode.UNAUTHENTICATED, "This operation needs a token: only public fields are open without one.");
 }
 
 /**

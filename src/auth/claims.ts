@@ -1,16 +1,11 @@
 import type { JwtConfig } from "../config";
-import { ErrorCode, GatewayError } from "../errors";
+import { AuthError, ErrorCode } from "../errors";
+import { ROLE_VARIABLE, SESSION_VARIABLE_PREFIX } from "../shared";
 
 /** The claim listing the roles a token may use (Hasura). */
 const ALLOWED_ROLES_CLAIM = "x-hasura-allowed-roles";
 /** The claim naming the role used when the request does not ask for one (Hasura). */
 const DEFAULT_ROLE_CLAIM = "x-hasura-default-role";
-/** The session variable holding the request's role. */
-export const ROLE_VARIABLE = "x-hasura-role";
-/** The session variable holding the caller's user id; the gateway token's `sub`. */
-export const USER_ID_VARIABLE = "x-hasura-user-id";
-/** Every session variable name starts with this (Hasura's naming, whatever the forwarding prefix). */
-export const SESSION_VARIABLE_PREFIX = "x-hasura-";
 
 /** What a verified token says about the caller, as Hasura reads it. */
 export interface HasuraClaims {
@@ -74,8 +69,7 @@ function selectJsonPath(value: unknown, steps: readonly PathStep[]): unknown {
   return current;
 }
 
-const invalidClaims = (message: string): GatewayError =>
-  new GatewayError(ErrorCode.INVALID_CLAIMS, message, { status: 401 });
+const invalidClaims = (message: string): AuthError => new AuthError(ErrorCode.INVALID_CLAIMS, message);
 
 /** Header values may not hold control characters (RFC 9110 section 5.5); a claim that does is refused. */
 const hasControlCharacter = (text: string): boolean => {

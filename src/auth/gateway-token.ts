@@ -2,9 +2,6 @@ import { type CryptoKey, calculateJwkThumbprint, importJWK, type JWK, SignJWT } 
 import type { GatewayTokenConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 
-/** The request header that carries the gateway token to services and remote schemas. */
-export const GATEWAY_TOKEN_HEADER = "x-gateway-token";
-
 /** The secret holding the HS256 key: any string of at least 32 bytes (UTF-8). */
 export const GATEWAY_TOKEN_SECRET = "GATEWAY_TOKEN_SECRET";
 
@@ -72,7 +69,7 @@ interface SigningKey {
 }
 
 const invalidSecret = (name: string, problem: string, cause?: unknown): GatewayError =>
-  new GatewayError(ErrorCode.INVALID_CONFIG, `Secret ${name} ${problem}`, { status: 500, cause });
+  new GatewayError(ErrorCode.INVALID_CONFIG, `Secret ${name} ${problem}`, { cause });
 
 const readSecret = (env: object, name: string): string | undefined => {
   const value = (env as Record<string, unknown>)[name];

@@ -1,27 +1,34 @@
+/**
+ * auth/: who the caller is and what they may see. JWT verification with jose (HS secret or JWKS),
+ * Hasura's claims and roles, the admin secret, the signed `x-gateway-token`, and per-role schemas
+ * (role SDL read in permissions.ts and role-grants.ts, built in role-schema.ts, enforced at execution
+ * by role-execution.ts and the Yoga plugin use-permissions.ts).
+ */
 export {
+  ADMIN_ROLE,
   type Authenticator,
   type AuthenticatorOptions,
   createAuthenticator,
   isPublicOnly,
-  type Session,
   sessionHeaders,
   tokenRequired,
 } from "./authenticate";
-export { ROLE_VARIABLE, SESSION_VARIABLE_PREFIX, USER_ID_VARIABLE } from "./claims";
+export type { HasuraClaims } from "./claims";
 export {
   createGatewayTokenSigner,
   createGatewayTokenSource,
-  GATEWAY_TOKEN_HEADER,
   GATEWAY_TOKEN_PRIVATE_KEY,
   GATEWAY_TOKEN_SECRET,
+  type GatewayPublicJwk,
+  type GatewayTokenSession,
   type GatewayTokenSigner,
 } from "./gateway-token";
 export {
   createPermissionSet,
   PERMISSION_FILES_DIR,
+  type PermissionFile,
   type PermissionSet,
   type PermissionSetOptions,
-  prepareRoleExecution,
-  restrictedSchemaInfo,
 } from "./permissions";
-export { ADMIN_SECRET_HEADER, secretsEqual } from "./secrets";
+export { secretsEqual } from "./secrets";
+export { usePermissions } from "./use-permissions";

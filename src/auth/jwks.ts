@@ -1,7 +1,7 @@
 import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
-import { ErrorCode, GatewayError } from "../errors";
+import { AuthError, ErrorCode } from "../errors";
 import type { Logger } from "../observability";
-import type { FetchFn } from "../sources/remote-graphql/executor";
+import type { FetchFn } from "../shared";
 
 /** Options of {@link createJwksKeySource}. */
 export interface JwksKeySourceOptions {
@@ -111,8 +111,7 @@ export function createJwksKeySource(options: JwksKeySourceOptions): JwksKeySourc
           current.freshUntil = now() + cooldownMs;
           return current;
         }
-        throw new GatewayError(ErrorCode.JWKS_UNAVAILABLE, "The signing keys cannot be fetched; try again later.", {
-          status: 503,
+        throw new AuthError(ErrorCode.JWKS_UNAVAILABLE, "The signing keys cannot be fetched; try again later.", {
           cause: error,
         });
       } finally {

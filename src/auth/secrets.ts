@@ -1,6 +1,3 @@
-/** The header carrying the admin secret (Hasura's `x-hasura-admin-secret`); never forwarded upstream. */
-export const ADMIN_SECRET_HEADER = "x-admin-secret";
-
 /**
  * Compares two strings in time independent of where they differ: both are hashed with SHA-256 and
  * the digests compared with `crypto.subtle.timingSafeEqual` (a Workers extension of Web Crypto).

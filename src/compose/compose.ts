@@ -4,10 +4,18 @@ import type { Executor } from "@graphql-tools/utils";
 import { type GraphQLSchema, validateSchema } from "graphql";
 import type { RemoteConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
-import type { FieldExtension } from "../sources/rest";
+import {
+  buildJoins,
+  type FieldExtension,
+  invalidJoin,
+  type JoinSource,
+  type JoinStatus,
+  type RemoteMerge,
+  remoteMerge,
+  setJoinPoints,
+} from "../joins";
+import type { CustomizedNames } from "../shared";
 import { findConflict, type RecordedType, recordSchema } from "./conflicts";
-import { buildJoins, invalidJoin, type JoinSource, type JoinStatus, setJoinPoints } from "./joins";
-import { type RemoteMerge, remoteMerge } from "./merge";
 import { setPassthroughSources } from "./passthrough";
 
 /** One subschema ready to compose. */
@@ -18,6 +26,8 @@ export interface ComposeInput {
   subschema: SubschemaConfig;
   /** The remote's config, for its `merge` entries and customization; undefined for the local SDL. */
   remote?: RemoteConfig;
+  /** The remote's customization as rename functions (for `merge` and `@join`); undefined for the local SDL. */
+  names?: CustomizedNames;
   /** The remote's executor for operations it answers alone (see the passthrough plugin), if any. */
   passthrough?: Executor;
 }
@@ -77,13 +87,16 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
           new GatewayError(
             ErrorCode.INVALID_CUSTOMIZATION,
             `The customization of remote schema "${input.name}" produces an invalid schema: ${invalid.map((e) => e.message).join(" ")}`,
-            { status: 409, extensions: { remotes: [input.name] } },
+            { extensions: { remotes: [input.name] } },
           ),
         );
         continue;
       }
     }
-    const merge = input.remote === undefined ? undefined : remoteMerge(input.remote, input.subschema.schema);
+    const merge =
+      input.remote === undefined || input.names === undefined
+        ? undefined
+        : remoteMerge(input.remote, input.subschema.schema, input.names);
     /** Every merge entry of this remote gets the remote's outcome. */
     const mergeOutcome = (error: GatewayError | null): void => {
       for (const typeName of Object.keys(input.remote?.merge ?? {})) {
@@ -116,6 +129,7 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
       subschema: merged.size > 0 ? { ...input.subschema, merge: merge?.merge } : input.subschema,
       schema,
       remote: input.remote,
+      names: input.names,
       passthrough: input.passthrough,
     });
   }

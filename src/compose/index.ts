@@ -1,17 +1,20 @@
+/**
+ * compose/: subschemas -> one stitched schema. Conflict rules (Hasura's), composition with joins and
+ * merged types (from src/joins), which remote may answer an operation alone (passthrough), and the
+ * per-isolate schema registry: lifecycle, KV cache, polling, reload and status.
+ */
 export { type ComposeInput, type ComposeResult, composeSubschemas } from "./compose";
 export { type ComposableSchema, findConflict, recordSchema, typeStructure } from "./conflicts";
 export { sha256Hex } from "./hash";
-export { type JoinPoints, type JoinStatus, joinPointsOf } from "./joins";
 export { type PassthroughSource, passthroughSourcesOf } from "./passthrough";
-export {
-  createSchemaRegistry,
-  type GatewayStatus,
-  type ReloadReport,
-  type RemoteFailure,
-  type RemoteStatus,
-  type SchemaRegistry,
-  type SchemaRegistryOptions,
-  type SchemaSource,
-  type WaitUntil,
-} from "./registry";
+export { createSchemaRegistry } from "./registry";
+export type {
+  GatewayStatus,
+  ReloadReport,
+  RemoteFailure,
+  RemoteStatus,
+  SchemaRegistry,
+  SchemaRegistryOptions,
+  SchemaSource,
+} from "./registry-types";
 export { createSchemaCache, type RemotePointer, type SchemaCache, type SchemaCacheOptions } from "./schema-cache";

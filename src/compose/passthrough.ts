@@ -1,6 +1,6 @@
 import type { Executor } from "@graphql-tools/utils";
 import type { GraphQLSchema } from "graphql";
-import type { JoinSource } from "./joins";
+import type { JoinSource } from "../joins";
 
 /** A remote that can answer an operation on its own, as written by the client. */
 export interface PassthroughSource {

@@ -1,66 +1,96 @@
 /**
- * Every `extensions.code` / JSON `error.code` Junction emits, in one place.
+ * The one error table: every `extensions.code` / JSON `error.code` Junction emits, with the HTTP status
+ * it answers with when it ends a whole request, and what it means. Throw sites name the code, never a
+ * status: {@link GatewayError} takes the status from here.
  *
- * Codes are SCREAMING_SNAKE and stable: clients and dashboards match on them.
+ * Codes are SCREAMING_SNAKE and stable: clients and dashboards match on them. `status: "cause"` means
+ * the status of the error's `cause` (a GatewayError), 500 when the cause is anything else.
  */
-export const ErrorCode = {
-  /** `schemas/gateway.json` failed validation or referenced a missing `{{env.X}}`. HTTP 500. */
-  INVALID_CONFIG: "INVALID_CONFIG",
-  /** The admin routes are disabled because the `ADMIN_SECRET` secret is unset. HTTP 503. */
-  ADMIN_DISABLED: "ADMIN_DISABLED",
-  /** Missing or wrong `x-admin-secret` header. HTTP 401. */
-  UNAUTHORIZED: "UNAUTHORIZED",
-  /** No route, or no remote schema of that name. HTTP 404. */
-  NOT_FOUND: "NOT_FOUND",
-  /** The remote did not answer (headers and body) within its `timeoutMs`. */
-  UPSTREAM_TIMEOUT: "UPSTREAM_TIMEOUT",
-  /** Connection refused/reset, DNS failure, or an HTTP 5xx without a GraphQL body. */
-  UPSTREAM_UNAVAILABLE: "UPSTREAM_UNAVAILABLE",
-  /** The remote answered with something that is not a GraphQL JSON response (HTML, invalid JSON, ...). */
-  UPSTREAM_INVALID_RESPONSE: "UPSTREAM_INVALID_RESPONSE",
-  /** The remote answered with a non-2xx status that is neither 5xx nor a GraphQL body. */
-  UPSTREAM_HTTP_ERROR: "UPSTREAM_HTTP_ERROR",
-  /** Introspecting a remote schema failed (it answered, but not with a usable schema). */
-  INTROSPECTION_FAILED: "INTROSPECTION_FAILED",
-  /** Two remotes define the same root field, or the same type name with different structure. */
-  SCHEMA_CONFLICT: "SCHEMA_CONFLICT",
-  /** A remote's customization produces an invalid schema (for example an interface field renamed on one side only). */
-  INVALID_CUSTOMIZATION: "INVALID_CUSTOMIZATION",
-  /**
-   * A join or merge does not fit the loaded schemas (unknown root field, key field missing, joined type
-   * mismatch, ...). It is left out of the schema (or its remote, for `merge`); the rest serves. Shown in
-   * `GET /healthz`; a reload that would cause it fails with RELOAD_FAILED.
-   */
-  INVALID_JOIN: "INVALID_JOIN",
-  /** The operation's join depth or fan-out exceeds `limits.maxJoinDepth` / `limits.maxJoinFanOut`. HTTP 400. */
-  JOIN_LIMIT_EXCEEDED: "JOIN_LIMIT_EXCEEDED",
-  /** A reload could not complete; the last good schema is still served. HTTP 502 or 409. */
-  RELOAD_FAILED: "RELOAD_FAILED",
-  /** No remote schema could be loaded at all, so there is no schema to serve. HTTP 503. */
-  SCHEMA_UNAVAILABLE: "SCHEMA_UNAVAILABLE",
-  /** The Authorization header is not exactly `Bearer <jwt>` (RFC 6750 section 2.1). HTTP 400. */
-  INVALID_AUTHORIZATION_HEADER: "INVALID_AUTHORIZATION_HEADER",
-  /** The JWT failed verification: signature, algorithm, key id, nbf, iss, aud, missing exp, malformed. HTTP 401. */
-  INVALID_JWT: "INVALID_JWT",
-  /** The JWT's exp is past (beyond `clockToleranceSec`). HTTP 401. */
-  JWT_EXPIRED: "JWT_EXPIRED",
-  /** The JWT verified, but its Hasura claims are missing or malformed. HTTP 401. */
-  INVALID_CLAIMS: "INVALID_CLAIMS",
-  /** The requested `x-hasura-role` is not among the token's allowed roles. HTTP 403. */
-  ROLE_NOT_ALLOWED: "ROLE_NOT_ALLOWED",
-  /** No token, and the operation is not open to requests without one. HTTP 401. */
-  UNAUTHENTICATED: "UNAUTHENTICATED",
-  /** The JWK Set could not be fetched and no earlier copy is cached. HTTP 503. */
-  JWKS_UNAVAILABLE: "JWKS_UNAVAILABLE",
-  /** The role's permission SDL does not fit the served schema; the role is refused until fixed. HTTP 500. */
-  INVALID_PERMISSIONS: "INVALID_PERMISSIONS",
-  /** An argument preset names a session variable the caller's session does not have. HTTP 400. */
-  MISSING_SESSION_VARIABLE: "MISSING_SESSION_VARIABLE",
-  /** A request the gateway will not run as sent (see the message). HTTP 400. */
-  BAD_REQUEST: "BAD_REQUEST",
-  /** Anything unexpected; the real error is logged, never sent. HTTP 500. */
-  INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
-} as const;
+export const ERROR_TABLE = {
+  INVALID_CONFIG: {
+    status: 500,
+    meaning: "schemas/gateway.json or schemas/*.graphql is invalid, or a {{env.X}} is missing",
+  },
+  ADMIN_DISABLED: { status: 503, meaning: "the admin routes are disabled because the ADMIN_SECRET secret is unset" },
+  UNAUTHORIZED: { status: 401, meaning: "missing or wrong x-admin-secret header" },
+  NOT_FOUND: { status: 404, meaning: "no such route, remote schema or key" },
+  UPSTREAM_TIMEOUT: { status: 502, meaning: "the upstream did not answer (headers and body) within its timeoutMs" },
+  UPSTREAM_UNAVAILABLE: {
+    status: 502,
+    meaning: "connection refused or reset, DNS failure, or an HTTP 5xx without a GraphQL body",
+  },
+  UPSTREAM_INVALID_RESPONSE: {
+    status: 502,
+    meaning:
+      "the upstream answered something that is not a GraphQL/JSON response, or data that does not fit the schema",
+  },
+  UPSTREAM_HTTP_ERROR: {
+    status: 502,
+    meaning: "the upstream answered a non-2xx status that is neither 5xx nor a GraphQL body",
+  },
+  INTROSPECTION_FAILED: { status: 502, meaning: "a remote answered its introspection, but not with a usable schema" },
+  SCHEMA_CONFLICT: {
+    status: 409,
+    meaning: "two remotes define the same root field, or the same type with different structure",
+  },
+  INVALID_CUSTOMIZATION: { status: 409, meaning: "a remote's customization produces an invalid schema" },
+  INVALID_JOIN: {
+    status: 409,
+    meaning: "a join or merge entry does not fit the loaded schemas; it is left out and shown in GET /healthz",
+  },
+  JOIN_LIMIT_EXCEEDED: {
+    status: 400,
+    meaning: "the operation's join depth or fan-out exceeds limits.maxJoinDepth / maxJoinFanOut",
+  },
+  RELOAD_FAILED: {
+    status: "cause",
+    meaning:
+      "a reload could not complete (502 a remote failed, 409 a conflict or broken join, 500 KV); the last good schema still serves",
+  },
+  SCHEMA_UNAVAILABLE: {
+    status: 503,
+    meaning: "no remote schema could be loaded at all, so there is no schema to serve",
+  },
+  INVALID_AUTHORIZATION_HEADER: {
+    status: 400,
+    meaning: "the Authorization header is not exactly `Bearer <jwt>` (RFC 6750 section 2.1)",
+  },
+  INVALID_JWT: {
+    status: 401,
+    meaning: "the JWT failed verification: signature, algorithm, kid, nbf, iss, aud, missing exp, malformed",
+  },
+  JWT_EXPIRED: { status: 401, meaning: "the JWT's exp is past (beyond clockToleranceSec)" },
+  INVALID_CLAIMS: { status: 401, meaning: "the JWT verified, but its Hasura claims are missing or malformed" },
+  ROLE_NOT_ALLOWED: { status: 403, meaning: "the requested x-hasura-role is not among the token's allowed roles" },
+  UNAUTHENTICATED: { status: 401, meaning: "no token, and the operation is not open to requests without one" },
+  JWKS_UNAVAILABLE: { status: 503, meaning: "the JWK Set could not be fetched and no earlier copy is cached" },
+  INVALID_PERMISSIONS: {
+    status: 500,
+    meaning: "the role's permission SDL does not fit the served schema; the role is refused until fixed",
+  },
+  MISSING_SESSION_VARIABLE: {
+    status: 400,
+    meaning: "an argument preset names a session variable the caller's session lacks",
+  },
+  BAD_REQUEST: { status: 400, meaning: "a request the gateway will not run as sent (see the message)" },
+  INTERNAL_SERVER_ERROR: { status: 500, meaning: "anything unexpected; the real error is logged, never sent" },
+} as const satisfies Record<string, { status: number | "cause"; meaning: string }>;
 
-/** One of the {@link ErrorCode} values. */
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/** One of the codes of {@link ERROR_TABLE}. */
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+/** Every code by name (`ErrorCode.NOT_FOUND === "NOT_FOUND"`), for throw sites and comparisons. */
+export const ErrorCode = Object.fromEntries(Object.keys(ERROR_TABLE).map((code) => [code, code])) as {
+  readonly [Code in ErrorCode]: Code;
+};
+
+/**
+ * The HTTP status of a code, from {@link ERROR_TABLE}.
+ * @param code - the error code
+ * @param causeStatus - the status of the error's cause, for codes whose status is `"cause"`
+ * @returns the status (500 for a `"cause"` code without a cause status)
+ */
+export function statusOf(code: ErrorCode, causeStatus?: number): number {
+  const status = ERROR_TABLE[code].status;
+  return status === "cause" ? (causeStatus ?? 500) : status;
+}

@@ -1,11 +1,9 @@
 import { GraphQLError } from "graphql";
-import { ErrorCode } from "./codes";
+import { type ErrorCode, statusOf } from "./codes";
 
 /** Options shared by every {@link GatewayError}. */
 export interface GatewayErrorOptions {
-  /** HTTP status used when the error ends a whole HTTP request. @default 500 */
-  status?: number;
-  /** The underlying error; logged, never sent to clients. */
+  /** The underlying error; logged, never sent to clients. A GatewayError cause gives `"cause"` codes their status. */
   cause?: unknown;
   /** Extra public fields for `extensions` (GraphQL) or the JSON error body (HTTP). */
   extensions?: Record<string, unknown>;
@@ -13,13 +11,14 @@ export interface GatewayErrorOptions {
 
 /**
  * The one error hierarchy of Junction. Everything thrown on purpose is a GatewayError with a stable
- * {@link ErrorCode}; {@link maskError} lets these through to clients and masks anything else.
+ * {@link ErrorCode}; its HTTP status comes from the error table (src/errors/codes.ts), never from the
+ * throw site. {@link maskError} lets these through to clients and masks anything else.
  */
 export class GatewayError extends Error {
   override readonly name: string = "GatewayError";
   /** Stable machine-readable code, sent as `extensions.code` or `error.code`. */
   readonly code: ErrorCode;
-  /** HTTP status when this error answers a whole request. */
+  /** HTTP status when this error answers a whole request (from the error table). */
   readonly status: number;
   /** Public extra fields (never secrets, bodies or stacks). */
   readonly extensions: Record<string, unknown>;
@@ -27,12 +26,12 @@ export class GatewayError extends Error {
   /**
    * @param code - the stable error code
    * @param message - a public, human-readable message (it is sent to clients)
-   * @param options - status, cause and public extensions
+   * @param options - cause and public extensions
    */
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.code = code;
-    this.status = options.status ?? 500;
+    this.status = statusOf(code, options.cause instanceof GatewayError ? options.cause.status : undefined);
     this.extensions = options.extensions ?? {};
   }
 
@@ -48,21 +47,24 @@ export class GatewayError extends Error {
     });
   }
 
-  /** The error as the JSON body of an HTTP error response: `{ error: { code, message, ...extensions } }`. */
+  /**
+   * The error as the JSON body of a non-GraphQL route (`/admin/*`, `/healthz`, `/.well-known/*`, 404s,
+   * and every route while the config is invalid): `{ error: { code, message, ...extensions } }`.
+   */
   toJSON(): { error: Record<string, unknown> } {
     return { error: { code: this.code, message: this.message, ...this.extensions } };
   }
 }
 
-/** One problem found in the gateway config, located by its JSON path (`$.remotes[0].url`). */
+/** One problem found in the gateway config, located by its JSON path (`$.remotes[0].url`) or `file:line:column`. */
 export interface ConfigProblem {
-  /** JSONPath of the offending value, e.g. `$.remotes[1].name`. */
+  /** JSONPath of the offending value, e.g. `$.remotes[1].name`, or an SDL location. */
   path: string;
   /** What is wrong with it. */
   message: string;
 }
 
-/** The gateway config is invalid. Every request then fails with 500 and the list of problems. */
+/** The gateway config is invalid (`INVALID_CONFIG`). Every request then fails with 500 and the list of problems. */
 export class ConfigError extends GatewayError {
   override readonly name = "ConfigError";
   /** Each problem with its JSON path. */
@@ -73,12 +75,32 @@ export class ConfigError extends GatewayError {
     const first = problems[0];
     const summary = first ? `${first.path}: ${first.message}` : "invalid config";
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-    super(ErrorCode.INVALID_CONFIG, `Invalid gateway config: ${summary}${more}`, {
-      status: 500,
-      extensions: { problems },
-    });
+    super("INVALID_CONFIG", `Invalid gateway config: ${summary}${more}`, { extensions: { problems } });
     this.problems = problems;
   }
+}
+
+/**
+ * Who the caller is could not be established or is not good enough: a bad or missing token or admin
+ * secret (`INVALID_AUTHORIZATION_HEADER`, `INVALID_JWT`, `JWT_EXPIRED`, `INVALID_CLAIMS`,
+ * `UNAUTHENTICATED`, `UNAUTHORIZED`), or the means to check it are missing (`JWKS_UNAVAILABLE`,
+ * `ADMIN_DISABLED`).
+ */
+export class AuthError extends GatewayError {
+  override readonly name = "AuthError";
+}
+
+/** The caller is known but may not do this (`ROLE_NOT_ALLOWED`, `INVALID_PERMISSIONS` of its role). */
+export class ForbiddenError extends GatewayError {
+  override readonly name = "ForbiddenError";
+}
+
+/**
+ * The request is not one the gateway will run as sent (`BAD_REQUEST`, `MISSING_SESSION_VARIABLE`,
+ * `JOIN_LIMIT_EXCEEDED`), refused before any upstream call.
+ */
+export class ValidationError extends GatewayError {
+  override readonly name = "ValidationError";
 }
 
 /**
@@ -89,9 +111,9 @@ export class UpstreamError extends GatewayError {
   override readonly name = "UpstreamError";
   /**
    * @param code - one of the UPSTREAM_* codes or INTROSPECTION_FAILED
-   * @param serviceName - the remote's configured `name`
+   * @param serviceName - the remote's or service's configured `name`
    * @param message - public message
-   * @param options - `status` of the upstream response if any goes into `extensions.status`
+   * @param options - `upstreamStatus` (the upstream response's status, if any) goes into `extensions.status`
    */
   constructor(
     code: ErrorCode,
@@ -100,7 +122,6 @@ export class UpstreamError extends GatewayError {
     options: GatewayErrorOptions & { upstreamStatus?: number } = {},
   ) {
     super(code, message, {
-      status: 502,
       cause: options.cause,
       extensions: {
         serviceName,
@@ -111,12 +132,7 @@ export class UpstreamError extends GatewayError {
   }
 }
 
-/** Missing or wrong admin secret (401), or admin routes disabled (503). */
-export class AdminAuthError extends GatewayError {
-  override readonly name = "AdminAuthError";
-}
-
-/** Two remotes cannot be composed: the message names both remotes, the type or field, and the fix. */
+/** Two remotes cannot be composed (`SCHEMA_CONFLICT`): the message names both, the type or field, and the fix. */
 export class SchemaConflictError extends GatewayError {
   override readonly name = "SchemaConflictError";
   /**
@@ -124,6 +140,6 @@ export class SchemaConflictError extends GatewayError {
    * @param extensions - `remotes`, `typeName` / `fieldName` for machines
    */
   constructor(message: string, extensions: Record<string, unknown>) {
-    super(ErrorCode.SCHEMA_CONFLICT, message, { status: 409, extensions });
+    super("SCHEMA_CONFLICT", message, { extensions });
   }
 }

@@ -1,15 +1,13 @@
 import { GraphQLError } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
-import type { PermissionSet } from "../auth";
+import { type PermissionSet, usePermissions } from "../auth";
 import type { SchemaRegistry } from "../compose";
 import type { LimitsConfig } from "../config";
 import { ErrorCode, maskError } from "../errors";
+import { useJoinLimits } from "../joins";
 import type { Logger } from "../observability";
-import type { GatewayContext } from "./context";
-import { useJoinLimits } from "./plugins/use-join-limits";
-import { usePassthrough } from "./plugins/use-passthrough";
-import { usePermissions } from "./plugins/use-permissions";
-import { useUpstreamCookies } from "./plugins/use-upstream-cookies";
+import type { GatewayContext } from "../shared";
+import { usePassthrough, useUpstreamCookies } from "./plugins";
 
 /** Options of {@link createGatewayYoga}. */
 export interface GatewayYogaOptions {
@@ -62,6 +60,8 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       warn: (...args: unknown[]) => log.warn({ args: args.map(String) }, "yoga"),
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
+    // The plugins, in order. Permissions first (the role's schema and its execution), then limits, then
+    // the fast lane for operations one remote answers alone, then cookies on the way out.
     plugins: [usePermissions(), useJoinLimits(options.limits), usePassthrough(), useUpstreamCookies()],
   });
 }

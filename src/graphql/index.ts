@@ -1,3 +1,6 @@
-export type { GatewayContext } from "./context";
+/**
+ * graphql/: the per-isolate Yoga server and its plugins in one visible list (create-yoga.ts). Feature
+ * plugins come from their folders (auth's permissions, joins' limits); plugins/ holds the GraphQL
+ * layer's own (passthrough, upstream cookies).
+ */
 export { createGatewayYoga, type GatewayYogaOptions } from "./create-yoga";
-export { useUpstreamCookies } from "./plugins/use-upstream-cookies";

@@ -1,6 +1,13 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
 import { createLogger, type Logger } from "./logger";
+
+/** What {@link requestId} puts on the Hono context; the app's `AppEnv` (src/env.ts) includes it. */
+export interface RequestIdVariables {
+  /** The request id (client's `x-request-id` or generated). */
+  requestId: string;
+  /** Child logger with `{ requestId }`. */
+  log: Logger;
+}
 
 /** The header carrying the request id, to upstreams and back to the client. */
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -20,7 +27,7 @@ export interface RequestIdOptions {
  * @param options - the base logger
  * @returns the middleware
  */
-export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<AppEnv> {
+export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<{ Variables: RequestIdVariables }> {
   const base = options.log ?? createLogger();
   return async function requestIdMiddleware(c, next) {
     const given = c.req.header(REQUEST_ID_HEADER);

@@ -4,7 +4,7 @@
  * used for introspection.
  */
 import { describe, expect, it } from "vitest";
-import { buildUpstreamHeaders } from "../../src/sources/remote-graphql";
+import { buildUpstreamHeaders } from "../../src/upstream";
 import { control, createTestGateway, remoteUrl, stats, type TestGateway, uniqueId } from "../helpers";
 
 type Received = Record<string, string | string[] | undefined>;

@@ -11,8 +11,7 @@ import {
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { type PassthroughSource, passthroughSourcesOf } from "../../compose";
-import type { GatewayContext } from "../context";
-import { introspects, rootSelections } from "../operation";
+import { type GatewayContext, introspects, rootSelections } from "../../shared";
 
 /** Per served schema and document: the remote that can answer the whole document, or null. */
 const decisions = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, PassthroughSource | null>>>();
@@ -23,11 +22,12 @@ const decisions = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, P
  * merged type served elsewhere, and no introspection of the gateway's schema).
  */
 function decide(
+  schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   document: DocumentNode,
   sources: ReadonlyMap<string, PassthroughSource>,
 ): PassthroughSource | null {
-  const keys = rootSelections(document, operation);
+  const keys = rootSelections(schema, document, operation);
   if (operation.operation === "subscription" || introspects(keys)) return null;
   let chosen: PassthroughSource | undefined;
   for (const fieldName of keys.values()) {
@@ -56,7 +56,7 @@ function locate(
   if (errors.length === 0 || errors.some((error) => error.path !== undefined)) return result;
   if (result.data !== undefined && result.data !== null) return result;
   const root = schema.getRootType(operation.operation);
-  const keys = rootSelections(document, operation);
+  const keys = rootSelections(schema, document, operation);
   const data: Record<string, null> = {};
   let nullable = true;
   const located: GraphQLError[] = [];
@@ -108,7 +108,7 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
       const name = operation.name?.value ?? "";
       let target = byOperation.get(name);
       if (target === undefined) {
-        target = decide(operation, args.document, sources);
+        target = decide(schema, operation, args.document, sources);
         byOperation.set(name, target);
       }
       if (target === null) return;

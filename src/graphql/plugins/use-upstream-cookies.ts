@@ -1,5 +1,5 @@
 import type { Plugin } from "graphql-yoga";
-import type { GatewayContext } from "../context";
+import type { GatewayContext } from "../../shared";
 
 /**
  * Yoga plugin: appends every `Set-Cookie` value the upstreams sent during this request to the

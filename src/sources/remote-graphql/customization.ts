@@ -2,21 +2,7 @@ import type { Transform } from "@graphql-tools/delegate";
 import { RenameInterfaceFields, RenameObjectFields, RenameTypes, WrapType } from "@graphql-tools/wrap";
 import type { GraphQLSchema } from "graphql";
 import type { Customization } from "../../config";
-
-/** How a remote's own names become the gateway's under its customization. */
-export interface CustomizedNames {
-  /**
-   * The gateway name of a type.
-   * @param name - the remote's type name
-   */
-  typeName(name: string): string;
-  /**
-   * The gateway name of a field.
-   * @param typeName - the remote's name of the parent type
-   * @param fieldName - the remote's field name
-   */
-  fieldName(typeName: string, fieldName: string): string;
-}
+import type { CustomizedNames } from "../../shared";
 
 /**
  * The renames of Hasura's remote schema customization as functions (`fieldNames` matched on the

@@ -2,7 +2,8 @@ import type { ExecutionResult } from "@graphql-tools/utils";
 import { buildClientSchema, type GraphQLSchema, getIntrospectionQuery, type IntrospectionQuery, parse } from "graphql";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
-import { createRemoteExecutor, type FetchFn } from "./executor";
+import type { UpstreamPipeline } from "../../upstream";
+import { createRemoteExecutor } from "./executor";
 
 const INTROSPECTION_DOCUMENT = parse(getIntrospectionQuery({ descriptions: true }));
 
@@ -45,19 +46,23 @@ export function schemaFromIntrospection(introspection: unknown, remoteName: stri
 }
 
 /**
- * Introspects one remote with its `introspectionHeaders` (default: `headers`).
+ * Introspects one remote with its `introspectionHeaders` (default: `headers`), through the upstream
+ * pipeline outside any request: no client header is forwarded and no gateway token is sent.
  *
  * @param remote - the remote's validated config
- * @param fetchFn - fetch for the call
+ * @param pipeline - the isolate's upstream pipeline
  * @returns the introspection result, its JSON and the client schema
  * @throws UpstreamError with UPSTREAM_TIMEOUT / UPSTREAM_UNAVAILABLE / UPSTREAM_INVALID_RESPONSE /
  *   UPSTREAM_HTTP_ERROR when the call fails, INTROSPECTION_FAILED when the answer is not a schema
  */
-export async function introspectRemote(remote: RemoteConfig, fetchFn?: FetchFn): Promise<IntrospectedRemote> {
-  const headers = Object.fromEntries(
-    Object.entries(remote.introspectionHeaders ?? remote.headers).map(([name, value]) => [name.toLowerCase(), value]),
-  );
-  const executor = createRemoteExecutor(remote, undefined, { fetch: fetchFn, headers });
+export async function introspectRemote(remote: RemoteConfig, pipeline: UpstreamPipeline): Promise<IntrospectedRemote> {
+  const upstream = {
+    ...remote,
+    headers: remote.introspectionHeaders ?? remote.headers,
+    forwardClientHeaders: [],
+    gatewayToken: false,
+  };
+  const executor = createRemoteExecutor(upstream, pipeline, undefined);
   const result = (await executor({ document: INTROSPECTION_DOCUMENT })) as ExecutionResult<IntrospectionQuery>;
   if (result.data?.__schema === undefined || result.data?.__schema === null) {
     const first = result.errors?.[0];

@@ -1,135 +1,118 @@
 import type { EndpointConfig, ServiceConfig } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
-import type { FetchFn } from "../remote-graphql";
-import { defaultFetch, exchangeText } from "../transport";
-import { renderJsonTemplate, renderQueryValues, renderTemplate, type TemplateScope } from "./templates";
+import type { UpstreamContext } from "../../shared";
+import { renderJsonTemplate, renderQueryValues, renderTemplate, type TemplateScope } from "../../templates";
+import type { UpstreamPipeline } from "../../upstream";
 
-/** One HTTP request to a REST service, ready to send. */
+/** One HTTP request to a REST service, ready for the upstream pipeline. */
 export interface RestRequest {
   /** Absolute URL with path and query. */
   url: string;
   /** HTTP method. */
   method: string;
-  /** Headers after every rule and header op. */
+  /** The call's own headers (`content-type`, `accept`), above the header rules. */
   headers: Headers;
+  /** The endpoint's header ops, applied over everything. */
+  editHeaders: ((headers: Headers) => void) | undefined;
   /** JSON text, or undefined for no body. */
   body: string | undefined;
+  /** What identifies the call within a request, for GET dedupe: method, URL and the call's own headers. */
+  key: string;
 }
 
 const BODY_BY_DEFAULT = new Set(["POST", "PUT", "PATCH"]);
 
 /**
  * Builds the request of one endpoint call: path template (values URL-encoded) appended to the
- * service URL; query parameters (left out when null or missing, repeated for a list, see renderQueryValues); body (the `body` template, else the
- * field's arguments for POST/PUT/PATCH, as Space Cloud does; none for GET and DELETE); headers with
- * the remotes' rules (configured > gateway token > session > x-request-id > forwarded client headers),
- * then the endpoint's header ops.
+ * service URL; query parameters (left out when null or missing, repeated for a list, see
+ * renderQueryValues); body (the `body` template, else the field's arguments for POST/PUT/PATCH, as
+ * Space Cloud does; none for GET and DELETE); `content-type` and `accept`; then the endpoint's header
+ * ops, which the pipeline applies over its header rules (configured > gateway token > session >
+ * x-request-id > forwarded client headers).
  *
  * @param service - the service's config
  * @param endpoint - the endpoint's config
  * @param scope - args, parent and session for the templates
- * @param baseHeaders - the request's headers for the service (see requestHeaders), before the endpoint's ops
  * @returns the request
  */
-export function buildRestRequest(
-  service: ServiceConfig,
-  endpoint: EndpointConfig,
-  scope: TemplateScope,
-  baseHeaders: Readonly<Record<string, string>>,
-): RestRequest {
+export function buildRestRequest(service: ServiceConfig, endpoint: EndpointConfig, scope: TemplateScope): RestRequest {
   const url = new URL(service.url.replace(/\/+$/, "") + renderTemplate(endpoint.path, scope, encodeURIComponent));
   for (const [name, template] of Object.entries(endpoint.query ?? {})) {
     for (const value of renderQueryValues(template, scope)) url.searchParams.append(name, value);
   }
-  const headers = new Headers(baseHeaders);
+  const headers = new Headers();
   let body: string | undefined;
   if (endpoint.body !== undefined) body = JSON.stringify(renderJsonTemplate(endpoint.body, scope));
   else if (BODY_BY_DEFAULT.has(endpoint.method)) body = JSON.stringify(scope.args);
   if (body !== undefined) headers.set("content-type", "application/json");
   headers.set("accept", "application/json");
-  for (const op of endpoint.headers) {
-    if (op.op === "del") headers.delete(op.key);
-    else if (op.op === "set") headers.set(op.key, renderTemplate(op.value ?? "", scope));
-    else headers.append(op.key, renderTemplate(op.value ?? "", scope));
-  }
-  return { url: url.toString(), method: endpoint.method, headers, body };
-}
-
-/** Options of {@link callRest}. */
-export interface CallRestOptions {
-  /** The fetch to use. @default globalThis.fetch */
-  fetch?: FetchFn;
-  /** Receives the response's Set-Cookie values. */
-  cookies?: string[];
+  const ops = endpoint.headers.map((op) => ({ ...op, value: renderTemplate(op.value ?? "", scope) }));
+  const editHeaders =
+    ops.length === 0
+      ? undefined
+      : (target: Headers): void => {
+          for (const op of ops) {
+            if (op.op === "del") target.delete(op.key);
+            else if (op.op === "set") target.set(op.key, op.value);
+            else target.append(op.key, op.value);
+          }
+        };
+  const own = new Headers(headers);
+  editHeaders?.(own);
+  const href = url.toString();
+  return {
+    url: href,
+    method: endpoint.method,
+    headers,
+    editHeaders,
+    body,
+    key: `${href}\n${JSON.stringify([...own])}`,
+  };
 }
 
 /**
- * Sends one request and parses the JSON answer, bounded by the service's `timeoutMs`.
+ * Sends one request through the upstream pipeline and parses the JSON answer.
  *
  * @param service - the service's config (name, timeoutMs, exposeErrors)
  * @param endpointName - for errors
  * @param request - from buildRestRequest
- * @param options - fetch and cookie sink
+ * @param pipeline - the isolate's upstream pipeline
+ * @param context - the request served (headers, session, cookies), if any
  * @returns the parsed JSON (null for an empty body)
- * @throws UpstreamError UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE (no connection), UPSTREAM_HTTP_ERROR
- *   (non-2xx; with `exposeErrors` the body's JSON `message`/`error` string is appended, nothing else),
- *   UPSTREAM_INVALID_RESPONSE (not JSON); every one with `serviceName`, `endpoint` and, when known, `status`
+ * @throws UpstreamError UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE, UPSTREAM_HTTP_ERROR (see the pipeline's
+ *   `errors` plugin), UPSTREAM_INVALID_RESPONSE (not JSON); every one with `serviceName`, `endpoint` and,
+ *   when known, `status`
  */
 export async function callRest(
   service: ServiceConfig,
   endpointName: string,
   request: RestRequest,
-  options: CallRestOptions = {},
+  pipeline: UpstreamPipeline,
+  context: UpstreamContext | undefined,
 ): Promise<unknown> {
   const label = `Service "${service.name}" endpoint "${endpointName}"`;
-  const fail = (code: ErrorCode, message: string, status?: number, cause?: unknown): never => {
-    throw new UpstreamError(code, service.name, message, {
-      upstreamStatus: status,
-      cause,
-      extensions: { endpoint: endpointName },
-    });
-  };
-  const answer = await exchangeText(
-    options.fetch ?? defaultFetch,
-    request.url,
-    { method: request.method, headers: request.headers, body: request.body },
-    service.timeoutMs,
-    options.cookies,
-  );
-  if (!answer.ok) {
-    if (answer.timedOut) {
-      return fail(
-        ErrorCode.UPSTREAM_TIMEOUT,
-        `${label} did not answer within ${service.timeoutMs} ms`,
-        undefined,
-        answer.cause,
-      );
-    }
-    return fail(ErrorCode.UPSTREAM_UNAVAILABLE, `${label} is unreachable`, undefined, answer.cause);
-  }
-  const { response, text } = answer;
-  if (!response.ok) {
-    let detail = "";
-    if (service.exposeErrors) {
-      try {
-        const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
-        const message = typeof parsed.message === "string" ? parsed.message : parsed.error;
-        if (typeof message === "string") detail = `: ${message}`;
-      } catch {
-        // not JSON: nothing to expose
-      }
-    }
-    return fail(ErrorCode.UPSTREAM_HTTP_ERROR, `${label} answered HTTP ${response.status}${detail}`, response.status);
-  }
+  const answer = await pipeline.call({
+    kind: "service",
+    upstream: service,
+    url: request.url,
+    method: request.method,
+    headers: request.headers,
+    editHeaders: request.editHeaders,
+    body: request.body,
+    label,
+    errorExtensions: { endpoint: endpointName },
+    context,
+  });
+  const text = await answer.text();
   if (text.trim() === "") return null;
   try {
     return JSON.parse(text);
   } catch (cause) {
-    return fail(
+    throw new UpstreamError(
       ErrorCode.UPSTREAM_INVALID_RESPONSE,
+      service.name,
       `${label} answered with a body that is not JSON`,
-      response.status,
-      cause,
+      { upstreamStatus: answer.response.status, cause, extensions: { endpoint: endpointName } },
     );
   }
 }

@@ -1,14 +1,8 @@
-export {
-  type BatchKey,
-  batchArguments,
-  batchCacheKey,
-  batchShareKey,
-  buildRestSchema,
-  type FieldExtension,
-  type JoinDirective,
-  matchByKey,
-  type RestSchema,
-  type RestSchemaOptions,
-  type SchemaFile,
-} from "./sdl";
-export { fieldScope, renderJsonTemplate, renderValue, type TemplateScope } from "./templates";
+/**
+ * sources/rest/: REST services as GraphQL fields, schema-first (Space Cloud's remote services).
+ * schemas/*.graphql is read and checked here (schema.ts, sdl-rules.ts; `@join` fields are handed to
+ * src/joins), each `@rest` field gets a resolver (resolver.ts) that builds the endpoint's request
+ * (call.ts), sends it through the upstream pipeline and checks the answer against the selection
+ * (mapping.ts).
+ */
+export { buildRestSchema, type RestSchema, type RestSchemaOptions, type SchemaFile } from "./schema";

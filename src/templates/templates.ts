@@ -1,5 +1,4 @@
-import { SESSION_VARIABLE_PREFIX } from "../../auth/claims";
-import { isUpstreamContext } from "../remote-graphql/executor";
+import { isUpstreamContext, SESSION_VARIABLE_PREFIX } from "../shared";
 
 /**
  * Templates of REST endpoints: `{args.x}`, `{parent.x}`, `{session.x}` with nested paths

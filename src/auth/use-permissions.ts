@@ -1,8 +1,10 @@
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { isPublicOnly, prepareRoleExecution, restrictedSchemaInfo, tokenRequired } from "../../auth";
-import { maskError } from "../../errors";
-import type { GatewayContext } from "../context";
+import { maskError } from "../errors";
+import type { GatewayContext } from "../shared";
+import { isPublicOnly, tokenRequired } from "./authenticate";
+import { prepareRoleExecution } from "./role-execution";
+import { restrictedSchemaInfo } from "./role-schema";
 
 /** graphql-js appends suggestions as a last sentence: `Did you mean "x"?`, `Did you mean to use an inline fragment on "T"?`. */
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;

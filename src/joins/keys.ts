@@ -1,5 +1,5 @@
 import { Kind, type SelectionSetNode } from "graphql";
-import { matchByKey } from "../sources/rest";
+import { matchByKey } from "./batch";
 
 /**
  * The alias under which a batched call selects the key field of each result, so results are matched to

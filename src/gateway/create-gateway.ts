@@ -7,14 +7,15 @@ import {
   type GatewayTokenSigner,
   PERMISSION_FILES_DIR,
   type PermissionSet,
-} from "./auth";
-import { createSchemaCache, createSchemaRegistry, type SchemaRegistry } from "./compose";
-import { type GatewayConfig, loadConfig } from "./config";
-import { ConfigError } from "./errors";
-import { createGatewayYoga, type GatewayContext } from "./graphql";
-import type { Logger } from "./observability";
-import type { FetchFn } from "./sources/remote-graphql";
-import { buildRestSchema, type RestSchema, type SchemaFile } from "./sources/rest";
+} from "../auth";
+import { createSchemaCache, createSchemaRegistry, type SchemaRegistry } from "../compose";
+import { type GatewayConfig, loadConfig } from "../config";
+import { ConfigError } from "../errors";
+import { createGatewayYoga } from "../graphql";
+import type { Logger } from "../observability";
+import type { FetchFn, GatewayContext } from "../shared";
+import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile } from "../sources";
+import { createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
 
 /** How the SDL of schemas/*.graphql is named in conflicts and logs. */
 export const LOCAL_SDL_NAME = "schemas/*.graphql";
@@ -29,7 +30,7 @@ export interface GatewayOptions {
   pollIntervalMs?: number;
   /** How often (ms) an isolate retries remotes that failed to load. @default 10000 */
   retryIntervalMs?: number;
-  /** Fetch for upstream calls. @default globalThis.fetch */
+  /** Fetch at the end of the upstream pipeline (upstream calls, JWKS). @default globalThis.fetch */
   fetch?: FetchFn;
   /**
    * The SDL files of schemas/: REST-backed fields and types, and role permissions under
@@ -71,7 +72,8 @@ export interface Gateway {
  */
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
   const config = loadConfig(options.config, env as unknown as Record<string, unknown>);
-  const { rest, permissions } = buildSchemaFiles(config, options.schemaFiles ?? [], options.fetch);
+  const pipeline = createUpstreamPipeline({ fetch: options.fetch });
+  const { rest, permissions } = buildSchemaFiles(config, options.schemaFiles ?? [], pipeline);
   let authenticator: Authenticator;
   try {
     authenticator = createAuthenticator({ auth: config.auth, fetch: options.fetch, log });
@@ -82,10 +84,9 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     localSubschemas: rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }],
     extensions: rest.extensions,
     joinFields: rest.joinFields,
-    remotes: config.remotes,
+    remotes: config.remotes.map((remote) => createRemoteSource(remote, pipeline)),
     cache: createSchemaCache({ kv: env.SCHEMA_CACHE, prefix: options.kvPrefix }),
     log,
-    fetch: options.fetch,
     pollIntervalMs: options.pollIntervalMs,
     retryIntervalMs: options.retryIntervalMs,
   });
@@ -118,19 +119,19 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
  *
  * @param config - the validated config
  * @param files - every `schemas/**\/*.graphql` file
- * @param fetch - fetch for REST calls
+ * @param pipeline - the upstream pipeline REST calls go through @default createUpstreamPipeline()
  * @returns the REST schema and the permission set
  * @throws ConfigError listing every problem, each located as `file:line:column` or a JSON path
  */
 export function buildSchemaFiles(
   config: GatewayConfig,
   files: readonly SchemaFile[],
-  fetch?: FetchFn,
+  pipeline?: UpstreamPipeline,
 ): { rest: RestSchema; permissions: PermissionSet } {
   const permissionFiles = files.filter((file) => file.path.startsWith(PERMISSION_FILES_DIR));
   const restFiles = files.filter((file) => !file.path.startsWith(PERMISSION_FILES_DIR));
   const rest = buildRestSchema(restFiles, config.services, {
-    fetch,
+    pipeline,
     remotes: config.remotes.map((remote) => remote.name),
   });
   const { permissions, problems } = createPermissionSet({ config, files: permissionFiles });

@@ -1,5 +1,5 @@
 import { delegateToSchema, type SubschemaConfig } from "@graphql-tools/delegate";
-import { type Executor, type IResolvers, pathToArray, relocatedError } from "@graphql-tools/utils";
+import { type IResolvers, pathToArray, relocatedError } from "@graphql-tools/utils";
 import DataLoader from "dataloader";
 import {
   type DocumentNode,
@@ -17,51 +17,17 @@ import {
   isObjectType,
   Kind,
   OperationTypeNode,
+  print,
   type SelectionSetNode,
   specifiedScalarTypes,
   type TypeNode,
 } from "graphql";
-import type { RemoteConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
-import { customizedNames } from "../sources/remote-graphql";
-import { requestMemo, selectionKey } from "../sources/request-memo";
-import {
-  type BatchKey,
-  batchArguments,
-  batchCacheKey,
-  batchShareKey,
-  type FieldExtension,
-  fieldScope,
-  type JoinDirective,
-  renderJsonTemplate,
-  renderValue,
-  type TemplateScope,
-} from "../sources/rest";
+import { requestMemo, selectionKey } from "../shared";
+import { fieldScope, renderJsonTemplate, renderValue, type TemplateScope } from "../templates";
+import { batchArguments, batchCacheKey, batchShareKey } from "./batch";
 import { resultsByKey, withKeySelection } from "./keys";
-
-/** One source the joins may read: a subschema as composed. */
-export interface JoinSource {
-  /** The remote's name, or the local SDL's. */
-  name: string;
-  /** The exact config passed to stitchSchemas (delegation targets it). */
-  subschema: SubschemaConfig;
-  /** Its schema as the gateway shows it (customization applied). */
-  schema: GraphQLSchema;
-  /** The remote's config; undefined for the local SDL. */
-  remote?: RemoteConfig;
-  /** The remote's executor for operations it answers alone, if any. */
-  passthrough?: Executor;
-}
-
-/** A join's state, as shown by `GET /healthz` and `GET /admin/remotes`. */
-export interface JoinStatus {
-  /** `Type.field` of a @join/@rest field on another source's type, or `merge:<remote>.<Type>`. */
-  name: string;
-  /** "ok" when it is in the served schema. */
-  status: "ok" | "error";
-  /** Why it is left out (`INVALID_JOIN`), else null. */
-  lastError: { code: string; message: string } | null;
-}
+import type { BatchKey, FieldExtension, JoinDirective, JoinSource, JoinStatus } from "./types";
 
 /** What {@link buildJoins} produced, for stitchSchemas. */
 export interface BuiltJoins {
@@ -305,7 +271,8 @@ function joinTarget(
   if (ownQuery === undefined || ownQuery === null || ownField === undefined) {
     return `remote "${join.remote}" has no Query field "${join.field}"`;
   }
-  const names = customizedNames(source.remote.customization, own);
+  const names = source.names;
+  if (names === undefined) return `remote "${join.remote}" has no customization names (internal)`;
   const fieldName = names.fieldName(ownQuery.name, join.field);
   const field = source.schema.getQueryType()?.getFields()[fieldName];
   if (field === undefined) return `remote "${join.remote}" has no Query field "${join.field}" in the gateway's schema`;
@@ -318,7 +285,7 @@ function joinTarget(
     return `joined type mismatch: batch: true needs a list, but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
   }
   if (join.batch === undefined && listDepthOfNode(declared) !== listDepthOf(field.type)) {
-    return `joined type mismatch: ${extension.typeName}.${extension.fieldName} is ${printType(declared)} but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
+    return `joined type mismatch: ${extension.typeName}.${extension.fieldName} is ${print(declared)} but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
   }
   const argumentNames = new Set(field.args.map((arg) => arg.name));
   const unknown = Object.keys(join.args).find((arg) => !argumentNames.has(arg));
@@ -336,13 +303,6 @@ function joinTarget(
   }
   return joinResolver(join, source.subschema, fieldName, keyField);
 }
-
-const printType = (node: TypeNode): string =>
-  node.kind === Kind.NAMED_TYPE
-    ? node.name.value
-    : node.kind === Kind.LIST_TYPE
-      ? `[${printType(node.type)}]`
-      : `${printType(node.type)}!`;
 
 /** What the join limits read from a schema: which fields join, and which types are merged across sources. */
 export interface JoinPoints {
@@ -372,13 +332,12 @@ export function joinPointsOf(schema: GraphQLSchema): JoinPoints | undefined {
 }
 
 /**
- * An INVALID_JOIN error (HTTP 409 when it fails a reload) for a composition problem.
+ * An INVALID_JOIN error (409 in the error table: the status a reload it fails answers with) for a composition problem.
  * @param message - what does not fit, naming the join or merge entry
  * @param remote - the remote left out, if any (`extensions.remotes`)
  * @returns the error
  */
 export const invalidJoin = (message: string, remote?: string): GatewayError =>
   new GatewayError(ErrorCode.INVALID_JOIN, message, {
-    status: 409,
     extensions: remote === undefined ? {} : { remotes: [remote] },
   });

@@ -12,7 +12,7 @@ import {
   OperationTypeNode,
 } from "graphql";
 import type { RemoteConfig } from "../config";
-import { customizedNames } from "../sources/remote-graphql";
+import type { CustomizedNames } from "../shared";
 import { resultsByKey, withKeySelection } from "./keys";
 
 /** A remote's `merge` entries as stitching's merged type configs. */
@@ -38,10 +38,11 @@ export interface RemoteMerge {
  *
  * @param remote - the remote's config (its `merge` and `customization`)
  * @param schema - the remote's own schema (before customization)
+ * @param names - the remote's customization as rename functions (customizedNames of src/sources)
  * @returns the configs and the problems
  * @see https://the-guild.dev/graphql/stitching/docs/approaches/type-merging
  */
-export function remoteMerge(remote: RemoteConfig, schema: GraphQLSchema): RemoteMerge {
+export function remoteMerge(remote: RemoteConfig, schema: GraphQLSchema, names: CustomizedNames): RemoteMerge {
   const result: RemoteMerge = { merge: {}, keys: new Map(), problems: [] };
   if (remote.merge === undefined) return result;
   if (remote.customization?.rootFieldsNamespace !== undefined) {
@@ -50,7 +51,6 @@ export function remoteMerge(remote: RemoteConfig, schema: GraphQLSchema): Remote
     );
     return result;
   }
-  const names = customizedNames(remote.customization, schema);
   const query = schema.getQueryType();
   for (const [typeName, entry] of Object.entries(remote.merge)) {
     const label = `merge.${typeName} of remote "${remote.name}"`;

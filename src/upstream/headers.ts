@@ -1,7 +1,4 @@
-import { SESSION_VARIABLE_PREFIX } from "../../auth/claims";
-import { GATEWAY_TOKEN_HEADER } from "../../auth/gateway-token";
-import { ADMIN_SECRET_HEADER } from "../../auth/secrets";
-import type { UpstreamContext } from "./executor";
+import { ADMIN_SECRET_HEADER, GATEWAY_TOKEN_HEADER, SESSION_VARIABLE_PREFIX, type UpstreamContext } from "../shared";
 
 /**
  * Hop-by-hop header fields: meaningful for one connection only, never forwarded by a proxy

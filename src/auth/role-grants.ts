@@ -1,0 +1,268 @@
+import {
+  astFromValue,
+  type DirectiveNode,
+  type DocumentNode,
+  type FieldDefinitionNode,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isUnionType,
+  Kind,
+  print,
+  type ValueNode,
+  valueFromAST,
+} from "graphql";
+import { SESSION_VARIABLE_PREFIX } from "../shared";
+
+/** One argument preset: the argument is removed from the role's schema and filled on every call. */
+export interface Preset {
+  name: string;
+  type: GraphQLInputType;
+  /** Session variable to read (Hasura name, lower-case), or undefined for a static value. */
+  variable?: string;
+  /** The static value as a literal of the argument's type. */
+  literal?: ValueNode;
+}
+
+/** What a role may use of one type: every field, or the listed ones with their listed arguments. */
+export type TypeGrant =
+  | { all: true }
+  | { all: false; fields: Map<string, { args: Set<string>; presets: Preset[] }>; members?: Set<string> };
+
+/** Reads `@preset(value: ..., static: ...)` of an argument: a session variable or a static literal. */
+function presetOf(
+  directive: DirectiveNode,
+  name: string,
+  type: GraphQLInputType,
+  where: string,
+  problems: string[],
+): Preset | undefined {
+  const value = directive.arguments?.find((arg) => arg.name.value === "value")?.value;
+  const forceStatic = directive.arguments?.find((arg) => arg.name.value === "static")?.value;
+  if (value === undefined) {
+    problems.push(`@preset on ${where} needs a value`);
+    return undefined;
+  }
+  const isStatic = forceStatic?.kind === Kind.BOOLEAN && forceStatic.value;
+  if (value.kind === Kind.STRING && !isStatic && value.value.toLowerCase().startsWith(SESSION_VARIABLE_PREFIX)) {
+    return { name, type, variable: value.value.toLowerCase() };
+  }
+  const literal = value.kind === Kind.STRING ? literalFor(value.value, type) : value;
+  if (literal === undefined || valueFromAST(literal, type) === undefined) {
+    problems.push(`@preset on ${where}: ${print(value)} is not a valid ${String(type)}`);
+    return undefined;
+  }
+  return { name, type, literal };
+}
+
+/**
+ * A session variable's text as a literal of the argument's type: numbers and booleans parsed, lists
+ * and input objects read as JSON, everything else (String, ID, enums, custom scalars) as the text.
+ * @param text - a session variable's value, or a static preset given as a string
+ * @param type - the argument's type
+ * @returns the literal, or undefined when the text does not fit the type
+ */
+export function literalFor(text: string, type: GraphQLInputType): ValueNode | undefined {
+  const named = getNamedType(type);
+  const nullable = getNullableType(type);
+  let value: unknown = text;
+  if (isListType(nullable) || isInputObjectType(named)) {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  } else if (named.name === "Int" || named.name === "Float") {
+    value = Number(text);
+    if (text.trim() === "" || Number.isNaN(value)) return undefined;
+  } else if (named.name === "Boolean") {
+    if (text !== "true" && text !== "false") return undefined;
+    value = text === "true";
+  }
+  if (isEnumType(named) && !isListType(nullable)) return { kind: Kind.ENUM, value: text };
+  return astFromValue(value, type) ?? undefined;
+}
+
+/** What a role may use: its grants per type and its argument presets per `Type.field`. */
+export interface RoleGrants {
+  /** Type name -> what of it the role may use. */
+  grants: Map<string, TypeGrant>;
+  /** `Type.field` -> the presets of that field. */
+  presets: Map<string, Preset[]>;
+}
+
+/**
+ * Fits a role's SDL to the composed schema (Hasura's remote schema permissions): the listed types,
+ * fields and arguments, `@preset` arguments, union members, and the public fields with everything
+ * they return, whole. Every composite type an allowed field returns must be listed too.
+ *
+ * @param full - the composed schema
+ * @param documents - the role's SDL documents
+ * @param publicFields - the config's `public` fields (`Type.field`)
+ * @returns the grants, or the list of problems
+ * @see https://hasura.io/docs/latest/auth/authorization/remote-schema-permissions/
+ */
+export function readRoleGrants(
+  full: GraphQLSchema,
+  documents: readonly DocumentNode[],
+  publicFields: readonly string[],
+): RoleGrants | { problems: string[] } {
+  const problems: string[] = [];
+  const grants = new Map<string, TypeGrant>();
+  const presets = new Map<string, Preset[]>();
+
+  const grantFields = (typeName: string): Extract<TypeGrant, { all: false }> | undefined => {
+    const grant = grants.get(typeName) ?? { all: false, fields: new Map() };
+    grants.set(typeName, grant);
+    return grant.all ? undefined : grant;
+  };
+
+  const grantField = (type: GraphQLNamedType, node: FieldDefinitionNode): void => {
+    const where = `${type.name}.${node.name.value}`;
+    const field = (type as GraphQLObjectType).getFields()[node.name.value];
+    if (field === undefined) {
+      problems.push(`${where} is not in the schema`);
+      return;
+    }
+    if (print(node.type) !== String(field.type)) {
+      problems.push(`${where} has type ${String(field.type)} in the schema, not ${print(node.type)}`);
+    }
+    const grant = grantFields(type.name);
+    if (grant === undefined) return;
+    const entry = grant.fields.get(field.name) ?? { args: new Set<string>(), presets: [] };
+    grant.fields.set(field.name, entry);
+    for (const argNode of node.arguments ?? []) {
+      const arg = field.args.find((candidate) => candidate.name === argNode.name.value);
+      if (arg === undefined) {
+        problems.push(`${where}(${argNode.name.value}:) is not in the schema`);
+        continue;
+      }
+      if (print(argNode.type) !== String(arg.type)) {
+        problems.push(`${where}(${arg.name}:) has type ${String(arg.type)} in the schema, not ${print(argNode.type)}`);
+      }
+      const directive = argNode.directives?.find((d) => d.name.value === "preset");
+      if (directive === undefined) {
+        entry.args.add(arg.name);
+        continue;
+      }
+      const preset = presetOf(directive, arg.name, arg.type, `${where}(${arg.name}:)`, problems);
+      if (preset !== undefined) {
+        entry.presets.push(preset);
+        presets.set(where, [...(presets.get(where) ?? []), preset]);
+      }
+    }
+    for (const arg of field.args) {
+      const listed = entry.args.has(arg.name) || entry.presets.some((p) => p.name === arg.name);
+      if (!listed && isNonNullType(arg.type) && arg.defaultValue === undefined) {
+        problems.push(`${where}(${arg.name}:) is required: list it or give it a @preset`);
+      }
+    }
+  };
+
+  for (const document of documents) {
+    for (const definition of document.definitions) {
+      switch (definition.kind) {
+        case Kind.OBJECT_TYPE_DEFINITION:
+        case Kind.OBJECT_TYPE_EXTENSION:
+        case Kind.INTERFACE_TYPE_DEFINITION:
+        case Kind.INTERFACE_TYPE_EXTENSION: {
+          const type = full.getType(definition.name.value);
+          const wantsInterface =
+            definition.kind === Kind.INTERFACE_TYPE_DEFINITION || definition.kind === Kind.INTERFACE_TYPE_EXTENSION;
+          if (type === undefined || (wantsInterface ? !isInterfaceType(type) : !isObjectType(type))) {
+            problems.push(`${wantsInterface ? "interface" : "type"} ${definition.name.value} is not in the schema`);
+            break;
+          }
+          grantFields(type.name);
+          for (const field of definition.fields ?? []) grantField(type, field);
+          break;
+        }
+        case Kind.UNION_TYPE_DEFINITION:
+        case Kind.UNION_TYPE_EXTENSION: {
+          const type = full.getType(definition.name.value);
+          if (!isUnionType(type)) {
+            problems.push(`union ${definition.name.value} is not in the schema`);
+            break;
+          }
+          const grant = grantFields(type.name);
+          if (grant === undefined) break;
+          grant.members ??= new Set();
+          const members = new Set(type.getTypes().map((member) => member.name));
+          for (const member of definition.types ?? []) {
+            if (members.has(member.name.value)) grant.members.add(member.name.value);
+            else problems.push(`${member.name.value} is not a member of union ${type.name}`);
+          }
+          break;
+        }
+        case Kind.ENUM_TYPE_DEFINITION:
+        case Kind.INPUT_OBJECT_TYPE_DEFINITION:
+        case Kind.SCALAR_TYPE_DEFINITION:
+          if (full.getType(definition.name.value) === undefined) {
+            problems.push(`type ${definition.name.value} is not in the schema`);
+          }
+          break;
+        default:
+          // schema definitions and directive definitions (such as @preset's) carry no permission
+          break;
+      }
+    }
+  }
+
+  // Public fields, and whatever they return, whole and transitively.
+  const grantAll = (type: GraphQLNamedType): void => {
+    if (!isObjectType(type) && !isInterfaceType(type) && !isUnionType(type)) return;
+    if (grants.get(type.name)?.all) return;
+    grants.set(type.name, { all: true });
+    if (isUnionType(type)) for (const member of type.getTypes()) grantAll(member);
+    else {
+      for (const field of Object.values(type.getFields())) grantAll(getNamedType(field.type));
+      if (isInterfaceType(type)) for (const impl of full.getPossibleTypes(type)) grantAll(impl);
+    }
+  };
+  for (const entry of publicFields) {
+    const [typeName, fieldName] = entry.split(".") as [string, string];
+    const type = full.getType(typeName);
+    const field = isObjectType(type) || isInterfaceType(type) ? type.getFields()[fieldName] : undefined;
+    if (type === undefined || field === undefined) {
+      problems.push(`public field ${entry} is not in the schema`);
+      continue;
+    }
+    const grant = grantFields(typeName);
+    if (grant !== undefined) grant.fields.set(fieldName, { args: new Set(field.args.map((a) => a.name)), presets: [] });
+    grantAll(getNamedType(field.type));
+  }
+
+  // Every composite type an allowed field returns must be granted too (Hasura asks the same).
+  for (const [typeName, grant] of grants) {
+    if (grant.all) continue;
+    const type = full.getType(typeName);
+    if (isUnionType(type)) {
+      for (const member of grant.members ?? []) {
+        if (!grants.has(member)) problems.push(`${member} (a member of union ${typeName}) is not listed`);
+      }
+      continue;
+    }
+    const fields = (type as GraphQLObjectType).getFields();
+    for (const fieldName of grant.fields.keys()) {
+      const returned = getNamedType((fields[fieldName] as GraphQLField<unknown, unknown>).type);
+      if (
+        (isObjectType(returned) || isInterfaceType(returned) || isUnionType(returned)) &&
+        !grants.has(returned.name)
+      ) {
+        problems.push(`${returned.name} (returned by ${typeName}.${fieldName}) is not listed`);
+      }
+    }
+  }
+  if (problems.length > 0) return { problems };
+  return { grants, presets };
+}

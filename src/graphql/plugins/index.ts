@@ -1,0 +1,3 @@
+/** Yoga plugins that belong to the GraphQL layer itself (feature plugins live in their feature's folder). */
+export { usePassthrough } from "./use-passthrough";
+export { useUpstreamCookies } from "./use-upstream-cookies";

@@ -1,0 +1,32 @@
+/**
+ * shared/: the leaf every folder may import (it imports only observability's Logger type). Types of a
+ * request (session, request context, upstream context, fetch), header and session-variable names, the
+ * one field collector, and small caches. Nothing here does I/O or holds state across requests.
+ */
+export { createNestedCache, type NestedCache, requestMemo, selectionKey } from "./caches";
+export {
+  type CollectedFields,
+  type CollectOptions,
+  collectFields,
+  collectPossibleFields,
+  type Fragments,
+  fragmentsOf,
+  introspects,
+  rootSelections,
+} from "./collect-fields";
+export {
+  ADMIN_SECRET_HEADER,
+  GATEWAY_TOKEN_HEADER,
+  ROLE_VARIABLE,
+  SESSION_VARIABLE_PREFIX,
+  USER_ID_VARIABLE,
+} from "./names";
+export {
+  type CustomizedNames,
+  type FetchFn,
+  type GatewayContext,
+  isUpstreamContext,
+  type Session,
+  type UpstreamContext,
+  type WaitUntil,
+} from "./types";

@@ -1,0 +1,92 @@
+import type { Logger } from "../observability";
+
+/** A `fetch` with the standard signature; injected so tests and benchmarks can wrap it. */
+export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Registers background work that may outlive the response (`ExecutionContext.waitUntil`). */
+export type WaitUntil = (promise: Promise<unknown>) => void;
+
+/** Who the caller of one request is, decided once at the edge (see `createAuthenticator` in src/auth). */
+export interface Session {
+  /**
+   * How the caller was identified: `admin` (correct `x-admin-secret`), `jwt` (a verified token),
+   * `unauthenticated` (no token), `none` (no `auth` section: nobody is identified).
+   */
+  source: "admin" | "jwt" | "unauthenticated" | "none";
+  /** The role the request runs as; null without one (no `auth`, or no token and no `unauthenticatedRole`). */
+  role: string | null;
+  /**
+   * Session variables by Hasura name, lower-case (`x-hasura-role`, `x-hasura-user-id`, ...). These, and
+   * nothing the client sent (admin requests excepted), go to upstreams.
+   */
+  variables: Readonly<Record<string, string>>;
+}
+
+/**
+ * What an upstream call needs from the context of the request it serves. The gateway's request
+ * context ({@link GatewayContext}) is one; introspection runs without any.
+ */
+export interface UpstreamContext {
+  /** The client's request headers (for `forwardClientHeaders`); for a WebSocket, the upgrade request's. */
+  clientHeaders: Headers;
+  /** Sent to upstreams as `x-request-id`. */
+  requestId: string;
+  /**
+   * Receives every `Set-Cookie` value of every upstream response, in arrival order, for the client's
+   * response. Absent where there is no response to set cookies on (WebSocket, SSE): cookies are dropped.
+   */
+  responseCookies?: string[];
+  /** The caller's session variables as headers, named with the forwarding prefix (`x-hasura-user-id`). */
+  sessionHeaders?: Record<string, string>;
+  /** `auth.sessionHeaderPrefix`; client headers with it are never forwarded. @default "x-hasura-" */
+  sessionHeaderPrefix?: string;
+  /** The caller's session (its variables by Hasura name feed upstream headers and `{session.x}` templates). */
+  session?: Pick<Session, "variables">;
+  /**
+   * The `x-gateway-token` for the upstream named `audience` (a JWT signed by the gateway, `aud` =
+   * `audience`), signed at most once per audience per request. Resolves `undefined` when the gateway has
+   * no token key (neither `GATEWAY_TOKEN_SECRET` nor `GATEWAY_TOKEN_PRIVATE_KEY` is set).
+   *
+   * @throws GatewayError `INVALID_CONFIG` (as a rejection) when the key cannot be imported
+   * @see src/auth/gateway-token.ts
+   */
+  gatewayToken?: (audience: string) => Promise<string | undefined>;
+}
+
+/**
+ * The context of one request, built by `createGatewayContext` (src/gateway) for every entry point:
+ * the `/graphql` HTTP route today, WebSocket and SSE entry points later. Given to Yoga as its server
+ * context, so every resolver, plugin and executor sees it. Nothing in it is shared between requests.
+ */
+export interface GatewayContext extends UpstreamContext {
+  /** The Worker's bindings. */
+  env: Env;
+  /** The request's execution context: background work that may outlive the response. */
+  executionCtx: { waitUntil: WaitUntil };
+  /** Child logger with `{ requestId }`. */
+  log: Logger;
+  /** Who the caller is: role and session variables (src/auth). */
+  session: Session;
+}
+
+/**
+ * Whether a GraphQL context carries what upstream calls need (the gateway's does; introspection's has none).
+ * @param value - a GraphQL context
+ */
+export const isUpstreamContext = (value: unknown): value is UpstreamContext =>
+  typeof value === "object" && value !== null && "clientHeaders" in value && "requestId" in value;
+
+/** How a remote's own names become the gateway's under its customization (see src/sources/remote-graphql). */
+export interface CustomizedNames {
+  /**
+   * The gateway name of a type.
+   * @param name - the remote's type name
+   */
+  typeName(name: string): string;
+  /**
+   * The gateway name of a field.
+   * @param typeName - the remote's name of the parent type
+   * @param fieldName - the remote's field name
+   */
+  fieldName(typeName: string, fieldName: string): string;
+}

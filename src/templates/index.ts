@@ -1,0 +1,20 @@
+/**
+ * templates/: the template language of `@rest` endpoints and `@join` arguments: `{args.x}`,
+ * `{parent.x}`, `{session.x}` with nested paths (Space Cloud's remote service templates). Pure
+ * functions; imports only shared/.
+ */
+export {
+  fieldScope,
+  isSoleReference,
+  jsonTemplateReferences,
+  renderJsonTemplate,
+  renderQueryValues,
+  renderTemplate,
+  renderValue,
+  sessionScope,
+  type TemplateReference,
+  type TemplateRoot,
+  type TemplateScope,
+  templateReferences,
+  valueAt,
+} from "./templates";

@@ -1,0 +1,22 @@
+/**
+ * upstream/: the one way out to upstreams. Every call to a remote schema or a REST service goes
+ * through an {@link UpstreamPipeline}: an ordered list of upstream plugins (timing, errors, timeout,
+ * cookies, gateway token, header rules) around fetch, bodies left as streams for the caller to read
+ * or pass on. sources/ builds requests and parses answers; it never calls fetch itself.
+ */
+export { buildUpstreamHeaders, HOP_BY_HOP_HEADERS, type UpstreamHeaderInputs, wantsGatewayToken } from "./headers";
+export {
+  createUpstreamPipeline,
+  defaultUpstreamPlugins,
+  type UpstreamPipeline,
+  type UpstreamPipelineOptions,
+} from "./pipeline";
+export { type UpstreamCallStats, upstreamCallStats } from "./plugins/timing";
+export type {
+  UpstreamAnswer,
+  UpstreamConfig,
+  UpstreamKind,
+  UpstreamNext,
+  UpstreamPlugin,
+  UpstreamRequest,
+} from "./types";

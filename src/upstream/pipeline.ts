@@ -1,0 +1,78 @@
+import type { FetchFn } from "../shared";
+import { useUpstreamCookies } from "./plugins/cookies";
+import { answerOf, useUpstreamErrors } from "./plugins/errors";
+import { useGatewayToken } from "./plugins/gateway-token";
+import { useHeaderRules } from "./plugins/header-rules";
+import { useUpstreamTimeout } from "./plugins/timeout";
+import { useUpstreamTiming } from "./plugins/timing";
+import { defaultFetch } from "./transport";
+import type { UpstreamAnswer, UpstreamNext, UpstreamPlugin, UpstreamRequest } from "./types";
+
+/**
+ * The upstream plugins, in order (the first wraps all the others). Every call to a remote schema or a
+ * REST service, introspection included, runs through them:
+ * 1. `timing`: counts the request's calls and their time;
+ * 2. `errors`: transport failures and unusable answers become UpstreamErrors with UPSTREAM_* codes;
+ * 3. `timeout`: bounds the exchange, body included, by `timeoutMs`;
+ * 4. `cookies`: collects `Set-Cookie` for the client's response;
+ * 5. `gateway-token`: signs this request's `x-gateway-token` for the upstream;
+ * 6. `header-rules`: builds the headers, Hasura's precedence.
+ * @returns a fresh list (plugins hold no request state)
+ */
+export function defaultUpstreamPlugins(): UpstreamPlugin[] {
+  return [
+    useUpstreamTiming(),
+    useUpstreamErrors(),
+    useUpstreamTimeout(),
+    useUpstreamCookies(),
+    useGatewayToken(),
+    useHeaderRules(),
+  ];
+}
+
+/** Options of {@link createUpstreamPipeline}. */
+export interface UpstreamPipelineOptions {
+  /** The fetch at the end of the list. @default globalThis.fetch */
+  fetch?: FetchFn;
+  /** The plugins, outermost first. @default defaultUpstreamPlugins() */
+  plugins?: readonly UpstreamPlugin[];
+}
+
+/** Runs upstream calls through the plugins; one per isolate, holding no request state. */
+export interface UpstreamPipeline {
+  /**
+   * Makes one call.
+   * @param request - the call (the pipeline's plugins fill headers, signal and token)
+   * @returns the response with its body unread, and a reader for callers that need the text
+   * @throws UpstreamError UPSTREAM_* (see the `errors` plugin); GatewayError INVALID_CONFIG when the
+   *   gateway token cannot be signed
+   */
+  call(request: UpstreamRequest): Promise<UpstreamAnswer>;
+}
+
+/**
+ * Creates the upstream pipeline: the plugins chained around fetch, in the style of Hive Gateway's
+ * `onFetch` hooks. Bodies stay streams: the caller that needs JSON reads the answer's text.
+ * @param options - fetch and plugins
+ * @returns the pipeline
+ * @see https://the-guild.dev/graphql/hive/docs/gateway/other-features/custom-plugins (onFetch)
+ */
+export function createUpstreamPipeline(options: UpstreamPipelineOptions = {}): UpstreamPipeline {
+  const fetchFn = options.fetch ?? defaultFetch;
+  const send: UpstreamNext = (request) =>
+    fetchFn(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: request.signal,
+    });
+  const chain = (options.plugins ?? defaultUpstreamPlugins()).reduceRight<UpstreamNext>(
+    (next, plugin) => (request) => plugin.call(request, next),
+    send,
+  );
+  return {
+    async call(request) {
+      return answerOf(request, await chain(request));
+    },
+  };
+}
