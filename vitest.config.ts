@@ -17,6 +17,8 @@ export default defineConfig({
     }),
   ],
   test: {
+    // scripts/*.test.mjs are node:test files run in Node by `npm run test:scripts`, not in workerd.
+    include: ["test/**/*.test.ts"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
