@@ -5,7 +5,7 @@
  */
 import config from "../schemas/gateway.json";
 import { createApp } from "../src/app";
-import { schemaFiles } from "../src/generated/schema-files";
+import { schemaFiles } from "../src/generated";
 
 /** The same joins without `batch: true`: one delegation (or REST call) per distinct key. */
 const UNBATCHED: Array<[RegExp, string]> = [

@@ -13,7 +13,7 @@ export async function loadConfigModule() {
   const result = await build({
     stdin: {
       contents:
-        'export * from "./src/config/index.ts"; export { buildSchemaFiles } from "./src/gateway.ts"; export { ConfigError } from "./src/errors/index.ts";',
+        'export * from "./src/config/index.ts"; export { buildSchemaFiles } from "./src/gateway/index.ts"; export { ConfigError } from "./src/errors/index.ts";',
       resolveDir: root,
       loader: "ts",
     },

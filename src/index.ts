@@ -1,6 +1,6 @@
 import config from "../schemas/gateway.json";
 import { createApp } from "./app";
-import { schemaFiles } from "./generated/schema-files";
+import { schemaFiles } from "./generated";
 
 /** The app of this isolate, created on the first request (never at module top level). */
 let app: ReturnType<typeof createApp> | undefined;

@@ -11,7 +11,7 @@ export {
   type UpstreamPipeline,
   type UpstreamPipelineOptions,
 } from "./pipeline";
-export { type UpstreamCallStats, upstreamCallStats } from "./plugins/timing";
+export { type UpstreamCallStats, upstreamCallStats } from "./plugins";
 export type {
   UpstreamAnswer,
   UpstreamConfig,

@@ -1,10 +1,13 @@
 import type { FetchFn } from "../shared";
-import { useUpstreamCookies } from "./plugins/cookies";
-import { answerOf, useUpstreamErrors } from "./plugins/errors";
-import { useGatewayToken } from "./plugins/gateway-token";
-import { useHeaderRules } from "./plugins/header-rules";
-import { useUpstreamTimeout } from "./plugins/timeout";
-import { useUpstreamTiming } from "./plugins/timing";
+import {
+  answerOf,
+  useGatewayToken,
+  useHeaderRules,
+  useUpstreamCookies,
+  useUpstreamErrors,
+  useUpstreamTimeout,
+  useUpstreamTiming,
+} from "./plugins";
 import { defaultFetch } from "./transport";
 import type { UpstreamAnswer, UpstreamNext, UpstreamPlugin, UpstreamRequest } from "./types";
 

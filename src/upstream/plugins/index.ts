@@ -1,0 +1,7 @@
+/** The upstream plugins, one per file; pipeline.ts puts them in order. */
+export { useUpstreamCookies } from "./cookies";
+export { answerOf, readText, transportError, useUpstreamErrors } from "./errors";
+export { useGatewayToken } from "./gateway-token";
+export { useHeaderRules } from "./header-rules";
+export { useUpstreamTimeout } from "./timeout";
+export { type UpstreamCallStats, upstreamCallStats, useUpstreamTiming } from "./timing";
