@@ -1,7 +1,7 @@
 import type { DocumentNode, GraphQLSchema } from "graphql";
 import { type GatewayConfig, ROLE_NAME, toJsonPath } from "../config";
 import { type ConfigProblem, ErrorCode, ForbiddenError, GatewayError, parseSdl } from "../errors";
-import type { Session } from "../shared";
+import { createNestedCache, type Session } from "../shared";
 import { ADMIN_ROLE } from "./authenticate";
 import { buildRoleSchema } from "./role-schema";
 
@@ -85,7 +85,7 @@ export function createPermissionSet(options: PermissionSetOptions): {
 
   const enabled = config.permissions !== undefined || documents.size > 0;
   const publicFields = config.public;
-  const cache = new WeakMap<GraphQLSchema, Map<string, GraphQLSchema | GatewayError>>();
+  const cache = createNestedCache<GraphQLSchema, string, GraphQLSchema | GatewayError>();
   const PUBLIC_KEY = "\u0000public";
 
   const permissions: PermissionSet = {
@@ -101,24 +101,16 @@ export function createPermissionSet(options: PermissionSetOptions): {
       } else {
         key = role !== null && documents.has(role) ? role : PUBLIC_KEY;
       }
-      let perSchema = cache.get(full);
-      if (perSchema === undefined) {
-        perSchema = new Map();
-        cache.set(full, perSchema);
-      }
-      let built = perSchema.get(key);
-      if (built === undefined) {
+      const built = cache.get(full, key, () => {
         const docs = key === PUBLIC_KEY ? [] : (documents.get(key) ?? []);
         const result = buildRoleSchema(full, docs, publicFields);
-        built =
-          "schema" in result
-            ? result.schema
-            : new ForbiddenError(
-                ErrorCode.INVALID_PERMISSIONS,
-                `The permissions of role "${key === PUBLIC_KEY ? "(public)" : key}" do not fit the schema: ${result.problems.join("; ")}`,
-              );
-        perSchema.set(key, built);
-      }
+        return "schema" in result
+          ? result.schema
+          : new ForbiddenError(
+              ErrorCode.INVALID_PERMISSIONS,
+              `The permissions of role "${key === PUBLIC_KEY ? "(public)" : key}" do not fit the schema: ${result.problems.join("; ")}`,
+            );
+      });
       if (built instanceof GatewayError) throw built;
       return built;
     },

@@ -1,29 +1,39 @@
+/**
+ * config/: `schemas/gateway.json` defined once as a zod schema (schema.ts with its parts
+ * upstream-schema.ts, auth-schema.ts and primitives.ts), loaded with `{{env.X}}` resolved (load.ts);
+ * the TypeScript types are inferred from it and the editor JSON Schema generated from it.
+ */
+
+export {
+  AuthSchema,
+  GatewayTokenSchema,
+  JWT_ALGORITHMS,
+  JwtSchema,
+  MIN_JWT_SECRET_LENGTH,
+  ROLE_NAME,
+} from "./auth-schema";
 export { checkConfigStructure, interpolateEnv, loadConfig, toJsonPath } from "./load";
 export {
   type AuthConfig,
-  AuthSchema,
   type CorsConfig,
   CorsSchema,
   type Customization,
-  CustomizationSchema,
   type EndpointConfig,
-  EndpointSchema,
   type GatewayConfig,
   type GatewayConfigInput,
   GatewayConfigSchema,
   type GatewayTokenConfig,
-  GatewayTokenSchema,
-  HeaderOpSchema,
-  JWT_ALGORITHMS,
   type JwtConfig,
-  JwtSchema,
   type LimitsConfig,
   LimitsSchema,
-  MergeSchema,
-  MIN_JWT_SECRET_LENGTH,
   type RemoteConfig,
-  RemoteSchema,
-  ROLE_NAME,
   type ServiceConfig,
-  ServiceSchema,
 } from "./schema";
+export {
+  CustomizationSchema,
+  EndpointSchema,
+  HeaderOpSchema,
+  MergeSchema,
+  RemoteSchema,
+  ServiceSchema,
+} from "./upstream-schema";

@@ -13,6 +13,7 @@ import {
   type SelectionSetNode,
   visit,
 } from "graphql";
+import { createNestedCache } from "./caches";
 
 /**
  * The one field collector of the gateway: every place that walks a selection (REST response checks,
@@ -150,7 +151,7 @@ export function fragmentsOf(document: DocumentNode): Fragments {
 }
 
 /** Root selections per (schema, operation) at plan time: the same document asks again on every request. */
-const rootCache = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, Map<string, string>>>();
+const rootCache = createNestedCache<GraphQLSchema, OperationDefinitionNode, Map<string, string>>(true);
 
 /**
  * The root fields an operation may select, by {@link collectFields} at plan time (literal `@skip` /
@@ -168,22 +169,15 @@ export function rootSelections(
   document: DocumentNode,
   operation: OperationDefinitionNode,
 ): Map<string, string> {
-  let bySchema = rootCache.get(schema);
-  if (bySchema === undefined) {
-    bySchema = new WeakMap();
-    rootCache.set(schema, bySchema);
-  }
-  let keys = bySchema.get(operation);
-  if (keys === undefined) {
-    keys = new Map();
+  return rootCache.get(schema, operation, () => {
+    const keys = new Map<string, string>();
     const root = schema.getRootType(operation.operation);
     if (root !== undefined && root !== null) {
       const fields = collectFields(schema, root, operation.selectionSet, { fragments: fragmentsOf(document) });
       for (const [key, nodes] of fields) keys.set(key, (nodes[0] as FieldNode).name.value);
     }
-    bySchema.set(operation, keys);
-  }
-  return keys;
+    return keys;
+  });
 }
 
 /**

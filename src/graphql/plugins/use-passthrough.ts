@@ -11,10 +11,10 @@ import {
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { type PassthroughSource, passthroughSourcesOf } from "../../compose";
-import { type GatewayContext, introspects, rootSelections } from "../../shared";
+import { createNestedCache, type GatewayContext, introspects, rootSelections } from "../../shared";
 
 /** Per served schema and document: the remote that can answer the whole document, or null. */
-const decisions = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, PassthroughSource | null>>>();
+const decisions = createNestedCache<GraphQLSchema, DocumentNode, Map<string, PassthroughSource | null>>(true);
 
 /**
  * The remote that can answer the whole operation as written: every root field is one remote's, and
@@ -95,16 +95,7 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
       if (sources === undefined || sources.size === 0) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation === null || operation === undefined) return;
-      let byDocument = decisions.get(schema);
-      if (byDocument === undefined) {
-        byDocument = new WeakMap();
-        decisions.set(schema, byDocument);
-      }
-      let byOperation = byDocument.get(args.document);
-      if (byOperation === undefined) {
-        byOperation = new Map();
-        byDocument.set(args.document, byOperation);
-      }
+      const byOperation = decisions.get(schema, args.document, () => new Map());
       const name = operation.name?.value ?? "";
       let target = byOperation.get(name);
       if (target === undefined) {

@@ -1,0 +1,155 @@
+import { z } from "zod";
+import { hasEnvReference, headerName, httpUrl } from "./primitives";
+
+/** The config of authentication (Hasura's model) and of the gateway token. */
+
+/** How the gateway signs `x-gateway-token`. The key comes from secrets, never from this file. */
+export const GatewayTokenSchema = z
+  .object({
+    issuer: z.string().min(1).default("junction").describe("The token's iss claim."),
+    ttlSec: z.number().int().positive().max(3600).default(60).describe("Lifetime of a token, in seconds."),
+  })
+  .strict();
+
+/** JWS algorithms the gateway accepts (RFC 7518 section 3.1; EdDSA from RFC 8037). `none` is never one. */
+export const JWT_ALGORITHMS = [
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
+
+/** RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output; Hasura asks 32 characters. */
+export const MIN_JWT_SECRET_LENGTH = 32;
+
+/** A session variable name as Hasura reads it from claims: `x-hasura-*`, matched case-insensitively. */
+const sessionVariableName = z
+  .string()
+  .regex(/^x-hasura-[A-Za-z0-9_-]+$/i, "must be a session variable name (x-hasura-*)");
+
+/** A claims map entry: a JSON path into the token's payload (with a default), or a literal value. */
+const claimsMapEntry = z.union([
+  z
+    .object({
+      path: z.string().startsWith("$", "must be a JSON path starting with $").describe("JSON path into the payload."),
+      default: z
+        .union([z.string(), z.array(z.string())])
+        .optional()
+        .describe("Used when the path finds nothing."),
+    })
+    .strict(),
+  z.string(),
+  z.array(z.string()),
+]);
+
+/** Where the token is read from (Hasura's `header` of the JWT config). */
+const tokenLocation = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("Authorization") }).strict(),
+  z.object({ type: z.literal("Cookie"), name: z.string().min(1).describe("Cookie name.") }).strict(),
+  z
+    .object({
+      type: z.literal("CustomHeader"),
+      name: headerName.describe("Header carrying the raw token."),
+    })
+    .strict(),
+]);
+
+/**
+ * JWT verification at the edge, as Hasura's `HASURA_GRAPHQL_JWT_SECRET` reads tokens.
+ * @see https://hasura.io/docs/latest/auth/authentication/jwt/
+ */
+export const JwtSchema = z
+  .object({
+    jwksUrl: httpUrl
+      .optional()
+      .describe("JWK Set URL (RFC 7517) for RS*, PS*, ES* and EdDSA keys; cached per isolate."),
+    secret: z
+      .string()
+      .refine((value) => hasEnvReference(value) || value.length >= MIN_JWT_SECRET_LENGTH, {
+        message: `must be at least ${MIN_JWT_SECRET_LENGTH} characters (RFC 7518 section 3.2)`,
+      })
+      .optional()
+      .describe("HMAC key for HS256/384/512; use {{env.JWT_SECRET}} and a secret, never the literal key."),
+    algorithms: z
+      .array(z.enum(JWT_ALGORITHMS))
+      .min(1)
+      .describe("Accepted algorithms; never inferred from the token. `none` is not accepted."),
+    issuer: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe("Required `iss` (one of)."),
+    audience: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe("Required `aud` (one of)."),
+    clockToleranceSec: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(300)
+      .default(0)
+      .describe("Seconds of clock skew allowed for exp and nbf."),
+    claimsNamespace: z
+      .string()
+      .default("https://hasura.io/jwt/claims")
+      .describe("Top-level claim holding the x-hasura-* claims."),
+    claimsNamespacePath: z
+      .string()
+      .startsWith("$", "must be a JSON path starting with $")
+      .nullable()
+      .default(null)
+      .describe("JSON path to the claims object (e.g. $.hasura.claims); wins over claimsNamespace."),
+    claimsFormat: z
+      .enum(["json", "stringified_json"])
+      .default("json")
+      .describe("Whether the claims object is JSON or a string holding JSON."),
+    claimsMap: z
+      .record(sessionVariableName, claimsMapEntry)
+      .optional()
+      .describe("Per claim: a JSON path into the payload ({ path, default }) or a literal; overrides the namespace."),
+    header: tokenLocation
+      .default({ type: "Authorization" })
+      .describe("Where the token is: Bearer, a cookie or a header."),
+    jwksCooldownSec: z
+      .number()
+      .int()
+      .positive()
+      .max(3600)
+      .default(30)
+      .describe("A token with an unknown kid refetches the JWK Set at most once per this many seconds."),
+  })
+  .strict()
+  .refine((jwt) => jwt.jwksUrl !== undefined || jwt.secret !== undefined, {
+    message: "needs jwksUrl or secret",
+    path: ["jwksUrl"],
+  });
+
+/** The characters of a role name (Hasura allows the same); also the name of a permission file. */
+export const ROLE_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** A role name. */
+export const roleName = z.string().regex(ROLE_NAME, "must match [A-Za-z0-9_-]+");
+
+/** Authentication and session variables (Hasura's model). */
+export const AuthSchema = z
+  .object({
+    jwt: JwtSchema.optional(),
+    unauthenticatedRole: roleName
+      .optional()
+      .describe("Role of requests without a token; without it such requests get 401 (public fields excepted)."),
+    sessionHeaderPrefix: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, "must be a lower-case header name prefix such as x-hasura-")
+      .default("x-hasura-")
+      .describe("Session variables go upstream as <prefix><name>: x-hasura-user-id becomes <prefix>user-id."),
+  })
+  .strict();

@@ -1,0 +1,166 @@
+import { z } from "zod";
+import {
+  forwardClientHeaders,
+  gatewayTokenSwitch,
+  graphqlName,
+  headerMap,
+  headerName,
+  httpUrl,
+  nameAffix,
+  timeoutMs,
+  upstreamName,
+} from "./primitives";
+
+/** The config of remote schemas and REST services. */
+
+/** Per-parent-type field renames (Hasura's `field_names` customization). */
+export const FieldNamesCustomizationSchema = z
+  .object({
+    parentType: graphqlName.describe("Type whose fields are renamed, by its name in the remote schema."),
+    prefix: nameAffix.optional().describe("Prepended to every field name of parentType."),
+    suffix: nameAffix.optional().describe("Appended to every field name of parentType."),
+    mapping: z
+      .record(graphqlName, graphqlName)
+      .optional()
+      .describe("Exact renames (original field name -> new name); win over prefix/suffix."),
+  })
+  .strict();
+
+/**
+ * Hasura's remote schema customization.
+ * @see https://hasura.io/docs/latest/api-reference/metadata-api/remote-schemas
+ */
+export const CustomizationSchema = z
+  .object({
+    rootFieldsNamespace: graphqlName
+      .optional()
+      .describe(
+        "Put every root field of this remote under one field of this name (type `<namespace>_query` / `<namespace>_mutation`).",
+      ),
+    typeNames: z
+      .object({
+        prefix: nameAffix
+          .optional()
+          .describe("Prepended to every type name (not built-in scalars or introspection types)."),
+        suffix: nameAffix.optional().describe("Appended to every type name."),
+        mapping: z
+          .record(graphqlName, graphqlName)
+          .optional()
+          .describe("Exact renames (original type name -> new name); win over prefix/suffix."),
+      })
+      .strict()
+      .optional(),
+    fieldNames: z.array(FieldNamesCustomizationSchema).optional(),
+  })
+  .strict();
+
+/**
+ * How a remote resolves one merged type from its key (stitching's merged type config). Names are the
+ * remote's own, before `customization`.
+ * @see https://the-guild.dev/graphql/stitching/docs/approaches/type-merging
+ */
+export const MergeSchema = z
+  .object({
+    key: graphqlName.describe("Field of the type that identifies an object, e.g. id."),
+    resolver: graphqlName.describe(
+      "Query field of this remote that returns the type by key: a list field (all keys of a level in one call) or a single-object field (one call per key, sent as one batched request).",
+    ),
+    argument: graphqlName.describe(
+      "Argument of `resolver` that takes the key (a list argument for a list resolver, else one key).",
+    ),
+  })
+  .strict();
+
+/** One remote GraphQL schema (Hasura's "remote schema"). */
+export const RemoteSchema = z
+  .object({
+    name: upstreamName.describe("Unique name; used in errors (`extensions.serviceName`), admin routes and KV keys."),
+    url: httpUrl.describe("GraphQL endpoint (http or https)."),
+    headers: headerMap
+      .default({})
+      .describe("Headers sent on every request to this remote; win over session variables and client headers."),
+    introspectionHeaders: headerMap
+      .optional()
+      .describe("Headers for introspection only (for example an admin token). Default: `headers`."),
+    forwardClientHeaders,
+    timeoutMs,
+    customization: CustomizationSchema.optional(),
+    gatewayToken: gatewayTokenSwitch,
+    merge: z
+      .record(graphqlName, MergeSchema)
+      .optional()
+      .describe(
+        "Entity merging (stitching type merging, Hasura remote-to-remote relationships): per type, by its name in this remote, how this remote resolves it from a key.",
+      ),
+  })
+  .strict();
+
+/** A template string: may read `{args.x}`, `{parent.x}`, `{session.x}` (nested paths allowed). */
+const template = z.string();
+
+/** A JSON body template: any JSON value whose strings are templates. */
+type JsonTemplate = string | number | boolean | null | JsonTemplate[] | { [key: string]: JsonTemplate };
+const jsonTemplate: z.ZodType<JsonTemplate> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonTemplate), z.record(z.string(), jsonTemplate)]),
+);
+
+/** One header operation of an endpoint, applied after the service's headers. */
+export const HeaderOpSchema = z
+  .object({
+    op: z.enum(["set", "add", "del"]).describe("set replaces, add appends a value, del removes the header."),
+    key: headerName,
+    value: template.optional().describe("The value (a template); required for set and add."),
+  })
+  .strict()
+  .refine((op) => op.op === "del" || op.value !== undefined, { message: "set and add need a value", path: ["value"] });
+
+/** One named endpoint of a REST service (Space Cloud's remote service endpoint). */
+export const EndpointSchema = z
+  .object({
+    method: z
+      .enum(["GET", "POST", "PUT", "PATCH", "DELETE"])
+      .default("POST")
+      .describe("HTTP method. POST sends the field's arguments as the JSON body unless `body` is given."),
+    path: z
+      .string()
+      .startsWith("/", "must start with /")
+      .describe("Path template, e.g. /charges/{args.id}; values are URL-encoded."),
+    query: z
+      .record(z.string(), template)
+      .optional()
+      .describe("Query parameters (templates); a parameter whose value is null or missing is left out."),
+    body: jsonTemplate
+      .optional()
+      .describe('JSON body template; a string that is exactly one "{args.x}" keeps the value\'s JSON type.'),
+    headers: z.array(HeaderOpSchema).default([]).describe("Header operations after the service's headers."),
+    select: z.string().optional().describe("Dot path into the JSON response, e.g. data.items."),
+    keyField: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Field of each item of the response list that holds the parent's key; needed by @rest(batch: true), which matches items to parents by it.",
+      ),
+  })
+  .strict();
+
+/** A remote REST service whose endpoints back GraphQL fields declared with `@rest` in schemas/*.graphql. */
+export const ServiceSchema = z
+  .object({
+    name: upstreamName.describe("Unique across services and remotes; named by @rest(service:) and in errors."),
+    url: httpUrl.describe("Base URL; endpoint paths are appended to it."),
+    headers: headerMap
+      .default({})
+      .describe("Headers sent with every call; win over session variables and client headers."),
+    forwardClientHeaders,
+    timeoutMs,
+    endpoints: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must match [A-Za-z_][A-Za-z0-9_]*"), EndpointSchema)
+      .describe("Named endpoints."),
+    exposeErrors: z
+      .boolean()
+      .default(false)
+      .describe("On a non-2xx answer, pass the JSON body's message/error string to the client."),
+    gatewayToken: gatewayTokenSwitch,
+  })
+  .strict();
