@@ -40,6 +40,12 @@ export interface UpstreamRequest {
   body?: BodyInit | null;
   /** Names what is called in messages: `Remote schema "users"`, `Service "orders" endpoint "list"`. */
   label: string;
+  /**
+   * The operation the call serves, for plugins that log or limit per operation: the client's GraphQL
+   * operation name (remotes; undefined for anonymous operations and introspection), or the endpoint's
+   * name (services).
+   */
+  operation?: string;
   /** Public extensions every error of this call carries besides `serviceName` (a service's `endpoint`). */
   errorExtensions?: Record<string, unknown>;
   /** The request the call serves; undefined outside one (introspection). */

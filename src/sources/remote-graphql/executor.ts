@@ -1,9 +1,9 @@
 import { buildHTTPExecutor } from "@graphql-tools/executor-http";
 import { type ExecutionRequest, type ExecutionResult, type Executor, isAsyncIterable } from "@graphql-tools/utils";
-import { GraphQLError, print } from "graphql";
+import { GraphQLError, type GraphQLResolveInfo, print } from "graphql";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, GatewayError, UpstreamError } from "../../errors";
-import { type FetchFn, isUpstreamContext, type UpstreamContext } from "../../shared";
+import { isUpstreamContext, type UpstreamContext } from "../../shared";
 import type { UpstreamAnswer, UpstreamConfig, UpstreamPipeline } from "../../upstream";
 
 /**
@@ -14,6 +14,7 @@ import type { UpstreamAnswer, UpstreamConfig, UpstreamPipeline } from "../../ups
  * @param context - the request served; undefined for introspection
  * @param input - URL (executor-http may hand a Request)
  * @param init - method, body, the caller's own headers, signal
+ * @param operation - the client's operation name, if known
  * @returns the answer, body unread
  * @throws UpstreamError UPSTREAM_* ; GatewayError INVALID_CONFIG when the gateway token cannot be signed
  */
@@ -23,8 +24,10 @@ function callRemote(
   context: UpstreamContext | undefined,
   input: string | URL | Request,
   init: RequestInit | undefined,
+  operation: string | undefined,
 ): Promise<UpstreamAnswer> {
   return pipeline.call({
+    operation,
     kind: "remote",
     upstream,
     url: typeof input === "string" ? input : input instanceof URL ? input.href : input.url,
@@ -84,9 +87,15 @@ export function createRemoteExecutor(
   pipeline: UpstreamPipeline,
   context: UpstreamContext | undefined,
 ): Executor {
-  const fetchThroughPipeline: FetchFn = async (input, init) => {
+  // executor-http calls fetch with the execution request's context and info as third and fourth arguments.
+  const fetchThroughPipeline = async (
+    input: string | URL | Request,
+    init?: RequestInit,
+    _context?: unknown,
+    info?: GraphQLResolveInfo,
+  ): Promise<Response> => {
     try {
-      return (await callRemote(pipeline, remote, context, input, init)).response;
+      return (await callRemote(pipeline, remote, context, input, init, info?.operation.name?.value)).response;
     } catch (error) {
       // executor-http passes GraphQLErrors through unchanged; anything else it would wrap.
       if (error instanceof GatewayError) throw error.toGraphQLError();
@@ -175,11 +184,8 @@ export function createPassthroughExecutor(remote: RemoteConfig, pipeline: Upstre
         variables: request.variables,
         operationName: request.operationName,
       });
-      const answer = await callRemote(pipeline, remote, context, remote.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: GRAPHQL_ACCEPT },
-        body,
-      });
+      const init = { method: "POST", headers: { "content-type": "application/json", accept: GRAPHQL_ACCEPT }, body };
+      const answer = await callRemote(pipeline, remote, context, remote.url, init, request.operationName);
       const text = await answer.text();
       const raw = rawResult(text);
       if (raw !== undefined) return raw;

@@ -100,6 +100,7 @@ export async function callRest(
     editHeaders: request.editHeaders,
     body: request.body,
     label,
+    operation: endpointName,
     errorExtensions: { endpoint: endpointName },
     context,
   });
