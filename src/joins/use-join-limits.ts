@@ -26,6 +26,9 @@ interface JoinMeasure {
   fanOut: number;
 }
 
+/** Nesting below which the measure stops: far deeper than any join limit, it only bounds invalid documents. */
+const MAX_NESTING = 64;
+
 /** Whether the fields selected on a merged type need more than one source. */
 function crossesSources(fields: Iterable<string>, servers: ReadonlyMap<string, ReadonlySet<string>>): boolean {
   let common: Set<string> | undefined;
@@ -78,7 +81,13 @@ function measureJoins(
 ): JoinMeasure {
   let fanOut = 0;
   const options = { fragments };
-  const walk = (selections: SelectionSetNode | readonly FieldNode[], on: GraphQLCompositeType): number => {
+  const walk = (
+    selections: SelectionSetNode | readonly FieldNode[],
+    on: GraphQLCompositeType,
+    level: number,
+  ): number => {
+    // A fragment that spreads itself (invalid: graphql-js's NoFragmentCyclesRule reports it) would nest forever.
+    if (level > MAX_NESTING) return 0;
     let here = 0;
     for (const runtime of isObjectType(on) ? [on] : schema.getPossibleTypes(on)) {
       const servers = points.merged.get(runtime.name);
@@ -99,12 +108,13 @@ function measureJoins(
       const joins = points.fields.has(`${owner.typeName}.${name}`) ? 1 : 0;
       fanOut += joins;
       const named = getNamedType(owner.field.type);
-      const below = isCompositeType(named) && nodes.some((node) => node.selectionSet) ? walk(nodes, named) : 0;
+      const below =
+        isCompositeType(named) && nodes.some((node) => node.selectionSet) ? walk(nodes, named, level + 1) : 0;
       deepest = Math.max(deepest, joins + below);
     }
     return here + deepest;
   };
-  const depth = walk(selectionSet, type);
+  const depth = walk(selectionSet, type, 0);
   return { depth, fanOut };
 }
 
