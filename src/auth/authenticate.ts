@@ -277,17 +277,3 @@ export function isPublicOnly(session: Session): boolean {
 export function tokenRequired(): AuthError {
   return fail(ErrorCode.UNAUTHENTICATED, "This operation needs a token: only public fields are open without one.");
 }
-
-/**
- * The session as upstream request headers: `x-hasura-foo` goes as `<prefix>foo`.
- * @param session - the request's session
- * @param prefix - `auth.sessionHeaderPrefix`
- * @returns lower-case header name -> value
- */
-export function sessionHeaders(session: Session, prefix: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(session.variables)) {
-    headers[`${prefix}${name.slice(SESSION_VARIABLE_PREFIX.length)}`] = value;
-  }
-  return headers;
-}

@@ -10,7 +10,6 @@ export {
   type AuthenticatorOptions,
   createAuthenticator,
   isPublicOnly,
-  sessionHeaders,
   tokenRequired,
 } from "./authenticate";
 export type { HasuraClaims } from "./claims";

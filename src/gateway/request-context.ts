@@ -1,4 +1,4 @@
-import { createGatewayTokenSource, isPublicOnly, sessionHeaders, tokenRequired } from "../auth";
+import { createGatewayTokenSource, isPublicOnly, tokenRequired } from "../auth";
 import type { Logger } from "../observability";
 import { type GatewayContext, type Session, USER_ID_VARIABLE, type WaitUntil } from "../shared";
 import type { Gateway } from "./create-gateway";
@@ -48,8 +48,8 @@ export async function authenticateRequest(gateway: Gateway, headers: Headers, en
 
 /**
  * The one request context builder: what Yoga, resolvers, executors and the upstream pipeline see of
- * one request (session and its headers, client headers, env, logger, request id, the gateway token
- * source, the cookie sink). Used by the `/graphql` route and ready for WebSocket and SSE entry points.
+ * one request (session, client headers, env, logger, request id, the gateway token source, the cookie
+ * sink). Used by the `/graphql` route and ready for WebSocket and SSE entry points.
  *
  * @param input - the gateway, the request's pieces and its session
  * @returns the context (nothing in it is shared with another request)
@@ -66,7 +66,6 @@ export async function createGatewayContext(input: GatewayContextInput): Promise<
     clientHeaders: input.headers,
     responseCookies: input.responseCookies === false ? undefined : [],
     session,
-    sessionHeaders: sessionHeaders(session, prefix),
     sessionHeaderPrefix: prefix,
     gatewayToken: createGatewayTokenSource(
       await gateway.tokenSigner(),

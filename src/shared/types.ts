@@ -36,12 +36,17 @@ export interface UpstreamContext {
    * response. Absent where there is no response to set cookies on (WebSocket, SSE): cookies are dropped.
    */
   responseCookies?: string[];
-  /** The caller's session variables as headers, named with the forwarding prefix (`x-hasura-user-id`). */
-  sessionHeaders?: Record<string, string>;
-  /** `auth.sessionHeaderPrefix`; client headers with it are never forwarded. @default "x-hasura-" */
-  sessionHeaderPrefix?: string;
-  /** The caller's session (its variables by Hasura name feed upstream headers and `{session.x}` templates). */
+  /**
+   * The caller's session: its variables by Hasura name are the one form of the session a request
+   * carries; the header rules forward them as headers (with `sessionHeaderPrefix`), templates read
+   * them as `{session.x}`.
+   */
   session?: Pick<Session, "variables">;
+  /**
+   * `auth.sessionHeaderPrefix`: session variables are forwarded as `<prefix><name>`, and client headers
+   * with it are never forwarded. @default "x-hasura-"
+   */
+  sessionHeaderPrefix?: string;
   /**
    * The `x-gateway-token` for the upstream named `audience` (a JWT signed by the gateway, `aud` =
    * `audience`), signed at most once per audience per request. Resolves `undefined` when the gateway has

@@ -116,6 +116,31 @@ export function wantsGatewayToken(upstream: {
   );
 }
 
+/** Per session variables object: its headers by prefix (one request, one session, usually one prefix). */
+const asHeaders = new WeakMap<object, { prefix: string; headers: Record<string, string> }>();
+
+/**
+ * The session as upstream request headers: `x-hasura-foo` goes as `<prefix>foo` (Hasura forwards
+ * session variables to remote schemas as headers). Computed once per session.
+ * @param variables - the session variables by Hasura name
+ * @param prefix - `auth.sessionHeaderPrefix` @default "x-hasura-"
+ * @returns lower-case header name -> value ({} without a session)
+ */
+export function sessionAsHeaders(
+  variables: Readonly<Record<string, string>> | undefined,
+  prefix: string = SESSION_VARIABLE_PREFIX,
+): Record<string, string> {
+  if (variables === undefined) return {};
+  const known = asHeaders.get(variables);
+  if (known !== undefined && known.prefix === prefix) return known.headers;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(variables)) {
+    headers[`${prefix}${name.slice(SESSION_VARIABLE_PREFIX.length)}`] = value;
+  }
+  asHeaders.set(variables, { prefix, headers });
+  return headers;
+}
+
 /**
  * The headers of one request's calls to an upstream (a remote or a REST service): its configured
  * `headers` and `forwardClientHeaders` with the request's session, client headers and request id, in
@@ -132,7 +157,7 @@ export function requestHeaders(
 ): Record<string, string> {
   return buildUpstreamHeaders({
     configured: upstream.headers,
-    session: context?.sessionHeaders,
+    session: sessionAsHeaders(context?.session?.variables, context?.sessionHeaderPrefix),
     sessionHeaderPrefix: context?.sessionHeaderPrefix,
     client: context?.clientHeaders,
     forward: upstream.forwardClientHeaders,

@@ -4,7 +4,13 @@
  * cookies, gateway token, header rules) around fetch, bodies left as streams for the caller to read
  * or pass on. sources/ builds requests and parses answers; it never calls fetch itself.
  */
-export { buildUpstreamHeaders, HOP_BY_HOP_HEADERS, type UpstreamHeaderInputs, wantsGatewayToken } from "./headers";
+export {
+  buildUpstreamHeaders,
+  HOP_BY_HOP_HEADERS,
+  sessionAsHeaders,
+  type UpstreamHeaderInputs,
+  wantsGatewayToken,
+} from "./headers";
 export {
   createUpstreamPipeline,
   defaultUpstreamPlugins,

@@ -38,7 +38,7 @@ const contextOf = (cookies: string[] | undefined): UpstreamContext => ({
   clientHeaders: new Headers({ "x-forwarded-one": "client", "x-not-forwarded": "client" }),
   requestId: "req-pipeline-1",
   responseCookies: cookies,
-  sessionHeaders: { "x-hasura-user-id": "u7" },
+  session: { variables: { "x-hasura-user-id": "u7" } },
   gatewayToken: async (audience) => `token-for-${audience}`,
 });
 
