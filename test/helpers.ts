@@ -1,6 +1,7 @@
 /**
- * Test helpers that run inside workerd: a gateway app per test with its own KV prefix and its own
- * upstream endpoints (see fixtures/upstreams.ts), and small GraphQL/HTTP helpers.
+ * Low-level test helpers that run inside workerd: a gateway app per test with its own KV prefix
+ * (createTestGateway; tests build gateways with fixtures/gateways.ts on top of it), unique test ids,
+ * the URLs of a test's fixture endpoints, and what those endpoints have seen.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -98,6 +99,9 @@ export function createTestGateway(
     },
   };
 }
+
+/** The JWK Set URL of test `id` on the fixture host (see fixtures/jwks.ts). */
+export const jwksUrl = (id: string): string => `${upstreamBase()}/jwks/${id}/keys`;
 
 /** Base URL of test `id`'s REST upstream (see fixtures/rest-upstream.ts). */
 export const restUrl = (id: string): string => `${upstreamBase()}/r/${id}`;

@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { GatewayStatus, RemoteStatus } from "../../src/compose";
-import { ADMIN_SECRET, control, createTestGateway, remoteUrl, stats, type TestGateway, uniqueId } from "../helpers";
+import type { RemoteStatus } from "../../src/compose";
+import { remotesOf, testGateway } from "../fixtures/gateways";
+import { ADMIN_SECRET, control, stats, uniqueId } from "../helpers";
 
-function twoRemotes(id: string) {
-  return {
-    remotes: [
-      { name: "accounts", url: remoteUrl(id, "accounts") },
-      { name: "products", url: remoteUrl(id, "products") },
-    ],
-  };
-}
+/** The gateway of every test here: test `id`'s accounts and products remotes. */
+const TWO_REMOTES = { remotes: ["accounts", "products"] };
 
 interface ErrorBody {
   error: { code: string; message: string; [key: string]: unknown };
@@ -23,15 +18,9 @@ interface ReloadBody {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-async function remotesOf(gw: TestGateway): Promise<GatewayStatus> {
-  const res = await gw.admin("/admin/remotes", "GET");
-  expect(res.status).toBe(200);
-  return (await res.json()) as GatewayStatus;
-}
-
 describe("admin auth", () => {
   it("answers 401 UNAUTHORIZED without the x-admin-secret header", async () => {
-    const gw = createTestGateway(twoRemotes(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     for (const [path, method] of [
       ["/admin/remotes", "GET"],
       ["/admin/reload", "POST"],
@@ -47,7 +36,7 @@ describe("admin auth", () => {
 
   it("answers 401 UNAUTHORIZED with a wrong secret, and does not reload", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(twoRemotes(id));
+    const gw = testGateway(id, TWO_REMOTES);
     for (const secret of ["wrong", `${ADMIN_SECRET}x`, ADMIN_SECRET.slice(0, -1), ""]) {
       const res = await gw.fetch("/admin/reload", { method: "POST", headers: { "x-admin-secret": secret } });
       expect(res.status, JSON.stringify(secret)).toBe(401);
@@ -62,7 +51,7 @@ describe("admin auth", () => {
     ["unset", undefined],
     ["empty", ""],
   ])("answers 503 ADMIN_DISABLED when ADMIN_SECRET is %s, even with a header", async (_label, value) => {
-    const gw = createTestGateway(twoRemotes(uniqueId()), {}, { ADMIN_SECRET: value });
+    const gw = testGateway(uniqueId(), TWO_REMOTES, { env: { ADMIN_SECRET: value } });
     const attempts: Array<Record<string, string>> = [{}, { "x-admin-secret": ADMIN_SECRET }, { "x-admin-secret": "" }];
     for (const headers of attempts) {
       const res = await gw.fetch("/admin/remotes", { headers });
@@ -75,7 +64,7 @@ describe("admin auth", () => {
   });
 
   it("answers 200 on GET /admin/remotes with the right secret", async () => {
-    const gw = createTestGateway(twoRemotes(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const res = await gw.fetch("/admin/remotes", { headers: { "x-admin-secret": ADMIN_SECRET } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("application/json");
@@ -85,7 +74,7 @@ describe("admin auth", () => {
 describe("POST /admin/reload", () => {
   it("re-introspects every remote, reports the new hashes and serves the new schema at once", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(twoRemotes(id));
+    const gw = testGateway(id, TWO_REMOTES);
     const before = await gw.graphql("{ userCount }");
     expect(before.body.data ?? undefined).toBeUndefined();
     expect(before.body.errors?.[0]?.message).toContain('Cannot query field "userCount" on type "Query"');
@@ -126,7 +115,7 @@ describe("POST /admin/reload", () => {
 
   it("reports changed: false for every remote when nothing changed", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(twoRemotes(id));
+    const gw = testGateway(id, TWO_REMOTES);
     const old = await remotesOf(gw);
     const res = await gw.admin("/admin/reload");
     expect(res.status).toBe(200);
@@ -140,7 +129,7 @@ describe("POST /admin/reload", () => {
 
   it("POST /admin/remotes/:name/reload re-introspects only that remote", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(twoRemotes(id));
+    const gw = testGateway(id, TWO_REMOTES);
     expect((await gw.graphql("{ me { id } }")).body.errors).toBeUndefined();
     await control(id, "accounts", { version: "v2" });
 
@@ -162,7 +151,7 @@ describe("POST /admin/reload", () => {
 
   it("answers 404 NOT_FOUND for the reload of an unknown remote", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(twoRemotes(id));
+    const gw = testGateway(id, TWO_REMOTES);
     const res = await gw.admin("/admin/remotes/nope/reload");
     expect(res.status).toBe(404);
     const body = (await res.json()) as ErrorBody;
@@ -182,7 +171,7 @@ describe("POST /admin/reload", () => {
     "keeps the last good schema when introspection fails (%s): 502 RELOAD_FAILED with failures",
     async (mode, code, leak) => {
       const id = uniqueId();
-      const gw = createTestGateway(twoRemotes(id));
+      const gw = testGateway(id, TWO_REMOTES);
       expect((await gw.graphql("{ me { id } }")).body.errors).toBeUndefined();
       const old = await remotesOf(gw);
 
@@ -226,7 +215,7 @@ describe("POST /admin/reload", () => {
 
   it("refuses a reload that introduces a conflict: 409 RELOAD_FAILED naming both remotes and the type", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(twoRemotes(id));
+    const gw = testGateway(id, TWO_REMOTES);
     expect((await gw.graphql("{ products(limit: 1) { upc } }")).body.errors).toBeUndefined();
     const old = await remotesOf(gw);
 
@@ -257,7 +246,7 @@ describe("POST /admin/reload", () => {
 
   it("refuses the per-remote reload that introduces a conflict the same way", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(twoRemotes(id));
+    const gw = testGateway(id, TWO_REMOTES);
     expect((await gw.graphql("{ products(limit: 1) { upc } }")).body.errors).toBeUndefined();
     await control(id, "accounts", { version: "v3" });
     const res = await gw.admin("/admin/remotes/accounts/reload");
@@ -278,7 +267,7 @@ describe("GET /admin/remotes", () => {
     const id = uniqueId();
     const kvPrefix = `${uniqueId("kv")}:`;
     const started = Date.now();
-    const a = createTestGateway(twoRemotes(id), { kvPrefix });
+    const a = testGateway(id, TWO_REMOTES, { kvPrefix });
     const first = await remotesOf(a);
     expect(first).toEqual({
       status: "ok",
@@ -299,7 +288,7 @@ describe("GET /admin/remotes", () => {
     }
     expect(first.remotes[0]?.schemaHash).not.toBe(first.remotes[1]?.schemaHash);
 
-    const b = createTestGateway(twoRemotes(id), { kvPrefix });
+    const b = testGateway(id, TWO_REMOTES, { kvPrefix });
     const second = await remotesOf(b);
     expect(second).toEqual({
       ...first,
@@ -310,7 +299,7 @@ describe("GET /admin/remotes", () => {
 
 describe("GET /admin/schema", () => {
   it("returns the composed schema as text/plain SDL with the fields of both remotes", async () => {
-    const gw = createTestGateway(twoRemotes(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const res = await gw.admin("/admin/schema", "GET");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
@@ -326,7 +315,7 @@ describe("GET /admin/schema", () => {
 
 describe("GET /healthz", () => {
   it("answers 200 with every remote ok, without the admin secret and without revealing it", async () => {
-    const gw = createTestGateway(twoRemotes(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const res = await gw.fetch("/healthz");
     expect(res.status).toBe(200);
     const text = await res.text();

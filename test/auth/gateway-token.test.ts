@@ -16,44 +16,21 @@ import {
 import { describe, expect, it } from "vitest";
 import { createGatewayTokenSigner, createGatewayTokenSource } from "../../src/auth";
 import { GatewayError } from "../../src/errors";
-import { createTestGateway, remoteUrl, stats, type TestGateway, uniqueId } from "../helpers";
-
-type Received = Record<string, string | string[] | undefined>;
+import { type Received, testGateway, upstreamHeaders } from "../fixtures/gateways";
+import { stats, type TestGateway, uniqueId } from "../helpers";
 
 const SECRET = "a-test-secret-that-is-at-least-32-bytes-long";
 const secretKey = new TextEncoder().encode(SECRET);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOKEN_CONFIG = { issuer: "junction", ttlSec: 60 };
 
-/** A gateway with the accounts and products remotes of test `id`; `accounts` merges into the accounts remote. */
-function gatewayFor(
-  id: string,
-  env: Record<string, unknown>,
-  accounts: Record<string, unknown> = {},
-  top: Record<string, unknown> = {},
-): TestGateway {
-  return createTestGateway(
-    {
-      remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts"), ...accounts },
-        { name: "products", url: remoteUrl(id, "products") },
-      ],
-      ...top,
-    },
-    {},
-    env,
-  );
-}
+/** Test `id`'s accounts and products remotes. */
+const TWO_REMOTES = { remotes: ["accounts", "products"] };
 
-/** Runs `{ requestHeaders }` and returns the headers the accounts upstream received. */
-async function upstreamHeaders(gw: TestGateway, headers: Record<string, string> = {}): Promise<Received> {
-  const { status, body } = await gw.graphql("{ requestHeaders }", undefined, headers);
-  expect(body.errors).toBeUndefined();
-  expect(status).toBe(200);
-  return JSON.parse((body.data as { requestHeaders: string }).requestHeaders) as Received;
-}
+/** Signs x-gateway-token with HS256. */
+const HS_TOKEN_ENV = { env: { GATEWAY_TOKEN_SECRET: SECRET } };
 
-/** The `x-gateway-token` the accounts upstream received, asserted to be one string. */
+/** Runs `{ requestHeaders }` and returns the `x-gateway-token` the accounts upstream received, asserted to be one string. */
 async function receivedToken(gw: TestGateway, headers: Record<string, string> = {}): Promise<string> {
   const token = (await upstreamHeaders(gw, headers))["x-gateway-token"];
   expect(typeof token).toBe("string");
@@ -68,7 +45,7 @@ async function ed25519PrivateJwk(): Promise<Record<string, string>> {
 describe("x-gateway-token with HS256 (GATEWAY_TOKEN_SECRET)", () => {
   it("sends a JWT that verifies with the secret: iss junction, aud accounts, exp = iat + 60, a UUID jti", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, { GATEWAY_TOKEN_SECRET: SECRET });
+    const gw = testGateway(id, TWO_REMOTES, HS_TOKEN_ENV);
 
     const token = await receivedToken(gw);
     const { payload, protectedHeader } = await jwtVerify(token, secretKey, {
@@ -89,7 +66,7 @@ describe("x-gateway-token with HS256 (GATEWAY_TOKEN_SECRET)", () => {
   });
 
   it("signs a fresh token (new jti) for every request", async () => {
-    const gw = gatewayFor(uniqueId(), { GATEWAY_TOKEN_SECRET: SECRET });
+    const gw = testGateway(uniqueId(), TWO_REMOTES, HS_TOKEN_ENV);
     const first = decodeJwt(await receivedToken(gw));
     const second = decodeJwt(await receivedToken(gw));
     expect(first.jti).toMatch(UUID);
@@ -98,7 +75,7 @@ describe("x-gateway-token with HS256 (GATEWAY_TOKEN_SECRET)", () => {
   });
 
   it("is rejected by a service that expects another audience", async () => {
-    const token = await receivedToken(gatewayFor(uniqueId(), { GATEWAY_TOKEN_SECRET: SECRET }));
+    const token = await receivedToken(testGateway(uniqueId(), TWO_REMOTES, HS_TOKEN_ENV));
     await expect(jwtVerify(token, secretKey, { issuer: "junction", audience: "other" })).rejects.toMatchObject({
       code: "ERR_JWT_CLAIM_VALIDATION_FAILED",
       claim: "aud",
@@ -110,7 +87,7 @@ describe("x-gateway-token with HS256 (GATEWAY_TOKEN_SECRET)", () => {
 
   it("gives each remote of one operation its own audience", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, { GATEWAY_TOKEN_SECRET: SECRET });
+    const gw = testGateway(id, TWO_REMOTES, HS_TOKEN_ENV);
     const { body } = await gw.graphql("{ requestHeaders products(limit: 1) { upc } }");
     expect(body.errors).toBeUndefined();
     const accounts = JSON.parse((body.data as { requestHeaders: string }).requestHeaders) as Received;
@@ -122,7 +99,7 @@ describe("x-gateway-token with HS256 (GATEWAY_TOKEN_SECRET)", () => {
   });
 
   it("takes iss and the lifetime from the gatewayToken config", async () => {
-    const gw = gatewayFor(uniqueId(), { GATEWAY_TOKEN_SECRET: SECRET }, {}, { gatewayToken: { issuer: "my-gw" } });
+    const gw = testGateway(uniqueId(), { ...TWO_REMOTES, gatewayToken: { issuer: "my-gw" } }, HS_TOKEN_ENV);
     const token = await receivedToken(gw);
     const { payload } = await jwtVerify(token, secretKey, { issuer: "my-gw", audience: "accounts" });
     expect(payload.iss).toBe("my-gw");
@@ -130,13 +107,13 @@ describe("x-gateway-token with HS256 (GATEWAY_TOKEN_SECRET)", () => {
       claim: "iss",
     });
 
-    const longer = gatewayFor(uniqueId(), { GATEWAY_TOKEN_SECRET: SECRET }, {}, { gatewayToken: { ttlSec: 300 } });
+    const longer = testGateway(uniqueId(), { ...TWO_REMOTES, gatewayToken: { ttlSec: 300 } }, HS_TOKEN_ENV);
     const claims = decodeJwt(await receivedToken(longer));
     expect((claims.exp as number) - (claims.iat as number)).toBe(300);
   });
 
   it("serves no JWKS: /.well-known/jwks.json is 404 NOT_FOUND", async () => {
-    const res = await gatewayFor(uniqueId(), { GATEWAY_TOKEN_SECRET: SECRET }).fetch("/.well-known/jwks.json");
+    const res = await testGateway(uniqueId(), TWO_REMOTES, HS_TOKEN_ENV).fetch("/.well-known/jwks.json");
     expect(res.status).toBe(404);
     const text = await res.text();
     expect(JSON.parse(text)).toMatchObject({ error: { code: "NOT_FOUND" } });
@@ -147,7 +124,7 @@ describe("x-gateway-token with HS256 (GATEWAY_TOKEN_SECRET)", () => {
 describe("x-gateway-token with EdDSA (GATEWAY_TOKEN_PRIVATE_KEY)", () => {
   it("publishes the public key at /.well-known/jwks.json and signs tokens that verify against it", async () => {
     const privateJwk = await ed25519PrivateJwk();
-    const gw = gatewayFor(uniqueId(), { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(privateJwk) });
+    const gw = testGateway(uniqueId(), TWO_REMOTES, { env: { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(privateJwk) } });
 
     const res = await gw.fetch("/.well-known/jwks.json");
     expect(res.status).toBe(200);
@@ -174,9 +151,11 @@ describe("x-gateway-token with EdDSA (GATEWAY_TOKEN_PRIVATE_KEY)", () => {
 
   it("wins over GATEWAY_TOKEN_SECRET when both are set", async () => {
     const privateJwk = await ed25519PrivateJwk();
-    const gw = gatewayFor(uniqueId(), {
-      GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(privateJwk),
-      GATEWAY_TOKEN_SECRET: SECRET,
+    const gw = testGateway(uniqueId(), TWO_REMOTES, {
+      env: {
+        GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(privateJwk),
+        GATEWAY_TOKEN_SECRET: SECRET,
+      },
     });
     expect(decodeProtectedHeader(await receivedToken(gw)).alg).toBe("EdDSA");
   });
@@ -185,14 +164,14 @@ describe("x-gateway-token with EdDSA (GATEWAY_TOKEN_PRIVATE_KEY)", () => {
 describe("who gets a token", () => {
   it('sends no x-gateway-token to a remote with "gatewayToken": false', async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, { GATEWAY_TOKEN_SECRET: SECRET }, { gatewayToken: false });
+    const gw = testGateway(id, { remotes: [{ name: "accounts", gatewayToken: false }, "products"] }, HS_TOKEN_ENV);
     const received = await upstreamHeaders(gw);
     expect(received["x-gateway-token"]).toBeUndefined();
     expect((await stats(id, "accounts")).lastHeaders["x-gateway-token"]).toBeUndefined();
   });
 
   it("sends no header and fails nothing when neither secret is set; the JWKS route is 404", async () => {
-    const gw = gatewayFor(uniqueId(), {});
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     expect((await upstreamHeaders(gw))["x-gateway-token"]).toBeUndefined();
     const res = await gw.fetch("/.well-known/jwks.json");
     expect(res.status).toBe(404);
@@ -201,27 +180,35 @@ describe("who gets a token", () => {
 
   it("never forwards a client's x-gateway-token; the gateway's replaces it", async () => {
     const forged = "forged.client.token";
-    const signed = gatewayFor(uniqueId(), { GATEWAY_TOKEN_SECRET: SECRET }, { forwardClientHeaders: true });
+    const signed = testGateway(
+      uniqueId(),
+      { remotes: [{ name: "accounts", forwardClientHeaders: true }, "products"] },
+      HS_TOKEN_ENV,
+    );
     const token = await receivedToken(signed, { "x-gateway-token": forged });
     expect(token).not.toBe(forged);
     await jwtVerify(token, secretKey, { audience: "accounts" });
 
-    const optedOut = gatewayFor(
+    const optedOut = testGateway(
       uniqueId(),
-      { GATEWAY_TOKEN_SECRET: SECRET },
-      { forwardClientHeaders: ["x-gateway-token"], gatewayToken: false },
+      { remotes: [{ name: "accounts", forwardClientHeaders: ["x-gateway-token"], gatewayToken: false }, "products"] },
+      HS_TOKEN_ENV,
     );
     expect((await upstreamHeaders(optedOut, { "x-gateway-token": forged }))["x-gateway-token"]).toBeUndefined();
   });
 
   it("lets a configured x-gateway-token header win", async () => {
-    const gw = gatewayFor(uniqueId(), { GATEWAY_TOKEN_SECRET: SECRET }, { headers: { "X-Gateway-Token": "static" } });
+    const gw = testGateway(
+      uniqueId(),
+      { remotes: [{ name: "accounts", headers: { "X-Gateway-Token": "static" } }, "products"] },
+      HS_TOKEN_ENV,
+    );
     expect(await receivedToken(gw)).toBe("static");
   });
 
   it("does not send a token with introspection (no request context)", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, { GATEWAY_TOKEN_SECRET: SECRET });
+    const gw = testGateway(id, TWO_REMOTES, HS_TOKEN_ENV);
     await receivedToken(gw);
     const before = await stats(id, "accounts");
     const res = await gw.admin("/admin/remotes/accounts/reload");
@@ -237,7 +224,7 @@ describe("bad token keys", () => {
 
   it("answers /graphql with 500 INVALID_CONFIG naming the secret (never its value) for a private key that is not JSON", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, { GATEWAY_TOKEN_PRIVATE_KEY: privateKeyValue });
+    const gw = testGateway(id, TWO_REMOTES, { env: { GATEWAY_TOKEN_PRIVATE_KEY: privateKeyValue } });
     for (let i = 0; i < 2; i++) {
       const res = await gw.fetch("/graphql", {
         method: "POST",
@@ -262,7 +249,9 @@ describe("bad token keys", () => {
 
   it("rejects a JWK that is not an Ed25519 private key, and one whose x does not belong to its d", async () => {
     const { d: _d, ...publicOnly } = await ed25519PrivateJwk();
-    const notPrivate = gatewayFor(uniqueId(), { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(publicOnly) });
+    const notPrivate = testGateway(uniqueId(), TWO_REMOTES, {
+      env: { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(publicOnly) },
+    });
     const res = await notPrivate.fetch("/graphql?query=%7B__typename%7D");
     expect(res.status).toBe(500);
     expect(await res.json()).toMatchObject({
@@ -274,7 +263,7 @@ describe("bad token keys", () => {
 
     const mismatched: Record<string, string> = await ed25519PrivateJwk();
     mismatched.x = (await ed25519PrivateJwk()).x as string;
-    const gw = gatewayFor(uniqueId(), { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(mismatched) });
+    const gw = testGateway(uniqueId(), TWO_REMOTES, { env: { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(mismatched) } });
     const jwks = await gw.fetch("/.well-known/jwks.json");
     expect(jwks.status).toBe(500);
     const body = (await jwks.json()) as { error: { code: string; message: string } };
@@ -285,9 +274,9 @@ describe("bad token keys", () => {
     expect(JSON.stringify(body)).not.toContain(mismatched.d as string);
 
     const badBytes = { ...(await ed25519PrivateJwk()), d: "AAAA" };
-    const bad = await gatewayFor(uniqueId(), { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(badBytes) }).graphql(
-      "{ requestHeaders }",
-    );
+    const bad = await testGateway(uniqueId(), TWO_REMOTES, {
+      env: { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(badBytes) },
+    }).graphql("{ requestHeaders }");
     expect(bad.status).toBe(500);
     expect(bad.body).toEqual({
       error: {
@@ -298,7 +287,7 @@ describe("bad token keys", () => {
   });
 
   it("rejects a GATEWAY_TOKEN_SECRET shorter than 32 bytes (RFC 7518, 3.2)", async () => {
-    const gw = gatewayFor(uniqueId(), { GATEWAY_TOKEN_SECRET: "short-secret" });
+    const gw = testGateway(uniqueId(), TWO_REMOTES, { env: { GATEWAY_TOKEN_SECRET: "short-secret" } });
     const { status, body } = await gw.graphql("{ requestHeaders }");
     expect(status).toBe(500);
     expect(body).toEqual({

@@ -1,20 +1,15 @@
 /**
  * Helpers of the JWT tests (run inside workerd): tokens signed with jose, key pairs whose public JWKs
- * are published on the JWKS fixture host (test/fixtures/jwks.ts), gateways with an `auth` section, and
- * assertions on the gateway's auth failures.
+ * are published on the JWKS fixture host (test/fixtures/jwks.ts), and assertions on the gateway's auth
+ * failures. Gateways, `auth` sections and the readers of answers are in test/fixtures/gateways.ts.
  */
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
 import { expect } from "vitest";
-import { createTestGateway, type GraphQLBody, remoteUrl, type TestGateway, upstreamBase } from "../helpers";
-
-/** The HMAC secret of the HS256 tests (>= 32 characters). */
-export const HS_SECRET = "junction-auth-tests-hmac-secret-0123456789";
+import { CLAIMS_NS, HS_SECRET, type RawAnswer } from "../fixtures/gateways";
+import { type GraphQLBody, upstreamBase } from "../helpers";
 
 /** Hasura's default claims namespace. */
-export const NS = "https://hasura.io/jwt/claims";
-
-/** Headers an upstream received (Node lower-cases names). */
-export type Received = Record<string, string | string[] | undefined>;
+export const NS = CLAIMS_NS;
 
 /** Now, in seconds since the epoch. */
 export const nowSec = (): number => Math.floor(Date.now() / 1000);
@@ -90,9 +85,6 @@ export function signWith(pair: TestKeyPair, claims: JWTPayload = payload()): Pro
   return sign(claims, pair.privateKey, { alg: pair.alg, kid: pair.kid });
 }
 
-/** The JWK Set URL of test `id` on the fixture host. */
-export const jwksUrl = (id: string): string => `${upstreamBase()}/jwks/${id}/keys`;
-
 /** Sets test `id`'s JWKS host state: published public keys, Cache-Control, mode. */
 export async function jwksControl(
   id: string,
@@ -110,62 +102,6 @@ export async function jwksRequests(id: string): Promise<number> {
 
 /** Waits `ms` (bounded: every caller passes a constant of a few seconds at most). */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A gateway with test `id`'s accounts remote and the `auth` section given.
- * @param id - the test's id
- * @param auth - the `auth` section
- * @param more - merged into the config's top level (services, public, permissions, ...)
- * @param options - accounts: merged into the accounts remote; schemaFiles; env overrides
- */
-export function authGateway(
-  id: string,
-  auth: Record<string, unknown>,
-  more: Record<string, unknown> = {},
-  options: {
-    accounts?: Record<string, unknown>;
-    schemaFiles?: Array<{ path: string; sdl: string }>;
-    env?: Record<string, unknown>;
-  } = {},
-): TestGateway {
-  return createTestGateway(
-    { remotes: [{ name: "accounts", url: remoteUrl(id, "accounts"), ...options.accounts }], auth, ...more },
-    options.schemaFiles ? { schemaFiles: options.schemaFiles } : {},
-    options.env ?? {},
-  );
-}
-
-/** The `auth.jwt` section of an HS256 gateway; `extra` wins. */
-export const hsJwt = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-  secret: HS_SECRET,
-  algorithms: ["HS256"],
-  ...extra,
-});
-
-/** A raw answer of the gateway's /graphql: status, the body as text and parsed. */
-export interface RawAnswer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: GraphQLBody;
-}
-
-/** POSTs `query` to /graphql with the headers given; keeps the body's text. */
-export async function post(gw: TestGateway, query: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
-  const res = await gw.fetch("/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...headers },
-    body: JSON.stringify({ query }),
-  });
-  const text = await res.text();
-  let body: GraphQLBody;
-  try {
-    body = JSON.parse(text) as GraphQLBody;
-  } catch {
-    throw new Error(`not JSON (${res.status}): ${text.slice(0, 300)}`);
-  }
-  return { status: res.status, headers: res.headers, text, body };
-}
 
 /** A body holds no stack trace: no `stack` key, no `at fn (file:1:2)` frames. */
 export function expectNoStack(text: string): void {
@@ -192,19 +128,3 @@ export function expectAuthFailure(answer: RawAnswer, status: number, code: strin
   expectNoStack(answer.text);
   return error.message;
 }
-
-/** Asserts a successful `{ requestHeaders }` answer and returns the headers the accounts upstream received. */
-export function receivedHeaders(answer: RawAnswer): Received {
-  const context = `${answer.status} ${answer.text.slice(0, 500)}`;
-  expect(answer.body.errors, context).toBeUndefined();
-  expect(answer.status, context).toBe(200);
-  return JSON.parse((answer.body.data as { requestHeaders: string }).requestHeaders) as Received;
-}
-
-/** Runs `{ requestHeaders }` and returns what the accounts upstream received (asserting success). */
-export async function upstreamHeaders(gw: TestGateway, headers: Record<string, string> = {}): Promise<Received> {
-  return receivedHeaders(await post(gw, "{ requestHeaders }", headers));
-}
-
-/** `Authorization: Bearer <token>`. */
-export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });

@@ -6,34 +6,31 @@
  * Waits are bounded (a few seconds at most, with jwksCooldownSec: 1 or 2).
  */
 import { describe, expect, it } from "vitest";
-import { stats, uniqueId } from "../helpers";
 import {
-  authGateway,
   bearer,
-  expectAuthFailure,
   HS_SECRET,
-  hasuraClaims,
-  jwksControl,
-  jwksRequests,
-  jwksUrl,
-  keyPair,
-  NS,
-  payload,
+  jwksAuth,
   post,
   type RawAnswer,
   receivedHeaders,
+  testGateway,
+  upstreamHeaders,
+} from "../fixtures/gateways";
+import { stats, type TestGateway, uniqueId } from "../helpers";
+import {
+  expectAuthFailure,
+  hasuraClaims,
+  jwksControl,
+  jwksRequests,
+  keyPair,
+  NS,
+  payload,
   sign,
   signWith,
   sleep,
-  upstreamHeaders,
 } from "./jwt-helpers";
 
-/** A gateway verifying `algorithms` with test `id`'s JWK Set; `extra` merges into auth.jwt. */
-const jwksGateway = (id: string, algorithms: string[], extra: Record<string, unknown> = {}) =>
-  authGateway(id, { jwt: { jwksUrl: jwksUrl(id), algorithms, ...extra } });
-
-const ask = (gw: ReturnType<typeof jwksGateway>, token: string): Promise<RawAnswer> =>
-  post(gw, "{ requestHeaders }", bearer(token));
+const ask = (gw: TestGateway, token: string): Promise<RawAnswer> => post(gw, "{ requestHeaders }", bearer(token));
 
 /** Asserts that the token was accepted: the accounts upstream saw the token's user id. */
 function expectAccepted(answer: RawAnswer, userId = "42"): void {
@@ -45,7 +42,7 @@ describe("algorithms via the JWK Set", () => {
     const id = uniqueId();
     const pair = await keyPair(alg, `${alg.toLowerCase()}-key`);
     await jwksControl(id, { keys: [pair.publicJwk] });
-    const gw = jwksGateway(id, [alg]);
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, [alg]) });
     const token = await signWith(pair, payload({ [NS]: hasuraClaims({ "x-hasura-user-id": `${alg}-user` }) }));
     const received = await upstreamHeaders(gw, bearer(token));
     expect(received["x-hasura-user-id"]).toBe(`${alg}-user`);
@@ -57,7 +54,7 @@ describe("algorithms via the JWK Set", () => {
     const id = uniqueId();
     const es = await keyPair("ES256", "es");
     await jwksControl(id, { keys: [es.publicJwk] });
-    const gw = jwksGateway(id, ["RS256"]);
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256"]) });
     expectAuthFailure(await ask(gw, await signWith(es)), 401, "INVALID_JWT");
     expect((await stats(id, "accounts")).operations).toBe(0);
   });
@@ -66,7 +63,10 @@ describe("algorithms via the JWK Set", () => {
     const id = uniqueId();
     const rsa = await keyPair("RS256", "rsa");
     await jwksControl(id, { keys: [rsa.publicJwk] });
-    const gw = jwksGateway(id, ["RS256", "HS256"], { secret: HS_SECRET });
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: jwksAuth(id, ["RS256", "HS256"], { secret: HS_SECRET }),
+    });
     expectAccepted(await ask(gw, await sign(payload({ [NS]: hasuraClaims({ "x-hasura-user-id": "hs" }) }))), "hs");
     expectAccepted(
       await ask(gw, await signWith(rsa, payload({ [NS]: hasuraClaims({ "x-hasura-user-id": "rs" }) }))),
@@ -80,7 +80,7 @@ describe("caching of the JWK Set", () => {
     const id = uniqueId();
     const rsa = await keyPair("RS256", "k1");
     await jwksControl(id, { keys: [rsa.publicJwk] });
-    const gw = jwksGateway(id, ["RS256"]);
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256"]) });
 
     expectAccepted(await ask(gw, await signWith(rsa)));
     expect(await jwksRequests(id)).toBe(1);
@@ -94,7 +94,7 @@ describe("caching of the JWK Set", () => {
     const id = uniqueId();
     const rsa = await keyPair("RS256", "k1");
     await jwksControl(id, { keys: [rsa.publicJwk] });
-    const gw = jwksGateway(id, ["RS256"]);
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256"]) });
     const tokens = await Promise.all(Array.from({ length: 8 }, () => signWith(rsa)));
     for (const answer of await Promise.all(tokens.map((token) => ask(gw, token)))) expectAccepted(answer);
     expect(await jwksRequests(id)).toBe(1);
@@ -104,7 +104,7 @@ describe("caching of the JWK Set", () => {
     const id = uniqueId();
     const rsa = await keyPair("RS256", "k1");
     await jwksControl(id, { keys: [rsa.publicJwk], cacheControl: "public, max-age=1" });
-    const gw = jwksGateway(id, ["RS256"], { jwksCooldownSec: 1 });
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256"], { jwksCooldownSec: 1 }) });
 
     // Every request carries a new token (fresh jti): the keys are what is cached, not the verdicts.
     expectAccepted(await ask(gw, await signWith(rsa)));
@@ -121,7 +121,7 @@ describe("caching of the JWK Set", () => {
     const id = uniqueId();
     const rsa = await keyPair("RS256", "k1");
     await jwksControl(id, { keys: [rsa.publicJwk], cacheControl: "max-age=1" });
-    const gw = jwksGateway(id, ["RS256"], { jwksCooldownSec: 1 });
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256"], { jwksCooldownSec: 1 }) });
     expectAccepted(await ask(gw, await signWith(rsa)));
     expect(await jwksRequests(id)).toBe(1);
 
@@ -136,7 +136,7 @@ describe("caching of the JWK Set", () => {
     const oldKey = await keyPair("RS256", "old");
     const newKey = await keyPair("RS256", "new");
     await jwksControl(id, { keys: [oldKey.publicJwk] });
-    const gw = jwksGateway(id, ["RS256"], { jwksCooldownSec: 1 });
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256"], { jwksCooldownSec: 1 }) });
     expectAccepted(await ask(gw, await signWith(oldKey)));
     expect(await jwksRequests(id)).toBe(1);
 
@@ -157,7 +157,7 @@ describe("caching of the JWK Set", () => {
     const known = await keyPair("RS256", "known");
     const stranger = await keyPair("RS256", "stranger");
     await jwksControl(id, { keys: [known.publicJwk] });
-    const gw = jwksGateway(id, ["RS256"], { jwksCooldownSec: 3 });
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256"], { jwksCooldownSec: 3 }) });
     // Sign everything first so that the burst itself is quick.
     const unknown = await Promise.all(
       Array.from({ length: 15 }, (_, i) => sign(payload(), stranger.privateKey, { alg: "RS256", kid: `unknown-${i}` })),
@@ -184,7 +184,7 @@ describe("caching of the JWK Set", () => {
     const id = uniqueId();
     const rsa = await keyPair("RS256", "k1");
     await jwksControl(id, { keys: [rsa.publicJwk], mode: "down" });
-    const gw = jwksGateway(id, ["RS256"], { jwksCooldownSec: 1 });
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256"], { jwksCooldownSec: 1 }) });
     const token = await signWith(rsa);
     expectAuthFailure(await ask(gw, token), 503, "JWKS_UNAVAILABLE");
     expectAuthFailure(await ask(gw, await signWith(rsa)), 503, "JWKS_UNAVAILABLE");
@@ -199,7 +199,10 @@ describe("caching of the JWK Set", () => {
   it("an unreachable JWKS URL on first use -> 503 JWKS_UNAVAILABLE", async () => {
     const id = uniqueId();
     const rsa = await keyPair("RS256", "k1");
-    const gw = authGateway(id, { jwt: { jwksUrl: "http://127.0.0.1:9/jwks", algorithms: ["RS256"] } });
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: { jwt: { jwksUrl: "http://127.0.0.1:9/jwks", algorithms: ["RS256"] } },
+    });
     expectAuthFailure(await ask(gw, await signWith(rsa)), 503, "JWKS_UNAVAILABLE");
   });
 });

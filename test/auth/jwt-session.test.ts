@@ -5,20 +5,12 @@
  */
 import { jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { ADMIN_SECRET, createTestGateway, remoteUrl, restStats, restUrl, stats, uniqueId } from "../helpers";
-import {
-  authGateway,
-  bearer,
-  expectAuthFailure,
-  hasuraClaims,
-  hsJwt,
-  NS,
-  payload,
-  post,
-  type Received,
-  sign,
-  upstreamHeaders,
-} from "./jwt-helpers";
+import { bearer, hsAuth, hsJwt, post, type Received, testGateway, upstreamHeaders } from "../fixtures/gateways";
+import { ADMIN_SECRET, restStats, stats, uniqueId } from "../helpers";
+import { expectAuthFailure, hasuraClaims, NS, payload, sign } from "./jwt-helpers";
+
+/** The gateway of most tests here: test `id`'s accounts remote, HS256 tokens. */
+const HS_GATEWAY = { remotes: ["accounts"], auth: hsAuth() };
 
 /** Every session header of a received header set (names starting with `prefix`). */
 const sessionHeaders = (received: Received, prefix = "x-hasura-"): Record<string, unknown> =>
@@ -27,7 +19,7 @@ const sessionHeaders = (received: Received, prefix = "x-hasura-"): Record<string
 describe("HS256 with a secret: claims become the session", () => {
   it("forwards every x-hasura-* claim (lower-cased, numbers/booleans as text, others as JSON) except the role lists", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt() });
+    const gw = testGateway(id, HS_GATEWAY);
     const token = await sign(
       payload({
         [NS]: hasuraClaims({
@@ -55,14 +47,14 @@ describe("HS256 with a secret: claims become the session", () => {
 
   it("uses the default role when no x-hasura-role header is sent", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt() });
+    const gw = testGateway(id, HS_GATEWAY);
     const token = await sign(payload({ [NS]: hasuraClaims({ "x-hasura-default-role": "editor" }) }));
     expect((await upstreamHeaders(gw, bearer(token)))["x-hasura-role"]).toBe("editor");
   });
 
   it("selects another allowed role with the x-hasura-role header", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt() });
+    const gw = testGateway(id, HS_GATEWAY);
     const token = await sign(payload());
     const received = await upstreamHeaders(gw, { ...bearer(token), "x-hasura-role": "editor" });
     expect(received["x-hasura-role"]).toBe("editor");
@@ -75,7 +67,10 @@ describe("HS256 with a secret: claims become the session", () => {
 describe("where the claims are", () => {
   it("claimsNamespacePath wins over claimsNamespace", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt({ claimsNamespacePath: "$.hasura.claims" }) });
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: hsAuth({ claimsNamespacePath: "$.hasura.claims" }),
+    });
     const token = await sign(
       payload({
         hasura: { claims: hasuraClaims({ "x-hasura-user-id": "7" }) },
@@ -91,7 +86,10 @@ describe("where the claims are", () => {
 
   it("reads a custom claimsNamespace", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt({ claimsNamespace: "https://example.com/claims" }) });
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: hsAuth({ claimsNamespace: "https://example.com/claims" }),
+    });
     const claims = payload({ "https://example.com/claims": hasuraClaims({ "x-hasura-user-id": "c-1" }) });
     delete claims[NS];
     expect((await upstreamHeaders(gw, bearer(await sign(claims))))["x-hasura-user-id"]).toBe("c-1");
@@ -99,7 +97,7 @@ describe("where the claims are", () => {
 
   it('claimsFormat "stringified_json" reads the namespace as a JSON string', async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt({ claimsFormat: "stringified_json" }) });
+    const gw = testGateway(id, { remotes: ["accounts"], auth: hsAuth({ claimsFormat: "stringified_json" }) });
     const token = await sign(payload({ [NS]: JSON.stringify(hasuraClaims({ "x-hasura-user-id": "s-9" })) }));
     const received = await upstreamHeaders(gw, bearer(token));
     expect(received["x-hasura-user-id"]).toBe("s-9");
@@ -108,15 +106,18 @@ describe("where the claims are", () => {
 
   it("claimsMap: a JSON path, a path with a default, and literals (no namespace in the token)", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, {
-      jwt: hsJwt({
-        claimsMap: {
-          "x-hasura-user-id": { path: "$.sub" },
-          "x-hasura-org-id": { path: "$.org.id", default: "no-org" },
-          "x-hasura-allowed-roles": ["reader", "writer"],
-          "x-hasura-default-role": "reader",
-        },
-      }),
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: {
+        jwt: hsJwt({
+          claimsMap: {
+            "x-hasura-user-id": { path: "$.sub" },
+            "x-hasura-org-id": { path: "$.org.id", default: "no-org" },
+            "x-hasura-allowed-roles": ["reader", "writer"],
+            "x-hasura-default-role": "reader",
+          },
+        }),
+      },
     });
     const withOrg = payload({ sub: "u-9", org: { id: "o-5" } });
     delete withOrg[NS];
@@ -141,7 +142,10 @@ describe("where the claims are", () => {
 describe("where the token is", () => {
   it('header { type: "Cookie", name: "session" } reads the token from that cookie', async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt({ header: { type: "Cookie", name: "session" } }) });
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: hsAuth({ header: { type: "Cookie", name: "session" } }),
+    });
     const token = await sign(payload({ [NS]: hasuraClaims({ "x-hasura-user-id": "cookie-user" }) }));
     const received = await upstreamHeaders(gw, { cookie: `theme=dark; session=${token}; other=1` });
     expect(received["x-hasura-user-id"]).toBe("cookie-user");
@@ -151,7 +155,10 @@ describe("where the token is", () => {
 
   it('header { type: "CustomHeader", name: "x-token" } reads the raw token from that header', async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt({ header: { type: "CustomHeader", name: "x-token" } }) });
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: hsAuth({ header: { type: "CustomHeader", name: "x-token" } }),
+    });
     const token = await sign(payload({ [NS]: hasuraClaims({ "x-hasura-user-id": "header-user" }) }));
     expect((await upstreamHeaders(gw, { "x-token": token }))["x-hasura-user-id"]).toBe("header-user");
   });
@@ -160,7 +167,7 @@ describe("where the token is", () => {
 describe("admin secret", () => {
   it("alone: role admin is forwarded; the secret itself is not", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt() }, {}, { accounts: { forwardClientHeaders: true } });
+    const gw = testGateway(id, { remotes: [{ name: "accounts", forwardClientHeaders: true }], auth: hsAuth() });
     const received = await upstreamHeaders(gw, { "x-admin-secret": ADMIN_SECRET });
     expect(received["x-hasura-role"]).toBe("admin");
     expect(received["x-hasura-user-id"]).toBeUndefined();
@@ -169,14 +176,14 @@ describe("admin secret", () => {
 
   it("with the right secret the JWT is ignored (even a broken one)", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt() });
+    const gw = testGateway(id, HS_GATEWAY);
     const received = await upstreamHeaders(gw, { "x-admin-secret": ADMIN_SECRET, authorization: "Bearer aaa.bbb.ccc" });
     expect(received["x-hasura-role"]).toBe("admin");
   });
 
   it("posing as a role: the client's session headers become the session and are forwarded", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt() });
+    const gw = testGateway(id, HS_GATEWAY);
     const received = await upstreamHeaders(gw, {
       "x-admin-secret": ADMIN_SECRET,
       "x-hasura-role": "editor",
@@ -194,12 +201,10 @@ describe("admin secret", () => {
 describe('sessionHeaderPrefix "x-user-"', () => {
   it("forwards the session as x-user-*; client x-hasura-* and x-user-* headers are never forwarded", async () => {
     const id = uniqueId();
-    const gw = authGateway(
-      id,
-      { jwt: hsJwt(), sessionHeaderPrefix: "x-user-" },
-      {},
-      { accounts: { forwardClientHeaders: true } },
-    );
+    const gw = testGateway(id, {
+      remotes: [{ name: "accounts", forwardClientHeaders: true }],
+      auth: { jwt: hsJwt(), sessionHeaderPrefix: "x-user-" },
+    });
     const token = await sign(payload({ [NS]: hasuraClaims({ "x-hasura-org-id": "o-1" }) }));
     const received = await upstreamHeaders(gw, {
       ...bearer(token),
@@ -220,7 +225,7 @@ describe('sessionHeaderPrefix "x-user-"', () => {
 
   it("an admin poses with x-user-* headers; they are forwarded under the prefix", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt(), sessionHeaderPrefix: "x-user-" });
+    const gw = testGateway(id, { remotes: ["accounts"], auth: { jwt: hsJwt(), sessionHeaderPrefix: "x-user-" } });
     const received = await upstreamHeaders(gw, {
       "x-admin-secret": ADMIN_SECRET,
       "x-user-role": "editor",
@@ -237,7 +242,7 @@ describe("x-gateway-token carries the session", () => {
 
   it("sub = x-hasura-user-id and session = the session variables", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: hsJwt() }, {}, { env: { GATEWAY_TOKEN_SECRET: TOKEN_SECRET } });
+    const gw = testGateway(id, HS_GATEWAY, { env: { GATEWAY_TOKEN_SECRET: TOKEN_SECRET } });
     const received = await upstreamHeaders(gw, { ...bearer(await sign(payload())), "x-hasura-role": "editor" });
     const { payload: claims } = await jwtVerify(String(received["x-gateway-token"]), key, {
       issuer: "junction",
@@ -250,10 +255,13 @@ describe("x-gateway-token carries the session", () => {
 
   it("an unauthenticated caller's token has no sub and its role in session", async () => {
     const id = uniqueId();
-    const gw = authGateway(
+    const gw = testGateway(
       id,
-      { jwt: hsJwt(), unauthenticatedRole: "anonymous" },
-      { public: ["Query.requestHeaders"] },
+      {
+        remotes: ["accounts"],
+        auth: { jwt: hsJwt(), unauthenticatedRole: "anonymous" },
+        public: ["Query.requestHeaders"],
+      },
       { env: { GATEWAY_TOKEN_SECRET: TOKEN_SECRET } },
     );
     const received = await upstreamHeaders(gw);
@@ -274,14 +282,14 @@ extend type Query {
 
   it("{session.x-hasura-user-id} in a path and {session.user-id} in a query reach the REST service", async () => {
     const id = uniqueId();
-    const gw = authGateway(
+    const gw = testGateway(
       id,
-      { jwt: hsJwt() },
       {
+        remotes: ["accounts"],
+        auth: hsAuth(),
         services: [
           {
             name: "svc",
-            url: restUrl(id),
             endpoints: {
               myItems: {
                 method: "GET",
@@ -292,7 +300,7 @@ extend type Query {
           },
         ],
       },
-      { schemaFiles: [{ path: "schemas/session.graphql", sdl: SDL }] },
+      { files: { "schemas/session.graphql": SDL } },
     );
     const token = await sign(payload({ [NS]: hasuraClaims({ "x-hasura-user-id": "u 7/x" }) }));
     const answer = await post(gw, "{ myItems { path query headers } }", bearer(token));
@@ -311,7 +319,7 @@ extend type Query {
 describe("no auth section", () => {
   it("authenticates nobody and forwards no session (pre-auth behaviour)", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({ remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }] });
+    const gw = testGateway(id, { remotes: ["accounts"] });
     const received = await upstreamHeaders(gw, { authorization: "Bearer aaa.bbb.ccc" });
     expect(sessionHeaders(received)).toEqual({});
   });

@@ -4,30 +4,32 @@
  * answers with its HTTP status and error code in a GraphQL-shaped body without a stack, and never
  * reaches the upstream.
  */
-import { exportSPKI } from "jose";
+import { exportSPKI, type JWTPayload } from "jose";
 import { describe, expect, it } from "vitest";
-import { type GraphQLBody, restStats, restUrl, stats, type TestGateway, uniqueId } from "../helpers";
 import {
-  authGateway,
   bearer,
-  expectAuthFailure,
   HS_SECRET,
-  hasuraClaims,
   hsJwt,
+  jwksAuth,
+  post,
+  type Received,
+  receivedHeaders,
+  testGateway,
+  upstreamHeaders,
+} from "../fixtures/gateways";
+import { type GraphQLBody, restStats, stats, type TestGateway, uniqueId } from "../helpers";
+import {
+  expectAuthFailure,
+  hasuraClaims,
   jwksControl,
-  jwksUrl,
   keyPair,
   NS,
   nowSec,
   payload,
-  post,
-  type Received,
-  receivedHeaders,
   sign,
   signWith,
   sleep,
   unsecuredToken,
-  upstreamHeaders,
 } from "./jwt-helpers";
 
 const ISSUER = "https://issuer.test/";
@@ -39,9 +41,8 @@ const STRICT = hsJwt({ issuer: ISSUER, audience: AUDIENCE, clockToleranceSec: 60
 /** A payload that STRICT accepts; `extra` wins. */
 const good = (extra: Record<string, unknown> = {}) => payload({ iss: ISSUER, aud: AUDIENCE, ...extra });
 
-/** A gateway with STRICT (or `jwt`) and test `id`'s accounts remote. */
-const strictGateway = (id: string, jwt: Record<string, unknown> = STRICT, auth: Record<string, unknown> = {}) =>
-  authGateway(id, { jwt, ...auth });
+/** The gateway of most tests here: test `id`'s accounts remote and STRICT. */
+const STRICT_GATEWAY = { remotes: ["accounts"], auth: { jwt: STRICT } };
 
 /** Runs `{ requestHeaders }`, asserts the auth failure and that the accounts upstream ran no operation. */
 async function expectRejected(
@@ -59,7 +60,7 @@ async function expectRejected(
 describe("control: the gateway under test accepts a good token", () => {
   it("answers 200 with the session forwarded for a good HS256 token (so the rejections below are about the token)", async () => {
     const id = uniqueId();
-    const received = await upstreamHeaders(strictGateway(id), bearer(await sign(good())));
+    const received = await upstreamHeaders(testGateway(id, STRICT_GATEWAY), bearer(await sign(good())));
     expect(received["x-hasura-user-id"]).toBe("42");
     expect(received["x-hasura-role"]).toBe("user");
   });
@@ -67,7 +68,7 @@ describe("control: the gateway under test accepts a good token", () => {
   it("accepts the Bearer scheme in any case", async () => {
     const id = uniqueId();
     const token = await sign(good());
-    const received = await upstreamHeaders(strictGateway(id), { authorization: `bEaReR ${token}` });
+    const received = await upstreamHeaders(testGateway(id, STRICT_GATEWAY), { authorization: `bEaReR ${token}` });
     expect(received["x-hasura-user-id"]).toBe("42");
   });
 });
@@ -85,49 +86,60 @@ describe("malformed Authorization header -> 400 INVALID_AUTHORIZATION_HEADER", (
   it.each(cases)("%s", async (_name, header) => {
     const id = uniqueId();
     const token = await sign(good());
-    await expectRejected(id, strictGateway(id), { authorization: header(token) }, 400, "INVALID_AUTHORIZATION_HEADER");
+    await expectRejected(
+      id,
+      testGateway(id, STRICT_GATEWAY),
+      { authorization: header(token) },
+      400,
+      "INVALID_AUTHORIZATION_HEADER",
+    );
   });
 });
 
 describe("tokens that do not verify -> 401 INVALID_JWT", () => {
-  it("a bad signature (signed with another secret)", async () => {
+  it.each<[string, () => Promise<string>]>([
+    [
+      "a bad signature (signed with another secret)",
+      () => sign(good(), new TextEncoder().encode(`${HS_SECRET}-but-another-one`)),
+    ],
+    [
+      "a payload swapped under a valid signature (role escalation attempt)",
+      async () => {
+        const [header, , signature] = (await sign(good())).split(".");
+        const [, escalated] = (
+          await sign(
+            good({ [NS]: hasuraClaims({ "x-hasura-allowed-roles": ["admin"], "x-hasura-default-role": "admin" }) }),
+          )
+        ).split(".");
+        return `${header}.${escalated}.${signature}`;
+      },
+    ],
+    ['alg "none" (an unsecured JWT with an empty signature)', async () => unsecuredToken(good())],
+    [
+      "an algorithm that is not in `algorithms` (HS384 with the right secret)",
+      () => sign(good(), new TextEncoder().encode(HS_SECRET), { alg: "HS384" }),
+    ],
+    ["garbage in JWS compact shape", async () => "aaaa.bbbb.cccc"],
+    ["nbf in the future (beyond the clock tolerance)", () => sign(good({ nbf: nowSec() + 600 }))],
+    [
+      "a missing exp",
+      () => {
+        const claims = good();
+        delete claims.exp;
+        return sign(claims);
+      },
+    ],
+    ["a wrong aud", () => sign(good({ aud: "another-app" }))],
+  ])("%s", async (_name, token) => {
     const id = uniqueId();
-    const token = await sign(good(), new TextEncoder().encode(`${HS_SECRET}-but-another-one`));
-    await expectRejected(id, strictGateway(id), bearer(token), 401, "INVALID_JWT");
-  });
-
-  it("a payload swapped under a valid signature (role escalation attempt)", async () => {
-    const id = uniqueId();
-    const [header, , signature] = (await sign(good())).split(".");
-    const [, escalated] = (
-      await sign(
-        good({ [NS]: hasuraClaims({ "x-hasura-allowed-roles": ["admin"], "x-hasura-default-role": "admin" }) }),
-      )
-    ).split(".");
-    await expectRejected(id, strictGateway(id), bearer(`${header}.${escalated}.${signature}`), 401, "INVALID_JWT");
-  });
-
-  it('alg "none" (an unsecured JWT with an empty signature)', async () => {
-    const id = uniqueId();
-    await expectRejected(id, strictGateway(id), bearer(unsecuredToken(good())), 401, "INVALID_JWT");
-  });
-
-  it("an algorithm that is not in `algorithms` (HS384 with the right secret)", async () => {
-    const id = uniqueId();
-    const token = await sign(good(), new TextEncoder().encode(HS_SECRET), { alg: "HS384" });
-    await expectRejected(id, strictGateway(id), bearer(token), 401, "INVALID_JWT");
-  });
-
-  it("garbage in JWS compact shape", async () => {
-    const id = uniqueId();
-    await expectRejected(id, strictGateway(id), bearer("aaaa.bbbb.cccc"), 401, "INVALID_JWT");
+    await expectRejected(id, testGateway(id, STRICT_GATEWAY), bearer(await token()), 401, "INVALID_JWT");
   });
 
   it("algorithm confusion: HS256 signed with the RSA public key's bytes (PEM and JWK text) is rejected", async () => {
     const id = uniqueId();
     const rsa = await keyPair("RS256", "rsa-1");
     await jwksControl(id, { keys: [rsa.publicJwk] });
-    const gw = strictGateway(id, { jwksUrl: jwksUrl(id), algorithms: ["RS256", "HS256"], issuer: ISSUER });
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256", "HS256"], { issuer: ISSUER }) });
     // The same gateway accepts the real RS256 token ...
     const ok = await upstreamHeaders(gw, bearer(await signWith(rsa, good())));
     expect(ok["x-hasura-user-id"]).toBe("42");
@@ -157,55 +169,49 @@ describe("tokens that do not verify -> 401 INVALID_JWT", () => {
     const published = await keyPair("RS256", "published");
     const other = await keyPair("RS256", "not-published");
     await jwksControl(id, { keys: [published.publicJwk] });
-    const gw = strictGateway(id, { jwksUrl: jwksUrl(id), algorithms: ["RS256"] });
+    const gw = testGateway(id, { remotes: ["accounts"], auth: jwksAuth(id, ["RS256"]) });
     await expectRejected(id, gw, bearer(await signWith(other, good())), 401, "INVALID_JWT");
     // A token signed by the unpublished key but naming the published kid fails too.
     const lying = await sign(good(), other.privateKey, { alg: "RS256", kid: published.kid });
     await expectRejected(id, gw, bearer(lying), 401, "INVALID_JWT");
   });
 
-  it("nbf in the future (beyond the clock tolerance)", async () => {
-    const id = uniqueId();
-    await expectRejected(id, strictGateway(id), bearer(await sign(good({ nbf: nowSec() + 600 }))), 401, "INVALID_JWT");
-  });
-
-  it("a missing exp", async () => {
-    const id = uniqueId();
-    const claims = good();
-    delete claims.exp;
-    await expectRejected(id, strictGateway(id), bearer(await sign(claims)), 401, "INVALID_JWT");
-  });
-
   it("a wrong iss, and a missing iss when one is required", async () => {
     const id = uniqueId();
-    const gw = strictGateway(id);
+    const gw = testGateway(id, STRICT_GATEWAY);
     await expectRejected(id, gw, bearer(await sign(good({ iss: "https://evil.test/" }))), 401, "INVALID_JWT");
     const claims = good();
     delete claims.iss;
     await expectRejected(id, gw, bearer(await sign(claims)), 401, "INVALID_JWT");
   });
-
-  it("a wrong aud", async () => {
-    const id = uniqueId();
-    await expectRejected(id, strictGateway(id), bearer(await sign(good({ aud: "another-app" }))), 401, "INVALID_JWT");
-  });
 });
 
 describe("expiry", () => {
-  it("a token expired beyond clockToleranceSec -> 401 JWT_EXPIRED", async () => {
+  it.each([
+    ["a token expired beyond clockToleranceSec -> 401 JWT_EXPIRED", STRICT, 600],
+    [
+      "without clockToleranceSec (default 0) the same token is JWT_EXPIRED",
+      hsJwt({ issuer: ISSUER, audience: AUDIENCE }),
+      10,
+    ],
+  ])("%s", async (_name, jwt, expiredSec) => {
     const id = uniqueId();
-    await expectRejected(id, strictGateway(id), bearer(await sign(good({ exp: nowSec() - 600 }))), 401, "JWT_EXPIRED");
+    const gw = testGateway(id, { remotes: ["accounts"], auth: { jwt } });
+    await expectRejected(id, gw, bearer(await sign(good({ exp: nowSec() - expiredSec }))), 401, "JWT_EXPIRED");
   });
 
   it("a token expired by less than clockToleranceSec is accepted", async () => {
     const id = uniqueId();
-    const received = await upstreamHeaders(strictGateway(id), bearer(await sign(good({ exp: nowSec() - 10 }))));
+    const received = await upstreamHeaders(
+      testGateway(id, STRICT_GATEWAY),
+      bearer(await sign(good({ exp: nowSec() - 10 }))),
+    );
     expect(received["x-hasura-user-id"]).toBe("42");
   });
 
   it("a token accepted while valid is JWT_EXPIRED once its exp has passed (no verdict outlives exp)", async () => {
     const id = uniqueId();
-    const gw = strictGateway(id, hsJwt({ issuer: ISSUER, audience: AUDIENCE }));
+    const gw = testGateway(id, { remotes: ["accounts"], auth: { jwt: hsJwt({ issuer: ISSUER, audience: AUDIENCE }) } });
     const exp = nowSec() + 2;
     const token = await sign(good({ exp }));
     expect(receivedHeaders(await post(gw, "{ requestHeaders }", bearer(token)))["x-hasura-user-id"]).toBe("42");
@@ -215,54 +221,39 @@ describe("expiry", () => {
     expectAuthFailure(await post(gw, "{ requestHeaders }", bearer(token)), 401, "JWT_EXPIRED");
     expect((await stats(id, "accounts")).operations).toBe(before);
   });
-
-  it("without clockToleranceSec (default 0) the same token is JWT_EXPIRED", async () => {
-    const id = uniqueId();
-    const gw = strictGateway(id, hsJwt({ issuer: ISSUER, audience: AUDIENCE }));
-    await expectRejected(id, gw, bearer(await sign(good({ exp: nowSec() - 10 }))), 401, "JWT_EXPIRED");
-  });
 });
 
 describe("claims -> 401 INVALID_CLAIMS", () => {
-  it("a missing claims namespace", async () => {
-    const id = uniqueId();
-    const claims = good();
-    delete claims[NS];
-    await expectRejected(id, strictGateway(id), bearer(await sign(claims)), 401, "INVALID_CLAIMS");
-  });
+  /** `claims` without the key `key` (a copy). */
+  const without = <T extends Record<string, unknown>>(claims: T, key: string): T => {
+    const copy = { ...claims };
+    delete copy[key];
+    return copy;
+  };
 
-  it("claims under another namespace than the configured one", async () => {
+  it.each<[string, Record<string, unknown>, () => JWTPayload]>([
+    ["a missing claims namespace", STRICT, () => without(good(), NS)],
+    [
+      "claims under another namespace than the configured one",
+      STRICT,
+      () => without(good({ "https://other.example/claims": hasuraClaims() }), NS),
+    ],
+    [
+      "invalid stringified JSON with claimsFormat stringified_json",
+      { ...STRICT, claimsFormat: "stringified_json" },
+      () => good({ [NS]: JSON.stringify(hasuraClaims()).slice(0, -3) }),
+    ],
+    ["missing x-hasura-allowed-roles", STRICT, () => good({ [NS]: without(hasuraClaims(), "x-hasura-allowed-roles") })],
+    ["missing x-hasura-default-role", STRICT, () => good({ [NS]: without(hasuraClaims(), "x-hasura-default-role") })],
+    [
+      "a default role that is not among the allowed roles",
+      STRICT,
+      () => good({ [NS]: hasuraClaims({ "x-hasura-default-role": "admin" }) }),
+    ],
+  ])("%s", async (_name, jwt, claims) => {
     const id = uniqueId();
-    const claims = good({ "https://other.example/claims": hasuraClaims() });
-    delete claims[NS];
-    await expectRejected(id, strictGateway(id), bearer(await sign(claims)), 401, "INVALID_CLAIMS");
-  });
-
-  it("invalid stringified JSON with claimsFormat stringified_json", async () => {
-    const id = uniqueId();
-    const gw = strictGateway(id, { ...STRICT, claimsFormat: "stringified_json" });
-    const broken = JSON.stringify(hasuraClaims()).slice(0, -3);
-    await expectRejected(id, gw, bearer(await sign(good({ [NS]: broken }))), 401, "INVALID_CLAIMS");
-  });
-
-  it("missing x-hasura-allowed-roles", async () => {
-    const id = uniqueId();
-    const claims = hasuraClaims();
-    delete claims["x-hasura-allowed-roles"];
-    await expectRejected(id, strictGateway(id), bearer(await sign(good({ [NS]: claims }))), 401, "INVALID_CLAIMS");
-  });
-
-  it("missing x-hasura-default-role", async () => {
-    const id = uniqueId();
-    const claims = hasuraClaims();
-    delete claims["x-hasura-default-role"];
-    await expectRejected(id, strictGateway(id), bearer(await sign(good({ [NS]: claims }))), 401, "INVALID_CLAIMS");
-  });
-
-  it("a default role that is not among the allowed roles", async () => {
-    const id = uniqueId();
-    const claims = hasuraClaims({ "x-hasura-default-role": "admin" });
-    await expectRejected(id, strictGateway(id), bearer(await sign(good({ [NS]: claims }))), 401, "INVALID_CLAIMS");
+    const gw = testGateway(id, { remotes: ["accounts"], auth: { jwt } });
+    await expectRejected(id, gw, bearer(await sign(claims())), 401, "INVALID_CLAIMS");
   });
 });
 
@@ -272,7 +263,7 @@ describe("roles", () => {
     const token = await sign(good());
     await expectRejected(
       id,
-      strictGateway(id),
+      testGateway(id, STRICT_GATEWAY),
       { ...bearer(token), "x-hasura-role": "admin" },
       403,
       "ROLE_NOT_ALLOWED",
@@ -304,7 +295,7 @@ describe("forged session headers next to a valid JWT", () => {
 
   it("a remote receives the claim's x-hasura-user-id, not the client's (forwardClientHeaders: true)", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: STRICT }, {}, { accounts: { forwardClientHeaders: true } });
+    const gw = testGateway(id, { remotes: [{ name: "accounts", forwardClientHeaders: true }], auth: { jwt: STRICT } });
     const received = await upstreamHeaders(gw, {
       ...bearer(await sign(good())),
       ...FORGED,
@@ -318,20 +309,20 @@ describe("forged session headers next to a valid JWT", () => {
 
   it("a REST service receives the claim's x-hasura-user-id, not the client's (forwardClientHeaders: true)", async () => {
     const id = uniqueId();
-    const gw = authGateway(
+    const gw = testGateway(
       id,
-      { jwt: STRICT },
       {
+        remotes: ["accounts"],
+        auth: { jwt: STRICT },
         services: [
           {
             name: "svc",
-            url: restUrl(id),
             forwardClientHeaders: true,
             endpoints: { whoAmI: { method: "GET", path: "/echo/who" } },
           },
         ],
       },
-      { schemaFiles: [{ path: "schemas/echo.graphql", sdl: ECHO_SDL }] },
+      { files: { "schemas/echo.graphql": ECHO_SDL } },
     );
     const answer = await post(gw, "{ whoAmI { path headers } }", {
       ...bearer(await sign(good())),
@@ -352,7 +343,7 @@ describe("forged session headers next to a valid JWT", () => {
 describe("admin secret", () => {
   it("a wrong x-admin-secret -> 401 UNAUTHORIZED, even next to a valid JWT", async () => {
     const id = uniqueId();
-    const gw = strictGateway(id);
+    const gw = testGateway(id, STRICT_GATEWAY);
     await expectRejected(id, gw, { "x-admin-secret": "wrong-secret" }, 401, "UNAUTHORIZED");
     await expectRejected(
       id,
@@ -365,7 +356,7 @@ describe("admin secret", () => {
 
   it("with ADMIN_SECRET unset, any x-admin-secret -> 401 UNAUTHORIZED", async () => {
     const id = uniqueId();
-    const gw = authGateway(id, { jwt: STRICT }, {}, { env: { ADMIN_SECRET: undefined } });
+    const gw = testGateway(id, STRICT_GATEWAY, { env: { ADMIN_SECRET: undefined } });
     for (const value of ["undefined", "test-admin-secret", "null"]) {
       await expectRejected(id, gw, { "x-admin-secret": value }, 401, "UNAUTHORIZED");
     }
@@ -373,14 +364,20 @@ describe("admin secret", () => {
 });
 
 describe("requests without a token", () => {
-  it("no token and no unauthenticatedRole -> 401 UNAUTHENTICATED", async () => {
+  it.each([
+    ["no token and no unauthenticatedRole -> 401 UNAUTHENTICATED", {}],
+    [
+      "client session headers without a token do not authenticate -> 401 UNAUTHENTICATED",
+      { "x-hasura-role": "user", "x-hasura-user-id": "42" },
+    ],
+  ])("%s", async (_name, headers) => {
     const id = uniqueId();
-    await expectRejected(id, strictGateway(id), {}, 401, "UNAUTHENTICATED");
+    await expectRejected(id, testGateway(id, STRICT_GATEWAY), headers, 401, "UNAUTHENTICATED");
   });
 
   it("GraphiQL's page loads without a token, but a query sent by GET still needs one", async () => {
     const id = uniqueId();
-    const gw = strictGateway(id);
+    const gw = testGateway(id, STRICT_GATEWAY);
     const page = await gw.fetch("/graphql", { headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
@@ -392,25 +389,13 @@ describe("requests without a token", () => {
     expect((await stats(id, "accounts")).operations).toBe(0);
   });
 
-  it("client session headers without a token do not authenticate -> 401 UNAUTHENTICATED", async () => {
-    const id = uniqueId();
-    await expectRejected(
-      id,
-      strictGateway(id),
-      { "x-hasura-role": "user", "x-hasura-user-id": "42" },
-      401,
-      "UNAUTHENTICATED",
-    );
-  });
-
   it("no token with unauthenticatedRole runs as that role: x-hasura-role anonymous is forwarded, nothing else", async () => {
     const id = uniqueId();
-    const gw = authGateway(
-      id,
-      { jwt: STRICT, unauthenticatedRole: "anonymous" },
-      { public: ["Query.requestHeaders"] },
-      { accounts: { forwardClientHeaders: true } },
-    );
+    const gw = testGateway(id, {
+      remotes: [{ name: "accounts", forwardClientHeaders: true }],
+      auth: { jwt: STRICT, unauthenticatedRole: "anonymous" },
+      public: ["Query.requestHeaders"],
+    });
     const received = receivedHeaders(await post(gw, "{ requestHeaders }", { "x-hasura-user-id": "7" }));
     expect(received["x-hasura-role"]).toBe("anonymous");
     expect(received["x-hasura-user-id"]).toBeUndefined();

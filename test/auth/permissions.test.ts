@@ -5,52 +5,9 @@
  * Real upstreams: the accounts and products remotes and a REST service whose echo route returns the
  * path it was called with. Tokens are HS256 JWTs signed here with jose.
  */
-import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import {
-  ADMIN_SECRET,
-  control,
-  createTestGateway,
-  type GraphQLBody,
-  remoteUrl,
-  restStats,
-  restUrl,
-  stats,
-  type TestGateway,
-  uniqueId,
-} from "../helpers";
-
-const SECRET = "permissions-test-hs256-secret-0123456789-abcdef";
-const KEY = new TextEncoder().encode(SECRET);
-const NAMESPACE = "https://hasura.io/jwt/claims";
-const JWT = { secret: SECRET, algorithms: ["HS256"] };
-
-/** Signs an HS256 JWT with `claims` under the Hasura namespace (exp in 10 minutes). */
-async function sign(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT({ [NAMESPACE]: claims })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuedAt()
-    .setExpirationTime("10m")
-    .sign(KEY);
-}
-
-/**
- * Authorization headers for a JWT whose default role is `role`.
- * @param role - default (and allowed) role
- * @param userId - x-hasura-user-id claim, none when undefined
- * @param more - extra claims (e.g. more allowed roles, other session variables)
- */
-async function as(role: string, userId?: string, more: Record<string, unknown> = {}): Promise<Record<string, string>> {
-  const claims: Record<string, unknown> = {
-    "x-hasura-allowed-roles": [role],
-    "x-hasura-default-role": role,
-    ...(userId === undefined ? {} : { "x-hasura-user-id": userId }),
-    ...more,
-  };
-  return { authorization: `Bearer ${await sign(claims)}` };
-}
-
-const ADMIN = { "x-admin-secret": ADMIN_SECRET };
+import { ADMIN_HEADERS, type Answer, asRole, hsAuth, hsJwt, ok, testGateway } from "../fixtures/gateways";
+import { control, type GraphQLBody, restStats, stats, type TestGateway, uniqueId } from "../helpers";
 
 /** The REST service's SDL: echoUser calls GET /echo/user/{args.id}?note={args.note}. */
 const REST_SDL = `
@@ -61,11 +18,10 @@ extend type Query {
 }
 `;
 
-const SERVICE = (id: string) => ({
+const SERVICE = {
   name: "svc",
-  url: restUrl(id),
   endpoints: { echoUser: { method: "GET", path: "/echo/user/{args.id}", query: { note: "{args.note}" } } },
-});
+};
 
 const USER_ACCOUNTS = `
 type Query {
@@ -120,39 +76,23 @@ type Product { upc: String! price: Float! }
 const MIXED_FILE = "type Query { product(upc: String!): Product } type Product { name: String! }";
 
 /** The main gateway: accounts + products remotes, the REST service, JWT auth, PERMISSIONS, public Query.now. */
-function mainGateway(id: string): TestGateway {
-  return createTestGateway(
-    {
-      remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts") },
-        { name: "products", url: remoteUrl(id, "products") },
-      ],
-      services: [SERVICE(id)],
-      auth: { jwt: JWT },
-      permissions: PERMISSIONS,
-      public: ["Query.now"],
-    },
-    {
-      schemaFiles: [
-        { path: "schemas/svc.graphql", sdl: REST_SDL },
-        { path: "schemas/permissions/reader.graphql", sdl: READER_FILE },
-        { path: "schemas/permissions/mixed.graphql", sdl: MIXED_FILE },
-      ],
-    },
-  );
-}
-
-type Result = { status: number; body: GraphQLBody };
-
-/** Asserts a successful answer and returns its data. */
-function ok(res: Result, label = ""): Record<string, unknown> {
-  expect(res.body.errors, `${label} ${JSON.stringify(res.body)}`).toBeUndefined();
-  expect(res.status, `${label} ${JSON.stringify(res.body)}`).toBe(200);
-  return res.body.data as Record<string, unknown>;
-}
+const MAIN = {
+  remotes: ["accounts", "products"],
+  services: [SERVICE],
+  auth: hsAuth(),
+  permissions: PERMISSIONS,
+  public: ["Query.now"],
+};
+const MAIN_FILES = {
+  files: {
+    "schemas/svc.graphql": REST_SDL,
+    "schemas/permissions/reader.graphql": READER_FILE,
+    "schemas/permissions/mixed.graphql": MIXED_FILE,
+  },
+};
 
 /** Asserts a validation failure (400, no data) whose messages match `pattern` and suggest nothing. */
-function rejected(res: Result, pattern: RegExp, label = ""): void {
+function rejected(res: Answer, pattern: RegExp, label = ""): void {
   const text = JSON.stringify(res.body);
   expect(res.status, `${label} ${text}`).toBe(400);
   expect(res.body.data, label).toBeUndefined();
@@ -163,7 +103,7 @@ function rejected(res: Result, pattern: RegExp, label = ""): void {
 }
 
 /** Asserts an answer without data whose messages match `pattern` and suggest nothing (any 4xx/200 status). */
-function refused(res: Result, pattern: RegExp, label = ""): void {
+function refused(res: Answer, pattern: RegExp, label = ""): void {
   const text = JSON.stringify(res.body);
   expect(res.body.data ?? null, `${label} ${text}`).toBeNull();
   expect((res.body.errors ?? []).map((e) => e.message).join("\n"), label).toMatch(pattern);
@@ -210,12 +150,12 @@ async function introspect(gw: TestGateway, headers: Record<string, string>): Pro
 
 describe("a role with inline SDL", () => {
   it("can query its listed fields across a remote and a REST service", async () => {
-    const gw = mainGateway(uniqueId());
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
     const data = ok(
       await gw.graphql(
         `{ me { id name } user(id: "3") { name } users { name } now echoUser { path } }`,
         undefined,
-        await as("user", "u-17"),
+        await asRole("user", "u-17"),
       ),
     );
     expect(data).toEqual({
@@ -229,8 +169,8 @@ describe("a role with inline SDL", () => {
 
   it("rejects unlisted fields with 'Cannot query field' and no 'Did you mean' suggestion", async () => {
     const id = uniqueId();
-    const gw = mainGateway(id);
-    const user = await as("user", "u-17");
+    const gw = testGateway(id, MAIN, MAIN_FILES);
+    const user = await asRole("user", "u-17");
     // email exists upstream but is not listed; emai would be "Did you mean email?" on the full schema.
     rejected(await gw.graphql("{ me { id email } }", undefined, user), /Cannot query field "email" on type "User"/);
     rejected(await gw.graphql("{ me { id emai } }", undefined, user), /Cannot query field "emai" on type "User"/);
@@ -257,9 +197,9 @@ describe("a role with inline SDL", () => {
   });
 
   it("applies the role schema to GET requests too", async () => {
-    const gw = mainGateway(uniqueId());
-    const user = await as("user", "u-17");
-    const get = async (query: string): Promise<Result> => {
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const user = await asRole("user", "u-17");
+    const get = async (query: string): Promise<Answer> => {
       const res = await gw.fetch(`/graphql?query=${encodeURIComponent(query)}`, {
         headers: { accept: "application/graphql-response+json", ...user },
       });
@@ -271,8 +211,8 @@ describe("a role with inline SDL", () => {
   });
 
   it("rejects an unlisted optional argument, on a remote field and on a REST field", async () => {
-    const gw = mainGateway(uniqueId());
-    const user = await as("user", "u-17");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const user = await asRole("user", "u-17");
     rejected(
       await gw.graphql("{ users(filter: { role: MEMBER }) { name } }", undefined, user),
       /Unknown argument "filter" on field "Query.users"/,
@@ -286,13 +226,13 @@ describe("a role with inline SDL", () => {
       /Unknown argument "note" on field "Query.echoUser"/,
     );
     // A listed optional argument keeps working for the role that lists it.
-    const data = ok(await gw.graphql("{ products(limit: 1) { upc name } }", undefined, await as("shopper")));
+    const data = ok(await gw.graphql("{ products(limit: 1) { upc name } }", undefined, await asRole("shopper")));
     expect(data).toEqual({ products: [{ upc: "p1", name: "Table" }] });
   });
 
   it("introspection shows the role's schema only: no hidden types, fields, arguments or preset arguments", async () => {
-    const gw = mainGateway(uniqueId());
-    const schema = await introspect(gw, await as("user", "u-17"));
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const schema = await introspect(gw, await asRole("user", "u-17"));
     expect(schema.query).toEqual({
       me: [],
       user: ["id"],
@@ -318,15 +258,15 @@ describe("a role with inline SDL", () => {
         `{ org: __type(name: "Org") { name } product: __type(name: "Product") { name }
            search: __type(name: "SearchResult") { possibleTypes { name } } }`,
         undefined,
-        await as("user", "u-17"),
+        await asRole("user", "u-17"),
       ),
     );
     expect(types).toEqual({ org: null, product: null, search: { possibleTypes: [{ name: "User" }] } });
   });
 
   it("rejects an operation mixing __schema/__type with data fields (400 BAD_REQUEST); __typename is fine", async () => {
-    const gw = mainGateway(uniqueId());
-    const user = await as("user", "u-17");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const user = await asRole("user", "u-17");
     for (const query of [
       "{ __schema { queryType { name } } me { id } }",
       '{ __type(name: "User") { name } me { id } }',
@@ -344,7 +284,7 @@ describe("a role with inline SDL", () => {
       me: { id: "1" },
     });
     // Admin has the whole schema: mixing is allowed.
-    expect(ok(await gw.graphql("{ __schema { queryType { name } } me { id } }", undefined, ADMIN))).toEqual({
+    expect(ok(await gw.graphql("{ __schema { queryType { name } } me { id } }", undefined, ADMIN_HEADERS))).toEqual({
       __schema: { queryType: { name: "Query" } },
       me: { id: "1" },
     });
@@ -352,12 +292,12 @@ describe("a role with inline SDL", () => {
 
   it("needs real SDL: a field without its type (type User { id name }) is a config error at startup", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
-      remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }],
-      auth: { jwt: JWT },
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: hsAuth(),
       permissions: { user: { accounts: "type Query { me: User } type User { id name }" } },
     });
-    const res = await gw.graphql("{ me { id name } }", undefined, await as("user", "u-1"));
+    const res = await gw.graphql("{ me { id name } }", undefined, await asRole("user", "u-1"));
     expect(res.status).toBe(500);
     expect(res.body).toMatchObject({ error: { code: "INVALID_CONFIG" } });
     expect(JSON.stringify(res.body)).toContain("permissions.user.accounts");
@@ -367,8 +307,8 @@ describe("a role with inline SDL", () => {
 
 describe("unions and interfaces", () => {
   it("a role listing `union SearchResult = User` cannot select `... on Org`", async () => {
-    const gw = mainGateway(uniqueId());
-    const user = await as("user", "u-17");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const user = await asRole("user", "u-17");
     rejected(
       await gw.graphql('{ search(term: "a") { ... on User { name } ... on Org { title } } }', undefined, user),
       /Unknown type "Org"/,
@@ -385,8 +325,8 @@ describe("unions and interfaces", () => {
   });
 
   it("a role listing an interface with one implementation sees only that implementation", async () => {
-    const gw = mainGateway(uniqueId());
-    const viewer = await as("viewer");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const viewer = await asRole("viewer");
     expect(ok(await gw.graphql('{ node(id: "1") { id ... on User { name } } }', undefined, viewer))).toEqual({
       node: { id: "1", name: "Ada" },
     });
@@ -412,24 +352,24 @@ describe("unions and interfaces", () => {
 
 describe("results stay inside the role schema", () => {
   it("never answers an object of a type the role cannot see (hidden union member or interface implementation)", async () => {
-    const gw = mainGateway(uniqueId());
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
     // The upstream's search returns a User and an Org; node("o1") returns an Org. The role schemas only
     // have User as a member of SearchResult / implementation of Node, so "Org" is not a valid __typename there.
     const user = await gw.graphql(
       '{ search(term: "a") { __typename ... on User { name } } }',
       undefined,
-      await as("user", "u-1"),
+      await asRole("user", "u-1"),
     );
     expect(JSON.stringify(user.body), "search").not.toMatch(/"Org"|Initech/);
-    const viewer = await gw.graphql('{ node(id: "o1") { __typename id } }', undefined, await as("viewer"));
+    const viewer = await gw.graphql('{ node(id: "o1") { __typename id } }', undefined, await asRole("viewer"));
     expect(JSON.stringify(viewer.body), "node").not.toMatch(/"Org"|"o1"/);
   });
 });
 
 describe("role SDL from schemas/permissions/<role>.graphql", () => {
   it("a role with only a file (no permissions entry) gets the file's schema", async () => {
-    const gw = mainGateway(uniqueId());
-    const reader = await as("reader");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const reader = await asRole("reader");
     expect(ok(await gw.graphql("{ me { id email } products { upc price } now }", undefined, reader))).toEqual({
       me: { id: "1", email: "ada@example.com" },
       products: [
@@ -456,8 +396,8 @@ describe("role SDL from schemas/permissions/<role>.graphql", () => {
   });
 
   it("inline parts and the file add up", async () => {
-    const gw = mainGateway(uniqueId());
-    const mixed = await as("mixed");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const mixed = await asRole("mixed");
     expect(ok(await gw.graphql('{ me { id } product(upc: "p2") { name } }', undefined, mixed))).toEqual({
       me: { id: "1" },
       product: { name: "Couch" },
@@ -472,9 +412,9 @@ describe("role SDL from schemas/permissions/<role>.graphql", () => {
 describe("@preset", () => {
   it("fills a session-variable preset with the JWT's user id, per request", async () => {
     const id = uniqueId();
-    const gw = mainGateway(id);
+    const gw = testGateway(id, MAIN, MAIN_FILES);
     for (const userId of ["u-17", "u-42", "u-17"]) {
-      const data = ok(await gw.graphql("{ echo a: echo echoUser { path } }", undefined, await as("user", userId)));
+      const data = ok(await gw.graphql("{ echo a: echo echoUser { path } }", undefined, await asRole("user", userId)));
       expect(data).toEqual({ echo: userId, a: userId, echoUser: { path: `/echo/user/${userId}` } });
     }
     expect((await restStats(id)).requests).toEqual({ "GET /echo/user/u-17": 2, "GET /echo/user/u-42": 1 });
@@ -482,8 +422,8 @@ describe("@preset", () => {
 
   it("the client cannot pass a preset argument (literal or variable), on a remote or a REST field", async () => {
     const id = uniqueId();
-    const gw = mainGateway(id);
-    const user = await as("user", "u-17");
+    const gw = testGateway(id, MAIN, MAIN_FILES);
+    const user = await asRole("user", "u-17");
     rejected(
       await gw.graphql('{ echo(value: "someone-else") }', undefined, user),
       /Unknown argument "value" on field "Query.echo"/,
@@ -501,27 +441,27 @@ describe("@preset", () => {
   });
 
   it("a static preset is passed as is; static: true keeps an x-hasura- value literal", async () => {
-    const gw = mainGateway(uniqueId());
-    expect(ok(await gw.graphql("{ echo }", undefined, await as("fixed", "u-1")))).toEqual({ echo: "fixed" });
-    expect(ok(await gw.graphql("{ echo }", undefined, await as("literal", "u-1")))).toEqual({
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    expect(ok(await gw.graphql("{ echo }", undefined, await asRole("fixed", "u-1")))).toEqual({ echo: "fixed" });
+    expect(ok(await gw.graphql("{ echo }", undefined, await asRole("literal", "u-1")))).toEqual({
       echo: "x-hasura-user-id",
     });
-    rejected(await gw.graphql('{ echo(value: "x") }', undefined, await as("fixed")), /Unknown argument "value"/);
+    rejected(await gw.graphql('{ echo(value: "x") }', undefined, await asRole("fixed")), /Unknown argument "value"/);
   });
 
   it("any x-hasura- session variable can be preset", async () => {
-    const gw = mainGateway(uniqueId());
-    const headers = await as("org", "u-1", { "x-hasura-org-id": "acme" });
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const headers = await asRole("org", "u-1", { "x-hasura-org-id": "acme" });
     expect(ok(await gw.graphql("{ echo }", undefined, headers))).toEqual({ echo: "acme" });
   });
 
   it("fills presets inside fragments, on ID arguments and on mutation arguments", async () => {
-    const gw = mainGateway(uniqueId());
-    const user = await as("user", "u-17");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const user = await asRole("user", "u-17");
     expect(
       ok(await gw.graphql("query { ...F ... on Query { b: echo } } fragment F on Query { a: echo }", undefined, user)),
     ).toEqual({ a: "u-17", b: "u-17" });
-    const editor = await as("editor", "3");
+    const editor = await asRole("editor", "3");
     expect(ok(await gw.graphql("{ user { id name } }", undefined, editor))).toEqual({
       user: { id: "3", name: "Linus" },
     });
@@ -539,8 +479,8 @@ describe("@preset", () => {
   });
 
   it("a static preset on an Int argument is passed as an Int", async () => {
-    const gw = mainGateway(uniqueId());
-    const sampler = await as("sampler");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const sampler = await asRole("sampler");
     expect(ok(await gw.graphql("{ products { upc } }", undefined, sampler))).toEqual({
       products: [{ upc: "p1" }, { upc: "p2" }],
     });
@@ -549,14 +489,14 @@ describe("@preset", () => {
 
   it("answers 400 MISSING_SESSION_VARIABLE when the session lacks the preset's variable, calling nothing", async () => {
     const id = uniqueId();
-    const gw = mainGateway(id);
-    const noUserId = await as("user");
+    const gw = testGateway(id, MAIN, MAIN_FILES);
+    const noUserId = await asRole("user");
     for (const query of ["{ echo }", "{ echoUser { path } }", "{ me { id } echo }"]) {
       const res = await gw.graphql(query, undefined, noUserId);
       expect(res.status, query).toBe(400);
       expect(codeOf(res.body), `${query} ${JSON.stringify(res.body)}`).toBe("MISSING_SESSION_VARIABLE");
     }
-    const org = await gw.graphql("{ echo }", undefined, await as("org", "u-1"));
+    const org = await gw.graphql("{ echo }", undefined, await asRole("org", "u-1"));
     expect(org.status).toBe(400);
     expect(codeOf(org.body)).toBe("MISSING_SESSION_VARIABLE");
     expect((await stats(id, "accounts")).operations).toBe(0);
@@ -569,9 +509,9 @@ describe("@preset", () => {
 describe("roles without an SDL, and admin", () => {
   it("a role with no entry, or an empty one, sees only the public fields", async () => {
     const id = uniqueId();
-    const gw = mainGateway(id);
+    const gw = testGateway(id, MAIN, MAIN_FILES);
     for (const role of ["nobody", "guest"]) {
-      const headers = await as(role, "u-1");
+      const headers = await asRole(role, "u-1");
       expect(ok(await gw.graphql("{ now }", undefined, headers), role)).toEqual({ now: "2026-01-01T00:00:00Z" });
       rejected(await gw.graphql("{ me { id } }", undefined, headers), /Cannot query field "me" on type "Query"/, role);
       rejected(await gw.graphql("{ products { upc } }", undefined, headers), /Cannot query field "products"/, role);
@@ -586,13 +526,13 @@ describe("roles without an SDL, and admin", () => {
 
   it("admin (x-admin-secret) sees the whole schema, with every argument", async () => {
     const id = uniqueId();
-    const gw = mainGateway(id);
+    const gw = testGateway(id, MAIN, MAIN_FILES);
     const data = ok(
       await gw.graphql(
         `{ me { email role } products(limit: 1) { upc price } echo(value: "raw") search(term: "a") { ... on Org { title } }
            echoUser(id: "adm", note: "n") { path query } }`,
         undefined,
-        ADMIN,
+        ADMIN_HEADERS,
       ),
     );
     expect(data).toEqual({
@@ -602,7 +542,7 @@ describe("roles without an SDL, and admin", () => {
       search: [{}, { title: "Initech" }],
       echoUser: { path: "/echo/user/adm", query: { note: "n" } },
     });
-    const schema = await introspect(gw, ADMIN);
+    const schema = await introspect(gw, ADMIN_HEADERS);
     expect(schema.query.echo).toEqual(["value"]);
     expect(schema.query.users).toEqual(["filter"]);
     expect(schema.query.echoUser).toEqual(["id", "note"]);
@@ -613,8 +553,8 @@ describe("roles without an SDL, and admin", () => {
   });
 
   it("a token whose role is admin sees the whole schema too, as in Hasura", async () => {
-    const gw = mainGateway(uniqueId());
-    const headers = await as("admin", "a-1");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const headers = await asRole("admin", "a-1");
     expect(
       ok(await gw.graphql('{ me { email } products(limit: 1) { upc } echo(value: "raw") }', undefined, headers)),
     ).toEqual({
@@ -629,8 +569,8 @@ describe("roles without an SDL, and admin", () => {
 
   it("admin posing as a role (x-hasura-role) gets that role's schema and its own session variables", async () => {
     const id = uniqueId();
-    const gw = mainGateway(id);
-    const posing = { ...ADMIN, "x-hasura-role": "user", "x-hasura-user-id": "adm-7" };
+    const gw = testGateway(id, MAIN, MAIN_FILES);
+    const posing = { ...ADMIN_HEADERS, "x-hasura-role": "user", "x-hasura-user-id": "adm-7" };
     expect(ok(await gw.graphql("{ echo me { name } echoUser { path } }", undefined, posing))).toEqual({
       echo: "adm-7",
       me: { name: "Ada" },
@@ -643,17 +583,17 @@ describe("roles without an SDL, and admin", () => {
     expect(schema.query.echo).toEqual([]);
     expect(schema.types).not.toHaveProperty("Product");
 
-    const shopper = { ...ADMIN, "x-hasura-role": "shopper" };
+    const shopper = { ...ADMIN_HEADERS, "x-hasura-role": "shopper" };
     expect(ok(await gw.graphql('{ product(upc: "p3") { name } }', undefined, shopper))).toEqual({
       product: { name: "Chair" },
     });
     rejected(await gw.graphql("{ me { id } }", undefined, shopper), /Cannot query field "me"/);
 
-    const nobody = { ...ADMIN, "x-hasura-role": "nobody" };
+    const nobody = { ...ADMIN_HEADERS, "x-hasura-role": "nobody" };
     expect(ok(await gw.graphql("{ now }", undefined, nobody))).toEqual({ now: "2026-01-01T00:00:00Z" });
     rejected(await gw.graphql("{ me { id } }", undefined, nobody), /Cannot query field "me"/);
 
-    const noSession = await gw.graphql("{ echo }", undefined, { ...ADMIN, "x-hasura-role": "user" });
+    const noSession = await gw.graphql("{ echo }", undefined, { ...ADMIN_HEADERS, "x-hasura-role": "user" });
     expect(noSession.status).toBe(400);
     expect(codeOf(noSession.body)).toBe("MISSING_SESSION_VARIABLE");
   });
@@ -661,10 +601,10 @@ describe("roles without an SDL, and admin", () => {
 
 describe("two roles in one gateway", () => {
   it("get different schemas from the same isolate, alternately, with the role header choosing among allowed roles", async () => {
-    const gw = mainGateway(uniqueId());
-    const both = await as("user", "u-9", { "x-hasura-allowed-roles": ["user", "shopper"] });
-    const user = await as("user", "u-5");
-    const shopper = await as("shopper");
+    const gw = testGateway(uniqueId(), MAIN, MAIN_FILES);
+    const both = await asRole("user", "u-9", { "x-hasura-allowed-roles": ["user", "shopper"] });
+    const user = await asRole("user", "u-5");
+    const shopper = await asRole("shopper");
     for (let round = 0; round < 4; round++) {
       const label = `round ${round}`;
       expect(ok(await gw.graphql("{ me { name } echo }", undefined, user), label)).toEqual({
@@ -699,20 +639,13 @@ describe("two roles in one gateway", () => {
 });
 
 describe("without permissions", () => {
-  function gateway(id: string, auth: Record<string, unknown>, publicFields: string[]): TestGateway {
-    return createTestGateway({
-      remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts") },
-        { name: "products", url: remoteUrl(id, "products") },
-      ],
-      auth: { jwt: JWT, ...auth },
-      public: publicFields,
-    });
-  }
-
   it("an authenticated role sees the whole schema", async () => {
-    const gw = gateway(uniqueId(), { unauthenticatedRole: "anonymous" }, ["Query.now"]);
-    const headers = await as("user", "u-3");
+    const gw = testGateway(uniqueId(), {
+      remotes: ["accounts", "products"],
+      auth: { jwt: hsJwt(), unauthenticatedRole: "anonymous" },
+      public: ["Query.now"],
+    });
+    const headers = await asRole("user", "u-3");
     expect(
       ok(await gw.graphql('{ me { email role } products(limit: 1) { upc } echo(value: "mine") }', undefined, headers)),
     ).toEqual({ me: { email: "ada@example.com", role: "ADMIN" }, products: [{ upc: "p1" }], echo: "mine" });
@@ -724,7 +657,11 @@ describe("without permissions", () => {
 
   it("the unauthenticated role (no token) sees only the public fields and the types they return, whole", async () => {
     const id = uniqueId();
-    const gw = gateway(id, { unauthenticatedRole: "anonymous" }, ["Query.now", "Query.product"]);
+    const gw = testGateway(id, {
+      remotes: ["accounts", "products"],
+      auth: { jwt: hsJwt(), unauthenticatedRole: "anonymous" },
+      public: ["Query.now", "Query.product"],
+    });
     expect(ok(await gw.graphql('{ now product(upc: "p2") { upc name price } }'))).toEqual({
       now: "2026-01-01T00:00:00Z",
       product: { upc: "p2", name: "Couch", price: 1299 },
@@ -742,7 +679,11 @@ describe("without permissions", () => {
 
   it("a public login mutation works with no token at all; a non-public field without token is 401 UNAUTHENTICATED", async () => {
     const id = uniqueId();
-    const gw = gateway(id, {}, ["Mutation.rename", "Query.now"]);
+    const gw = testGateway(id, {
+      remotes: ["accounts", "products"],
+      auth: hsAuth(),
+      public: ["Mutation.rename", "Query.now"],
+    });
     expect(ok(await gw.graphql('mutation { rename(id: "2", name: "Hopper") { id name email role } }'))).toEqual({
       rename: { id: "2", name: "Hopper", email: "grace@example.com", role: "MEMBER" },
     });
@@ -761,19 +702,16 @@ describe("without permissions", () => {
     expect((await stats(id, "accounts")).operations).toBe(2);
     expect((await stats(id, "products")).operations).toBe(0);
     // With a token, the same gateway answers everything.
-    expect(ok(await gw.graphql("{ me { id } }", undefined, await as("user", "u-1")))).toEqual({ me: { id: "1" } });
+    expect(ok(await gw.graphql("{ me { id } }", undefined, await asRole("user", "u-1")))).toEqual({ me: { id: "1" } });
   });
 });
 
 describe("the unauthenticated role with permissions", () => {
   it("gets its own SDL plus the public fields", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
-      remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts") },
-        { name: "products", url: remoteUrl(id, "products") },
-      ],
-      auth: { jwt: JWT, unauthenticatedRole: "anonymous" },
+    const gw = testGateway(id, {
+      remotes: ["accounts", "products"],
+      auth: { jwt: hsJwt(), unauthenticatedRole: "anonymous" },
       permissions: { anonymous: { accounts: "type Query { user(id: ID!): User } type User { name: String! }" } },
       public: ["Query.now"],
     });
@@ -787,7 +725,7 @@ describe("the unauthenticated role with permissions", () => {
     expect(schema.query).toEqual({ user: ["id"], now: [] });
     expect(schema.types.User).toEqual(["name"]);
     // A token still gets its own role (no entry: public fields only).
-    const user = await as("user", "u-1");
+    const user = await asRole("user", "u-1");
     expect(ok(await gw.graphql("{ now }", undefined, user))).toEqual({ now: "2026-01-01T00:00:00Z" });
     rejected(await gw.graphql('{ user(id: "2") { name } }', undefined, user), /Cannot query field "user"/);
   });
@@ -817,20 +755,17 @@ describe("role SDL that does not fit the schema", () => {
       user: { accounts: "type Query { me: User } type User { id: ID! name: String! }" },
     };
     for (const [role, sdl] of Object.entries(BROKEN)) permissions[role] = { accounts: sdl };
-    const gw = createTestGateway({
-      remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts") },
-        { name: "products", url: remoteUrl(id, "products") },
-      ],
-      auth: { jwt: JWT },
+    const gw = testGateway(id, {
+      remotes: ["accounts", "products"],
+      auth: hsAuth(),
       permissions,
       public: ["Query.now"],
     });
-    const user = await as("user", "u-1");
+    const user = await asRole("user", "u-1");
     for (let round = 0; round < 2; round++) {
       for (const role of Object.keys(BROKEN)) {
         const before = (await stats(id, "accounts")).operations;
-        const res = await gw.graphql("{ now }", undefined, await as(role, "u-1"));
+        const res = await gw.graphql("{ now }", undefined, await asRole(role, "u-1"));
         expect((await stats(id, "accounts")).operations, `${role} reached accounts`).toBe(before);
         const text = JSON.stringify(res.body);
         expect(res.status, `${role} ${text}`).toBe(500);
@@ -844,27 +779,27 @@ describe("role SDL that does not fit the schema", () => {
       }
     }
     // Admin and the public-only roles are unaffected.
-    expect(ok(await gw.graphql("{ products(limit: 1) { upc } }", undefined, ADMIN))).toEqual({
+    expect(ok(await gw.graphql("{ products(limit: 1) { upc } }", undefined, ADMIN_HEADERS))).toEqual({
       products: [{ upc: "p1" }],
     });
-    expect(ok(await gw.graphql("{ now }", undefined, await as("nobody")))).toEqual({ now: "2026-01-01T00:00:00Z" });
+    expect(ok(await gw.graphql("{ now }", undefined, await asRole("nobody")))).toEqual({ now: "2026-01-01T00:00:00Z" });
   });
 
   it("is rebuilt after a schema reload: a field that appears upstream makes the role valid", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
-      remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }],
-      auth: { jwt: JWT },
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: hsAuth(),
       permissions: {
         nick: { accounts: "type Query { me: User } type User { id: ID! nickname: String }" },
         user: { accounts: "type Query { me: User } type User { id: ID! }" },
       },
     });
-    const nick = await as("nick");
+    const nick = await asRole("nick");
     const before = await gw.graphql("{ me { id nickname } }", undefined, nick);
     expect(before.status).toBe(500);
     expect(codeOf(before.body)).toBe("INVALID_PERMISSIONS");
-    expect(ok(await gw.graphql("{ me { id } }", undefined, await as("user")))).toEqual({ me: { id: "1" } });
+    expect(ok(await gw.graphql("{ me { id } }", undefined, await asRole("user")))).toEqual({ me: { id: "1" } });
 
     await control(id, "accounts", { version: "v2" });
     const reload = await gw.admin("/admin/remotes/accounts/reload");
@@ -874,7 +809,7 @@ describe("role SDL that does not fit the schema", () => {
       me: { id: "1", nickname: null },
     });
     rejected(
-      await gw.graphql("{ me { nickname } }", undefined, await as("user")),
+      await gw.graphql("{ me { nickname } }", undefined, await asRole("user")),
       /Cannot query field "nickname" on type "User"/,
     );
     rejected(await gw.graphql("{ userCount }", undefined, nick), /Cannot query field "userCount"/);
@@ -882,12 +817,12 @@ describe("role SDL that does not fit the schema", () => {
 
   it("a syntax error in a role's SDL is a config error (500 INVALID_CONFIG for every request)", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
-      remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }],
-      auth: { jwt: JWT },
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
+      auth: hsAuth(),
       permissions: { user: { accounts: "type Query { me: User" } },
     });
-    for (const headers of [await as("user", "u-1"), ADMIN]) {
+    for (const headers of [await asRole("user", "u-1"), ADMIN_HEADERS]) {
       const res = await gw.fetch("/graphql", {
         method: "POST",
         headers: { "content-type": "application/json", ...headers },
@@ -907,13 +842,10 @@ describe("role SDL that does not fit the schema", () => {
 
   it("role permission files without auth are a config error", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(
-      { remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }] },
-      {
-        schemaFiles: [
-          { path: "schemas/permissions/user.graphql", sdl: "type Query { me: User } type User { id: ID! }" },
-        ],
-      },
+    const gw = testGateway(
+      id,
+      { remotes: ["accounts"] },
+      { files: { "schemas/permissions/user.graphql": "type Query { me: User } type User { id: ID! }" } },
     );
     const res = await gw.fetch("/graphql", {
       method: "POST",
@@ -931,8 +863,8 @@ describe("role SDL that does not fit the schema", () => {
 
   it("permissions without auth is a config error", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
-      remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }],
+    const gw = testGateway(id, {
+      remotes: ["accounts"],
       permissions: { user: { accounts: "type Query { me: User } type User { id: ID! }" } },
     });
     const res = await gw.fetch("/graphql", {

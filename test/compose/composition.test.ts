@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createTestGateway, remoteUrl, uniqueId } from "../helpers";
-
-function twoRemotes(id: string) {
-  return {
-    remotes: [
-      { name: "accounts", url: remoteUrl(id, "accounts") },
-      { name: "products", url: remoteUrl(id, "products") },
-    ],
-  };
-}
+import { testGateway } from "../fixtures/gateways";
+import { uniqueId } from "../helpers";
 
 describe("composition of two remote schemas", () => {
   it("answers one query that crosses both remotes", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(twoRemotes(id));
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
     const { status, body } = await gw.graphql("{ me { id name role } products(limit: 2) { upc name price } }");
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();

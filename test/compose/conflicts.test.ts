@@ -1,27 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { RemoteStatus } from "../../src/compose";
-import { createTestGateway, remoteUrl, uniqueId } from "../helpers";
-
-async function remotesOf(gw: ReturnType<typeof createTestGateway>): Promise<RemoteStatus[]> {
-  const res = await gw.admin("/admin/remotes", "GET");
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { remotes: RemoteStatus[] }).remotes;
-}
+import { remotesOf, testGateway } from "../fixtures/gateways";
+import { uniqueId } from "../helpers";
 
 describe("conflicts between remote schemas (Hasura's rules)", () => {
   it("reports a root field defined by two remotes as one error naming both and the fix; the first remote still serves", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
-      remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts") },
-        { name: "conflicting", url: remoteUrl(id, "conflicting") },
-      ],
-    });
+    const gw = testGateway(id, { remotes: ["accounts", "conflicting"] });
     const { body } = await gw.graphql(`{ user(id: "1") { name } }`);
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ user: { name: "Ada" } });
 
-    const remotes = await remotesOf(gw);
+    const { remotes } = await remotesOf(gw);
     expect(remotes.map((r) => [r.name, r.status])).toEqual([
       ["accounts", "ok"],
       ["conflicting", "error"],
@@ -42,17 +31,13 @@ describe("conflicts between remote schemas (Hasura's rules)", () => {
 
   it("reports a type with the same name and a different structure, naming the typeNames fix", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
+    const gw = testGateway(id, {
       remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts") },
-        {
-          name: "conflicting",
-          url: remoteUrl(id, "conflicting"),
-          customization: { fieldNames: [{ parentType: "Query", mapping: { user: "login" } }] },
-        },
+        "accounts",
+        { name: "conflicting", customization: { fieldNames: [{ parentType: "Query", mapping: { user: "login" } }] } },
       ],
     });
-    const error = (await remotesOf(gw))[1]?.lastError;
+    const error = (await remotesOf(gw)).remotes[1]?.lastError;
     expect(error?.code).toBe("SCHEMA_CONFLICT");
     expect(error?.message).toContain("Type User");
     expect(error?.message).toContain("different structure");
@@ -61,12 +46,11 @@ describe("conflicts between remote schemas (Hasura's rules)", () => {
 
   it("composes once the customization resolves both conflicts", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
+    const gw = testGateway(id, {
       remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts") },
+        "accounts",
         {
           name: "conflicting",
-          url: remoteUrl(id, "conflicting"),
           customization: {
             typeNames: { prefix: "C_" },
             fieldNames: [{ parentType: "Query", mapping: { user: "cUser" } }],
@@ -81,32 +65,24 @@ describe("conflicts between remote schemas (Hasura's rules)", () => {
       cUser: { __typename: "C_User", login: "login2" },
       whoami: "conflicting",
     });
-    expect((await remotesOf(gw)).every((r) => r.status === "ok")).toBe(true);
+    expect((await remotesOf(gw)).remotes.every((r) => r.status === "ok")).toBe(true);
   });
 
   it("merges types with the same name and identical structure", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
-      remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts") },
-        { name: "products", url: remoteUrl(id, "products") },
-      ],
-    });
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
     const { body } = await gw.graphql(`{ me { role } productRoles }`);
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ me: { role: "ADMIN" }, productRoles: ["ADMIN"] });
-    expect((await remotesOf(gw)).every((r) => r.status === "ok")).toBe(true);
+    expect((await remotesOf(gw)).remotes.every((r) => r.status === "ok")).toBe(true);
   });
 });
 
 describe("large schemas", () => {
   it("composes and serves a remote with 1,200+ types next to another remote", async () => {
     const id = uniqueId();
-    const gw = createTestGateway({
-      remotes: [
-        { name: "big", url: remoteUrl(id, "big") },
-        { name: "accounts", url: remoteUrl(id, "accounts"), customization: { typeNames: { prefix: "A_" } } },
-      ],
+    const gw = testGateway(id, {
+      remotes: ["big", { name: "accounts", customization: { typeNames: { prefix: "A_" } } }],
     });
     const { body } = await gw.graphql(
       `{ t0 { id name } me { name } t: __type(name: "T1199") { name fields { name } } }`,

@@ -1,20 +1,16 @@
+/**
+ * Hasura's remote schema customization (typeNames, fieldNames, rootFieldsNamespace) of the accounts
+ * remote, next to the products remote.
+ */
 import { describe, expect, it } from "vitest";
-import { createTestGateway, remoteUrl, uniqueId } from "../helpers";
-
-/** Hasura's remote schema customization: typeNames, fieldNames, rootFieldsNamespace. */
-function gatewayWith(customization: Record<string, unknown>) {
-  const id = uniqueId();
-  return createTestGateway({
-    remotes: [
-      { name: "accounts", url: remoteUrl(id, "accounts"), customization },
-      { name: "products", url: remoteUrl(id, "products") },
-    ],
-  });
-}
+import { testGateway } from "../fixtures/gateways";
+import { uniqueId } from "../helpers";
 
 describe("customization: typeNames", () => {
   it("prefixes and suffixes every type but built-in scalars, introspection and root types", async () => {
-    const gw = gatewayWith({ typeNames: { prefix: "Acc_", suffix: "_T" } });
+    const gw = testGateway(uniqueId(), {
+      remotes: [{ name: "accounts", customization: { typeNames: { prefix: "Acc_", suffix: "_T" } } }, "products"],
+    });
     const { body } = await gw.graphql(`{
       me { __typename name role }
       user: __type(name: "Acc_User_T") { name }
@@ -35,7 +31,12 @@ describe("customization: typeNames", () => {
   });
 
   it("maps exact names, winning over the prefix, and keeps input types and variables working", async () => {
-    const gw = gatewayWith({ typeNames: { prefix: "Acc_", mapping: { User: "Member" } } });
+    const gw = testGateway(uniqueId(), {
+      remotes: [
+        { name: "accounts", customization: { typeNames: { prefix: "Acc_", mapping: { User: "Member" } } } },
+        "products",
+      ],
+    });
     const { body } = await gw.graphql(
       `query($f: Acc_UserFilter) { users(filter: $f) { __typename name } search(term: "x") { __typename ... on Member { name } ... on Acc_Org { title } } }`,
       { f: { role: "MEMBER" } },
@@ -56,10 +57,18 @@ describe("customization: typeNames", () => {
 
 describe("customization: fieldNames", () => {
   it("renames root fields by prefix and fields of a type by mapping", async () => {
-    const gw = gatewayWith({
-      fieldNames: [
-        { parentType: "Query", prefix: "acc_" },
-        { parentType: "User", mapping: { name: "fullName" } },
+    const gw = testGateway(uniqueId(), {
+      remotes: [
+        {
+          name: "accounts",
+          customization: {
+            fieldNames: [
+              { parentType: "Query", prefix: "acc_" },
+              { parentType: "User", mapping: { name: "fullName" } },
+            ],
+          },
+        },
+        "products",
       ],
     });
     const { body } = await gw.graphql(`{ acc_me { id fullName } acc_user(id: "2") { fullName } products { upc } }`);
@@ -76,7 +85,9 @@ describe("customization: fieldNames", () => {
 
 describe("customization: rootFieldsNamespace", () => {
   it("puts every query and mutation root field under one field", async () => {
-    const gw = gatewayWith({ rootFieldsNamespace: "acc" });
+    const gw = testGateway(uniqueId(), {
+      remotes: [{ name: "accounts", customization: { rootFieldsNamespace: "acc" } }, "products"],
+    });
     const query = await gw.graphql(`{ acc { me { name } user(id: "3") { name } } products(limit: 1) { upc } }`);
     expect(query.body.errors).toBeUndefined();
     expect(query.body.data).toEqual({
@@ -93,13 +104,21 @@ describe("customization: rootFieldsNamespace", () => {
   });
 
   it("combines namespace, type and field customization", async () => {
-    const gw = gatewayWith({
-      rootFieldsNamespace: "acc",
-      typeNames: { prefix: "A_" },
-      fieldNames: [
-        { parentType: "User", suffix: "_x" },
-        { parentType: "Node", suffix: "_x" },
-        { parentType: "Org", suffix: "_x" },
+    const gw = testGateway(uniqueId(), {
+      remotes: [
+        {
+          name: "accounts",
+          customization: {
+            rootFieldsNamespace: "acc",
+            typeNames: { prefix: "A_" },
+            fieldNames: [
+              { parentType: "User", suffix: "_x" },
+              { parentType: "Node", suffix: "_x" },
+              { parentType: "Org", suffix: "_x" },
+            ],
+          },
+        },
+        "products",
       ],
     });
     const { body } = await gw.graphql(`{ acc { me { __typename id_x name_x } } }`);
@@ -110,7 +129,12 @@ describe("customization: rootFieldsNamespace", () => {
 
 describe("customization that breaks the schema", () => {
   it("leaves the remote out with INVALID_CUSTOMIZATION instead of failing requests", async () => {
-    const gw = gatewayWith({ fieldNames: [{ parentType: "User", mapping: { id: "userId" } }] });
+    const gw = testGateway(uniqueId(), {
+      remotes: [
+        { name: "accounts", customization: { fieldNames: [{ parentType: "User", mapping: { id: "userId" } }] } },
+        "products",
+      ],
+    });
     const { body } = await gw.graphql("{ products(limit: 1) { upc } }");
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ products: [{ upc: "p1" }] });

@@ -1,28 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { GatewayStatus } from "../../src/compose";
-import { control, createTestGateway, remoteUrl, stats, type TestGateway, uniqueId } from "../helpers";
-
-/** Nothing listens on the discard port: connections are refused at once. */
-const REFUSED_URL = "http://127.0.0.1:9/graphql";
-
-async function remotesOf(gw: TestGateway): Promise<GatewayStatus> {
-  const res = await gw.admin("/admin/remotes", "GET");
-  expect(res.status).toBe(200);
-  return (await res.json()) as GatewayStatus;
-}
+import { REFUSED_URL, remotesOf, testGateway } from "../fixtures/gateways";
+import { control, stats, uniqueId } from "../helpers";
 
 describe("degraded start: some remotes unavailable", () => {
   it("serves the other remotes when one remote refuses connections at cold start (no KV entry)", async () => {
     const id = uniqueId();
     const kvPrefix = `${uniqueId("kv")}:`;
-    const gw = createTestGateway(
-      {
-        remotes: [
-          { name: "accounts", url: remoteUrl(id, "accounts") },
-          { name: "down", url: REFUSED_URL, timeoutMs: 5000 },
-        ],
-      },
+    const gw = testGateway(
+      id,
+      { remotes: ["accounts", { name: "down", url: REFUSED_URL, timeoutMs: 5000 }] },
       { kvPrefix },
     );
 
@@ -63,12 +50,7 @@ describe("degraded start: some remotes unavailable", () => {
   ])("serves the other remote when one fails introspection at cold start (%s)", async (mode, code) => {
     const id = uniqueId();
     await control(id, "products", { introspectionMode: mode });
-    const gw = createTestGateway({
-      remotes: [
-        { name: "accounts", url: remoteUrl(id, "accounts") },
-        { name: "products", url: remoteUrl(id, "products") },
-      ],
-    });
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
     const { body } = await gw.graphql("{ me { id } }");
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ me: { id: "1" } });
@@ -87,12 +69,7 @@ describe("no remote available", () => {
   it("answers /graphql with 503 and a SCHEMA_UNAVAILABLE GraphQL error, and /healthz with 503 unavailable", async () => {
     const id = uniqueId();
     await control(id, "products", { introspectionMode: "reset" });
-    const gw = createTestGateway({
-      remotes: [
-        { name: "down", url: REFUSED_URL, timeoutMs: 5000 },
-        { name: "products", url: remoteUrl(id, "products") },
-      ],
-    });
+    const gw = testGateway(id, { remotes: [{ name: "down", url: REFUSED_URL, timeoutMs: 5000 }, "products"] });
 
     const { status, body } = await gw.graphql("{ products { upc } }");
     expect(status).toBe(503);
@@ -121,7 +98,7 @@ describe("no remote available", () => {
   });
 
   it("answers a GET /graphql query with 503 SCHEMA_UNAVAILABLE too", async () => {
-    const gw = createTestGateway({ remotes: [{ name: "down", url: REFUSED_URL, timeoutMs: 5000 }] });
+    const gw = testGateway(uniqueId(), { remotes: [{ name: "down", url: REFUSED_URL, timeoutMs: 5000 }] });
     const res = await gw.fetch(`/graphql?query=${encodeURIComponent("{ __typename }")}`, {
       headers: { accept: "application/graphql-response+json" },
     });
@@ -136,15 +113,7 @@ describe("recovery of a remote that was down at cold start", () => {
     const id = uniqueId();
     const kvPrefix = `${uniqueId("kv")}:`;
     await control(id, "products", { introspectionMode: "reset" });
-    const gw = createTestGateway(
-      {
-        remotes: [
-          { name: "accounts", url: remoteUrl(id, "accounts") },
-          { name: "products", url: remoteUrl(id, "products") },
-        ],
-      },
-      { kvPrefix, retryIntervalMs: 0 },
-    );
+    const gw = testGateway(id, { remotes: ["accounts", "products"] }, { kvPrefix, retryIntervalMs: 0 });
 
     expect((await gw.graphql("{ me { id } }")).body.errors).toBeUndefined();
     expect((await gw.graphql("{ products { upc } }")).body.errors?.[0]?.message).toContain("Cannot query field");
@@ -176,15 +145,7 @@ describe("recovery of a remote that was down at cold start", () => {
     const id = uniqueId();
     // accounts v3 defines Product differently from products; accounts comes first in config order.
     await control(id, "accounts", { version: "v3", introspectionMode: "reset" });
-    const gw = createTestGateway(
-      {
-        remotes: [
-          { name: "accounts", url: remoteUrl(id, "accounts") },
-          { name: "products", url: remoteUrl(id, "products") },
-        ],
-      },
-      { retryIntervalMs: 0 },
-    );
+    const gw = testGateway(id, { remotes: ["accounts", "products"] }, { retryIntervalMs: 0 });
     expect((await gw.graphql("{ products(limit: 1) { upc } }")).body.data).toEqual({ products: [{ upc: "p1" }] });
 
     await control(id, "accounts", { introspectionMode: "ok" });
@@ -205,10 +166,7 @@ describe("recovery of a remote that was down at cold start", () => {
   it("recovers from an all-down cold start: /graphql goes from 503 to serving", async () => {
     const id = uniqueId();
     await control(id, "accounts", { introspectionMode: "500" });
-    const gw = createTestGateway(
-      { remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }] },
-      { retryIntervalMs: 0 },
-    );
+    const gw = testGateway(id, { remotes: ["accounts"] }, { retryIntervalMs: 0 });
     expect((await gw.graphql("{ me { id } }")).status).toBe(503);
 
     await control(id, "accounts", { introspectionMode: "ok" });
@@ -221,15 +179,7 @@ describe("recovery of a remote that was down at cold start", () => {
   it("does not retry before retryIntervalMs has passed", async () => {
     const id = uniqueId();
     await control(id, "products", { introspectionMode: "reset" });
-    const gw = createTestGateway(
-      {
-        remotes: [
-          { name: "accounts", url: remoteUrl(id, "accounts") },
-          { name: "products", url: remoteUrl(id, "products") },
-        ],
-      },
-      { retryIntervalMs: 3_600_000 },
-    );
+    const gw = testGateway(id, { remotes: ["accounts", "products"] }, { retryIntervalMs: 3_600_000 });
     expect((await gw.graphql("{ me { id } }")).body.errors).toBeUndefined();
     await control(id, "products", { introspectionMode: "ok" });
     await gw.graphql("{ me { id } }");

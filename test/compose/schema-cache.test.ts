@@ -1,15 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { control, createTestGateway, remoteUrl, stats, uniqueId } from "../helpers";
+import { testGateway } from "../fixtures/gateways";
+import { control, remoteUrl, stats, uniqueId } from "../helpers";
 
-function twoRemotes(id: string, accountsUrl = remoteUrl(id, "accounts")) {
-  return {
-    remotes: [
-      { name: "accounts", url: accountsUrl },
-      { name: "products", url: remoteUrl(id, "products") },
-    ],
-  };
-}
+/** Test `id`'s accounts and products remotes. */
+const TWO_REMOTES = { remotes: ["accounts", "products"] };
 
 const BOTH = "{ me { id name } products(limit: 1) { upc } }";
 const BOTH_DATA = { me: { id: "1", name: "Ada" }, products: [{ upc: "p1" }] };
@@ -24,7 +19,7 @@ describe("schema cache in KV", () => {
     const id = uniqueId();
     const kvPrefix = `${uniqueId("kv")}:`;
 
-    const a = createTestGateway(twoRemotes(id), { kvPrefix });
+    const a = testGateway(id, TWO_REMOTES, { kvPrefix });
     const first = await a.graphql(BOTH);
     expect(first.body.errors).toBeUndefined();
     expect(first.body.data).toEqual(BOTH_DATA);
@@ -33,7 +28,7 @@ describe("schema cache in KV", () => {
     expect(accountsAfterA.introspections).toBe(1);
     expect(productsAfterA.introspections).toBe(1);
 
-    const b = createTestGateway(twoRemotes(id), { kvPrefix });
+    const b = testGateway(id, TWO_REMOTES, { kvPrefix });
     const second = await b.graphql(BOTH);
     expect(second.status).toBe(200);
     expect(second.body.errors).toBeUndefined();
@@ -49,7 +44,7 @@ describe("schema cache in KV", () => {
   it("writes a pointer { hash, loadedAt, fingerprint } per remote and the introspection JSON under its sha256", async () => {
     const id = uniqueId();
     const kvPrefix = `${uniqueId("kv")}:`;
-    const gw = createTestGateway(twoRemotes(id), { kvPrefix });
+    const gw = testGateway(id, TWO_REMOTES, { kvPrefix });
     const before = Date.now();
     expect((await gw.graphql("{ me { id } }")).body.errors).toBeUndefined();
 
@@ -92,13 +87,17 @@ describe("schema cache in KV", () => {
     const other = uniqueId();
     const kvPrefix = `${uniqueId("kv")}:`;
 
-    const a = createTestGateway(twoRemotes(id), { kvPrefix });
+    const a = testGateway(id, TWO_REMOTES, { kvPrefix });
     expect((await a.graphql(BOTH)).body.errors).toBeUndefined();
     expect((await stats(id, "accounts")).introspections).toBe(1);
 
     // Same remote name, another endpoint, which serves v2 (so using A's cached v1 would be visible).
     await control(other, "accounts", { version: "v2" });
-    const b = createTestGateway(twoRemotes(id, remoteUrl(other, "accounts")), { kvPrefix });
+    const b = testGateway(
+      id,
+      { remotes: [{ name: "accounts", url: remoteUrl(other, "accounts") }, "products"] },
+      { kvPrefix },
+    );
     const { body } = await b.graphql("{ userCount me { nickname } }");
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ userCount: 3, me: { nickname: null } });
@@ -119,8 +118,8 @@ describe("schema cache in KV", () => {
   it("an isolate polling KV picks up the pointer written by another isolate's reload, without introspecting", async () => {
     const id = uniqueId();
     const kvPrefix = `${uniqueId("kv")}:`;
-    const a = createTestGateway(twoRemotes(id), { kvPrefix });
-    const b = createTestGateway(twoRemotes(id), { kvPrefix, pollIntervalMs: 0 });
+    const a = testGateway(id, TWO_REMOTES, { kvPrefix });
+    const b = testGateway(id, TWO_REMOTES, { kvPrefix, pollIntervalMs: 0 });
 
     expect((await a.graphql("{ me { id } }")).body.errors).toBeUndefined();
     expect((await b.graphql("{ me { id } }")).body.errors).toBeUndefined();
@@ -153,8 +152,8 @@ describe("schema cache in KV", () => {
   it("an isolate that is not due to poll keeps its schema after another isolate's reload", async () => {
     const id = uniqueId();
     const kvPrefix = `${uniqueId("kv")}:`;
-    const a = createTestGateway(twoRemotes(id), { kvPrefix });
-    const b = createTestGateway(twoRemotes(id), { kvPrefix, pollIntervalMs: 3_600_000 });
+    const a = testGateway(id, TWO_REMOTES, { kvPrefix });
+    const b = testGateway(id, TWO_REMOTES, { kvPrefix, pollIntervalMs: 3_600_000 });
     expect((await a.graphql("{ me { id } }")).body.errors).toBeUndefined();
     expect((await b.graphql("{ me { id } }")).body.errors).toBeUndefined();
 

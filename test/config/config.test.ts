@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { interpolateEnv, loadConfig } from "../../src/config";
 import { ConfigError, type ConfigProblem } from "../../src/errors";
-import { createTestGateway, remoteUrl, uniqueId } from "../helpers";
-
-async function problemsOf(res: Response): Promise<ConfigProblem[]> {
-  expect(res.status).toBe(500);
-  expect(res.headers.get("content-type")).toContain("application/json");
-  const body = (await res.json()) as { error: { code: string; message: string; problems: ConfigProblem[] } };
-  expect(body.error.code).toBe("INVALID_CONFIG");
-  return body.error.problems;
-}
+import { problemsOf, testGateway } from "../fixtures/gateways";
+import { remoteUrl, uniqueId } from "../helpers";
 
 describe("invalid config", () => {
   const invalid = {
@@ -24,7 +17,7 @@ describe("invalid config", () => {
   };
 
   it("fails every request with 500 and lists each problem with its JSON path", async () => {
-    const gw = createTestGateway(invalid);
+    const gw = testGateway(uniqueId(), invalid);
     for (const path of ["/graphql?query={__typename}", "/healthz", "/admin/remotes"]) {
       const problems = await problemsOf(await gw.fetch(path));
       const paths = problems.map((p) => p.path);
@@ -52,7 +45,7 @@ describe("invalid config", () => {
   });
 
   it("names a missing {{env.X}} variable and where it is referenced", async () => {
-    const gw = createTestGateway({
+    const gw = testGateway(uniqueId(), {
       remotes: [{ name: "a", url: "{{env.NOPE_URL}}", headers: { authorization: "Bearer {{ env.NOPE_TOKEN }}" } }],
     });
     const problems = await problemsOf(await gw.fetch("/graphql?query={__typename}"));
@@ -66,7 +59,11 @@ describe("invalid config", () => {
   });
 
   it("checks values after interpolation: a variable holding a bad URL is an error", async () => {
-    const gw = createTestGateway({ remotes: [{ name: "a", url: "{{env.BAD_URL}}" }] }, {}, { BAD_URL: "not a url" });
+    const gw = testGateway(
+      uniqueId(),
+      { remotes: [{ name: "a", url: "{{env.BAD_URL}}" }] },
+      { env: { BAD_URL: "not a url" } },
+    );
     const problems = await problemsOf(await gw.fetch("/healthz"));
     expect(problems).toEqual([{ path: "$.remotes[0].url", message: "must be an absolute http(s) URL" }]);
   });
@@ -102,10 +99,10 @@ describe("{{env.X}} interpolation", () => {
 
   it("sends interpolated secrets as headers to the remote", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(
+    const gw = testGateway(
+      id,
       { remotes: [{ name: "accounts", url: "{{env.ACCOUNTS_URL}}", headers: { "x-api-key": "Key {{env.API_KEY}}" } }] },
-      {},
-      { ACCOUNTS_URL: remoteUrl(id, "accounts"), API_KEY: "s3cret" },
+      { env: { ACCOUNTS_URL: remoteUrl(id, "accounts"), API_KEY: "s3cret" } },
     );
     const { body } = await gw.graphql("{ requestHeaders }");
     expect(body.errors).toBeUndefined();

@@ -4,26 +4,19 @@
  * stitching unchanged.
  */
 import { describe, expect, it } from "vitest";
-import { createTestGateway, type GraphQLBody, remoteUrl, stats, uniqueId } from "../helpers";
+import { testGateway } from "../fixtures/gateways";
+import { type GraphQLBody, stats, uniqueId } from "../helpers";
 
 const ORIGIN = "https://app.example.com";
 const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 const ALL_PRODUCTS = [{ upc: "p1" }, { upc: "p2" }, { upc: "p3" }];
 
-/** Config with the accounts and products upstreams of test `id`, plus `extra` top-level keys. */
-function configFor(id: string, extra: Record<string, unknown> = {}) {
-  return {
-    remotes: [
-      { name: "accounts", url: remoteUrl(id, "accounts") },
-      { name: "products", url: remoteUrl(id, "products") },
-    ],
-    ...extra,
-  };
-}
+/** Test `id`'s accounts and products remotes. */
+const TWO_REMOTES = { remotes: ["accounts", "products"] };
 
 describe("GraphQL over HTTP", () => {
   it("answers POST application/json with application/json", async () => {
-    const gw = createTestGateway(configFor(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const res = await gw.fetch("/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
@@ -36,7 +29,7 @@ describe("GraphQL over HTTP", () => {
   });
 
   it("answers GET /graphql?query=...&variables=...", async () => {
-    const gw = createTestGateway(configFor(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const params = new URLSearchParams({
       query: "query($v: String!) { echo(value: $v) me { id } }",
       variables: JSON.stringify({ v: "from-get" }),
@@ -49,7 +42,7 @@ describe("GraphQL over HTTP", () => {
 
   it("refuses a mutation over GET with 405", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(configFor(id));
+    const gw = testGateway(id, TWO_REMOTES);
     const params = new URLSearchParams({ query: 'mutation { rename(id: "1", name: "X") { name } }' });
     const res = await gw.fetch(`/graphql?${params}`, { headers: { accept: "application/graphql-response+json" } });
 
@@ -58,7 +51,7 @@ describe("GraphQL over HTTP", () => {
   });
 
   it("answers accept: application/graphql-response+json with that content type", async () => {
-    const gw = createTestGateway(configFor(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const res = await gw.fetch("/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
@@ -72,7 +65,7 @@ describe("GraphQL over HTTP", () => {
 
   it("answers a syntax error with 400, application/graphql-response+json and no data", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(configFor(id));
+    const gw = testGateway(id, TWO_REMOTES);
     const res = await gw.fetch("/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
@@ -91,7 +84,7 @@ describe("GraphQL over HTTP", () => {
 
   it("answers a validation error with 400 and application/graphql-response+json", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(configFor(id));
+    const gw = testGateway(id, TWO_REMOTES);
     const res = await gw.fetch("/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
@@ -107,7 +100,7 @@ describe("GraphQL over HTTP", () => {
   });
 
   it("serves GraphiQL as HTML to a browser when graphiql is on (the default)", async () => {
-    const gw = createTestGateway(configFor(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const res = await gw.fetch("/graphql", { headers: { accept: BROWSER_ACCEPT } });
 
     expect(res.status).toBe(200);
@@ -118,7 +111,7 @@ describe("GraphQL over HTTP", () => {
   });
 
   it("does not serve GraphiQL when graphiql: false", async () => {
-    const gw = createTestGateway(configFor(uniqueId(), { graphiql: false }));
+    const gw = testGateway(uniqueId(), { ...TWO_REMOTES, graphiql: false });
     const res = await gw.fetch("/graphql", { headers: { accept: BROWSER_ACCEPT } });
 
     expect(res.headers.get("content-type") ?? "").not.toMatch(/text\/html/);
@@ -129,7 +122,7 @@ describe("GraphQL over HTTP", () => {
 });
 
 describe("CORS", () => {
-  const corsConfig = (id: string) => configFor(id, { cors: { origins: [ORIGIN], credentials: true } });
+  const WITH_CORS = { ...TWO_REMOTES, cors: { origins: [ORIGIN], credentials: true } };
   const preflight = (origin: string): RequestInit => ({
     method: "OPTIONS",
     headers: {
@@ -140,7 +133,7 @@ describe("CORS", () => {
   });
 
   it("answers a preflight from an allowed origin with that origin and credentials", async () => {
-    const gw = createTestGateway(corsConfig(uniqueId()));
+    const gw = testGateway(uniqueId(), WITH_CORS);
     const res = await gw.fetch("/graphql", preflight(ORIGIN));
 
     expect(res.status).toBe(204);
@@ -152,7 +145,7 @@ describe("CORS", () => {
   });
 
   it("exposes x-request-id on an actual request from an allowed origin", async () => {
-    const gw = createTestGateway(corsConfig(uniqueId()));
+    const gw = testGateway(uniqueId(), WITH_CORS);
     const { status, headers, body } = await gw.graphql("{ me { id } }", undefined, { origin: ORIGIN });
 
     expect(status).toBe(200);
@@ -165,7 +158,7 @@ describe("CORS", () => {
   });
 
   it("gives a disallowed origin no access-control-allow-origin", async () => {
-    const gw = createTestGateway(corsConfig(uniqueId()));
+    const gw = testGateway(uniqueId(), WITH_CORS);
     const pre = await gw.fetch("/graphql", preflight("https://evil.example.com"));
     expect(pre.headers.get("access-control-allow-origin")).toBeNull();
 
@@ -174,7 +167,7 @@ describe("CORS", () => {
   });
 
   it("sends no CORS headers at all without a cors config", async () => {
-    const gw = createTestGateway(configFor(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const pre = await gw.fetch("/graphql", preflight(ORIGIN));
     const preCors = [...pre.headers.keys()].filter((name) => name.startsWith("access-control-"));
     expect(preCors).toEqual([]);
@@ -188,7 +181,7 @@ describe("CORS", () => {
 
 describe("routing", () => {
   it("answers an unknown route with 404 and a JSON NOT_FOUND error", async () => {
-    const gw = createTestGateway(configFor(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const res = await gw.fetch("/no/such/route");
 
     expect(res.status).toBe(404);
@@ -201,7 +194,7 @@ describe("routing", () => {
 describe("concurrency", () => {
   it("answers 60 concurrent requests on one cold instance, each with its own variables", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(configFor(id));
+    const gw = testGateway(id, TWO_REMOTES);
     const query = "query($v: String!) { echo(value: $v) me { id } products { upc } }";
 
     const responses = await Promise.all(Array.from({ length: 60 }, (_, i) => gw.graphql(query, { v: `value-${i}` })));
@@ -224,7 +217,7 @@ describe("concurrency", () => {
 
 describe("schema metadata passes through stitching", () => {
   it("keeps descriptions, deprecation reasons, custom scalars, interfaces, unions and input types", async () => {
-    const gw = createTestGateway(configFor(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const { body } = await gw.graphql(`{
       user: __type(name: "User") {
         description
@@ -268,7 +261,7 @@ describe("schema metadata passes through stitching", () => {
   });
 
   it("executes custom scalars, unions, interfaces and input objects against the upstream", async () => {
-    const gw = createTestGateway(configFor(uniqueId()));
+    const gw = testGateway(uniqueId(), TWO_REMOTES);
     const { body } = await gw.graphql(
       `query($filter: UserFilter) {
         now

@@ -4,24 +4,19 @@
  * is composed as before. Either way the client sees the same answer.
  */
 import { describe, expect, it } from "vitest";
-import { control, createTestGateway, remoteUrl, type TestGateway, uniqueId, upstreamOperations } from "../helpers";
+import { testGateway } from "../fixtures/gateways";
+import { control, uniqueId, upstreamOperations } from "../helpers";
 
 const ONE_REMOTE =
   'query Me($id: ID!) { a: user(id: $id) { ...F } search(term: "a") { __typename ... on Org { title } } } fragment F on User { name }';
 
-function gateway(id: string, customization?: unknown): TestGateway {
-  return createTestGateway({
-    remotes: [
-      { name: "accounts", url: remoteUrl(id, "accounts"), ...(customization ? { customization } : {}) },
-      { name: "products", url: remoteUrl(id, "products") },
-    ],
-  });
-}
+/** Test `id`'s accounts and products remotes. */
+const TWO_REMOTES = { remotes: ["accounts", "products"] };
 
 describe("operations one remote answers alone", () => {
   it("are sent to it as written, in one call, with the answer returned as is", async () => {
     const id = uniqueId();
-    const { status, body } = await gateway(id).graphql(ONE_REMOTE, { id: "1" });
+    const { status, body } = await testGateway(id, TWO_REMOTES).graphql(ONE_REMOTE, { id: "1" });
     expect(status).toBe(200);
     expect(body).toEqual({
       data: { a: { name: "Ada" }, search: [{ __typename: "User" }, { __typename: "Org", title: "Initech" }] },
@@ -31,7 +26,7 @@ describe("operations one remote answers alone", () => {
 
   it("keep composition's error shape when the remote is down: each root field null, located, with serviceName", async () => {
     const id = uniqueId();
-    const gw = gateway(id);
+    const gw = testGateway(id, TWO_REMOTES);
     expect((await gw.graphql('{ user(id: "1") { name } }')).status).toBe(200);
     await control(id, "accounts", { mode: "reset" });
     const { body } = await gw.graphql('{ a: user(id: "1") { name } me { name } }');
@@ -47,7 +42,7 @@ describe("operations that need composition", () => {
   it("are planned by stitching when they span two remotes", async () => {
     const id = uniqueId();
     const query = '{ user(id: "1") { name } products(limit: 1) { name } }';
-    const { body } = await gateway(id).graphql(query);
+    const { body } = await testGateway(id, TWO_REMOTES).graphql(query);
     expect(body).toEqual({ data: { user: { name: "Ada" }, products: [{ name: "Table" }] } });
     const [received] = await upstreamOperations(id, "accounts");
     expect(received?.query).not.toBe(query);
@@ -56,7 +51,9 @@ describe("operations that need composition", () => {
 
   it("are planned by stitching for a remote with customization (the client uses the gateway's names)", async () => {
     const id = uniqueId();
-    const gw = gateway(id, { typeNames: { prefix: "Acc_" } });
+    const gw = testGateway(id, {
+      remotes: [{ name: "accounts", customization: { typeNames: { prefix: "Acc_" } } }, "products"],
+    });
     const query = '{ user(id: "1") { __typename name } }';
     const { body } = await gw.graphql(query);
     expect(body).toEqual({ data: { user: { __typename: "Acc_User", name: "Ada" } } });
@@ -65,7 +62,9 @@ describe("operations that need composition", () => {
 
   it("answer introspection of the gateway's schema, not the remote's", async () => {
     const id = uniqueId();
-    const { body } = await gateway(id).graphql('{ __type(name: "Product") { name } user(id: "1") { name } }');
+    const { body } = await testGateway(id, TWO_REMOTES).graphql(
+      '{ __type(name: "Product") { name } user(id: "1") { name } }',
+    );
     expect(body).toEqual({ data: { __type: { name: "Product" }, user: { name: "Ada" } } });
   });
 });

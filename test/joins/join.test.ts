@@ -6,19 +6,9 @@
  * Every test counts the operations the real fixture upstreams received.
  */
 import { describe, expect, it } from "vitest";
+import { ok, shopGateway } from "../fixtures/gateways";
 import { control, uniqueId } from "../helpers";
-import {
-  CUSTOMERS,
-  customerIdOf,
-  customerOf,
-  ok,
-  operations,
-  range,
-  received,
-  rootSelections,
-  shopGateway,
-  timesSent,
-} from "./setup";
+import { CUSTOMERS, customerIdOf, customerOf, operations, range, received, rootSelections, timesSent } from "./setup";
 
 const BOTH = ["shop", "crm"] as const;
 
@@ -167,7 +157,7 @@ extend type Order {
   customerSingle: Crm_Customer @join(remote: "crm", field: "customer", args: { id: "{parent.customerId}" })
 }`;
     const gw = shopGateway(id, {
-      files: [{ path: "schemas/joins.graphql", sdl }],
+      files: { "schemas/joins.graphql": sdl },
       crm: {
         customization: {
           typeNames: { prefix: "Crm_" },
@@ -288,8 +278,9 @@ describe("nested joins", () => {
 });
 
 describe("errors of the joined source", () => {
-  for (const mode of ["500", "reset"]) {
-    it(`nulls only the joined field, with its path and serviceName "crm", when crm fails (${mode})`, async () => {
+  it.each(["500", "reset"])(
+    'nulls only the joined field, with its path and serviceName "crm", when crm fails (%s)',
+    async (mode) => {
       const id = uniqueId();
       const gw = shopGateway(id);
       // Compose first (introspection works), then make crm's operations fail.
@@ -312,8 +303,8 @@ describe("errors of the joined source", () => {
       const calls = await operations(id, BOTH);
       expect(calls.shop).toBe(1);
       expect(calls.crm).toBe(2);
-    });
-  }
+    },
+  );
 
   it("nulls only the unbatched joined field when crm answers 500", async () => {
     const id = uniqueId();

@@ -5,8 +5,9 @@
  * selection sets on a merged type that select fields of different remotes; fragments expanded.
  */
 import { describe, expect, it } from "vitest";
+import { type Answer, mergeGateway, ok, shopGateway } from "../fixtures/gateways";
 import { restStats, uniqueId } from "../helpers";
-import { type Answer, mergeGateway, ok, operations, shopGateway } from "./setup";
+import { operations } from "./setup";
 
 /** Asserts a 400 JOIN_LIMIT_EXCEEDED naming the limit, its max and the operation's value. */
 function exceeded(res: Answer, limit: "maxJoinDepth" | "maxJoinFanOut", max: number, actual: number): void {

@@ -6,22 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RemoteStatus } from "../../src/compose";
+import { getJson, mergeGateway, ok, PEOPLE_MERGE, REVIEWS_MERGE } from "../fixtures/gateways";
 import { control, uniqueId } from "../helpers";
-import {
-  authorOf,
-  getJson,
-  type JoinStatus,
-  mergeGateway,
-  ok,
-  operations,
-  PEOPLE,
-  PEOPLE_MERGE,
-  REVIEWS_MERGE,
-  range,
-  received,
-  rootSelections,
-  timesSent,
-} from "./setup";
+import { authorOf, type JoinStatus, operations, PEOPLE, range, received, rootSelections, timesSent } from "./setup";
 
 const BOTH = ["people", "reviews"] as const;
 

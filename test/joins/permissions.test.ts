@@ -3,41 +3,10 @@
  * sees a @join / @rest field of Order only if its permission SDL lists it; the parent's key field need
  * not be listed (the gateway fetches it anyway); `{session.x}` templates read the caller's session.
  */
-import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { ADMIN_SECRET, restStats, type TestGateway, uniqueId } from "../helpers";
-import {
-  type Answer,
-  customerOf,
-  invoicesOf,
-  JOIN_SDL,
-  ok,
-  operations,
-  REST_SDL,
-  range,
-  received,
-  rootSelections,
-  shopGateway,
-} from "./setup";
-
-const SECRET = "joins-permissions-test-hs256-secret-0123456789";
-const NAMESPACE = "https://hasura.io/jwt/claims";
-
-/** Authorization header of an HS256 JWT whose default (and only allowed) role is `role`. */
-async function as(role: string, userId?: string): Promise<Record<string, string>> {
-  const token = await new SignJWT({
-    [NAMESPACE]: {
-      "x-hasura-allowed-roles": [role],
-      "x-hasura-default-role": role,
-      ...(userId === undefined ? {} : { "x-hasura-user-id": userId }),
-    },
-  })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuedAt()
-    .setExpirationTime("10m")
-    .sign(new TextEncoder().encode(SECRET));
-  return { authorization: `Bearer ${token}` };
-}
+import { ADMIN_HEADERS, type Answer, asRole, hsAuth, ok, SHOP_FILES, shopGateway } from "../fixtures/gateways";
+import { restStats, uniqueId } from "../helpers";
+import { customerOf, invoicesOf, operations, range, received, rootSelections } from "./setup";
 
 /** A join whose argument is the caller's user id. */
 const VIEWER_SDL = `
@@ -56,16 +25,11 @@ const PERMISSIONS = {
   },
 };
 
-function gateway(id: string): TestGateway {
-  return shopGateway(id, {
-    files: [
-      { path: "schemas/joins.graphql", sdl: JOIN_SDL },
-      { path: "schemas/billing.graphql", sdl: REST_SDL },
-      { path: "schemas/viewer.graphql", sdl: VIEWER_SDL },
-    ],
-    more: { auth: { jwt: { secret: SECRET, algorithms: ["HS256"] } }, permissions: PERMISSIONS },
-  });
-}
+/** The options of every gateway here (shopGateway): the viewer join, JWT auth and PERMISSIONS. */
+const WITH_ROLES = {
+  files: { ...SHOP_FILES, "schemas/viewer.graphql": VIEWER_SDL },
+  more: { auth: hsAuth(), permissions: PERMISSIONS },
+};
 
 /** Asserts a validation failure (400, no data) whose messages contain `text`. */
 function rejected(res: Answer, text: string): void {
@@ -78,8 +42,8 @@ function rejected(res: Answer, text: string): void {
 describe("joined fields and roles", () => {
   it("a role whose permission SDL does not list the joined field cannot query it", async () => {
     const id = uniqueId();
-    const gw = gateway(id);
-    const clerk = await as("clerk", "c1");
+    const gw = shopGateway(id, WITH_ROLES);
+    const clerk = await asRole("clerk", "c1");
     rejected(
       await gw.graphql("{ orders(count: 2) { id customer { name } } }", undefined, clerk),
       'Cannot query field "customer" on type "Order"',
@@ -105,8 +69,8 @@ describe("joined fields and roles", () => {
 
   it("a role that lists the joined fields can query them without being able to see the parent's key", async () => {
     const id = uniqueId();
-    const gw = gateway(id);
-    const manager = await as("manager", "c2");
+    const gw = shopGateway(id, WITH_ROLES);
+    const manager = await asRole("manager", "c2");
     const data = ok(
       await gw.graphql("{ orders(count: 7) { id customer { name } invoices { amount } } }", undefined, manager),
     );
@@ -137,13 +101,13 @@ describe("joined fields and roles", () => {
 
   it("fills {session.x} templates from the caller's session: one delegation per request", async () => {
     const id = uniqueId();
-    const gw = gateway(id);
+    const gw = shopGateway(id, WITH_ROLES);
     for (const [userId, name] of [
       ["c3", "Carol"],
       ["c5", "Eve"],
     ] as const) {
       const data = ok(
-        await gw.graphql("{ orders(count: 4) { id viewer { name } } }", undefined, await as("manager", userId)),
+        await gw.graphql("{ orders(count: 4) { id viewer { name } } }", undefined, await asRole("manager", userId)),
       );
       expect(data.orders).toEqual(range(4).map((n) => ({ id: `o${n}`, viewer: { name } })));
     }
@@ -154,11 +118,13 @@ describe("joined fields and roles", () => {
 
   it("the admin secret sees every field, the parent's key included", async () => {
     const id = uniqueId();
-    const gw = gateway(id);
+    const gw = shopGateway(id, WITH_ROLES);
     const data = ok(
-      await gw.graphql("{ orders(count: 2) { customerId customer { tier } customerSingle { name } } }", undefined, {
-        "x-admin-secret": ADMIN_SECRET,
-      }),
+      await gw.graphql(
+        "{ orders(count: 2) { customerId customer { tier } customerSingle { name } } }",
+        undefined,
+        ADMIN_HEADERS,
+      ),
     );
     expect(data.orders).toEqual([
       { customerId: "c1", customer: { tier: "gold" }, customerSingle: { name: "Alice" } },

@@ -5,8 +5,9 @@
  * with @join and @rest together (shop, crm, billing: three calls for 100 orders).
  */
 import { describe, expect, it } from "vitest";
+import { ok, shopGateway } from "../fixtures/gateways";
 import { restLog, restStats, uniqueId } from "../helpers";
-import { customerOf, invoicesOf, ok, operations, range, received, shopGateway, timesSent } from "./setup";
+import { customerOf, invoicesOf, operations, range, received, timesSent } from "./setup";
 
 /** The orderId parameters of one logged request, sorted. */
 function orderIdsOf(entry: string | undefined): string[] {

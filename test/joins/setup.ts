@@ -1,131 +1,16 @@
 /**
- * Shared pieces of the join tests (README "Joins across sources, batched"): the gateway configs and SDL over the `shop`, `crm`,
- * `people` and `reviews` fixture remotes and the `billing` REST service (test/fixtures), the data the
- * fixtures answer, and assertions on answers and on the calls the real upstreams received.
+ * Shared pieces of the join tests (README "Joins across sources, batched"): the data the `shop`, `crm`,
+ * `people` and `reviews` fixture remotes and the `billing` REST service answer, and readers of the
+ * calls the real upstreams received. The gateways themselves (shopGateway, mergeGateway) and their SDL
+ * are in test/fixtures/gateways.ts.
  */
-import { expect } from "vitest";
-import {
-  createTestGateway,
-  type GraphQLBody,
-  type ReceivedOperation,
-  remoteUrl,
-  restStats,
-  restUrl,
-  stats,
-  type TestGateway,
-  upstreamOperations,
-} from "../helpers";
-
-/** An answer of TestGateway.graphql. */
-export type Answer = { status: number; body: GraphQLBody };
+import { type ReceivedOperation, restStats, stats, upstreamOperations } from "../helpers";
 
 /** One entry of `joins` in GET /admin/remotes and GET /healthz. */
 export interface JoinStatus {
   name: string;
   status: "ok" | "error";
   lastError?: { code: string; message: string } | null;
-}
-
-/** The billing service: batch endpoints (keyField orderId), a per-order endpoint and a failing one. */
-export const BILLING = (id: string) => ({
-  name: "billing",
-  url: restUrl(id),
-  endpoints: {
-    invoicesForOrders: {
-      method: "GET",
-      path: "/invoices",
-      query: { orderId: "{args.orderIds}" },
-      keyField: "orderId",
-    },
-    invoicesWrapped: {
-      method: "GET",
-      path: "/invoices-wrapped",
-      query: { orderId: "{args.orderIds}" },
-      select: "data.items",
-      keyField: "orderId",
-    },
-    invoicesByOrder: { method: "GET", path: "/invoices/by-order/{args.orderId}" },
-    invoicesBroken: {
-      method: "GET",
-      path: "/status/503",
-      query: { orderId: "{args.orderIds}" },
-      keyField: "orderId",
-    },
-  },
-});
-
-/** Order's @join fields to crm, and Customer's @join back to shop (for nested joins). */
-export const JOIN_SDL = `
-extend type Order {
-  customer: Customer @join(remote: "crm", field: "customersByIds", args: { ids: "{parent.customerId}" }, batch: true)
-  customerSingle: Customer @join(remote: "crm", field: "customer", args: { id: "{parent.customerId}" })
-  customerById(id: ID!): Customer @join(remote: "crm", field: "customer", args: { id: "{args.id}" })
-}
-extend type Customer {
-  orders: [Order!]! @join(remote: "shop", field: "ordersOf", args: { customerId: "{parent.id}", count: 1 })
-}
-`;
-
-/** Order's @rest fields to billing. */
-export const REST_SDL = `
-type Invoice { id: ID! orderId: ID! amount: Float! }
-extend type Order {
-  invoices: [Invoice!]! @rest(service: "billing", endpoint: "invoicesForOrders", args: { orderIds: "{parent.id}" }, batch: true)
-  firstInvoice: Invoice @rest(service: "billing", endpoint: "invoicesForOrders", args: { orderIds: "{parent.id}" }, batch: true)
-  wrappedInvoices: [Invoice!]! @rest(service: "billing", endpoint: "invoicesWrapped", args: { orderIds: "{parent.id}" }, batch: true)
-  invoicesOne: [Invoice!]! @rest(service: "billing", endpoint: "invoicesByOrder", args: { orderId: "{parent.id}" })
-  brokenInvoices: [Invoice!] @rest(service: "billing", endpoint: "invoicesBroken", args: { orderIds: "{parent.id}" }, batch: true)
-}
-`;
-
-/** Options of {@link shopGateway}. */
-export interface ShopGatewayOptions {
-  /** SDL files; default: JOIN_SDL and REST_SDL. */
-  files?: Array<{ path: string; sdl: string }>;
-  /** Merged into the crm remote (customization, ...). */
-  crm?: Record<string, unknown>;
-  /** Merged into the config's top level (limits, auth, permissions, ...). */
-  more?: Record<string, unknown>;
-}
-
-/** A gateway with test `id`'s shop and crm remotes and billing service. */
-export function shopGateway(id: string, options: ShopGatewayOptions = {}): TestGateway {
-  return createTestGateway(
-    {
-      remotes: [
-        { name: "shop", url: remoteUrl(id, "shop") },
-        { name: "crm", url: remoteUrl(id, "crm"), ...options.crm },
-      ],
-      services: [BILLING(id)],
-      ...options.more,
-    },
-    {
-      schemaFiles: options.files ?? [
-        { path: "schemas/joins.graphql", sdl: JOIN_SDL },
-        { path: "schemas/billing.graphql", sdl: REST_SDL },
-      ],
-    },
-  );
-}
-
-/** Merge of User by people and reviews with their list resolvers (names as the remotes have them). */
-export const PEOPLE_MERGE = { User: { key: "id", resolver: "usersByIds", argument: "ids" } };
-export const REVIEWS_MERGE = { User: { key: "id", resolver: "reviewAuthorsByIds", argument: "ids" } };
-
-/** A gateway with test `id`'s people and reviews remotes, `people` / `reviews` merged into each remote. */
-export function mergeGateway(
-  id: string,
-  people: Record<string, unknown> = { merge: PEOPLE_MERGE },
-  reviews: Record<string, unknown> = { merge: REVIEWS_MERGE },
-  more: Record<string, unknown> = {},
-): TestGateway {
-  return createTestGateway({
-    remotes: [
-      { name: "people", url: remoteUrl(id, "people"), ...people },
-      { name: "reviews", url: remoteUrl(id, "reviews"), ...reviews },
-    ],
-    ...more,
-  });
 }
 
 /** crm's customers. */
@@ -168,15 +53,6 @@ export const authorOf = (k: number): string => `u${Math.ceil(k / 2)}`;
 /** 1..n */
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
-/** Asserts a 200 answer without errors and returns its data. */
-export function ok(res: Answer, label = ""): Record<string, unknown> {
-  const text = `${label} ${JSON.stringify(res.body).slice(0, 1500)}`;
-  expect(res.body.errors, text).toBeUndefined();
-  expect(res.status, text).toBe(200);
-  expect(res.body.data, text).toBeTruthy();
-  return res.body.data as Record<string, unknown>;
-}
-
 /** Ordinary operations (non-introspection HTTP requests) each GraphQL remote of test `id` received. */
 export async function operations(id: string, kinds: readonly string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -206,9 +82,3 @@ export function rootSelections(ops: readonly ReceivedOperation[], field: string)
 
 /** The operations test `id`'s remote `kind` received. */
 export const received = (id: string, kind: string): Promise<ReceivedOperation[]> => upstreamOperations(id, kind);
-
-/** GET `path` as JSON (admin routes with the secret). */
-export async function getJson<T>(gw: TestGateway, path: string): Promise<{ status: number; body: T }> {
-  const res = path.startsWith("/admin") ? await gw.admin(path, "GET") : await gw.fetch(path);
-  return { status: res.status, body: (await res.json()) as T };
-}

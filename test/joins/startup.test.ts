@@ -8,34 +8,21 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RemoteStatus } from "../../src/compose";
-import type { ConfigProblem } from "../../src/errors";
-import { control, createTestGateway, type GraphQLBody, remoteUrl, stats, type TestGateway, uniqueId } from "../helpers";
 import {
   BILLING,
+  type GatewaySpec,
   getJson,
   JOIN_SDL,
-  type JoinStatus,
   mergeGateway,
   ok,
-  operations,
   PEOPLE_MERGE,
   REST_SDL,
   shopGateway,
-} from "./setup";
-
-/** Every request answers 500 INVALID_CONFIG; returns the problems. */
-async function problemsOf(gw: TestGateway): Promise<ConfigProblem[]> {
-  let problems: ConfigProblem[] = [];
-  for (const path of ["/graphql?query={__typename}", "/healthz"]) {
-    const res = await gw.fetch(path);
-    const text = await res.text();
-    expect(res.status, text).toBe(500);
-    const body = JSON.parse(text) as { error: { code: string; message: string; problems: ConfigProblem[] } };
-    expect(body.error.code, text).toBe("INVALID_CONFIG");
-    problems = body.error.problems;
-  }
-  return problems;
-}
+  startupProblems,
+  testGateway,
+} from "../fixtures/gateways";
+import { control, type GraphQLBody, stats, type TestGateway, uniqueId } from "../helpers";
+import { type JoinStatus, operations } from "./setup";
 
 /** Every error message of a GraphQL body, one per line. */
 const messagesOf = (body: GraphQLBody): string => (body.errors ?? []).map((e) => e.message).join("\n");
@@ -45,10 +32,6 @@ const OK_JOIN = '  ok: Customer @join(remote: "crm", field: "customer", args: { 
 
 /** Lines 1-3 are fine; the bad field(s) start on line 4. */
 const file = (...lines: string[]) => [INVOICE, "extend type Order {", OK_JOIN, ...lines, "}"].join("\n");
-
-function badGateway(id: string, sdl: string): TestGateway {
-  return shopGateway(id, { files: [{ path: "schemas/bad.graphql", sdl }] });
-}
 
 describe("config-time problems of @join and @rest in schemas/*.graphql", () => {
   const cases: Array<{ name: string; sdl: string; line: number | number[]; message: string[] }> = [
@@ -141,10 +124,11 @@ describe("config-time problems of @join and @rest in schemas/*.graphql", () => {
     },
   ];
 
-  for (const { name, sdl, line, message } of cases) {
-    it(`rejects ${name}, naming the file, line and column`, async () => {
+  it.each(cases.map((c) => [c.name, c] as const))(
+    "rejects %s, naming the file, line and column",
+    async (_name, { sdl, line, message }) => {
       const id = uniqueId();
-      const problems = await problemsOf(badGateway(id, sdl));
+      const problems = await startupProblems(shopGateway(id, { files: { "schemas/bad.graphql": sdl } }));
       const lines = Array.isArray(line) ? line : [line];
       const problem = problems.find((p) =>
         lines.some((l) => new RegExp(`^schemas/bad\\.graphql:${l}:\\d+$`).test(p.path)),
@@ -159,37 +143,29 @@ describe("config-time problems of @join and @rest in schemas/*.graphql", () => {
       // Found before any upstream was asked anything.
       expect((await stats(id, "crm")).requests).toBe(0);
       expect((await stats(id, "shop")).requests).toBe(0);
-    });
-  }
+    },
+  );
 
   it("answers INVALID_CONFIG for an unknown argument of @join", async () => {
-    const problems = await problemsOf(
-      badGateway(
-        uniqueId(),
-        file('  bad: Customer @join(remote: "crm", field: "customer", args: { id: "{parent.customerId}" }, cache: 5)'),
-      ),
+    const sdl = file(
+      '  bad: Customer @join(remote: "crm", field: "customer", args: { id: "{parent.customerId}" }, cache: 5)',
     );
+    const problems = await startupProblems(shopGateway(uniqueId(), { files: { "schemas/bad.graphql": sdl } }));
     expect(problems.map((p) => p.message).join("\n")).toContain("cache");
   });
 
   it("reports every problem of every file at once", async () => {
     const gw = shopGateway(uniqueId(), {
-      files: [
-        {
-          path: "schemas/a.graphql",
-          sdl: file('  bad: Customer @join(remote: "nope", field: "customer", args: { id: "x" })'),
-        },
-        {
-          path: "schemas/b.graphql",
-          sdl: [
-            "extend type Order {",
-            '  worse: Customer @join(remote: "nada", field: "customer", args: { id: "x" })',
-            "}",
-          ].join("\n"),
-        },
-      ],
+      files: {
+        "schemas/a.graphql": file('  bad: Customer @join(remote: "nope", field: "customer", args: { id: "x" })'),
+        "schemas/b.graphql": [
+          "extend type Order {",
+          '  worse: Customer @join(remote: "nada", field: "customer", args: { id: "x" })',
+          "}",
+        ].join("\n"),
+      },
     });
-    const paths = (await problemsOf(gw)).map((p) => p.path);
+    const paths = (await startupProblems(gw)).map((p) => p.path);
     expect(
       paths.some((p) => /^schemas\/a\.graphql:4:\d+$/.test(p)),
       JSON.stringify(paths),
@@ -202,58 +178,53 @@ describe("config-time problems of @join and @rest in schemas/*.graphql", () => {
 });
 
 describe("config-time problems of merge, keyField and limits in the config", () => {
-  const cases: Array<{ name: string; config: (id: string) => Record<string, unknown>; path: string }> = [
+  const cases: Array<{ name: string; config: GatewaySpec; path: string }> = [
     {
       name: "limits.maxJoinDepth below 1",
-      config: (id) => ({ remotes: [{ name: "shop", url: remoteUrl(id, "shop") }], limits: { maxJoinDepth: 0 } }),
+      config: { remotes: ["shop"], limits: { maxJoinDepth: 0 } },
       path: "$.limits.maxJoinDepth",
     },
     {
       name: "a non-integer limits.maxJoinFanOut",
-      config: (id) => ({ remotes: [{ name: "shop", url: remoteUrl(id, "shop") }], limits: { maxJoinFanOut: 2.5 } }),
+      config: { remotes: ["shop"], limits: { maxJoinFanOut: 2.5 } },
       path: "$.limits.maxJoinFanOut",
     },
     {
       name: "a merge entry without argument",
-      config: (id) => ({
+      config: {
         remotes: [
-          { name: "people", url: remoteUrl(id, "people"), merge: PEOPLE_MERGE },
-          { name: "reviews", url: remoteUrl(id, "reviews"), merge: { User: { key: "id", resolver: "reviewAuthor" } } },
+          { name: "people", merge: PEOPLE_MERGE },
+          { name: "reviews", merge: { User: { key: "id", resolver: "reviewAuthor" } } },
         ],
-      }),
+      },
       path: "$.remotes[1].merge.User.argument",
     },
     {
       name: "an empty keyField",
-      config: (id) => {
-        const billing = BILLING(id);
-        return {
-          remotes: [{ name: "shop", url: remoteUrl(id, "shop") }],
-          services: [
-            {
-              ...billing,
-              endpoints: {
-                ...billing.endpoints,
-                invoicesForOrders: { ...billing.endpoints.invoicesForOrders, keyField: "" },
-              },
+      config: {
+        remotes: ["shop"],
+        services: [
+          {
+            ...BILLING,
+            endpoints: {
+              ...BILLING.endpoints,
+              invoicesForOrders: { ...BILLING.endpoints.invoicesForOrders, keyField: "" },
             },
-          ],
-        };
+          },
+        ],
       },
       path: "$.services[0].endpoints.invoicesForOrders.keyField",
     },
   ];
 
-  for (const { name, config, path } of cases) {
-    it(`rejects ${name} at ${path}`, async () => {
-      const id = uniqueId();
-      const problems = await problemsOf(createTestGateway(config(id)));
-      expect(
-        problems.map((p) => p.path),
-        JSON.stringify(problems),
-      ).toContain(path);
-    });
-  }
+  it.each(cases.map((c) => [c.name, c.path, c.config] as const))("rejects %s at %s", async (_name, path, config) => {
+    const id = uniqueId();
+    const problems = await startupProblems(testGateway(id, config));
+    expect(
+      problems.map((p) => p.path),
+      JSON.stringify(problems),
+    ).toContain(path);
+  });
 });
 
 interface StatusBody {
@@ -311,51 +282,44 @@ describe("compose-time problems of @join: INVALID_JOIN, the join left out, the r
     },
   ];
 
-  for (const { name, bad, message } of cases) {
-    it(`leaves out ${name}`, async () => {
-      const id = uniqueId();
-      const sdl = `${JOIN_SDL}\nextend type Order {\n${bad}\n}`;
-      const gw = shopGateway(id, {
-        files: [
-          { path: "schemas/joins.graphql", sdl },
-          { path: "schemas/billing.graphql", sdl: REST_SDL },
-        ],
-      });
-      const data = ok(await gw.graphql("{ orders(count: 2) { id customer { name } invoices { id } } customerCount }"));
-      expect(data).toEqual({
-        orders: [
-          { id: "o1", customer: { name: "Alice" }, invoices: [{ id: "inv-o1-1" }, { id: "inv-o1-2" }] },
-          { id: "o2", customer: { name: "Bob" }, invoices: [{ id: "inv-o2-1" }, { id: "inv-o2-2" }] },
-        ],
-        customerCount: 5,
-      });
-      const missing = await gw.graphql("{ orders(count: 1) { bad { __typename } } }");
-      expect(messagesOf(missing.body)).toContain('Cannot query field "bad" on type "Order"');
-
-      const { admin, health, remotes } = await joinsOf(gw);
-      expect(remotes.map((r) => [r.name, r.status])).toEqual([
-        ["shop", "ok"],
-        ["crm", "ok"],
-      ]);
-      const errors = admin.filter((j) => j.status === "error");
-      expect(errors, JSON.stringify(admin)).toHaveLength(1);
-      const [error] = errors;
-      expect(error?.lastError?.code).toBe("INVALID_JOIN");
-      expect(`${error?.name} ${error?.lastError?.message}`).toContain("Order.bad");
-      expect(error?.lastError?.message).toContain(message);
-      // The good joins are listed as ok.
-      expect(
-        admin.find((j) => j.name.includes("customer") && !j.name.includes("bad"))?.status,
-        JSON.stringify(admin),
-      ).toBe("ok");
-      expect(health.find((j) => j.name === error?.name)?.status, JSON.stringify(health)).toBe("error");
+  it.each(cases.map((c) => [c.name, c] as const))("leaves out %s", async (_name, { bad, message }) => {
+    const id = uniqueId();
+    const sdl = `${JOIN_SDL}\nextend type Order {\n${bad}\n}`;
+    const gw = shopGateway(id, { files: { "schemas/joins.graphql": sdl, "schemas/billing.graphql": REST_SDL } });
+    const data = ok(await gw.graphql("{ orders(count: 2) { id customer { name } invoices { id } } customerCount }"));
+    expect(data).toEqual({
+      orders: [
+        { id: "o1", customer: { name: "Alice" }, invoices: [{ id: "inv-o1-1" }, { id: "inv-o1-2" }] },
+        { id: "o2", customer: { name: "Bob" }, invoices: [{ id: "inv-o2-1" }, { id: "inv-o2-2" }] },
+      ],
+      customerCount: 5,
     });
-  }
+    const missing = await gw.graphql("{ orders(count: 1) { bad { __typename } } }");
+    expect(messagesOf(missing.body)).toContain('Cannot query field "bad" on type "Order"');
+
+    const { admin, health, remotes } = await joinsOf(gw);
+    expect(remotes.map((r) => [r.name, r.status])).toEqual([
+      ["shop", "ok"],
+      ["crm", "ok"],
+    ]);
+    const errors = admin.filter((j) => j.status === "error");
+    expect(errors, JSON.stringify(admin)).toHaveLength(1);
+    const [error] = errors;
+    expect(error?.lastError?.code).toBe("INVALID_JOIN");
+    expect(`${error?.name} ${error?.lastError?.message}`).toContain("Order.bad");
+    expect(error?.lastError?.message).toContain(message);
+    // The good joins are listed as ok.
+    expect(
+      admin.find((j) => j.name.includes("customer") && !j.name.includes("bad"))?.status,
+      JSON.stringify(admin),
+    ).toBe("ok");
+    expect(health.find((j) => j.name === error?.name)?.status, JSON.stringify(health)).toBe("error");
+  });
 
   it("leaves out joins to a remote with rootFieldsNamespace", async () => {
     const id = uniqueId();
     const gw = shopGateway(id, {
-      files: [{ path: "schemas/joins.graphql", sdl: JOIN_SDL }],
+      files: { "schemas/joins.graphql": JOIN_SDL },
       crm: { customization: { rootFieldsNamespace: "crm" } },
     });
     const data = ok(await gw.graphql("{ orders(count: 1) { id } crm { customerCount } }"));
@@ -386,8 +350,9 @@ describe("compose-time problems of merge: the remote left out with INVALID_JOIN"
     },
   ];
 
-  for (const { name, merge } of cases) {
-    it(`leaves out the remote whose merge entry has ${name}`, async () => {
+  it.each(cases.map((c) => [c.name, c.merge] as const))(
+    "leaves out the remote whose merge entry has %s",
+    async (_name, merge) => {
       const id = uniqueId();
       const gw = mergeGateway(id, { merge: PEOPLE_MERGE }, { merge });
       const data = ok(await gw.graphql("{ people { name } }"));
@@ -403,8 +368,8 @@ describe("compose-time problems of merge: the remote left out with INVALID_JOIN"
       expect(body.remotes[1]?.lastError?.code, JSON.stringify(body)).toBe("INVALID_JOIN");
       const health = await getJson<{ status: string; remotes: Record<string, string> }>(gw, "/healthz");
       expect(health.body).toMatchObject({ status: "degraded", remotes: { people: "ok", reviews: "error" } });
-    });
-  }
+    },
+  );
 });
 
 describe("a reload that would break a serving join", () => {

@@ -3,7 +3,8 @@
  * requests, and mutations are never deduplicated.
  */
 import { describe, expect, it } from "vitest";
-import { createTestGateway, restStats, restUrl, type TestGateway, uniqueId } from "../../helpers";
+import { ok, testGateway } from "../../fixtures/gateways";
+import { restStats, uniqueId } from "../../helpers";
 
 const SDL = `
 type Charge { id: ID! amount: Int! status: String! }
@@ -16,69 +17,59 @@ extend type Mutation {
 }
 `;
 
-function gateway(id: string): TestGateway {
-  return createTestGateway(
+/** The payments service: two endpoints that build the same GET request, and a POST. */
+const PAYMENTS = {
+  services: [
     {
-      services: [
-        {
-          name: "payments",
-          url: restUrl(id),
-          endpoints: {
-            getCharge: { method: "GET", path: "/charges/{args.id}" },
-            getChargeAgain: { method: "GET", path: "/charges/{args.id}" },
-            charge: { method: "POST", path: "/charges" },
-          },
-        },
-      ],
+      name: "payments",
+      endpoints: {
+        getCharge: { method: "GET", path: "/charges/{args.id}" },
+        getChargeAgain: { method: "GET", path: "/charges/{args.id}" },
+        charge: { method: "POST", path: "/charges" },
+      },
     },
-    { schemaFiles: [{ path: "schemas/payments.graphql", sdl: SDL }] },
-  );
-}
-
-async function ok(gw: TestGateway, query: string): Promise<unknown> {
-  const { body } = await gw.graphql(query);
-  expect(body.errors).toBeUndefined();
-  return body.data;
-}
+  ],
+};
+const FILES = { files: { "schemas/payments.graphql": SDL } };
 
 describe("deduplication of REST calls", () => {
-  it("sends identical GET calls of one request once (aliases of the same field and arguments)", async () => {
+  it.each([
+    [
+      "sends identical GET calls of one request once (aliases of the same field and arguments)",
+      `{ a: charge(id: "ch_1") { id } b: charge(id: "ch_1") { amount } }`,
+      { a: { id: "ch_1" }, b: { amount: 500 } },
+      { requests: { "GET /charges/ch_1": 1 }, total: 1 },
+    ],
+    [
+      "sends one call for two fields bound to endpoints that build the same request",
+      `{ charge(id: "ch_1") { id } chargeAgain(id: "ch_1") { status } }`,
+      { charge: { id: "ch_1" }, chargeAgain: { status: "SUCCEEDED" } },
+      { requests: { "GET /charges/ch_1": 1 }, total: 1 },
+    ],
+    [
+      "sends calls with different arguments separately",
+      `{ a: charge(id: "ch_1") { id } b: charge(id: "ch_2") { id } }`,
+      { a: { id: "ch_1" }, b: { id: "ch_2" } },
+      { requests: { "GET /charges/ch_1": 1, "GET /charges/ch_2": 1 }, total: 2 },
+    ],
+    [
+      "never deduplicates mutations: two aliased identical mutations are two POSTs",
+      `mutation { a: charge(amount: 5, currency: "EUR") { id amount } b: charge(amount: 5, currency: "EUR") { id amount } }`,
+      { a: { id: "ch_new", amount: 5 }, b: { id: "ch_new", amount: 5 } },
+      { requests: { "POST /charges": 2 }, total: 2 },
+    ],
+  ])("%s", async (_name, query, data, calls) => {
     const id = uniqueId();
-    const data = await ok(gateway(id), `{ a: charge(id: "ch_1") { id } b: charge(id: "ch_1") { amount } }`);
-    expect(data).toEqual({ a: { id: "ch_1" }, b: { amount: 500 } });
-    expect(await restStats(id)).toEqual({ requests: { "GET /charges/ch_1": 1 }, total: 1 });
-  });
-
-  it("sends one call for two fields bound to endpoints that build the same request", async () => {
-    const id = uniqueId();
-    const data = await ok(gateway(id), `{ charge(id: "ch_1") { id } chargeAgain(id: "ch_1") { status } }`);
-    expect(data).toEqual({ charge: { id: "ch_1" }, chargeAgain: { status: "SUCCEEDED" } });
-    expect(await restStats(id)).toEqual({ requests: { "GET /charges/ch_1": 1 }, total: 1 });
-  });
-
-  it("sends calls with different arguments separately", async () => {
-    const id = uniqueId();
-    const data = await ok(gateway(id), `{ a: charge(id: "ch_1") { id } b: charge(id: "ch_2") { id } }`);
-    expect(data).toEqual({ a: { id: "ch_1" }, b: { id: "ch_2" } });
-    expect(await restStats(id)).toEqual({ requests: { "GET /charges/ch_1": 1, "GET /charges/ch_2": 1 }, total: 2 });
+    expect(ok(await testGateway(id, PAYMENTS, FILES).graphql(query))).toEqual(data);
+    expect(await restStats(id)).toEqual(calls);
   });
 
   it("calls again in the next GraphQL request (no cache across requests)", async () => {
     const id = uniqueId();
-    const gw = gateway(id);
+    const gw = testGateway(id, PAYMENTS, FILES);
     const query = `{ a: charge(id: "ch_1") { id } b: charge(id: "ch_1") { id } }`;
-    await ok(gw, query);
-    await ok(gw, query);
+    ok(await gw.graphql(query));
+    ok(await gw.graphql(query));
     expect(await restStats(id)).toEqual({ requests: { "GET /charges/ch_1": 2 }, total: 2 });
-  });
-
-  it("never deduplicates mutations: two aliased identical mutations are two POSTs", async () => {
-    const id = uniqueId();
-    const data = await ok(
-      gateway(id),
-      `mutation { a: charge(amount: 5, currency: "EUR") { id amount } b: charge(amount: 5, currency: "EUR") { id amount } }`,
-    );
-    expect(data).toEqual({ a: { id: "ch_new", amount: 5 }, b: { id: "ch_new", amount: 5 } });
-    expect(await restStats(id)).toEqual({ requests: { "POST /charges": 2 }, total: 2 });
   });
 });

@@ -5,7 +5,8 @@
  * nullable parent) and the rest of the query, including remote schema fields, is intact.
  */
 import { describe, expect, it } from "vitest";
-import { createTestGateway, type GraphQLBody, remoteUrl, restUrl, type TestGateway, uniqueId } from "../../helpers";
+import { testGateway } from "../../fixtures/gateways";
+import { type GraphQLBody, type TestGateway, uniqueId } from "../../helpers";
 
 const SDL = `
 type Charge { id: ID! amount: Int! status: ChargeStatus! }
@@ -42,18 +43,13 @@ const ENDPOINTS = {
   empty: { method: "GET", path: "/empty" },
 };
 
-function gateway(id: string, payments: Record<string, unknown> = {}): TestGateway {
-  return createTestGateway(
-    {
-      remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }],
-      services: [
-        { name: "payments", url: restUrl(id), timeoutMs: 300, endpoints: ENDPOINTS, ...payments },
-        { name: "down", url: "http://127.0.0.1:9", endpoints: { getCharge: ENDPOINTS.getCharge } },
-      ],
-    },
-    { schemaFiles: [{ path: "schemas/payments.graphql", sdl: SDL }] },
-  );
-}
+/** The payments service (timeout 300 ms) on the test's REST fixture. */
+const PAYMENTS = { name: "payments", timeoutMs: 300, endpoints: ENDPOINTS };
+/** A service nothing listens to. */
+const DOWN = { name: "down", url: "http://127.0.0.1:9", endpoints: { getCharge: ENDPOINTS.getCharge } };
+/** The gateway of every test here: test `id`'s accounts remote next to PAYMENTS and DOWN. */
+const GATEWAY = { remotes: ["accounts"], services: [PAYMENTS, DOWN] };
+const FILES = { files: { "schemas/payments.graphql": SDL } };
 
 type GraphQLError = NonNullable<GraphQLBody["errors"]>[number];
 
@@ -96,9 +92,10 @@ describe("answers that do not fit the schema", () => {
     },
   ];
 
-  for (const { field, selection, responsePath, detail } of cases) {
-    it(`${field}: the field is null with UPSTREAM_INVALID_RESPONSE at ${responsePath}; remote fields are intact`, async () => {
-      const error = await failing(gateway(uniqueId()), field, selection);
+  it.each(cases.map((c) => [c.field, c.responsePath, c] as const))(
+    "%s: the field is null with UPSTREAM_INVALID_RESPONSE at %s; remote fields are intact",
+    async (field, responsePath, { selection, detail }) => {
+      const error = await failing(testGateway(uniqueId(), GATEWAY, FILES), field, selection);
       expect(error.extensions).toEqual({
         code: "UPSTREAM_INVALID_RESPONSE",
         serviceName: "payments",
@@ -109,11 +106,13 @@ describe("answers that do not fit the schema", () => {
       expect(error.message).toContain(`"${field}"`);
       expect(error.message).toContain(` ${responsePath}: `);
       expect(error.message).toContain(detail);
-    });
-  }
+    },
+  );
 
   it("checks only the selected fields: /bad/missing without amount succeeds", async () => {
-    const { body } = await gateway(uniqueId()).graphql("{ badMissing { id status } badType { id } me { name } }");
+    const { body } = await testGateway(uniqueId(), GATEWAY, FILES).graphql(
+      "{ badMissing { id status } badType { id } me { name } }",
+    );
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({
       badMissing: { id: "x", status: "PENDING" },
@@ -123,7 +122,7 @@ describe("answers that do not fit the schema", () => {
   });
 
   it("checks fields selected through fragments and aliases", async () => {
-    const { body } = await gateway(uniqueId()).graphql(
+    const { body } = await testGateway(uniqueId(), GATEWAY, FILES).graphql(
       "{ badType { id ...F } me { name } } fragment F on Charge { cents: amount }",
     );
     expect(body.data).toEqual({ badType: null, me: { name: "Ada" } });
@@ -134,7 +133,7 @@ describe("answers that do not fit the schema", () => {
   });
 
   it("a non-null field that does not fit nulls its nearest nullable parent", async () => {
-    const { status, body } = await gateway(uniqueId()).graphql(
+    const { status, body } = await testGateway(uniqueId(), GATEWAY, FILES).graphql(
       `{ charge(id: "ch_1") { id strict { id amount } } me { name } }`,
     );
     expect(status).toBe(200);
@@ -152,26 +151,31 @@ describe("answers that do not fit the schema", () => {
 });
 
 describe("non-2xx answers", () => {
-  for (const status of [402, 500]) {
-    it(`HTTP ${status}: UPSTREAM_HTTP_ERROR with the status and without the body`, async () => {
-      const field = `status${status}`;
-      const error = await failing(gateway(uniqueId()), field, "{ id }");
-      expect(error.extensions).toEqual({
-        code: "UPSTREAM_HTTP_ERROR",
-        serviceName: "payments",
-        endpoint: field,
-        status,
-      });
-      expect(error.message).toContain('"payments"');
-      expect(error.message).toContain(`"${field}"`);
-      expect(error.message).toContain(String(status));
-      expect(error.message).not.toContain("card declined");
-      expect(error.message).not.toContain("hunter2");
+  it.each([402, 500])("HTTP %s: UPSTREAM_HTTP_ERROR with the status and without the body", async (status) => {
+    const field = `status${status}`;
+    const error = await failing(testGateway(uniqueId(), GATEWAY, FILES), field, "{ id }");
+    expect(error.extensions).toEqual({
+      code: "UPSTREAM_HTTP_ERROR",
+      serviceName: "payments",
+      endpoint: field,
+      status,
     });
+    expect(error.message).toContain('"payments"');
+    expect(error.message).toContain(`"${field}"`);
+    expect(error.message).toContain(String(status));
+    expect(error.message).not.toContain("card declined");
+    expect(error.message).not.toContain("hunter2");
+  });
 
-    it(`HTTP ${status} with exposeErrors: the body's message is appended, nothing else of it`, async () => {
+  it.each([402, 500])(
+    "HTTP %s with exposeErrors: the body's message is appended, nothing else of it",
+    async (status) => {
       const field = `status${status}`;
-      const error = await failing(gateway(uniqueId(), { exposeErrors: true }), field, "{ id }");
+      const error = await failing(
+        testGateway(uniqueId(), { ...GATEWAY, services: [{ ...PAYMENTS, exposeErrors: true }, DOWN] }, FILES),
+        field,
+        "{ id }",
+      );
       expect(error.extensions).toEqual({
         code: "UPSTREAM_HTTP_ERROR",
         serviceName: "payments",
@@ -181,21 +185,23 @@ describe("non-2xx answers", () => {
       expect(error.message.endsWith(": card declined")).toBe(true);
       expect(error.message).not.toContain("hunter2");
       expect(JSON.stringify(error)).not.toContain("hunter2");
-    });
-  }
+    },
+  );
 });
 
 describe("transport failures and odd answers", () => {
   it("an upstream slower than timeoutMs: UPSTREAM_TIMEOUT, well before the upstream answers", async () => {
     const started = Date.now();
-    const error = await failing(gateway(uniqueId()), "slow", "{ id }");
+    const error = await failing(testGateway(uniqueId(), GATEWAY, FILES), "slow", "{ id }");
     expect(Date.now() - started).toBeLessThan(1900);
     expect(error.extensions).toMatchObject({ code: "UPSTREAM_TIMEOUT", serviceName: "payments", endpoint: "slow" });
     expect(error.message).toContain("300 ms");
   });
 
   it("a refused connection: UPSTREAM_UNAVAILABLE", async () => {
-    const { body } = await gateway(uniqueId()).graphql(`{ unreachable(id: "ch_1") { id } me { name } }`);
+    const { body } = await testGateway(uniqueId(), GATEWAY, FILES).graphql(
+      `{ unreachable(id: "ch_1") { id } me { name } }`,
+    );
     expect(body.data).toEqual({ unreachable: null, me: { name: "Ada" } });
     const error = body.errors?.[0] as GraphQLError;
     expect(error.path).toEqual(["unreachable"]);
@@ -207,7 +213,7 @@ describe("transport failures and odd answers", () => {
   });
 
   it("a body that is not JSON: UPSTREAM_INVALID_RESPONSE, without the body", async () => {
-    const error = await failing(gateway(uniqueId()), "html", "{ id }");
+    const error = await failing(testGateway(uniqueId(), GATEWAY, FILES), "html", "{ id }");
     expect(error.extensions).toMatchObject({
       code: "UPSTREAM_INVALID_RESPONSE",
       serviceName: "payments",
@@ -218,13 +224,13 @@ describe("transport failures and odd answers", () => {
   });
 
   it("204 No Content is null for a nullable field", async () => {
-    const { body } = await gateway(uniqueId()).graphql("{ empty { id } me { name } }");
+    const { body } = await testGateway(uniqueId(), GATEWAY, FILES).graphql("{ empty { id } me { name } }");
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ empty: null, me: { name: "Ada" } });
   });
 
   it("204 No Content for a non-null field is UPSTREAM_INVALID_RESPONSE", async () => {
-    const { body } = await gateway(uniqueId()).graphql("{ emptyRequired { id } }");
+    const { body } = await testGateway(uniqueId(), GATEWAY, FILES).graphql("{ emptyRequired { id } }");
     expect(body.data).toBeNull();
     expect(body.errors?.[0]?.extensions).toEqual({
       code: "UPSTREAM_INVALID_RESPONSE",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { testGateway } from "../../fixtures/gateways";
 import { REST_GATEWAY_TOKEN_SECRET } from "../../fixtures/rest-upstream";
-import { createTestGateway, restUrl, uniqueId } from "../../helpers";
+import { uniqueId } from "../../helpers";
 
 const SDL = `
 type Secure { id: ID! caller: String! ttl: Int! }
@@ -10,37 +11,33 @@ extend type Query {
 }
 `;
 
-function gateway(id: string, service: Record<string, unknown> = {}) {
-  return createTestGateway(
-    {
-      services: [
-        {
-          name: "payments",
-          url: restUrl(id),
-          forwardClientHeaders: true,
-          exposeErrors: true,
-          endpoints: {
-            secure: { method: "GET", path: "/secure" },
-            secureForOther: { method: "GET", path: "/secure", query: { aud: "billing" } },
-          },
-          ...service,
-        },
-      ],
-    },
-    { schemaFiles: [{ path: "schemas/secure.graphql", sdl: SDL }] },
-    { GATEWAY_TOKEN_SECRET: REST_GATEWAY_TOKEN_SECRET },
-  );
-}
+/** The payments service: forwards client headers, exposes errors; `/secure` verifies x-gateway-token. */
+const SECURE = {
+  name: "payments",
+  forwardClientHeaders: true,
+  exposeErrors: true,
+  endpoints: {
+    secure: { method: "GET", path: "/secure" },
+    secureForOther: { method: "GET", path: "/secure", query: { aud: "billing" } },
+  },
+};
+/** The SDL file, and the secret the service verifies tokens with. */
+const OPTIONS = {
+  files: { "schemas/secure.graphql": SDL },
+  env: { GATEWAY_TOKEN_SECRET: REST_GATEWAY_TOKEN_SECRET },
+};
 
 describe("x-gateway-token on REST service calls, verified by the service with jose", () => {
   it("is accepted by a service verifying iss, aud = its name, and a 60 s lifetime", async () => {
-    const { body } = await gateway(uniqueId()).graphql("{ secure { id caller ttl } }");
+    const { body } = await testGateway(uniqueId(), { services: [SECURE] }, OPTIONS).graphql(
+      "{ secure { id caller ttl } }",
+    );
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ secure: { id: "secure", caller: "junction->payments", ttl: 60 } });
   });
 
   it("is rejected by a service expecting another audience", async () => {
-    const { body } = await gateway(uniqueId()).graphql("{ secureOther { id } }");
+    const { body } = await testGateway(uniqueId(), { services: [SECURE] }, OPTIONS).graphql("{ secureOther { id } }");
     expect(body.data).toEqual({ secureOther: null });
     expect(body.errors?.[0]?.extensions).toMatchObject({
       code: "UPSTREAM_HTTP_ERROR",
@@ -51,7 +48,7 @@ describe("x-gateway-token on REST service calls, verified by the service with jo
   });
 
   it("is not sent with gatewayToken: false, and a client's own token is never forwarded", async () => {
-    const gw = gateway(uniqueId(), { gatewayToken: false });
+    const gw = testGateway(uniqueId(), { services: [{ ...SECURE, gatewayToken: false }] }, OPTIONS);
     const { body } = await gw.graphql("{ secure { id } }", undefined, { "x-gateway-token": "forged.by.client" });
     expect(body.data).toEqual({ secure: null });
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_HTTP_ERROR", status: 401 });

@@ -4,7 +4,8 @@
  * which answers with exactly what it received (see test/fixtures/rest-upstream.ts).
  */
 import { describe, expect, it } from "vitest";
-import { createTestGateway, restStats, restUrl, type TestGateway, uniqueId } from "../../helpers";
+import { ok, testGateway } from "../../fixtures/gateways";
+import { restStats, type TestGateway, uniqueId } from "../../helpers";
 
 /** The echo route's answer: `query` is an object (the JSON scalar), `headers` and `body` are JSON text. */
 interface Echo {
@@ -29,11 +30,9 @@ const headersOf = (echo: Echo): Record<string, string | undefined> =>
 /** The JSON body the echo route saw, or null for none. */
 const bodyOf = (echo: Echo): unknown => (echo.body === null ? null : JSON.parse(echo.body));
 
+/** Runs `query` with the client headers given, asserts success ({@link ok}) and returns the echoes. */
 async function data(gw: TestGateway, query: string, headers?: Record<string, string>): Promise<Record<string, Echo>> {
-  const { status, body } = await gw.graphql(query, undefined, headers);
-  expect(body.errors).toBeUndefined();
-  expect(status).toBe(200);
-  return body.data as Record<string, Echo>;
+  return ok(await gw.graphql(query, undefined, headers)) as Record<string, Echo>;
 }
 
 describe("default request of an endpoint", () => {
@@ -45,27 +44,23 @@ extend type Mutation {
   echoPost(amount: Int!, currency: String, tags: [String!]): Echo @rest(service: "svc", endpoint: "echoPost")
 }
 `;
-  const gateway = (id: string) =>
-    createTestGateway(
+  const GATEWAY = {
+    services: [
       {
-        services: [
-          {
-            name: "svc",
-            url: restUrl(id),
-            endpoints: {
-              echoGet: { method: "GET", path: "/echo/get/{args.id}", query: { expand: "{args.expand}" } },
-              echoPost: { path: "/echo/post" },
-            },
-          },
-        ],
+        name: "svc",
+        endpoints: {
+          echoGet: { method: "GET", path: "/echo/get/{args.id}", query: { expand: "{args.expand}" } },
+          echoPost: { path: "/echo/post" },
+        },
       },
-      { schemaFiles: [{ path: "schemas/echo.graphql", sdl: SDL }] },
-    );
+    ],
+  };
+  const FILES = { files: { "schemas/echo.graphql": SDL } };
 
   it("POST (the default method) sends the field's arguments as the JSON body, keeping their JSON types", async () => {
     const id = uniqueId();
     const { echoPost } = await data(
-      gateway(id),
+      testGateway(id, GATEWAY, FILES),
       `mutation { echoPost(amount: 42, currency: "EUR", tags: ["a", "b"]) ${ECHO_FIELDS} }`,
     );
     expect(echoPost?.method).toBe("POST");
@@ -76,7 +71,7 @@ extend type Mutation {
 
   it("POST sends arguments passed as variables the same way; omitted optional arguments are not in the body", async () => {
     const id = uniqueId();
-    const gw = gateway(id);
+    const gw = testGateway(id, GATEWAY, FILES);
     const { body } = await gw.graphql(`mutation ($amount: Int!) { echoPost(amount: $amount) ${ECHO_FIELDS} }`, {
       amount: 7,
     });
@@ -87,7 +82,10 @@ extend type Mutation {
 
   it("GET sends no body and no content-type", async () => {
     const id = uniqueId();
-    const { echoGet } = await data(gateway(id), `{ echoGet(id: "ch_1", expand: "customer") ${ECHO_FIELDS} }`);
+    const { echoGet } = await data(
+      testGateway(id, GATEWAY, FILES),
+      `{ echoGet(id: "ch_1", expand: "customer") ${ECHO_FIELDS} }`,
+    );
     expect(echoGet?.method).toBe("GET");
     expect(echoGet?.path).toBe("/echo/get/ch_1");
     expect(echoGet?.query).toEqual({ expand: "customer" });
@@ -115,76 +113,72 @@ extend type Mutation {
   create(input: ChargeInput!, note: String, key: String): Echo @rest(service: "svc", endpoint: "create")
 }
 `;
-  const gateway = (id: string) =>
-    createTestGateway(
+  const GATEWAY = {
+    services: [
       {
-        services: [
-          {
-            name: "svc",
-            url: restUrl(id),
-            endpoints: {
-              getCharge: { method: "GET", path: "/charges/{args.id}" },
-              refundEcho: {
-                path: "/echo/refunds/{parent.id}",
-                query: { amount: "{parent.amount}" },
-                headers: [{ op: "set", key: "x-charge", value: "{parent.id}" }],
-              },
-              echoPath: { method: "GET", path: "/echo/items/{args.id}/detail" },
-              echoQuery: {
-                method: "GET",
-                path: "/echo/query",
-                query: {
-                  expand: "{args.expand}",
-                  limit: "{args.limit}",
-                  name: "{args.input.name}",
-                  tag: "{args.input.meta.tag}",
-                  fixed: "v",
-                },
-              },
-              echoSession: {
-                method: "GET",
-                path: "/echo/session/{session.userId}/end",
-                query: { user: "{session.userId}", fixed: "v" },
-                headers: [{ op: "set", key: "x-user", value: "{session.userId}" }],
-              },
-              create: {
-                method: "POST",
-                path: "/echo/create",
-                body: {
-                  name: "{args.input.name}",
-                  amount: "{args.input.amount}",
-                  label: "charge {args.input.name} for {args.input.amount}",
-                  tag: "{args.input.meta.tag}",
-                  note: "{args.note}",
-                  user: "{session.userId}",
-                  who: "user:{session.userId}",
-                  fixed: 1,
-                  flag: true,
-                  nested: { amount: "{args.input.amount}", input: "{args.input}" },
-                  list: ["{args.input.amount}", "x"],
-                },
-                headers: [
-                  { op: "set", key: "idempotency-key", value: "{args.key}" },
-                  { op: "set", key: "x-name", value: "{args.input.name}" },
-                ],
-              },
+        name: "svc",
+        endpoints: {
+          getCharge: { method: "GET", path: "/charges/{args.id}" },
+          refundEcho: {
+            path: "/echo/refunds/{parent.id}",
+            query: { amount: "{parent.amount}" },
+            headers: [{ op: "set", key: "x-charge", value: "{parent.id}" }],
+          },
+          echoPath: { method: "GET", path: "/echo/items/{args.id}/detail" },
+          echoQuery: {
+            method: "GET",
+            path: "/echo/query",
+            query: {
+              expand: "{args.expand}",
+              limit: "{args.limit}",
+              name: "{args.input.name}",
+              tag: "{args.input.meta.tag}",
+              fixed: "v",
             },
           },
-        ],
+          echoSession: {
+            method: "GET",
+            path: "/echo/session/{session.userId}/end",
+            query: { user: "{session.userId}", fixed: "v" },
+            headers: [{ op: "set", key: "x-user", value: "{session.userId}" }],
+          },
+          create: {
+            method: "POST",
+            path: "/echo/create",
+            body: {
+              name: "{args.input.name}",
+              amount: "{args.input.amount}",
+              label: "charge {args.input.name} for {args.input.amount}",
+              tag: "{args.input.meta.tag}",
+              note: "{args.note}",
+              user: "{session.userId}",
+              who: "user:{session.userId}",
+              fixed: 1,
+              flag: true,
+              nested: { amount: "{args.input.amount}", input: "{args.input}" },
+              list: ["{args.input.amount}", "x"],
+            },
+            headers: [
+              { op: "set", key: "idempotency-key", value: "{args.key}" },
+              { op: "set", key: "x-name", value: "{args.input.name}" },
+            ],
+          },
+        },
       },
-      { schemaFiles: [{ path: "schemas/templates.graphql", sdl: SDL }] },
-    );
+    ],
+  };
+  const FILES = { files: { "schemas/templates.graphql": SDL } };
 
   it("URL-encodes values in the path (a space and a slash stay inside one segment)", async () => {
     const id = uniqueId();
-    const { echoPath } = await data(gateway(id), `{ echoPath(id: "ch 3/x") ${ECHO_FIELDS} }`);
+    const { echoPath } = await data(testGateway(id, GATEWAY, FILES), `{ echoPath(id: "ch 3/x") ${ECHO_FIELDS} }`);
     expect(echoPath?.path).toBe("/echo/items/ch%203%2Fx/detail");
     expect((await restStats(id)).requests).toEqual({ "GET /echo/items/ch 3/x/detail": 1 });
   });
 
   it("reads nested argument paths of an input type in query parameters; missing and null values are left out", async () => {
     const id = uniqueId();
-    const gw = gateway(id);
+    const gw = testGateway(id, GATEWAY, FILES);
     const full = await data(
       gw,
       `{ echoQuery(expand: "customer", limit: 10, input: { name: "Ada & Co", amount: 5, meta: { tag: "t 1" } }) ${ECHO_FIELDS} }`,
@@ -207,7 +201,7 @@ extend type Mutation {
   it("renders a body template: a sole reference keeps its JSON type, mixed strings are text, missing values leave the key out", async () => {
     const id = uniqueId();
     const { create } = await data(
-      gateway(id),
+      testGateway(id, GATEWAY, FILES),
       `mutation { create(input: { name: "Ada", amount: 42 }, key: "idem-1") ${ECHO_FIELDS} }`,
     );
     expect(create?.method).toBe("POST");
@@ -231,7 +225,7 @@ extend type Mutation {
   it("keeps a nested input path's number a number and its string a string", async () => {
     const id = uniqueId();
     const { create } = await data(
-      gateway(id),
+      testGateway(id, GATEWAY, FILES),
       `mutation { create(input: { name: "42", amount: 0, meta: { tag: "vip" } }, note: "n") ${ECHO_FIELDS} }`,
     );
     const body = bodyOf(create as Echo) as Record<string, unknown>;
@@ -245,7 +239,10 @@ extend type Mutation {
   it("reads {parent.x} on a field of an object type, URL-encoded in the path and raw in headers", async () => {
     const id = uniqueId();
     // `id` and `amount` are not selected: the parent is the REST answer, not the client's selection.
-    const { charge } = await data(gateway(id), `{ charge(id: "ch 3/x") { refundEcho(reason: "dup") ${ECHO_FIELDS} } }`);
+    const { charge } = await data(
+      testGateway(id, GATEWAY, FILES),
+      `{ charge(id: "ch 3/x") { refundEcho(reason: "dup") ${ECHO_FIELDS} } }`,
+    );
     const echo = (charge as unknown as { refundEcho: Echo }).refundEcho;
     expect(echo.method).toBe("POST");
     expect(echo.path).toBe("/echo/refunds/ch%203%2Fx");
@@ -257,7 +254,7 @@ extend type Mutation {
 
   it("renders {session.x} as empty while there is no session (path, query, header)", async () => {
     const id = uniqueId();
-    const { echoSession } = await data(gateway(id), `{ echoSession ${ECHO_FIELDS} }`);
+    const { echoSession } = await data(testGateway(id, GATEWAY, FILES), `{ echoSession ${ECHO_FIELDS} }`);
     expect(echoSession?.path).toBe("/echo/session//end");
     expect(echoSession?.query).toEqual({ fixed: "v" });
     expect(headersOf(echoSession as Echo)["x-user"]).toBe("");
@@ -280,12 +277,12 @@ extend type Mutation {
   it("reaches the upstream with GET, POST, PUT, PATCH and DELETE; only POST, PUT and PATCH carry the arguments", async () => {
     const id = uniqueId();
     const endpoint = (method: string) => ({ method, path: `/echo/m/${method.toLowerCase()}/{args.id}` });
-    const gw = createTestGateway(
+    const gw = testGateway(
+      id,
       {
         services: [
           {
             name: "svc",
-            url: restUrl(id),
             endpoints: {
               viaGet: endpoint("GET"),
               viaPost: endpoint("POST"),
@@ -296,7 +293,7 @@ extend type Mutation {
           },
         ],
       },
-      { schemaFiles: [{ path: "schemas/methods.graphql", sdl: SDL }] },
+      { files: { "schemas/methods.graphql": SDL } },
     );
     const query = await data(gw, `{ viaGet(id: "1") { method path body } }`);
     expect(query.viaGet).toEqual({ method: "GET", path: "/echo/m/get/1", body: null });
@@ -339,12 +336,12 @@ extend type Query {
 
   it("picks a sub-path of the response (data.items, data.items.1); a missing path is null", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(
+    const gw = testGateway(
+      id,
       {
         services: [
           {
             name: "payments",
-            url: restUrl(id),
             endpoints: {
               items: { method: "GET", path: "/charges", select: "data.items" },
               second: { method: "GET", path: "/charges", select: "data.items.1" },
@@ -354,7 +351,7 @@ extend type Query {
           },
         ],
       },
-      { schemaFiles: [{ path: "schemas/select.graphql", sdl: SDL }] },
+      { files: { "schemas/select.graphql": SDL } },
     );
     const { body } = await gw.graphql("{ items { id amount } second { id } nothing { id } whole { id amount } }");
     expect(body.errors).toBeUndefined();
@@ -378,44 +375,39 @@ extend type Query {
   plain(key: String!): Echo @rest(service: "plain", endpoint: "plain")
 }
 `;
-  const gateway = (id: string) =>
-    createTestGateway(
+  const GATEWAY = {
+    services: [
       {
-        services: [
-          {
-            name: "svc",
-            url: restUrl(id),
-            headers: { "x-api-key": "k", "x-remove": "r" },
-            forwardClientHeaders: ["authorization"],
-            endpoints: {
-              withOps: {
-                method: "GET",
-                path: "/echo/ops",
-                headers: [
-                  { op: "set", key: "idempotency-key", value: "{args.key}" },
-                  { op: "add", key: "idempotency-key", value: "second" },
-                  { op: "del", key: "x-remove" },
-                  { op: "add", key: "x-api-key", value: "k2" },
-                ],
-              },
-            },
+        name: "svc",
+        headers: { "x-api-key": "k", "x-remove": "r" },
+        forwardClientHeaders: ["authorization"],
+        endpoints: {
+          withOps: {
+            method: "GET",
+            path: "/echo/ops",
+            headers: [
+              { op: "set", key: "idempotency-key", value: "{args.key}" },
+              { op: "add", key: "idempotency-key", value: "second" },
+              { op: "del", key: "x-remove" },
+              { op: "add", key: "x-api-key", value: "k2" },
+            ],
           },
-          {
-            name: "plain",
-            url: restUrl(id),
-            headers: { "x-api-key": "k", "x-remove": "r" },
-            endpoints: {
-              plain: {
-                method: "GET",
-                path: "/echo/plain",
-                headers: [{ op: "set", key: "x-api-key", value: "override-{args.key}" }],
-              },
-            },
-          },
-        ],
+        },
       },
-      { schemaFiles: [{ path: "schemas/headers.graphql", sdl: SDL }] },
-    );
+      {
+        name: "plain",
+        headers: { "x-api-key": "k", "x-remove": "r" },
+        endpoints: {
+          plain: {
+            method: "GET",
+            path: "/echo/plain",
+            headers: [{ op: "set", key: "x-api-key", value: "override-{args.key}" }],
+          },
+        },
+      },
+    ],
+  };
+  const FILES = { files: { "schemas/headers.graphql": SDL } };
 
   const client = {
     authorization: "Bearer client-token",
@@ -425,7 +417,7 @@ extend type Query {
 
   it("applies set, add and del after the service's headers; forwards Authorization only when listed; sends x-request-id", async () => {
     const id = uniqueId();
-    const { withOps } = await data(gateway(id), `{ withOps(key: "idem-7") { headers } }`, client);
+    const { withOps } = await data(testGateway(id, GATEWAY, FILES), `{ withOps(key: "idem-7") { headers } }`, client);
     const received = headersOf(withOps as Echo);
     expect(received["x-api-key"]).toBe("k, k2");
     expect(received["x-remove"]).toBeUndefined();
@@ -437,7 +429,7 @@ extend type Query {
 
   it("does not forward Authorization to a service that does not list it; set replaces a service header", async () => {
     const id = uniqueId();
-    const { plain } = await data(gateway(id), `{ plain(key: "abc") { headers } }`, client);
+    const { plain } = await data(testGateway(id, GATEWAY, FILES), `{ plain(key: "abc") { headers } }`, client);
     const received = headersOf(plain as Echo);
     expect(received.authorization).toBeUndefined();
     expect(received["x-api-key"]).toBe("override-abc");
@@ -448,7 +440,9 @@ extend type Query {
 
   it("sends the gateway's generated x-request-id when the client sends none", async () => {
     const id = uniqueId();
-    const { status, headers, body } = await gateway(id).graphql(`{ plain(key: "abc") { headers } }`);
+    const { status, headers, body } = await testGateway(id, GATEWAY, FILES).graphql(
+      `{ plain(key: "abc") { headers } }`,
+    );
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
     const sent = headers.get("x-request-id");

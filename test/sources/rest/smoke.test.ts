@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTestGateway, remoteUrl, restStats, restUrl, uniqueId } from "../../helpers";
+import { testGateway } from "../../fixtures/gateways";
+import { restStats, uniqueId } from "../../helpers";
 
 const SDL = `
 type Charge { id: ID! amount: Int! status: ChargeStatus! createdAt: String expand: String }
@@ -13,30 +14,25 @@ extend type Mutation {
 }
 `;
 
-function gateway(id: string) {
-  return createTestGateway(
+/** Test `id`'s accounts remote next to the payments service. */
+const PAYMENTS = {
+  remotes: ["accounts"],
+  services: [
     {
-      remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }],
-      services: [
-        {
-          name: "payments",
-          url: restUrl(id),
-          endpoints: {
-            charge: { method: "POST", path: "/charges" },
-            getCharge: { method: "GET", path: "/charges/{args.id}", query: { expand: "{args.expand}" } },
-            listCharges: { method: "GET", path: "/charges", select: "data.items" },
-          },
-        },
-      ],
+      name: "payments",
+      endpoints: {
+        charge: { method: "POST", path: "/charges" },
+        getCharge: { method: "GET", path: "/charges/{args.id}", query: { expand: "{args.expand}" } },
+        listCharges: { method: "GET", path: "/charges", select: "data.items" },
+      },
     },
-    { schemaFiles: [{ path: "schemas/payments.graphql", sdl: SDL }] },
-  );
-}
+  ],
+};
 
 describe("REST fields next to remote schema fields", () => {
   it("answers a REST field and a remote field in one query", async () => {
     const id = uniqueId();
-    const gw = gateway(id);
+    const gw = testGateway(id, PAYMENTS, { files: { "schemas/payments.graphql": SDL } });
     const { body } = await gw.graphql(
       `{ me { name } charge(id: "ch 3/x", expand: "customer") { id amount status expand } charges { id } }`,
     );

@@ -4,19 +4,17 @@
  * split over several files.
  */
 import { describe, expect, it } from "vitest";
-import type { RemoteStatus } from "../../../src/compose";
-import type { ConfigProblem } from "../../../src/errors";
-import { createTestGateway, remoteUrl, restStats, restUrl, type TestGateway, uniqueId } from "../../helpers";
+import { remotesOf, startupProblems, testGateway } from "../../fixtures/gateways";
+import { restStats, uniqueId } from "../../helpers";
 
-const SERVICE = (id: string) => ({
+const SERVICE = {
   name: "payments",
-  url: restUrl(id),
   endpoints: {
     getCharge: { method: "GET", path: "/charges/{args.id}" },
     refund: { method: "POST", path: "/charges/{parent.id}/refunds" },
     list: { method: "GET", path: "/charges", select: "data.items" },
   },
-});
+};
 
 /** Lines 1-3 of every bad file; the problem is on line 4 (column 3 for a field) unless said otherwise. */
 const HEADER = [
@@ -27,31 +25,10 @@ const HEADER = [
 
 const file = (...lines: string[]) => [...HEADER, ...lines, "}"].join("\n");
 
-/** Every request answers 500 INVALID_CONFIG; returns the problems. */
-async function problemsOf(gw: TestGateway): Promise<ConfigProblem[]> {
-  let problems: ConfigProblem[] = [];
-  for (const path of ["/graphql?query={__typename}", "/healthz"]) {
-    const res = await gw.fetch(path);
-    expect(res.status).toBe(500);
-    const body = (await res.json()) as { error: { code: string; message: string; problems: ConfigProblem[] } };
-    expect(body.error.code).toBe("INVALID_CONFIG");
-    expect(body.error.message).toContain(body.error.problems[0]?.path);
-    problems = body.error.problems;
-  }
-  return problems;
-}
-
-function badGateway(id: string, sdl: string): TestGateway {
-  return createTestGateway(
-    { services: [SERVICE(id)] },
-    {
-      schemaFiles: [
-        { path: "schemas/good.graphql", sdl: "type Refund { id: ID! }" },
-        { path: "schemas/bad.graphql", sdl },
-      ],
-    },
-  );
-}
+/** The SDL files of a gateway with one bad file. */
+const withBadFile = (sdl: string) => ({
+  files: { "schemas/good.graphql": "type Refund { id: ID! }", "schemas/bad.graphql": sdl },
+});
 
 describe("startup validation of schemas/*.graphql", () => {
   const cases: Array<{ name: string; sdl: string; path: string; message: string[] }> = [
@@ -112,77 +89,66 @@ describe("startup validation of schemas/*.graphql", () => {
     },
   ];
 
-  for (const { name, sdl, path, message } of cases) {
-    it(`rejects ${name}, naming the file, line and column`, async () => {
-      const problems = await problemsOf(badGateway(uniqueId(), sdl));
+  it.each(cases.map((c) => [c.name, c] as const))(
+    "rejects %s, naming the file, line and column",
+    async (_name, { sdl, path, message }) => {
+      const problems = await startupProblems(testGateway(uniqueId(), { services: [SERVICE] }, withBadFile(sdl)));
       const problem = problems.find((p) => p.path === path);
       expect(problem, JSON.stringify(problems)).toBeDefined();
       for (const text of message) expect(problem?.message).toContain(text);
-    });
-  }
+    },
+  );
 
   it("locates a type defined twice across files", async () => {
-    const gw = createTestGateway(
-      { services: [SERVICE(uniqueId())] },
-      {
-        schemaFiles: [
-          { path: "schemas/a.graphql", sdl: file() },
-          { path: "schemas/b.graphql", sdl: "# again\ntype Charge { id: ID! }" },
-        ],
-      },
+    const gw = testGateway(
+      uniqueId(),
+      { services: [SERVICE] },
+      { files: { "schemas/a.graphql": file(), "schemas/b.graphql": "# again\ntype Charge { id: ID! }" } },
     );
-    const problems = await problemsOf(gw);
+    const problems = await startupProblems(gw);
     const problem = problems.find((p) => p.message.includes('one type named "Charge"'));
     // graphql-js locates the error at the first definition; the second one would serve users as well.
     expect(problem?.path, JSON.stringify(problems)).toMatch(/^schemas\/(a\.graphql:1:6|b\.graphql:2:6)$/);
   });
 
   it("answers INVALID_CONFIG (not an internal error) for an unknown argument of @rest", async () => {
-    const problems = await problemsOf(
-      badGateway(
-        uniqueId(),
-        file('  bad(id: ID!): Charge @rest(service: "payments", endpoint: "getCharge", cache: 5)'),
-      ),
-    );
+    const sdl = file('  bad(id: ID!): Charge @rest(service: "payments", endpoint: "getCharge", cache: 5)');
+    const problems = await startupProblems(testGateway(uniqueId(), { services: [SERVICE] }, withBadFile(sdl)));
     expect(problems.map((p) => p.message).join("\n")).toContain('"cache"');
   });
 
   it("reports every problem of every file at once", async () => {
-    const gw = createTestGateway(
-      { services: [SERVICE(uniqueId())] },
+    const gw = testGateway(
+      uniqueId(),
+      { services: [SERVICE] },
       {
-        schemaFiles: [
-          { path: "schemas/a.graphql", sdl: file('  bad(id: ID!): Charge @rest(service: "nope", endpoint: "x")') },
-          {
-            path: "schemas/b.graphql",
-            sdl: ["extend type Query {", '  other: Charge @rest(service: "payments", endpoint: "nope")', "}"].join(
-              "\n",
-            ),
-          },
-        ],
+        files: {
+          "schemas/a.graphql": file('  bad(id: ID!): Charge @rest(service: "nope", endpoint: "x")'),
+          "schemas/b.graphql": [
+            "extend type Query {",
+            '  other: Charge @rest(service: "payments", endpoint: "nope")',
+            "}",
+          ].join("\n"),
+        },
       },
     );
-    const paths = (await problemsOf(gw)).map((p) => p.path);
+    const paths = (await startupProblems(gw)).map((p) => p.path);
     expect(paths).toEqual(expect.arrayContaining(["schemas/a.graphql:4:3", "schemas/b.graphql:2:3"]));
   });
 
   it("rejects a service named like a remote ($.services[0].name)", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(
+    const gw = testGateway(
+      id,
+      { remotes: ["accounts"], services: [{ ...SERVICE, name: "accounts" }] },
       {
-        remotes: [{ name: "accounts", url: remoteUrl(id, "accounts") }],
-        services: [{ ...SERVICE(id), name: "accounts" }],
-      },
-      {
-        schemaFiles: [
-          {
-            path: "schemas/a.graphql",
-            sdl: 'extend type Query { x(id: ID!): String @rest(service: "accounts", endpoint: "getCharge") }',
-          },
-        ],
+        files: {
+          "schemas/a.graphql":
+            'extend type Query { x(id: ID!): String @rest(service: "accounts", endpoint: "getCharge") }',
+        },
       },
     );
-    const problem = (await problemsOf(gw)).find((p) => p.path === "$.services[0].name");
+    const problem = (await startupProblems(gw)).find((p) => p.path === "$.services[0].name");
     expect(problem?.message).toContain('"accounts"');
     expect(problem?.message).toContain("remote");
   });
@@ -191,22 +157,17 @@ describe("startup validation of schemas/*.graphql", () => {
 describe("a root field defined by the SDL and by a remote", () => {
   it("leaves the remote out (local SDL wins) and shows SCHEMA_CONFLICT naming schemas/*.graphql", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(
+    const gw = testGateway(
+      id,
       {
-        remotes: [
-          { name: "accounts", url: remoteUrl(id, "accounts") },
-          { name: "products", url: remoteUrl(id, "products") },
-        ],
-        services: [{ name: "payments", url: restUrl(id), endpoints: { me: { method: "GET", path: "/charges/ch_1" } } }],
+        remotes: ["accounts", "products"],
+        services: [{ name: "payments", endpoints: { me: { method: "GET", path: "/charges/ch_1" } } }],
       },
       {
-        schemaFiles: [
-          {
-            path: "schemas/payments.graphql",
-            sdl: `type Charge { id: ID! amount: Int! }
+        files: {
+          "schemas/payments.graphql": `type Charge { id: ID! amount: Int! }
 extend type Query { me: Charge @rest(service: "payments", endpoint: "me") }`,
-          },
-        ],
+        },
       },
     );
     const { body } = await gw.graphql("{ me { id amount } products(limit: 1) { upc } }");
@@ -218,9 +179,7 @@ extend type Query { me: Charge @rest(service: "payments", endpoint: "me") }`,
     const users = await gw.graphql('{ user(id: "1") { name } }');
     expect(users.body.errors?.[0]?.message).toContain("user");
 
-    const res = await gw.admin("/admin/remotes", "GET");
-    expect(res.status).toBe(200);
-    const remotes = ((await res.json()) as { remotes: RemoteStatus[] }).remotes;
+    const { remotes } = await remotesOf(gw);
     expect(remotes.map((r) => [r.name, r.status])).toEqual([
       ["accounts", "error"],
       ["products", "ok"],
@@ -236,28 +195,21 @@ extend type Query { me: Charge @rest(service: "payments", endpoint: "me") }`,
 describe("several SDL files", () => {
   it("uses types of one file in fields of another, and extends a type across files", async () => {
     const id = uniqueId();
-    const gw = createTestGateway(
-      { services: [SERVICE(id)] },
+    const gw = testGateway(
+      id,
+      { services: [SERVICE] },
       {
-        schemaFiles: [
-          {
-            path: "schemas/types.graphql",
-            sdl: "type Charge { id: ID! amount: Int! status: ChargeStatus! }\nenum ChargeStatus { PENDING SUCCEEDED FAILED }\ntype Refund { id: ID! chargeId: ID! idempotencyKey: String }",
-          },
-          {
-            path: "schemas/queries.graphql",
-            sdl: `extend type Query {
+        files: {
+          "schemas/types.graphql":
+            "type Charge { id: ID! amount: Int! status: ChargeStatus! }\nenum ChargeStatus { PENDING SUCCEEDED FAILED }\ntype Refund { id: ID! chargeId: ID! idempotencyKey: String }",
+          "schemas/queries.graphql": `extend type Query {
   charge(id: ID!): Charge @rest(service: "payments", endpoint: "getCharge")
   charges: [Charge!]! @rest(service: "payments", endpoint: "list")
 }`,
-          },
-          {
-            path: "schemas/refunds.graphql",
-            sdl: `extend type Charge {
+          "schemas/refunds.graphql": `extend type Charge {
   refund: Refund @rest(service: "payments", endpoint: "refund")
 }`,
-          },
-        ],
+        },
       },
     );
     const { body } = await gw.graphql(`{ charge(id: "ch 3/x") { status refund { id chargeId } } charges { id } }`);

@@ -4,35 +4,23 @@
  * intact (partial data), and nothing of the upstream body leaks.
  */
 import { describe, expect, it } from "vitest";
-import { control, createTestGateway, type GraphQLBody, remoteUrl, stats, type TestGateway, uniqueId } from "../helpers";
+import { post, testGateway } from "../fixtures/gateways";
+import { control, type GraphQLBody, type TestGateway, uniqueId } from "../helpers";
 
 const CROSS_QUERY = "{ me { id } products { upc } }";
 const ALL_PRODUCTS = [{ upc: "p1" }, { upc: "p2" }, { upc: "p3" }];
 
-/** A gateway over the accounts and products upstreams of test `id` (plus `errors` when asked). */
-function gatewayFor(id: string, accounts: Record<string, unknown> = {}, products: Record<string, unknown> = {}) {
-  return createTestGateway({
-    remotes: [
-      { name: "accounts", url: remoteUrl(id, "accounts"), ...accounts },
-      { name: "products", url: remoteUrl(id, "products"), ...products },
-      { name: "errors", url: remoteUrl(id, "errors") },
-    ],
-  });
-}
+/** Test `id`'s accounts, products and errors remotes. */
+const THREE_REMOTES = { remotes: ["accounts", "products", "errors"] };
 
 /** POSTs a query and returns the raw response text (headers included) next to the parsed body. */
 async function rawGraphql(
   gw: TestGateway,
   query: string,
 ): Promise<{ status: number; text: string; body: GraphQLBody }> {
-  const res = await gw.fetch("/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
-    body: JSON.stringify({ query }),
-  });
-  const bodyText = await res.text();
-  const headerText = [...res.headers].map(([name, value]) => `${name}: ${value}`).join("\n");
-  return { status: res.status, text: `${headerText}\n\n${bodyText}`, body: JSON.parse(bodyText) as GraphQLBody };
+  const { status, headers, text, body } = await post(gw, query);
+  const headerText = [...headers].map(([name, value]) => `${name}: ${value}`).join("\n");
+  return { status, text: `${headerText}\n\n${text}`, body };
 }
 
 describe("upstream failures become coded GraphQL errors with partial data", () => {
@@ -40,7 +28,7 @@ describe("upstream failures become coded GraphQL errors with partial data", () =
     const id = uniqueId();
     // Only ordinary operations are slow: introspection (introspectionMode) stays fast.
     await control(id, "accounts", { mode: "slow", delayMs: 2000 });
-    const gw = gatewayFor(id, { timeoutMs: 300 });
+    const gw = testGateway(id, { remotes: [{ name: "accounts", timeoutMs: 300 }, "products", "errors"] });
 
     const started = Date.now();
     const { status, body } = await gw.graphql(CROSS_QUERY);
@@ -68,7 +56,7 @@ describe("upstream failures become coded GraphQL errors with partial data", () =
     "upstream mode $mode -> $code (extensions.status $status), other remote intact",
     async ({ mode, code, status }) => {
       const id = uniqueId();
-      const gw = gatewayFor(id);
+      const gw = testGateway(id, THREE_REMOTES);
       // First query in mode ok: the schema is loaded and the remote works.
       const healthy = await gw.graphql(CROSS_QUERY);
       expect(healthy.body).toEqual({ data: { me: { id: "1" }, products: ALL_PRODUCTS } });
@@ -89,7 +77,7 @@ describe("upstream failures become coded GraphQL errors with partial data", () =
 
   it("never leaks the upstream body, secrets or stack traces, whatever the failure", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, THREE_REMOTES);
     expect((await gw.graphql(CROSS_QUERY)).body.errors).toBeUndefined();
 
     for (const mode of ["reset", "500", "500-json", "html", "invalid-json", "404"]) {
@@ -108,7 +96,7 @@ describe("upstream failures become coded GraphQL errors with partial data", () =
 describe("upstream GraphQL errors are relayed", () => {
   it("keeps message, path and extensions of a root field error and adds serviceName", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, THREE_REMOTES);
     const { status, body } = await gw.graphql("{ fails products { upc } }");
 
     expect(status).toBe(200);
@@ -121,7 +109,7 @@ describe("upstream GraphQL errors are relayed", () => {
 
   it("puts nested errors at their full paths (including list indexes) and keeps sibling data", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, THREE_REMOTES);
     const { body } = await gw.graphql("{ nested { ok bad list { id value } } me { id } }");
 
     expect(body.data).toEqual({
@@ -147,51 +135,6 @@ describe("upstream GraphQL errors are relayed", () => {
       message: "item broke",
       extensions: { serviceName: "errors" },
     });
-  });
-});
-
-describe("delegation to upstreams", () => {
-  it("runs root fields of two remotes in parallel", async () => {
-    const id = uniqueId();
-    const gw = gatewayFor(id);
-    // Warm up: schema loaded, both remotes healthy.
-    expect((await gw.graphql(CROSS_QUERY)).body.errors).toBeUndefined();
-    await control(id, "accounts", { mode: "slow", delayMs: 600 });
-    await control(id, "products", { mode: "slow", delayMs: 600 });
-
-    const started = Date.now();
-    const { body } = await gw.graphql(CROSS_QUERY);
-    const elapsed = Date.now() - started;
-
-    expect(body).toEqual({ data: { me: { id: "1" }, products: ALL_PRODUCTS } });
-    // Both upstreams really were slow...
-    expect(elapsed).toBeGreaterThanOrEqual(550);
-    // ...but were waited for at the same time (sequential would be >= 1200 ms).
-    expect(elapsed).toBeLessThan(1100);
-  });
-
-  it("sends the root fields of one remote in one operation as ONE upstream request (batching)", async () => {
-    const id = uniqueId();
-    const gw = gatewayFor(id);
-    expect((await gw.graphql("{ me { id } }")).body.errors).toBeUndefined();
-    const before = await stats(id, "accounts");
-
-    const { body } = await gw.graphql(
-      '{ me { id } users { id } echo(value: "hi") again: user(id: "2") { name } products { upc } }',
-    );
-
-    expect(body).toEqual({
-      data: {
-        me: { id: "1" },
-        users: [{ id: "1" }, { id: "2" }, { id: "3" }],
-        echo: "hi",
-        again: { name: "Grace" },
-        products: ALL_PRODUCTS,
-      },
-    });
-    const after = await stats(id, "accounts");
-    expect(after.operations - before.operations).toBe(1);
-    expect(after.requests - before.requests).toBe(1);
   });
 });
 

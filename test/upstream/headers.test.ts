@@ -5,29 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildUpstreamHeaders } from "../../src/upstream";
-import { control, createTestGateway, remoteUrl, stats, type TestGateway, uniqueId } from "../helpers";
-
-type Received = Record<string, string | string[] | undefined>;
+import { type Received, testGateway, upstreamHeaders } from "../fixtures/gateways";
+import { control, remoteUrl, stats, type TestGateway, uniqueId } from "../helpers";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A gateway with one accounts remote configured with `accounts`, plus products. */
-function gatewayFor(id: string, accounts: Record<string, unknown> = {}): TestGateway {
-  return createTestGateway({
-    remotes: [
-      { name: "accounts", url: remoteUrl(id, "accounts"), ...accounts },
-      { name: "products", url: remoteUrl(id, "products") },
-    ],
-  });
-}
-
-/** Runs `{ requestHeaders }` with the client headers given; returns what the accounts upstream received. */
-async function upstreamHeaders(gw: TestGateway, headers: Record<string, string>): Promise<Received> {
-  const { status, body } = await gw.graphql("{ requestHeaders }", undefined, headers);
-  expect(status).toBe(200);
-  expect(body.errors).toBeUndefined();
-  return JSON.parse((body.data as { requestHeaders: string }).requestHeaders) as Received;
-}
 
 /** Hop-by-hop headers a client might send, with `x-secret-hop` made hop-by-hop by `Connection`. */
 const HOP_BY_HOP_CLIENT_HEADERS = {
@@ -52,9 +33,15 @@ function expectNoHopByHop(received: Received): void {
 describe("headers sent to upstreams", () => {
   it("configured headers win over forwarded client headers; listed client headers are forwarded", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, {
-      headers: { "x-api-key": "configured", "x-both": "configured" },
-      forwardClientHeaders: ["x-both", "X-Client", "accept-language"],
+    const gw = testGateway(id, {
+      remotes: [
+        {
+          name: "accounts",
+          headers: { "x-api-key": "configured", "x-both": "configured" },
+          forwardClientHeaders: ["x-both", "X-Client", "accept-language"],
+        },
+        "products",
+      ],
     });
 
     const received = await upstreamHeaders(gw, {
@@ -81,8 +68,11 @@ describe("headers sent to upstreams", () => {
 
   it("never forwards hop-by-hop headers, even when listed in forwardClientHeaders", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, {
-      forwardClientHeaders: [...Object.keys(HOP_BY_HOP_CLIENT_HEADERS), "x-visible"],
+    const gw = testGateway(id, {
+      remotes: [
+        { name: "accounts", forwardClientHeaders: [...Object.keys(HOP_BY_HOP_CLIENT_HEADERS), "x-visible"] },
+        "products",
+      ],
     });
 
     const received = await upstreamHeaders(gw, { ...HOP_BY_HOP_CLIENT_HEADERS, "x-visible": "yes" });
@@ -93,7 +83,7 @@ describe("headers sent to upstreams", () => {
 
   it("with forwardClientHeaders: true forwards the rest but never hop-by-hop, x-admin-secret, host or content-length", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, { forwardClientHeaders: true });
+    const gw = testGateway(id, { remotes: [{ name: "accounts", forwardClientHeaders: true }, "products"] });
     // Warm up so that the request under test is the one the upstream saw last.
     expect((await gw.graphql("{ me { id } }")).body.errors).toBeUndefined();
 
@@ -149,7 +139,7 @@ describe("headers sent to upstreams", () => {
 
   it("forwards no client header by default (no forwardClientHeaders)", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
 
     const received = await upstreamHeaders(gw, {
       authorization: "Bearer client-token",
@@ -166,9 +156,15 @@ describe("headers sent to upstreams", () => {
 
   it("uses introspectionHeaders for introspection and headers for queries", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, {
-      headers: { "x-api-key": "query-key" },
-      introspectionHeaders: { "x-admin-token": "introspection-token" },
+    const gw = testGateway(id, {
+      remotes: [
+        {
+          name: "accounts",
+          headers: { "x-api-key": "query-key" },
+          introspectionHeaders: { "x-admin-token": "introspection-token" },
+        },
+        "products",
+      ],
     });
 
     // /healthz loads the schema (introspection) without running an operation.
@@ -188,7 +184,7 @@ describe("headers sent to upstreams", () => {
 
   it("uses headers for introspection when introspectionHeaders is absent", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id, { headers: { "x-api-key": "shared-key" } });
+    const gw = testGateway(id, { remotes: [{ name: "accounts", headers: { "x-api-key": "shared-key" } }, "products"] });
 
     expect((await gw.fetch("/healthz")).status).toBe(200);
     const afterIntrospection = await stats(id, "accounts");
@@ -200,7 +196,7 @@ describe("headers sent to upstreams", () => {
 describe("x-request-id", () => {
   it("takes the client's x-request-id, sends it upstream and returns it", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
 
     const { headers, body } = await gw.graphql("{ me { id } }", undefined, { "x-request-id": "client-req-42" });
 
@@ -211,7 +207,7 @@ describe("x-request-id", () => {
 
   it("generates a UUID when the client sends none, sends it upstream and returns it", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
 
     const { headers, body } = await gw.graphql("{ me { id } }");
 
@@ -223,7 +219,7 @@ describe("x-request-id", () => {
 
   it("replaces an invalid client x-request-id with a generated UUID", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
 
     const { headers } = await gw.graphql("{ me { id } }", undefined, { "x-request-id": "has spaces in it" });
 
@@ -234,7 +230,7 @@ describe("x-request-id", () => {
 
   it("gives concurrent requests distinct ids, each reaching its own upstream call", async () => {
     const id = uniqueId();
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
     expect((await gw.graphql("{ me { id } }")).body.errors).toBeUndefined();
 
     const results = await Promise.all([1, 2, 3, 4, 5].map(() => upstreamHeadersWithId(gw)));
@@ -255,7 +251,7 @@ describe("Set-Cookie from upstreams", () => {
   it("passes every upstream Set-Cookie to the client as separate header lines", async () => {
     const id = uniqueId();
     await control(id, "accounts", { cookies: ["a=1; Path=/", "b=2; HttpOnly"] });
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
 
     const { headers, body } = await gw.graphql("{ me { id } products { upc } }");
 
@@ -266,7 +262,7 @@ describe("Set-Cookie from upstreams", () => {
   it("does not carry cookies of one request over to the next", async () => {
     const id = uniqueId();
     await control(id, "accounts", { cookies: ["a=1; Path=/"] });
-    const gw = gatewayFor(id);
+    const gw = testGateway(id, { remotes: ["accounts", "products"] });
 
     const first = await gw.graphql("{ me { id } }");
     expect(first.headers.getSetCookie()).toEqual(["a=1; Path=/"]);
