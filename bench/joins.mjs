@@ -1,5 +1,5 @@
 /**
- * Joins across sources, batched and not (issue 5's closing note): the README's three-source query over
+ * Joins across sources, batched and not (issue 5's closing note): the three-source query of docs/joins.md over
  * the example upstreams (users: json-graphql-server, catalog: Yoga, orders: json-server REST), through
  * the example gateway as written (`batch: true` joins) and with the same joins unbatched. Counts the
  * upstream HTTP calls per request with a counting proxy in front of each upstream, and times the query.

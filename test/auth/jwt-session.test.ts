@@ -1,5 +1,5 @@
 /**
- * Callers who get in (README "Authentication, roles and permissions"): where the token comes from, how claims become the session, which
+ * Callers who get in (docs/auth.md "Authentication, roles and permissions"): where the token comes from, how claims become the session, which
  * role is used, the admin secret, and what upstreams receive: session headers (with the configured
  * prefix), the x-gateway-token's sub and session claims, and REST `{session.x}` templates.
  */

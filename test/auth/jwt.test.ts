@@ -1,5 +1,5 @@
 /**
- * Bad input at the gateway's door (README "Authentication, roles and permissions"): every malformed header, bad
+ * Bad input at the gateway's door (docs/auth.md "Authentication, roles and permissions"): every malformed header, bad
  * token, bad claim set, disallowed role, forged session header, wrong admin secret and missing token
  * answers with its HTTP status and error code in a GraphQL-shaped body without a stack, and never
  * reaches the upstream.

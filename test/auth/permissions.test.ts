@@ -1,5 +1,5 @@
 /**
- * Per-role permissions (README "Permissions per role"): every role gets its own schema built from
+ * Per-role permissions (docs/auth.md "Permissions per role"): every role gets its own schema built from
  * its SDL (inline per upstream and/or schemas/permissions/<role>.graphql) plus the `public` fields;
  * @preset fills arguments from the session or a static value; admin sees everything or poses as a role.
  * Real upstreams: the accounts and products remotes and a REST service whose echo route returns the

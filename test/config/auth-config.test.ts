@@ -1,5 +1,5 @@
 /**
- * Validation of the `auth` section (README "Authentication, roles and permissions"): every problem fails each request with 500
+ * Validation of the `auth` section (docs/auth.md "Authentication, roles and permissions"): every problem fails each request with 500
  * INVALID_CONFIG and names its JSON path; a valid section starts.
  */
 import { describe, expect, it } from "vitest";

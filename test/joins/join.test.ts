@@ -1,5 +1,5 @@
 /**
- * @join (README "Joins across sources, batched"): fields of a remote's type (shop's Order) resolved by a root field of another
+ * @join (docs/joins.md): fields of a remote's type (shop's Order) resolved by a root field of another
  * remote (crm), batched (one call per level with the distinct keys, results matched by key) or not
  * (one delegation per distinct argument set, all in one HTTP request); parent keys fetched but hidden;
  * aliases, fragments, variables, unions, interfaces, customization; errors of the joined source.

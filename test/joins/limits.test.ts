@@ -1,5 +1,5 @@
 /**
- * `limits.maxJoinDepth` (default 5) and `limits.maxJoinFanOut` (default 50), README "Limits": an
+ * `limits.maxJoinDepth` (default 5) and `limits.maxJoinFanOut` (default 50), docs/joins.md "Limits": an
  * operation over a limit is rejected in validation with HTTP 400 JOIN_LIMIT_EXCEEDED (limit, max,
  * actual) before any upstream call. Join points: @join fields, @rest fields on non-root types, and
  * selection sets on a merged type that select fields of different remotes; fragments expanded.

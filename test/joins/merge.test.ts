@@ -1,5 +1,5 @@
 /**
- * Entity merging (`remotes[].merge`, README "Joins across sources, batched"): the `people` and `reviews` remotes both have a
+ * Entity merging (`remotes[].merge`, docs/joins.md): the `people` and `reviews` remotes both have a
  * `User` type with different fields, merged by key. A list resolver gets all keys of a level in one
  * call and its results are matched by the key field (the fixtures answer in reverse order and leave
  * unknown keys out); a single-key resolver gets one delegation per key, all in one HTTP request.

@@ -1,5 +1,5 @@
 /**
- * Joined fields under per-role permissions (README "Permissions per role" and "Joins across sources, batched"): a role
+ * Joined fields under per-role permissions (docs/auth.md "Permissions per role" and docs/joins.md): a role
  * sees a @join / @rest field of Order only if its permission SDL lists it; the parent's key field need
  * not be listed (the gateway fetches it anyway); `{session.x}` templates read the caller's session.
  */

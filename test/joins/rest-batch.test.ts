@@ -1,5 +1,5 @@
 /**
- * @rest(batch: true) on a remote's type (README "Joins across sources, batched"): one REST call per level with every distinct
+ * @rest(batch: true) on a remote's type (docs/joins.md): one REST call per level with every distinct
  * key as a repeated query parameter, items matched to parents by the endpoint's keyField (missing keys
  * -> [] for a list field, null for an object field), `select` applied first; and the call-count rule
  * with @join and @rest together (shop, crm, billing: three calls for 100 orders).

@@ -1,5 +1,5 @@
 /**
- * Shared pieces of the join tests (README "Joins across sources, batched"): the data the `shop`, `crm`,
+ * Shared pieces of the join tests (docs/joins.md): the data the `shop`, `crm`,
  * `people` and `reviews` fixture remotes and the `billing` REST service answer, and readers of the
  * calls the real upstreams received. The gateways themselves (shopGateway, mergeGateway) and their SDL
  * are in test/fixtures/gateways.ts.

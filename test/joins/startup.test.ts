@@ -1,5 +1,5 @@
 /**
- * Problems of joins and merges (README "Joins across sources, batched", "Checks"):
+ * Problems of joins and merges (docs/joins.md "Checks"):
  * - at config time (no remote needed): every request answers 500 INVALID_CONFIG with each problem
  *   located as `file:line:column` (SDL) or a JSON path (config), and no upstream is called;
  * - at compose time (the remotes' schemas are needed): the join, or the remote of a bad `merge` entry,
