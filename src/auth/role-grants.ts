@@ -26,7 +26,9 @@ import { SESSION_VARIABLE_PREFIX } from "../shared";
 
 /** One argument preset: the argument is removed from the role's schema and filled on every call. */
 export interface Preset {
+  /** The argument's name. */
   name: string;
+  /** The argument's type (the literal is of this type). */
   type: GraphQLInputType;
   /** Session variable to read (Hasura name, lower-case), or undefined for a static value. */
   variable?: string;

@@ -5,6 +5,7 @@ import { z } from "zod";
 /** Matches a `{{env.NAME}}` reference inside any config string. */
 export const ENV_REFERENCE = /\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
+/** Whether a config string still holds a `{{env.X}}` reference (checked again after interpolation). */
 export const hasEnvReference = (value: string): boolean => value.includes("{{");
 
 /** A GraphQL name (GraphQL spec, section 2.1.9 "Names"). */
