@@ -73,6 +73,32 @@ export const ERROR_TABLE = {
     meaning: "an argument preset names a session variable the caller's session lacks",
   },
   BAD_REQUEST: { status: 400, meaning: "a request the gateway will not run as sent (see the message)" },
+  DEPTH_LIMIT_EXCEEDED: { status: 400, meaning: "the operation nests deeper than limits.maxDepth" },
+  ALIAS_LIMIT_EXCEEDED: { status: 400, meaning: "the operation uses more aliases than limits.maxAliases" },
+  DIRECTIVE_LIMIT_EXCEEDED: { status: 400, meaning: "the operation uses more directives than limits.maxDirectives" },
+  TOKEN_LIMIT_EXCEEDED: { status: 400, meaning: "the document has more tokens than limits.maxTokens" },
+  COST_LIMIT_EXCEEDED: { status: 400, meaning: "the operation's cost exceeds limits.maxCost" },
+  UPSTREAM_CALL_LIMIT_EXCEEDED: {
+    status: 400,
+    meaning: "the operation would cause more upstream calls than limits.maxUpstreamCalls",
+  },
+  BODY_TOO_LARGE: { status: 413, meaning: "the request body (query and variables) exceeds limits.maxBodyBytes" },
+  INTROSPECTION_DISABLED: { status: 400, meaning: "introspection is disabled for the caller's role" },
+  CSRF_HEADER_REQUIRED: {
+    status: 403,
+    meaning:
+      "a request that is not JSON needs a CSRF header (x-graphql-csrf, apollo-require-preflight or x-graphql-yoga-csrf)",
+  },
+  INVALID_ARGUMENT: {
+    status: 400,
+    meaning: "an argument's value cannot be sent upstream (an empty, `.` or `..` path segment)",
+  },
+  UPSTREAM_CIRCUIT_OPEN: {
+    status: 503,
+    meaning: "the upstream failed repeatedly; calls to it are refused until its circuit breaker lets a probe through",
+  },
+  UPSTREAM_RESPONSE_TOO_LARGE: { status: 502, meaning: "the upstream's answer exceeds its maxResponseBytes" },
+  RATE_LIMITED: { status: 429, meaning: "the caller exceeded a rateLimits rule; retry after Retry-After seconds" },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: "anything unexpected; the real error is logged, never sent" },
 } as const satisfies Record<string, { status: number | "cause"; meaning: string }>;
 
