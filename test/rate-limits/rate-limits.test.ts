@@ -9,6 +9,7 @@
  * wall-clock multiple of its period: {@link awayFromWindowEdge} keeps a test's counted requests in one window.
  */
 import { describe, expect, it } from "vitest";
+import { createLogger } from "../../src/observability";
 import { ADMIN_HEADERS, asRole, hsAuth, ok, post, startupProblems, testGateway } from "../fixtures/gateways";
 import { type TestGateway, uniqueId } from "../helpers";
 
@@ -144,6 +145,19 @@ describe("rateLimits: 429 RATE_LIMITED past a rule's limit", () => {
     });
   });
 
+  it("rules sharing a binding keep separate counts (a user rule falling back to the IP and an IP rule)", async () => {
+    const gw = testGateway(uniqueId(), {
+      remotes: ["accounts"],
+      auth: hsAuth(),
+      rateLimits: [rule("user"), rule("ip")],
+    });
+    const noUserId = { ...(await asRole("user")), "cf-connecting-ip": uniqueIp() };
+    await awayFromWindowEdge(gw, 60);
+    // each request is counted once under each rule's own key: 3 are served, not 1
+    await servedTimes(gw, 3, noUserId, "no user id");
+    expectRateLimited(await post(gw, QUERY, noUserId), { limit: 3, periodSec: 60, key: "user" });
+  });
+
   it("requests with the admin secret are never counted nor refused", async () => {
     const gw = testGateway(uniqueId(), { remotes: ["accounts"], auth: hsAuth(), rateLimits: [rule("ip")] });
     const ip = uniqueIp();
@@ -180,6 +194,25 @@ describe("rateLimits: 429 RATE_LIMITED past a rule's limit", () => {
     expect((await post(limited, QUERY, { "cf-connecting-ip": ip })).status).toBe(429);
     const open = testGateway(uniqueId(), { remotes: ["accounts"] });
     await servedTimes(open, 6, { "cf-connecting-ip": ip }, "gateway without rules");
+  });
+});
+
+describe("rateLimits: a failing binding", () => {
+  it("lets the request through and logs the failure (the one stand-in binding here: the real one cannot be made to fail)", async () => {
+    const lines: string[] = [];
+    const failing = { limit: () => Promise.reject(new Error("binding unavailable")) };
+    const gw = testGateway(
+      uniqueId(),
+      { remotes: ["accounts"], rateLimits: [{ key: "ip", limit: 1, periodSec: 60, binding: "RATE_LIMITER_FAILING" }] },
+      { env: { RATE_LIMITER_FAILING: failing }, log: createLogger({ sink: (line) => lines.push(line) }) },
+    );
+    await servedTimes(gw, 3, { "cf-connecting-ip": uniqueIp() }, "failing binding");
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged.filter((line) => line.msg === "rate limiting binding failed; request let through")).toHaveLength(3);
+    expect(logged.find((line) => line.level === "error")).toMatchObject({
+      binding: "RATE_LIMITER_FAILING",
+      error: "Error: binding unavailable",
+    });
   });
 });
 
