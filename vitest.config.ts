@@ -13,6 +13,12 @@ export default defineConfig({
           CATALOG_URL: "http://127.0.0.1:9/graphql",
           ORDERS_URL: "http://127.0.0.1:9",
         },
+        // Test-only rate limiters (Miniflare's own implementation of the binding, as `wrangler dev` runs it)
+        // with small limits, so test/rate-limits can reach them; wrangler.toml keeps the real RATE_LIMITER.
+        ratelimits: {
+          RATE_LIMITER_TEST: { simple: { limit: 3, period: 60 } },
+          RATE_LIMITER_TEST_10S: { simple: { limit: 2, period: 10 } },
+        },
       },
     }),
   ],

@@ -5,14 +5,22 @@
  * It also checks schemas/**\/*.graphql: REST fields against the services (@rest targets, template
  * arguments) and the syntax of role permission files (schemas/permissions/<role>.graphql).
  * `{{env.X}}` references are checked for syntax only: variables and secrets are known at run time.
+ * The `rateLimits` rules are checked against the `[[ratelimits]]` bindings of wrangler.toml (declared,
+ * same limit and period; see check-rate-limits.mjs).
  *
- * Usage: node scripts/check-config.mjs [path/to/gateway.json]
+ * Usage: node scripts/check-config.mjs [path/to/gateway.json] [--wrangler path/to/wrangler.toml]
  */
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { rateLimitProblems } from "./check-rate-limits.mjs";
 import { readSchemaFiles } from "./gen-schema-files.mjs";
 import { loadConfigModule } from "./load-config-module.mjs";
 
-const path = process.argv[2] ?? "schemas/gateway.json";
+const { values: options, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { wrangler: { type: "string", default: "wrangler.toml" } },
+});
+const path = positionals[0] ?? "schemas/gateway.json";
 let raw;
 try {
   raw = JSON.parse(readFileSync(path, "utf8"));
@@ -22,6 +30,17 @@ try {
 }
 const { checkConfigStructure, GatewayConfigSchema, buildSchemaFiles, ConfigError } = await loadConfigModule();
 let problems = checkConfigStructure(raw);
+if (problems.length === 0) {
+  // The rules against the bindings that count them: declared in wrangler.toml, same limit and period.
+  const { rateLimits } = GatewayConfigSchema.parse(raw);
+  let wrangler = "";
+  try {
+    wrangler = readFileSync(options.wrangler, "utf8");
+  } catch (error) {
+    if (rateLimits.length > 0) problems = [{ path: options.wrangler, message: error.message }];
+  }
+  if (problems.length === 0) problems = rateLimitProblems(rateLimits, wrangler, options.wrangler);
+}
 if (problems.length === 0 && path === "schemas/gateway.json") {
   // The SDL files against the services (unknown service/endpoint, missing arguments) and the role
   // permission files (syntax), each problem located as file:line:column.

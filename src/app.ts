@@ -5,6 +5,7 @@ import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
+import { rateLimits } from "./rate-limits";
 import { ROLE_VARIABLE, type Session } from "./shared";
 
 /**
@@ -104,7 +105,7 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
 
 /**
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
- * CORS. Routes: `/graphql` (Yoga), `/healthz`, `/.well-known/jwks.json`, `/admin/*`.
+ * CORS. Routes: `/graphql` (authentication, rate limits, Yoga), `/healthz`, `/.well-known/jwks.json`, `/admin/*`.
  *
  * @param options - the raw config and tuning; see {@link GatewayOptions}
  * @returns the app; `app.fetch(request, env, ctx)` is a Worker fetch handler
@@ -117,7 +118,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(gateway(options, log));
   app.use(gatewayCors());
 
-  app.on(["GET", "POST"], "/graphql", authentication(), async (c) => {
+  app.on(["GET", "POST"], "/graphql", authentication(), rateLimits(), async (c) => {
     const gateway = c.var.gateway;
     const context = await createGatewayContext({
       gateway,

@@ -14,6 +14,13 @@ export {
 } from "./auth-schema";
 export { checkConfigStructure, interpolateEnv, loadConfig, toJsonPath } from "./load";
 export {
+  DEFAULT_RATE_LIMIT_BINDING,
+  RATE_LIMIT_BINDING_NAME,
+  RATE_LIMIT_PERIODS,
+  type RateLimitRule,
+  RateLimitRuleSchema,
+} from "./rate-limits-schema";
+export {
   type AuthConfig,
   type CorsConfig,
   CorsSchema,

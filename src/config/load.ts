@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../errors";
+import { rateLimitReferences } from "./rate-limits-schema";
 import { ENV_REFERENCE, type GatewayConfig, GatewayConfigSchema } from "./schema";
 
 /** Formats a zod/object path as JSONPath: `["remotes", 0, "url"]` -> `$.remotes[0].url`. */
@@ -65,7 +66,12 @@ export function interpolateEnv(
  */
 export function checkConfigStructure(raw: unknown): ConfigProblem[] {
   const parsed = GatewayConfigSchema.safeParse(raw);
-  return [...(parsed.success ? [] : zodProblems(parsed.error)), ...duplicateNames(raw), ...authReferences(raw)];
+  return [
+    ...(parsed.success ? [] : zodProblems(parsed.error)),
+    ...duplicateNames(raw),
+    ...authReferences(raw),
+    ...rateLimitReferences(raw),
+  ];
 }
 
 /**

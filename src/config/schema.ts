@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AuthSchema, GatewayTokenSchema, type JwtSchema, roleName } from "./auth-schema";
 import { upstreamName } from "./primitives";
+import { RateLimitRuleSchema } from "./rate-limits-schema";
 import { type CustomizationSchema, RemoteSchema, ServiceSchema } from "./upstream-schema";
 
 export { ENV_REFERENCE } from "./primitives";
@@ -75,6 +76,10 @@ export const GatewayConfigSchema = z
       .array(z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/, 'must be "Type.field"'))
       .default([])
       .describe('Fields open to requests without a token, e.g. "Mutation.login".'),
+    rateLimits: z
+      .array(RateLimitRuleSchema)
+      .default([])
+      .describe("Rate limits on /graphql, each counted by a Workers Rate Limiting binding (see docs/security.md)."),
   })
   .strict();
 

@@ -13,6 +13,7 @@ import { type GatewayConfig, loadConfig } from "../config";
 import { ConfigError } from "../errors";
 import { createGatewayYoga } from "../graphql";
 import type { Logger } from "../observability";
+import { checkRateLimitBindings } from "../rate-limits";
 import type { FetchFn, GatewayContext } from "../shared";
 import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile } from "../sources";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
@@ -64,14 +65,16 @@ export interface Gateway {
  * work happen until the first request asks for the schema.
  *
  * @param options - raw config and tuning
- * @param env - the Worker's bindings (`SCHEMA_CACHE` and the variables the config references)
+ * @param env - the Worker's bindings (`SCHEMA_CACHE`, the rate limiters of `rateLimits` and the variables
+ *   the config references)
  * @param log - the isolate's logger
  * @returns the gateway
- * @throws ConfigError when the config is invalid, references a missing variable, or the SDL files have
+ * @throws ConfigError when the config is invalid, references a missing variable or rate limiting binding, or the SDL files have
  *   problems (each located as `file:line:column`)
  */
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
   const config = loadConfig(options.config, env as unknown as Record<string, unknown>);
+  checkRateLimitBindings(config.rateLimits, env);
   const pipeline = createUpstreamPipeline({ fetch: options.fetch });
   const { rest, permissions } = buildSchemaFiles(config, options.schemaFiles ?? [], pipeline);
   let authenticator: Authenticator;
