@@ -68,6 +68,8 @@ export function createUpstreamPipeline(options: UpstreamPipelineOptions = {}): U
       headers: request.headers,
       body: request.body,
       signal: request.signal,
+      // Never follow a redirect: it could leave the upstream's base URL; the errors plugin refuses 3xx.
+      redirect: "manual",
     });
   const chain = (options.plugins ?? defaultUpstreamPlugins()).reduceRight<UpstreamNext>(
     (next, plugin) => (request) => plugin.call(request, next),
