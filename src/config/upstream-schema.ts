@@ -86,6 +86,12 @@ export const RemoteSchema = z
     timeoutMs,
     customization: CustomizationSchema.optional(),
     gatewayToken: gatewayTokenSwitch,
+    exposeErrorExtensions: z
+      .union([z.array(z.string().min(1)), z.literal(true)])
+      .optional()
+      .describe(
+        "Extensions of this remote's GraphQL errors that reach clients besides code (always) and serviceName (set by the gateway): a list of keys, or true for all. Default: none. Stack traces (stacktrace, stack) never pass.",
+      ),
     merge: z
       .record(graphqlName, MergeSchema)
       .optional()
