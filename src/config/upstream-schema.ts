@@ -130,11 +130,15 @@ export const EndpointSchema = z
     path: z
       .string()
       .startsWith("/", "must start with /")
-      .describe("Path template, e.g. /charges/{args.id}; values are URL-encoded."),
+      .describe(
+        "Path template, e.g. /charges/{args.id}; values are URL-encoded; a segment rendering empty, . or .. is refused (INVALID_ARGUMENT).",
+      ),
     query: z
       .record(z.string(), template)
       .optional()
-      .describe("Query parameters (templates); a parameter whose value is null or missing is left out."),
+      .describe(
+        'Query parameters (templates); a parameter whose value is null or missing is left out; "" is sent as "".',
+      ),
     body: jsonTemplate
       .optional()
       .describe('JSON body template; a string that is exactly one "{args.x}" keeps the value\'s JSON type.'),
