@@ -153,6 +153,8 @@ function createTokenVerifier(jwt: JwtConfig, options: AuthenticatorOptions): (to
     audience: jwt.audience,
     clockTolerance: jwt.clockToleranceSec,
     requiredClaims: ["exp"],
+    // jose then requires iat, refuses a token older than this (JWTExpired) and one issued in the future.
+    maxTokenAge: jwt.maxTokenAgeSec,
   };
   const toleranceMs = jwt.clockToleranceSec * 1000;
   const verified = new Map<string, VerifiedToken>();
@@ -169,11 +171,20 @@ function createTokenVerifier(jwt: JwtConfig, options: AuthenticatorOptions): (to
     } catch (error) {
       throw verificationError(error);
     }
+    // jose checks iat against the clock only with maxTokenAge; a token issued in the future is refused always.
+    const issuedAt = typeof payload.iat === "number" ? payload.iat * 1000 : undefined;
+    if (issuedAt !== undefined && issuedAt > now + toleranceMs) {
+      throw fail(ErrorCode.INVALID_JWT, "The token's iat claim is invalid: it is in the future.");
+    }
     const claims = readClaims(payload);
     if (verified.size >= VERIFIED_CACHE_ENTRIES) verified.delete(verified.keys().next().value as string);
+    const tooOldAt =
+      jwt.maxTokenAgeSec === undefined || issuedAt === undefined
+        ? Number.POSITIVE_INFINITY
+        : issuedAt + jwt.maxTokenAgeSec * 1000 + toleranceMs;
     verified.set(token, {
       claims,
-      usableUntil: Math.min(Number(payload.exp) * 1000 + toleranceMs, now + VERIFIED_CACHE_TTL_MS),
+      usableUntil: Math.min(Number(payload.exp) * 1000 + toleranceMs, now + VERIFIED_CACHE_TTL_MS, tooOldAt),
       notBefore: typeof payload.nbf === "number" ? payload.nbf * 1000 - toleranceMs : 0,
     });
     return claims;
@@ -187,7 +198,9 @@ function createTokenVerifier(jwt: JwtConfig, options: AuthenticatorOptions): (to
  *    admin; it may pose as a role with `x-hasura-role`, and only then are the client's session headers
  *    (`x-hasura-*`, `<prefix>*`) taken as its session.
  * 2. A token (where `auth.jwt.header` says): verified with jose against `algorithms` only (never the
- *    token's own choice), `exp` required, `iss`/`aud` and clock tolerance as configured. Role: the
+ *    token's own choice), `exp` required, `iss`/`aud` and clock tolerance as configured; an `iat` in the
+ *    future (beyond the tolerance) is refused, and with `maxTokenAgeSec` an `iat` is required and may
+ *    be at most that old (else `JWT_EXPIRED`). Role: the
  *    `x-hasura-role` header if among the allowed roles (else 403), otherwise the default role.
  * 3. No token: `unauthenticatedRole` if configured; otherwise a role-less session that may use only
  *    `public` fields (the GraphQL layer answers 401 `UNAUTHENTICATED` for anything else).

@@ -55,7 +55,7 @@ function compileJsonPath(path: string): PathStep[] {
 }
 
 /**
- * Follows compiled steps into a JSON value.
+ * Follows compiled steps into a JSON value, own properties only (`$.constructor` finds nothing).
  * @param value - a parsed JSON value (the token's payload)
  * @param steps - from {@link compileJsonPath}
  * @returns what the path finds, or undefined when a step finds nothing
@@ -63,7 +63,7 @@ function compileJsonPath(path: string): PathStep[] {
 function selectJsonPath(value: unknown, steps: readonly PathStep[]): unknown {
   let current = value;
   for (const step of steps) {
-    if (current === null || typeof current !== "object") return undefined;
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, step)) return undefined;
     current = (current as Record<string | number, unknown>)[step];
   }
   return current;
@@ -71,18 +71,28 @@ function selectJsonPath(value: unknown, steps: readonly PathStep[]): unknown {
 
 const invalidClaims = (message: string): AuthError => new AuthError(ErrorCode.INVALID_CLAIMS, message);
 
-/** Header values may not hold control characters (RFC 9110 section 5.5); a claim that does is refused. */
-const hasControlCharacter = (text: string): boolean => {
+/**
+ * Whether a text cannot be an HTTP header value: control characters (CR, LF, NUL and the rest, RFC 9110
+ * section 5.5) or a character above U+00FF (the Fetch standard's `Headers` takes only byte strings and
+ * throws for anything else, which would fail every upstream call of the session).
+ */
+const notHeaderValue = (text: string): boolean => {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
+    if (code < 0x20 || code === 0x7f || code > 0xff) return true;
   }
   return false;
 };
 
+/** A header name: an RFC 9110 token (section 5.1). Session variables go upstream as headers. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 function asVariable(name: string, value: unknown): string {
+  if (!HEADER_NAME.test(name)) throw invalidClaims(`The claim name ${JSON.stringify(name)} cannot be a header name.`);
   const text = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
-  if (hasControlCharacter(text)) throw invalidClaims(`The claim ${name} holds control characters.`);
+  if (notHeaderValue(text)) {
+    throw invalidClaims(`The claim ${name} cannot be an HTTP header value (control or non-Latin-1 characters).`);
+  }
   return text;
 }
 
@@ -98,7 +108,9 @@ function asVariable(name: string, value: unknown): string {
  * @param jwt - the validated `auth.jwt`
  * @returns a function from a verified JWT payload to {@link HasuraClaims}; it throws GatewayError
  *   `INVALID_CLAIMS` (401) for a missing namespace, invalid stringified JSON, missing or malformed
- *   allowed/default roles, or a default role outside the allowed ones
+ *   allowed/default roles, a default role outside the allowed ones, or a session variable whose name or
+ *   value cannot be an HTTP header (control or non-Latin-1 characters). Claims are read as own
+ *   properties only (a `__proto__` key changes nothing)
  * @throws Error at compile time for a JSON path outside the supported subset
  * @see https://hasura.io/docs/latest/auth/authentication/jwt/#claims_namespace_path
  */
@@ -113,7 +125,12 @@ export function compileClaimsReader(jwt: JwtConfig): (payload: Record<string, un
   const namespaceName = jwt.claimsNamespacePath ?? jwt.claimsNamespace;
 
   return function readClaims(payload) {
-    let namespace = namespacePath === null ? payload[jwt.claimsNamespace] : selectJsonPath(payload, namespacePath);
+    let namespace =
+      namespacePath === null
+        ? Object.hasOwn(payload, jwt.claimsNamespace)
+          ? payload[jwt.claimsNamespace]
+          : undefined
+        : selectJsonPath(payload, namespacePath);
     if (jwt.claimsFormat === "stringified_json" && typeof namespace === "string") {
       try {
         namespace = JSON.parse(namespace);
@@ -129,7 +146,9 @@ export function compileClaimsReader(jwt: JwtConfig): (payload: Record<string, un
           : `The claims at ${namespaceName} are not a JSON object.`,
       );
     }
-    const claims: Record<string, unknown> = {};
+    // A null-prototype object read through own keys only: a `__proto__` key of the token is an ordinary
+    // key here and can neither change the prototype nor lend inherited claims.
+    const claims: Record<string, unknown> = Object.create(null);
     if (isObject) {
       for (const [name, value] of Object.entries(namespace as Record<string, unknown>)) {
         claims[name.toLowerCase()] = value;

@@ -25,6 +25,45 @@ export interface JwksKeySourceOptions {
   now?: () => number;
 }
 
+/** The largest JWK Set accepted, in bytes: real sets are a few KB; anything bigger is refused unread. */
+export const MAX_JWKS_BYTES = 64 * 1024;
+
+/**
+ * Reads a JWK Set response's body, at most {@link MAX_JWKS_BYTES}: a Content-Length above it is refused
+ * before reading, and reading stops (the stream is cancelled) as soon as the bytes pass it.
+ * @param response - the JWKS endpoint's 2xx response
+ * @returns the body as text
+ * @throws Error when the body is larger than the limit
+ */
+async function readLimited(response: Response): Promise<string> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > MAX_JWKS_BYTES) {
+    await response.body?.cancel();
+    throw new Error(`JWKS response of ${declared} bytes exceeds ${MAX_JWKS_BYTES}`);
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_JWKS_BYTES) {
+      await reader.cancel();
+      throw new Error(`JWKS response exceeds ${MAX_JWKS_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(body);
+}
+
 /** A key resolver for jose's `jwtVerify`, backed by a cached remote JWK Set. */
 export type JwksKeySource = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
 
@@ -62,6 +101,7 @@ function freshnessMs(headers: Headers, now: number): number | undefined {
  * (clamped to [1 s, one day]), and when a refresh fails the last good set keeps serving (an IdP
  * outage must not log everyone out). An unknown `kid` triggers one refetch at most per cooldown, shared
  * by concurrent requests. Keys are imported once per key and algorithm (jose's local set caches them).
+ * A response over {@link MAX_JWKS_BYTES} counts as a failed fetch (never buffered past the limit).
  *
  * @param options - URL, cooldown and freshness bounds
  * @returns the key function; it rejects with jose's `JWKSNoMatchingKey` for an unknown kid and with
@@ -89,7 +129,7 @@ export function createJwksKeySource(options: JwksKeySourceOptions): JwksKeySourc
       await response.body?.cancel();
       throw new Error(`JWKS endpoint answered ${response.status}`);
     }
-    const jwks = (await response.json()) as JSONWebKeySet;
+    const jwks = JSON.parse(await readLimited(response)) as JSONWebKeySet;
     const resolve = createLocalJWKSet(jwks);
     const fetchedAt = now();
     const lifetime = freshnessMs(response.headers, fetchedAt) ?? defaultMaxAgeMs;

@@ -64,14 +64,39 @@ const tokenLocation = z.discriminatedUnion("type", [
 ]);
 
 /**
+ * Whether a JWK Set URL may be used: https, or http on a loopback host (`localhost`, 127.0.0.0/8,
+ * `[::1]`), where nobody on the network can swap the keys. A `{{env.X}}` value passes here and is
+ * checked again after interpolation.
+ * @param value - an absolute http(s) URL (httpUrl checked it)
+ * @returns true when allowed
+ */
+function isHttpsOrLoopback(value: string): boolean {
+  if (hasEnvReference(value)) return true;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return true; // httpUrl reports it
+  }
+  if (url.protocol === "https:") return true;
+  const host = url.hostname;
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
  * JWT verification at the edge, as Hasura's `HASURA_GRAPHQL_JWT_SECRET` reads tokens.
  * @see https://hasura.io/docs/latest/auth/authentication/jwt/
  */
 export const JwtSchema = z
   .object({
     jwksUrl: httpUrl
+      .refine(isHttpsOrLoopback, {
+        message: "must be https (plain http only on loopback: localhost, 127.0.0.0/8, [::1])",
+      })
       .optional()
-      .describe("JWK Set URL (RFC 7517) for RS*, PS*, ES* and EdDSA keys; cached per isolate."),
+      .describe(
+        "JWK Set URL (RFC 7517) for RS*, PS*, ES* and EdDSA keys; cached per isolate. https, except on loopback; a JWK Set over 64 KB is refused.",
+      ),
     secret: z
       .string()
       .refine((value) => hasEnvReference(value) || value.length >= MIN_JWT_SECRET_LENGTH, {
@@ -97,7 +122,13 @@ export const JwtSchema = z
       .nonnegative()
       .max(300)
       .default(0)
-      .describe("Seconds of clock skew allowed for exp and nbf."),
+      .describe("Seconds of clock skew allowed for exp, nbf and iat (an iat further in the future is refused)."),
+    maxTokenAgeSec: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("If set, tokens must carry iat and be at most this many seconds old (beyond clockToleranceSec)."),
     claimsNamespace: z
       .string()
       .default("https://hasura.io/jwt/claims")

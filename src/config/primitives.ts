@@ -46,7 +46,7 @@ export const forwardClientHeaders = z
   .union([z.array(z.string()), z.literal(true)])
   .default([])
   .describe(
-    "Client headers to forward: a list of names, or true for all but hop-by-hop, host, content-length and x-admin-secret.",
+    "Client headers to forward: a list of names, or true for all but hop-by-hop, host, content-length, x-admin-secret, authorization and cookie (name those two in a list to forward them).",
   );
 
 /** `timeoutMs`, shared by remotes and services. */

@@ -86,6 +86,12 @@ export const RemoteSchema = z
     timeoutMs,
     customization: CustomizationSchema.optional(),
     gatewayToken: gatewayTokenSwitch,
+    exposeErrorExtensions: z
+      .union([z.array(z.string().min(1)), z.literal(true)])
+      .optional()
+      .describe(
+        "Extensions of this remote's GraphQL errors that reach clients besides code (always) and serviceName (set by the gateway): a list of keys, or true for all. Default: none. Stack traces (stacktrace, stack) never pass.",
+      ),
     merge: z
       .record(graphqlName, MergeSchema)
       .optional()
@@ -124,11 +130,15 @@ export const EndpointSchema = z
     path: z
       .string()
       .startsWith("/", "must start with /")
-      .describe("Path template, e.g. /charges/{args.id}; values are URL-encoded."),
+      .describe(
+        "Path template, e.g. /charges/{args.id}; values are URL-encoded; a segment rendering empty, . or .. is refused (INVALID_ARGUMENT).",
+      ),
     query: z
       .record(z.string(), template)
       .optional()
-      .describe("Query parameters (templates); a parameter whose value is null or missing is left out."),
+      .describe(
+        'Query parameters (templates); a parameter whose value is null or missing is left out; "" is sent as "".',
+      ),
     body: jsonTemplate
       .optional()
       .describe('JSON body template; a string that is exactly one "{args.x}" keeps the value\'s JSON type.'),

@@ -75,7 +75,12 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
   const config = loadConfig(options.config, env as unknown as Record<string, unknown>);
   checkRateLimitBindings(config.rateLimits, env);
-  const pipeline = createUpstreamPipeline({ fetch: options.fetch });
+  const tokenLocation = config.auth?.jwt?.header;
+  const pipeline = createUpstreamPipeline({
+    fetch: options.fetch,
+    // An upstream's Set-Cookie may never replace the cookie the JWT is read from.
+    protectedCookies: tokenLocation?.type === "Cookie" ? [tokenLocation.name] : [],
+  });
   const { rest, permissions } = buildSchemaFiles(config, options.schemaFiles ?? [], pipeline);
   let authenticator: Authenticator;
   try {

@@ -1,13 +1,14 @@
 /**
  * templates/: the template language of `@rest` endpoints and `@join` arguments: `{args.x}`,
  * `{parent.x}`, `{session.x}` with nested paths (Space Cloud's remote service templates). Pure
- * functions; imports only shared/.
+ * functions; imports only shared/ and errors/.
  */
 export {
   fieldScope,
   isSoleReference,
   jsonTemplateReferences,
   renderJsonTemplate,
+  renderPathTemplate,
   renderQueryValues,
   renderTemplate,
   renderValue,

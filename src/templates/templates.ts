@@ -1,3 +1,4 @@
+import { ErrorCode, ValidationError } from "../errors";
 import { isUpstreamContext, SESSION_VARIABLE_PREFIX } from "../shared";
 
 /**
@@ -107,8 +108,24 @@ export function valueAt(value: unknown, steps: readonly string[]): unknown {
   return current;
 }
 
-const lookup = (scope: TemplateScope, root: TemplateRoot, path: readonly string[]): unknown =>
-  valueAt(scope[root], path);
+/**
+ * The value of one reference. A `{session.x}` reference has no default: a session variable the caller's
+ * session lacks (or holds as null) fails the field instead of rendering as "" or dropping a parameter,
+ * so a template can never widen what an upstream is asked for.
+ * @throws ValidationError MISSING_SESSION_VARIABLE for a missing session variable
+ */
+function lookup(scope: TemplateScope, root: TemplateRoot, path: readonly string[]): unknown {
+  const value = valueAt(scope[root], path);
+  if (root === "session" && (value === undefined || value === null)) {
+    const name = path.join(".");
+    throw new ValidationError(
+      ErrorCode.MISSING_SESSION_VARIABLE,
+      `The template reference {session.${name}} needs the session variable "${name}", which the caller's session lacks.`,
+      { extensions: { variable: name } },
+    );
+  }
+  return value;
+}
 
 const asText = (value: unknown): string =>
   value === undefined || value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
@@ -118,7 +135,8 @@ const asText = (value: unknown): string =>
  * @param template - text with references
  * @param scope - args, parent, session
  * @param encode - applied to each substituted value (e.g. encodeURIComponent for paths)
- * @returns the text; a missing or null value renders as ""
+ * @returns the text; a missing or null `args`/`parent` value renders as ""
+ * @throws ValidationError MISSING_SESSION_VARIABLE for a `{session.x}` the session lacks
  */
 export function renderTemplate(template: string, scope: TemplateScope, encode?: (value: string) => string): string {
   if (!template.includes("{")) return template;
@@ -141,7 +159,8 @@ export function isSoleReference(template: string): boolean {
  * The value of a template that is exactly one reference (keeps its JSON type), else the rendered text.
  * @param template - a template string
  * @param scope - args, parent, session
- * @returns the value; undefined when a sole reference has no value
+ * @returns the value; undefined when a sole `args`/`parent` reference has no value
+ * @throws ValidationError MISSING_SESSION_VARIABLE for a `{session.x}` the session lacks
  */
 export function renderValue(template: string, scope: TemplateScope): unknown {
   const whole = WHOLE.exec(template);
@@ -152,15 +171,63 @@ export function renderValue(template: string, scope: TemplateScope): unknown {
 /**
  * Renders a query parameter template into its values: a template that is exactly one reference gives
  * one value per element of a list (`?orderId=1&orderId=2`, as json-server and most REST APIs read
- * repeated parameters) and none for a missing, null or empty value; any other template gives its text.
+ * repeated parameters) and none for a missing or null value (an optional argument the client did not
+ * pass, or passed as null, omits its parameter); an empty string is sent as it is (`?userId=`), never
+ * dropped, so `""` cannot turn a filter into "everything". Any other template gives its text.
  * @param template - the parameter's template
  * @param scope - args, parent, session
  * @returns the values, in order
+ * @throws ValidationError MISSING_SESSION_VARIABLE for a `{session.x}` the session lacks
  */
 export function renderQueryValues(template: string, scope: TemplateScope): string[] {
   if (!isSoleReference(template)) return [renderTemplate(template, scope)];
   const value = renderValue(template, scope);
-  return (Array.isArray(value) ? value : [value]).map(asText).filter((text) => text !== "");
+  return (Array.isArray(value) ? value : [value]).filter((item) => item !== undefined && item !== null).map(asText);
+}
+
+/** Path segments a URL parser resolves away (WHATWG URL: `.`, `..` and their `%2e` spellings). */
+const DOT_SEGMENTS = new Set(["", ".", ".."]);
+
+/** A rendered path segment percent-decoded (as written when the template's own text has a malformed escape). */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * Renders a path template, each substituted value URL-encoded (`encodeURIComponent`, so a `/` in a value
+ * stays inside its segment). A segment holding a reference must not render empty, `.` or `..` (also
+ * `%2e` spellings): such a segment would be dropped or walk up the service's path (RFC 3986 section
+ * 5.2.4), so `/orders/{args.id}` with `id: ".."` could reach another resource.
+ * @param template - e.g. `/charges/{args.id}/refunds`
+ * @param scope - args, parent, session
+ * @returns the path
+ * @throws ValidationError INVALID_ARGUMENT (with `argument`: the references of the segment) for an
+ *   empty, `.` or `..` segment; MISSING_SESSION_VARIABLE for a `{session.x}` the session lacks
+ */
+export function renderPathTemplate(template: string, scope: TemplateScope): string {
+  if (!template.includes("{")) return template;
+  return template
+    .split("/")
+    .map((segment) => {
+      const references = templateReferences(segment);
+      if (references.length === 0) return segment;
+      const rendered = renderTemplate(segment, scope, encodeURIComponent);
+      const plain = decodedSegment(rendered);
+      if (DOT_SEGMENTS.has(plain)) {
+        const names = references.map((reference) => reference.text).join(", ");
+        throw new ValidationError(
+          ErrorCode.INVALID_ARGUMENT,
+          `The path segment ${names} cannot be ${JSON.stringify(plain)}: an empty, "." or ".." path segment is refused.`,
+          { extensions: { argument: references.map((reference) => reference.text.slice(1, -1)).join(", ") } },
+        );
+      }
+      return rendered;
+    })
+    .join("/");
 }
 
 /**

@@ -17,8 +17,9 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Headers that describe the client-to-gateway message itself and are never forwarded with
- * `forwardClientHeaders: true`: the gateway builds its own request body and negotiates its own encoding.
+ * Headers `forwardClientHeaders: true` never forwards: those that describe the client-to-gateway
+ * message itself (the gateway builds its own request body and negotiates its own encoding), and the
+ * client's credentials, `authorization` and `cookie`, which reach an upstream only when named in a list.
  */
 const MESSAGE_HEADERS: ReadonlySet<string> = new Set([
   "host",
@@ -27,6 +28,8 @@ const MESSAGE_HEADERS: ReadonlySet<string> = new Set([
   "content-encoding",
   "accept",
   "accept-encoding",
+  "authorization",
+  "cookie",
   ADMIN_SECRET_HEADER,
 ]);
 
@@ -43,7 +46,10 @@ export interface UpstreamHeaderInputs {
   sessionHeaderPrefix?: string;
   /** The client's request headers; forwarded per `forward` (lowest precedence). */
   client?: Headers;
-  /** The remote's `forwardClientHeaders`: header names, or `true` for all but the excluded ones. */
+  /**
+   * The remote's `forwardClientHeaders`: header names, or `true` for all but the excluded ones
+   * (`authorization` and `cookie` among them: name them to forward them).
+   */
   forward: readonly string[] | true;
   /** The request id sent as `x-request-id`, unless configured headers override it. */
   requestId?: string;
@@ -57,7 +63,8 @@ export interface UpstreamHeaderInputs {
  * `x-gateway-token` and session headers (`x-hasura-*`, `<sessionHeaderPrefix>*`) are never forwarded:
  * upstreams receive only the session the gateway resolved. Hop-by-hop headers (including any named in the
  * client's `Connection` header, RFC 9110 section 7.6.1) are never forwarded; with `forward: true`,
- * neither are `host`, `content-length`, `content-type`, `accept`, `*-encoding` and `x-admin-secret`.
+ * neither are `host`, `content-length`, `content-type`, `accept`, `*-encoding`, `x-admin-secret`, nor the
+ * client's credentials `authorization` and `cookie` (forwarded only when a list names them).
  *
  * @param inputs - configured, session and client headers and the forwarding rule
  * @returns lower-cased header name -> value

@@ -1,6 +1,7 @@
 import type { FetchFn } from "../shared";
 import {
   answerOf,
+  type UpstreamCookiesOptions,
   useGatewayToken,
   useHeaderRules,
   useUpstreamCookies,
@@ -20,14 +21,15 @@ import type { UpstreamAnswer, UpstreamNext, UpstreamPlugin, UpstreamRequest } fr
  * 4. `cookies`: collects `Set-Cookie` for the client's response;
  * 5. `gateway-token`: signs this request's `x-gateway-token` for the upstream;
  * 6. `header-rules`: builds the headers, Hasura's precedence.
+ * @param options - `protectedCookies` for the `cookies` plugin
  * @returns a fresh list (plugins hold no request state)
  */
-export function defaultUpstreamPlugins(): UpstreamPlugin[] {
+export function defaultUpstreamPlugins(options: UpstreamCookiesOptions = {}): UpstreamPlugin[] {
   return [
     useUpstreamTiming(),
     useUpstreamErrors(),
     useUpstreamTimeout(),
-    useUpstreamCookies(),
+    useUpstreamCookies({ protectedCookies: options.protectedCookies }),
     useGatewayToken(),
     useHeaderRules(),
   ];
@@ -37,8 +39,13 @@ export function defaultUpstreamPlugins(): UpstreamPlugin[] {
 export interface UpstreamPipelineOptions {
   /** The fetch at the end of the list. @default globalThis.fetch */
   fetch?: FetchFn;
-  /** The plugins, outermost first. @default defaultUpstreamPlugins() */
+  /** The plugins, outermost first. @default defaultUpstreamPlugins({ protectedCookies }) */
   plugins?: readonly UpstreamPlugin[];
+  /**
+   * Cookie names upstream `Set-Cookie`s may not set (the JWT's cookie), for the default `cookies`
+   * plugin. @default []
+   */
+  protectedCookies?: readonly string[];
 }
 
 /** Runs upstream calls through the plugins; one per isolate, holding no request state. */
@@ -68,8 +75,10 @@ export function createUpstreamPipeline(options: UpstreamPipelineOptions = {}): U
       headers: request.headers,
       body: request.body,
       signal: request.signal,
+      // Never follow a redirect: it could leave the upstream's base URL; the errors plugin refuses 3xx.
+      redirect: "manual",
     });
-  const chain = (options.plugins ?? defaultUpstreamPlugins()).reduceRight<UpstreamNext>(
+  const chain = (options.plugins ?? defaultUpstreamPlugins(options)).reduceRight<UpstreamNext>(
     (next, plugin) => (request) => plugin.call(request, next),
     send,
   );

@@ -88,7 +88,7 @@ export function signWith(pair: TestKeyPair, claims: JWTPayload = payload()): Pro
 /** Sets test `id`'s JWKS host state: published public keys, Cache-Control, mode. */
 export async function jwksControl(
   id: string,
-  state: { keys?: JWK[]; cacheControl?: string | null; mode?: "ok" | "down" },
+  state: { keys?: JWK[]; cacheControl?: string | null; mode?: "ok" | "down" | "big" | "big-chunked" },
 ): Promise<void> {
   const res = await fetch(`${upstreamBase()}/jwks/${id}/control`, { method: "POST", body: JSON.stringify(state) });
   if (!res.ok) throw new Error(`jwks control failed: ${res.status}`);

@@ -116,6 +116,19 @@ describe("joined fields and roles", () => {
     expect(rootSelections(await received(id, "crm"), "customer")).toBe(2);
   });
 
+  it("a {session.x} the session lacks is MISSING_SESSION_VARIABLE on the joined field; crm is not called", async () => {
+    const id = uniqueId();
+    const gw = shopGateway(id, WITH_ROLES);
+    const { status, body } = await gw.graphql("{ orders(count: 2) { id viewer { name } } }", undefined, ADMIN_HEADERS);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ orders: range(2).map((n) => ({ id: `o${n}`, viewer: null })) });
+    expect(body.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([
+      [["orders", 0, "viewer"], "MISSING_SESSION_VARIABLE"],
+      [["orders", 1, "viewer"], "MISSING_SESSION_VARIABLE"],
+    ]);
+    expect(await operations(id, ["shop", "crm"])).toEqual({ shop: 1, crm: 0 });
+  });
+
   it("the admin secret sees every field, the parent's key included", async () => {
     const id = uniqueId();
     const gw = shopGateway(id, WITH_ROLES);

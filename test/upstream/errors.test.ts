@@ -96,7 +96,10 @@ describe("upstream failures become coded GraphQL errors with partial data", () =
 describe("upstream GraphQL errors are relayed", () => {
   it("keeps message, path and extensions of a root field error and adds serviceName", async () => {
     const id = uniqueId();
-    const gw = testGateway(id, THREE_REMOTES);
+    // Since issue 12 only `code` passes by default: `detail` is listed to keep this test's subject.
+    const gw = testGateway(id, {
+      remotes: ["accounts", "products", { name: "errors", exposeErrorExtensions: ["detail"] }],
+    });
     const { status, body } = await gw.graphql("{ fails products { upc } }");
 
     expect(status).toBe(200);

@@ -40,13 +40,50 @@ function callRemote(
   });
 }
 
+/** What a remote's `exposeErrorExtensions` lets through: extension keys besides `code`, or `true` for all. */
+type ExposedExtensions = readonly string[] | true | undefined;
+
+/** Extension keys that never reach a client, whatever `exposeErrorExtensions` says: stack traces. */
+const NEVER_EXPOSED = new Set(["stacktrace", "stackTrace", "stack"]);
+
+/**
+ * The extensions of an upstream GraphQL error as the client sees them: `code` (when the upstream gave
+ * one), the keys `exposeErrorExtensions` lists (all with `true`), then `serviceName`. A stack trace never
+ * passes: `stacktrace`/`stack` keys are dropped, also inside an `exception` object (Apollo Server 2).
+ * @param extensions - the upstream error's extensions
+ * @param expose - the remote's `exposeErrorExtensions`
+ * @param remoteName - the remote's name
+ * @returns the public extensions
+ */
+function publicExtensions(
+  extensions: Readonly<Record<string, unknown>> | undefined,
+  expose: ExposedExtensions,
+  remoteName: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const source = extensions ?? {};
+  const keys = expose === true ? Object.keys(source) : ["code", ...(expose ?? [])];
+  for (const key of keys) {
+    if (NEVER_EXPOSED.has(key) || !Object.hasOwn(source, key)) continue;
+    const value = source[key];
+    if (key === "exception" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).filter(([inner]) => !NEVER_EXPOSED.has(inner)));
+    } else {
+      out[key] = value;
+    }
+  }
+  out.serviceName = remoteName;
+  return out;
+}
+
 /**
  * Rewrites the errors of one upstream result: our own errors (UPSTREAM_*, the gateway token's
  * INVALID_CONFIG) stay; executor-http's parse/transport errors (which embed the upstream body) become
- * UPSTREAM_INVALID_RESPONSE or UPSTREAM_UNAVAILABLE; upstream GraphQL errors keep message, path and
- * extensions and gain `extensions.serviceName`.
+ * UPSTREAM_INVALID_RESPONSE or UPSTREAM_UNAVAILABLE; upstream GraphQL errors keep message and path, and
+ * of their extensions only `code` and what `exposeErrorExtensions` lists (see publicExtensions), plus
+ * `extensions.serviceName`.
  */
-function labelErrors(result: ExecutionResult, remoteName: string): ExecutionResult {
+function labelErrors(result: ExecutionResult, remoteName: string, expose: ExposedExtensions): ExecutionResult {
   if (result.errors === undefined || result.errors.length === 0) return result;
   const errors = result.errors.map((error) => {
     if (error.originalError instanceof GatewayError) return error;
@@ -66,7 +103,7 @@ function labelErrors(result: ExecutionResult, remoteName: string): ExecutionResu
     }
     return new GraphQLError(error.message, {
       path: error.path,
-      extensions: { ...error.extensions, serviceName: remoteName },
+      extensions: publicExtensions(error.extensions, expose, remoteName),
     });
   });
   return { ...result, errors };
@@ -76,14 +113,15 @@ function labelErrors(result: ExecutionResult, remoteName: string): ExecutionResu
  * Builds an executor for one remote schema with @graphql-tools/executor-http, its fetch being the
  * upstream pipeline. In-flight dedupe across requests is off: a Worker must not share I/O between requests.
  *
- * @param remote - the remote's config (for introspection: its introspection headers, nothing forwarded)
+ * @param remote - the remote's config (for introspection: its introspection headers, nothing forwarded);
+ *   `exposeErrorExtensions` (default: only `code`) says which upstream error extensions pass
  * @param pipeline - the isolate's upstream pipeline
  * @param context - the request context it serves; absent for introspection
  * @returns an executor whose errors carry `extensions.serviceName` and UPSTREAM_* codes
  * @see https://the-guild.dev/graphql/tools/docs/remote-schemas
  */
 export function createRemoteExecutor(
-  remote: UpstreamConfig & { url: string },
+  remote: UpstreamConfig & { url: string; exposeErrorExtensions?: readonly string[] | true },
   pipeline: UpstreamPipeline,
   context: UpstreamContext | undefined,
 ): Executor {
@@ -110,7 +148,7 @@ export function createRemoteExecutor(
   return async function remoteExecutor(request: ExecutionRequest) {
     const result = await executor(request);
     if (isAsyncIterable(result)) return result;
-    return labelErrors(result, remote.name);
+    return labelErrors(result, remote.name, remote.exposeErrorExtensions);
   } as Executor;
 }
 
@@ -207,7 +245,7 @@ export function createPassthroughExecutor(remote: RemoteConfig, pipeline: Upstre
           { upstreamStatus: status },
         );
       }
-      return labelErrors(parsed as ExecutionResult, remote.name);
+      return labelErrors(parsed as ExecutionResult, remote.name, remote.exposeErrorExtensions);
     } catch (error) {
       if (error instanceof UpstreamError) return { errors: [error.toGraphQLError()] };
       throw error;

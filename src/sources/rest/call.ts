@@ -1,7 +1,13 @@
 import type { EndpointConfig, ServiceConfig } from "../../config";
-import { ErrorCode, UpstreamError } from "../../errors";
+import { ErrorCode, UpstreamError, ValidationError } from "../../errors";
 import type { UpstreamContext } from "../../shared";
-import { renderJsonTemplate, renderQueryValues, renderTemplate, type TemplateScope } from "../../templates";
+import {
+  renderJsonTemplate,
+  renderPathTemplate,
+  renderQueryValues,
+  renderTemplate,
+  type TemplateScope,
+} from "../../templates";
 import type { UpstreamPipeline } from "../../upstream";
 
 /** One HTTP request to a REST service, ready for the upstream pipeline. */
@@ -23,8 +29,19 @@ export interface RestRequest {
 const BODY_BY_DEFAULT = new Set(["POST", "PUT", "PATCH"]);
 
 /**
- * Builds the request of one endpoint call: path template (values URL-encoded) appended to the
- * service URL; query parameters (left out when null or missing, repeated for a list, see
+ * Whether `url` stays under the service's base URL: same origin, and a path equal to the base path or
+ * below it (`/v1` covers `/v1` and `/v1/...`, not `/v10`).
+ */
+function isUnder(url: URL, base: URL): boolean {
+  if (url.origin !== base.origin) return false;
+  const basePath = base.pathname.replace(/\/+$/, "");
+  return url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
+}
+
+/**
+ * Builds the request of one endpoint call: path template (values URL-encoded; an empty, `.` or `..`
+ * segment refused, see renderPathTemplate) appended to the service URL, which the result must stay
+ * under; query parameters (left out when null or missing, `""` sent as `""`, repeated for a list, see
  * renderQueryValues); body (the `body` template, else the field's arguments for POST/PUT/PATCH, as
  * Space Cloud does; none for GET and DELETE); `content-type` and `accept`; then the endpoint's header
  * ops, which the pipeline applies over its header rules (configured > gateway token > session >
@@ -34,9 +51,17 @@ const BODY_BY_DEFAULT = new Set(["POST", "PUT", "PATCH"]);
  * @param endpoint - the endpoint's config
  * @param scope - args, parent and session for the templates
  * @returns the request
+ * @throws ValidationError INVALID_ARGUMENT for a path segment that renders empty, `.` or `..`, or a URL
+ *   that leaves the service's base URL; MISSING_SESSION_VARIABLE for a `{session.x}` the session lacks
  */
 export function buildRestRequest(service: ServiceConfig, endpoint: EndpointConfig, scope: TemplateScope): RestRequest {
-  const url = new URL(service.url.replace(/\/+$/, "") + renderTemplate(endpoint.path, scope, encodeURIComponent));
+  const url = new URL(service.url.replace(/\/+$/, "") + renderPathTemplate(endpoint.path, scope));
+  if (!isUnder(url, new URL(service.url))) {
+    throw new ValidationError(
+      ErrorCode.INVALID_ARGUMENT,
+      `The path of endpoint "${endpoint.path}" leaves the base URL of service "${service.name}".`,
+    );
+  }
   for (const [name, template] of Object.entries(endpoint.query ?? {})) {
     for (const value of renderQueryValues(template, scope)) url.searchParams.append(name, value);
   }

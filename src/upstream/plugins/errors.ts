@@ -46,6 +46,24 @@ function refuse(response: Response, error: UpstreamError): never {
   throw error;
 }
 
+/**
+ * Calls are sent with `redirect: "manual"`, so a redirect arrives as it is: a 3xx (or an opaque
+ * redirect, status 0, where a runtime hides it) is refused for both kinds, never followed.
+ */
+function checkRedirect(request: UpstreamRequest, response: Response): void {
+  const status = response.status;
+  if (response.type !== "opaqueredirect" && (status < 300 || status > 399)) return;
+  refuse(
+    response,
+    new UpstreamError(
+      ErrorCode.UPSTREAM_HTTP_ERROR,
+      request.upstream.name,
+      `${request.label} answered with a redirect (HTTP ${status}), which the gateway does not follow`,
+      { upstreamStatus: status, extensions: request.errorExtensions },
+    ),
+  );
+}
+
 /** A remote schema must answer JSON; a non-2xx JSON answer is a GraphQL response with errors and passes. */
 function checkRemote(request: UpstreamRequest, response: Response): void {
   const { upstream, label } = request;
@@ -110,7 +128,8 @@ async function checkService(request: UpstreamRequest, response: Response): Promi
  * code, `serviceName` and, when known, the upstream's `status`; the upstream body never goes into one.
  * Transport: UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE. Remote schemas: a non-JSON 5xx is
  * UPSTREAM_UNAVAILABLE, another non-JSON non-2xx UPSTREAM_HTTP_ERROR, a non-JSON 2xx
- * UPSTREAM_INVALID_RESPONSE. Services: any non-2xx is UPSTREAM_HTTP_ERROR. A GatewayError thrown by an
+ * UPSTREAM_INVALID_RESPONSE. Services: any non-2xx is UPSTREAM_HTTP_ERROR. Both: a redirect (3xx; calls
+ * never follow one) is UPSTREAM_HTTP_ERROR. A GatewayError thrown by an
  * inner plugin (the gateway token's INVALID_CONFIG) passes unchanged.
  * @returns the plugin
  */
@@ -125,6 +144,7 @@ export function useUpstreamErrors(): UpstreamPlugin {
         if (cause instanceof GatewayError) throw cause;
         throw transportError(request, cause);
       }
+      checkRedirect(request, response);
       if (request.kind === "remote") checkRemote(request, response);
       else await checkService(request, response);
       return response;

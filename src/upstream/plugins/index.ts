@@ -1,5 +1,5 @@
 /** The upstream plugins, one per file; pipeline.ts puts them in order. */
-export { useUpstreamCookies } from "./cookies";
+export { type UpstreamCookiesOptions, useUpstreamCookies } from "./cookies";
 export { answerOf, readText, transportError, useUpstreamErrors } from "./errors";
 export { useGatewayToken } from "./gateway-token";
 export { useHeaderRules } from "./header-rules";

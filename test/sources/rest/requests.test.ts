@@ -151,8 +151,6 @@ extend type Mutation {
               label: "charge {args.input.name} for {args.input.amount}",
               tag: "{args.input.meta.tag}",
               note: "{args.note}",
-              user: "{session.userId}",
-              who: "user:{session.userId}",
               fixed: 1,
               flag: true,
               nested: { amount: "{args.input.amount}", input: "{args.input}" },
@@ -210,7 +208,6 @@ extend type Mutation {
       name: "Ada",
       amount: 42,
       label: "charge Ada for 42",
-      who: "user:",
       fixed: 1,
       flag: true,
       nested: { amount: 42, input: { name: "Ada", amount: 42 } },
@@ -252,12 +249,13 @@ extend type Mutation {
     expect((await restStats(id)).requests).toEqual({ "GET /charges/ch 3/x": 1, "POST /echo/refunds/ch 3/x": 1 });
   });
 
-  it("renders {session.x} as empty while there is no session (path, query, header)", async () => {
+  it("refuses {session.x} while there is no session: MISSING_SESSION_VARIABLE, nothing sent (issue 12: fail closed)", async () => {
     const id = uniqueId();
-    const { echoSession } = await data(testGateway(id, GATEWAY, FILES), `{ echoSession ${ECHO_FIELDS} }`);
-    expect(echoSession?.path).toBe("/echo/session//end");
-    expect(echoSession?.query).toEqual({ fixed: "v" });
-    expect(headersOf(echoSession as Echo)["x-user"]).toBe("");
+    const { status, body } = await testGateway(id, GATEWAY, FILES).graphql(`{ echoSession ${ECHO_FIELDS} }`);
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ echoSession: null });
+    expect(body.errors?.[0]?.extensions?.code).toBe("MISSING_SESSION_VARIABLE");
+    expect((await restStats(id)).total).toBe(0);
   });
 });
 
