@@ -70,7 +70,7 @@ export const ERROR_TABLE = {
   },
   MISSING_SESSION_VARIABLE: {
     status: 400,
-    meaning: "an argument preset names a session variable the caller's session lacks",
+    meaning: "an argument preset or a {session.x} template names a session variable the caller's session lacks",
   },
   BAD_REQUEST: { status: 400, meaning: "a request the gateway will not run as sent (see the message)" },
   DEPTH_LIMIT_EXCEEDED: { status: 400, meaning: "the operation nests deeper than limits.maxDepth" },
