@@ -142,15 +142,25 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   app.get("/healthz", async (c) => {
-    const { status, schemaHash, remotes, joins } = await c.var.gateway.registry.status((promise) =>
-      c.executionCtx.waitUntil(promise),
+    const {
+      status: schemaStatus,
+      schemaHash,
+      remotes,
+      joins,
+    } = await c.var.gateway.registry.status((promise) => c.executionCtx.waitUntil(promise));
+    // A gateway token key that cannot be imported fails the calls that need a token: degraded.
+    const tokenBroken = await c.var.gateway.tokenSigner().then(
+      () => false,
+      () => true,
     );
+    const status = tokenBroken && schemaStatus === "ok" ? "degraded" : schemaStatus;
     return c.json(
       {
         status,
         schemaHash,
         remotes: Object.fromEntries(remotes.map((remote) => [remote.name, remote.status])),
         ...(joins.length > 0 ? { joins: Object.fromEntries(joins.map((join) => [join.name, join.status])) } : {}),
+        ...(tokenBroken ? { gatewayToken: "error" } : {}),
       },
       status === "unavailable" ? 503 : 200,
     );

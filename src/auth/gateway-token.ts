@@ -205,21 +205,24 @@ export function createGatewayTokenSigner(config: GatewayTokenConfig, env: object
  * The per-request token source put on the GraphQL context as `gatewayToken`: signs at most one token
  * per audience per request (the promise is memoized, a failure included).
  *
- * @param signer - the isolate's signer, or `null` (then every call resolves `undefined`)
+ * @param signer - the isolate's signer, or `null` (then every call resolves `undefined`), or a function
+ *   that gives it (called on the first token asked for, so a request that sends no token never waits
+ *   for the key, nor fails on a bad one)
  * @param session - the caller's session (its user id and session variables)
  * @returns `(audience) => Promise<token | undefined>`
  * @throws nothing itself; the returned promise rejects with GatewayError `INVALID_CONFIG` on a bad key
  */
 export function createGatewayTokenSource(
-  signer: GatewayTokenSigner | null,
+  signer: GatewayTokenSigner | null | (() => Promise<GatewayTokenSigner | null>),
   session?: GatewayTokenSession,
 ): (audience: string) => Promise<string | undefined> {
   if (signer === null) return () => Promise.resolve(undefined);
-  const tokens = new Map<string, Promise<string>>();
+  const signerOf = typeof signer === "function" ? signer : () => Promise.resolve(signer);
+  const tokens = new Map<string, Promise<string | undefined>>();
   return function gatewayToken(audience) {
     let token = tokens.get(audience);
     if (token === undefined) {
-      token = signer.sign(audience, session);
+      token = signerOf().then((found) => found?.sign(audience, session));
       tokens.set(audience, token);
     }
     return token;

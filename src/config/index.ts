@@ -13,6 +13,7 @@ export {
   ROLE_NAME,
 } from "./auth-schema";
 export { checkConfigStructure, interpolateEnv, loadConfig, toJsonPath } from "./load";
+export { CIRCUIT_BREAKER_DEFAULTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES } from "./primitives";
 export {
   DEFAULT_RATE_LIMIT_BINDING,
   RATE_LIMIT_BINDING_NAME,

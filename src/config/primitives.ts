@@ -66,3 +66,65 @@ export const gatewayTokenSwitch = z
 
 /** The name of a remote or service: unique across both, `[a-z][a-z0-9_]*`. */
 export const upstreamName = z.string().regex(/^[a-z][a-z0-9_]*$/, "must match [a-z][a-z0-9_]*");
+
+/** The default of `retries`: two retries, three attempts in all. */
+export const DEFAULT_RETRIES = 2;
+
+/**
+ * `retries`, shared by remotes and services: how often an idempotent call is tried again. Optional in
+ * the parsed config (like `circuitBreaker` and `maxResponseBytes`): the upstream plugins apply the default.
+ */
+export const retries = z
+  .number()
+  .int()
+  .min(0)
+  .max(10)
+  .optional()
+  .describe(
+    "Retries of an idempotent call (a remote's queries, a service's GET and HEAD; never mutations or POST) after a connection failure or HTTP 429, 502, 503, 504, honouring Retry-After, with full-jitter exponential backoff, all within timeoutMs. Default 2.",
+  );
+
+/** The default of `circuitBreaker`: open after 5 consecutive failures, probe again after 30 s. */
+export const CIRCUIT_BREAKER_DEFAULTS = { failureThreshold: 5, resetTimeoutMs: 30_000 } as const;
+
+/** `circuitBreaker`, shared by remotes and services: per upstream and isolate; `false` turns it off. */
+export const circuitBreaker = z
+  .union([
+    z.literal(false),
+    z
+      .object({
+        failureThreshold: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(CIRCUIT_BREAKER_DEFAULTS.failureThreshold)
+          .describe("Consecutive failed calls (connection failure, timeout, HTTP 5xx) that open the circuit."),
+        resetTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .max(3_600_000)
+          .default(CIRCUIT_BREAKER_DEFAULTS.resetTimeoutMs)
+          .describe("Time in ms the circuit stays open before one probe call is let through."),
+      })
+      .strict(),
+  ])
+  .optional()
+  .describe(
+    "Circuit breaker of this upstream (per isolate): after failureThreshold consecutive failures calls are refused with UPSTREAM_CIRCUIT_OPEN for resetTimeoutMs, then one probe decides. Default { failureThreshold: 5, resetTimeoutMs: 30000 }; false turns it off.",
+  );
+
+/** The default of `maxResponseBytes`: 10 MB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/** `maxResponseBytes`, shared by remotes and services. */
+export const maxResponseBytes = z
+  .number()
+  .int()
+  .positive()
+  .max(100 * 1024 * 1024)
+  .optional()
+  .describe(
+    "Largest answer body in bytes (after decompression); a larger one is cut off while it is read and fails with UPSTREAM_RESPONSE_TOO_LARGE. Default 10485760 (10 MB).",
+  );

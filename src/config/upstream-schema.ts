@@ -1,12 +1,15 @@
 import { z } from "zod";
 import {
+  circuitBreaker,
   forwardClientHeaders,
   gatewayTokenSwitch,
   graphqlName,
   headerMap,
   headerName,
   httpUrl,
+  maxResponseBytes,
   nameAffix,
+  retries,
   timeoutMs,
   upstreamName,
 } from "./primitives";
@@ -84,6 +87,9 @@ export const RemoteSchema = z
       .describe("Headers for introspection only (for example an admin token). Default: `headers`."),
     forwardClientHeaders,
     timeoutMs,
+    retries,
+    circuitBreaker,
+    maxResponseBytes,
     customization: CustomizationSchema.optional(),
     gatewayToken: gatewayTokenSwitch,
     exposeErrorExtensions: z
@@ -164,6 +170,9 @@ export const ServiceSchema = z
       .describe("Headers sent with every call; win over session variables and client headers."),
     forwardClientHeaders,
     timeoutMs,
+    retries,
+    circuitBreaker,
+    maxResponseBytes,
     endpoints: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must match [A-Za-z_][A-Za-z0-9_]*"), EndpointSchema)
       .describe("Named endpoints."),

@@ -110,7 +110,7 @@ export class ValidationError extends GatewayError {
 export class UpstreamError extends GatewayError {
   override readonly name = "UpstreamError";
   /**
-   * @param code - one of the UPSTREAM_* codes or INTROSPECTION_FAILED
+   * @param code - one of the UPSTREAM_* codes, INTROSPECTION_FAILED, or INVALID_CONFIG (a gateway token key that fails the call)
    * @param serviceName - the remote's or service's configured `name`
    * @param message - public message
    * @param options - `upstreamStatus` (the upstream response's status, if any) goes into `extensions.status`

@@ -49,11 +49,12 @@ export async function authenticateRequest(gateway: Gateway, headers: Headers, en
 /**
  * The one request context builder: what Yoga, resolvers, executors and the upstream pipeline see of
  * one request (session, client headers, env, logger, request id, the gateway token source, the cookie
- * sink). Used by the `/graphql` route and ready for WebSocket and SSE entry points.
+ * sink). Used by the `/graphql` route and ready for WebSocket and SSE entry points. The gateway token
+ * key is not awaited here: a key that cannot be imported fails only the upstream calls that need a
+ * token (see the upstream plugin `gateway-token`), never the whole request.
  *
  * @param input - the gateway, the request's pieces and its session
  * @returns the context (nothing in it is shared with another request)
- * @throws GatewayError INVALID_CONFIG when the gateway token key cannot be imported
  */
 export async function createGatewayContext(input: GatewayContextInput): Promise<GatewayContext> {
   const { gateway, session } = input;
@@ -68,7 +69,7 @@ export async function createGatewayContext(input: GatewayContextInput): Promise<
     session,
     sessionHeaderPrefix: prefix,
     gatewayToken: createGatewayTokenSource(
-      await gateway.tokenSigner(),
+      gateway.tokenSigner,
       session.source === "none"
         ? undefined
         : { sub: session.variables[USER_ID_VARIABLE], variables: session.variables },

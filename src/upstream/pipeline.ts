@@ -2,34 +2,50 @@ import type { FetchFn } from "../shared";
 import {
   answerOf,
   type UpstreamCookiesOptions,
+  type UpstreamRetryOptions,
+  useCircuitBreaker,
   useGatewayToken,
   useHeaderRules,
+  useResponseSize,
   useUpstreamCookies,
   useUpstreamErrors,
+  useUpstreamRetry,
   useUpstreamTimeout,
   useUpstreamTiming,
 } from "./plugins";
 import { defaultFetch } from "./transport";
 import type { UpstreamAnswer, UpstreamNext, UpstreamPlugin, UpstreamRequest } from "./types";
 
+/** Options of {@link defaultUpstreamPlugins}. */
+export interface DefaultUpstreamPluginsOptions extends UpstreamCookiesOptions {
+  /** The `retry` plugin's backoff (base delay, random source), for tests. @default { baseDelayMs: 100 } */
+  retry?: UpstreamRetryOptions;
+}
+
 /**
  * The upstream plugins, in order (the first wraps all the others). Every call to a remote schema or a
  * REST service, introspection included, runs through them:
  * 1. `timing`: counts the request's calls and their time;
  * 2. `errors`: transport failures and unusable answers become UpstreamErrors with UPSTREAM_* codes;
- * 3. `timeout`: bounds the exchange, body included, by `timeoutMs`;
- * 4. `cookies`: collects `Set-Cookie` for the client's response;
- * 5. `gateway-token`: signs this request's `x-gateway-token` for the upstream;
- * 6. `header-rules`: builds the headers, Hasura's precedence.
- * @param options - `protectedCookies` for the `cookies` plugin
- * @returns a fresh list (plugins hold no request state)
+ * 3. `circuit-breaker`: refuses calls to an upstream that keeps failing (UPSTREAM_CIRCUIT_OPEN);
+ * 4. `timeout`: bounds the exchange, body and retries included, by `timeoutMs`;
+ * 5. `cookies`: collects `Set-Cookie` for the client's response;
+ * 6. `retry`: sends idempotent calls again after a connection failure, 429, 502, 503 or 504;
+ * 7. `response-size`: cuts off an answer over `maxResponseBytes` (UPSTREAM_RESPONSE_TOO_LARGE);
+ * 8. `gateway-token`: signs this request's `x-gateway-token` for the upstream;
+ * 9. `header-rules`: builds the headers, Hasura's precedence.
+ * @param options - the retry plugin's backoff, the `cookies` plugin's `protectedCookies`
+ * @returns a fresh list (plugins hold no request state; the circuit breaker holds its circuits)
  */
-export function defaultUpstreamPlugins(options: UpstreamCookiesOptions = {}): UpstreamPlugin[] {
+export function defaultUpstreamPlugins(options: DefaultUpstreamPluginsOptions = {}): UpstreamPlugin[] {
   return [
     useUpstreamTiming(),
     useUpstreamErrors(),
+    useCircuitBreaker(),
     useUpstreamTimeout(),
     useUpstreamCookies({ protectedCookies: options.protectedCookies }),
+    useUpstreamRetry(options.retry),
+    useResponseSize(),
     useGatewayToken(),
     useHeaderRules(),
   ];
@@ -48,14 +64,14 @@ export interface UpstreamPipelineOptions {
   protectedCookies?: readonly string[];
 }
 
-/** Runs upstream calls through the plugins; one per isolate, holding no request state. */
+/** Runs upstream calls through the plugins; one per isolate, holding no request state (only circuits). */
 export interface UpstreamPipeline {
   /**
    * Makes one call.
    * @param request - the call (the pipeline's plugins fill headers, signal and token)
    * @returns the response with its body unread, and a reader for callers that need the text
-   * @throws UpstreamError UPSTREAM_* (see the `errors` plugin); GatewayError INVALID_CONFIG when the
-   *   gateway token cannot be signed
+   * @throws UpstreamError UPSTREAM_* (see the `errors`, `circuit-breaker` and `response-size` plugins);
+   *   UpstreamError INVALID_CONFIG when the gateway token cannot be signed
    */
   call(request: UpstreamRequest): Promise<UpstreamAnswer>;
 }

@@ -1,3 +1,4 @@
+import type { GatewayError } from "../errors";
 import type { UpstreamContext } from "../shared";
 
 /** What the pipeline reads of a remote's or a REST service's config. */
@@ -14,7 +15,19 @@ export interface UpstreamConfig {
   timeoutMs: number;
   /** Services only: append the upstream's JSON `message`/`error` to UPSTREAM_HTTP_ERROR messages. */
   exposeErrors?: boolean;
+  /** Retries of an idempotent call (see the `retry` plugin). @default 2 */
+  retries?: number;
+  /**
+   * The circuit breaker (see the `circuit-breaker` plugin), `false` for none.
+   * @default { failureThreshold: 5, resetTimeoutMs: 30000 }
+   */
+  circuitBreaker?: false | { failureThreshold: number; resetTimeoutMs: number };
+  /** Largest answer body, bytes (see the `response-size` plugin). @default 10485760 (10 MB) */
+  maxResponseBytes?: number;
 }
+
+/** The type of a remote call's GraphQL operation (GraphQL spec, section 2.3 "Operations"). */
+export type UpstreamOperationType = "query" | "mutation" | "subscription";
 
 /** A remote schema (GraphQL over HTTP) or a REST service: their answers are judged differently. */
 export type UpstreamKind = "remote" | "service";
@@ -46,6 +59,11 @@ export interface UpstreamRequest {
    * name (services).
    */
   operation?: string;
+  /**
+   * Remotes: the type of the operation sent upstream (introspection is a query). Only queries are
+   * retried; undefined counts as not idempotent.
+   */
+  operationType?: UpstreamOperationType;
   /** Public extensions every error of this call carries besides `serviceName` (a service's `endpoint`). */
   errorExtensions?: Record<string, unknown>;
   /** The request the call serves; undefined outside one (introspection). */
@@ -56,6 +74,13 @@ export interface UpstreamRequest {
   gatewayToken?: string;
   /** Set by the timeout plugin: whether this call's timeout has fired. */
   timedOut?: () => boolean;
+  /** Set by the timeout plugin: when the call's `timeoutMs` runs out (ms since the epoch; retries stay within it). */
+  deadline?: number;
+  /**
+   * Set by the response-size plugin when it cut the body off: the error a read of the body reports
+   * (UPSTREAM_RESPONSE_TOO_LARGE), whatever the platform makes of the stream's failure.
+   */
+  bodyError?: GatewayError;
 }
 
 /** Sends the request on: the next plugin, or the fetch at the end of the list. */

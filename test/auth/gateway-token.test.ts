@@ -222,7 +222,9 @@ describe("who gets a token", () => {
 describe("bad token keys", () => {
   const privateKeyValue = '{"kty":"OKP","crv":"Ed25519","x":"not-json';
 
-  it("answers /graphql with 500 INVALID_CONFIG naming the secret (never its value) for a private key that is not JSON", async () => {
+  // Issue 12 ("upstream resilience") changed these on purpose: a bad key used to answer every /graphql
+  // request with 500; now it fails only the calls that need a token, as field errors with serviceName.
+  it("fails the calls that need a token with INVALID_CONFIG naming the secret (never its value) for a private key that is not JSON", async () => {
     const id = uniqueId();
     const gw = testGateway(id, TWO_REMOTES, { env: { GATEWAY_TOKEN_PRIVATE_KEY: privateKeyValue } });
     for (let i = 0; i < 2; i++) {
@@ -231,17 +233,22 @@ describe("bad token keys", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ query: "{ requestHeaders }" }),
       });
-      expect(res.status).toBe(500);
+      expect(res.status).toBe(200);
       const text = await res.text();
       expect(JSON.parse(text)).toEqual({
-        error: {
-          code: "INVALID_CONFIG",
-          message: "Secret GATEWAY_TOKEN_PRIVATE_KEY is not valid JSON (expected an Ed25519 private JWK)",
-        },
+        data: null,
+        errors: [
+          {
+            message: "Secret GATEWAY_TOKEN_PRIVATE_KEY is not valid JSON (expected an Ed25519 private JWK)",
+            path: ["requestHeaders"],
+            extensions: { code: "INVALID_CONFIG", serviceName: "accounts" },
+          },
+        ],
       });
       expect(text).not.toContain("not-json");
     }
-    expect((await stats(id, "accounts")).requests).toBe(0);
+    // The schema loads (introspection carries no token), but no operation left the gateway.
+    expect((await stats(id, "accounts")).operations).toBe(0);
     expect((await gw.fetch("/.well-known/jwks.json")).status).toBe(500);
     // Routes that do not sign keep working.
     expect((await gw.fetch("/healthz")).status).toBe(200);
@@ -252,13 +259,15 @@ describe("bad token keys", () => {
     const notPrivate = testGateway(uniqueId(), TWO_REMOTES, {
       env: { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(publicOnly) },
     });
-    const res = await notPrivate.fetch("/graphql?query=%7B__typename%7D");
-    expect(res.status).toBe(500);
-    expect(await res.json()).toMatchObject({
-      error: {
-        code: "INVALID_CONFIG",
-        message: expect.stringContaining("GATEWAY_TOKEN_PRIVATE_KEY is not an Ed25519"),
-      },
+    // A field without an upstream call answers; one that needs a token fails with the key's problem.
+    expect(await (await notPrivate.fetch("/graphql?query=%7B__typename%7D")).json()).toEqual({
+      data: { __typename: "Query" },
+    });
+    const res = await notPrivate.graphql("{ requestHeaders }");
+    expect(res.status).toBe(200);
+    expect(res.body.errors?.[0]).toMatchObject({
+      extensions: { code: "INVALID_CONFIG", serviceName: "accounts" },
+      message: expect.stringContaining("GATEWAY_TOKEN_PRIVATE_KEY is not an Ed25519"),
     });
 
     const mismatched: Record<string, string> = await ed25519PrivateJwk();
@@ -277,24 +286,32 @@ describe("bad token keys", () => {
     const bad = await testGateway(uniqueId(), TWO_REMOTES, {
       env: { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(badBytes) },
     }).graphql("{ requestHeaders }");
-    expect(bad.status).toBe(500);
+    expect(bad.status).toBe(200);
     expect(bad.body).toEqual({
-      error: {
-        code: "INVALID_CONFIG",
-        message: "Secret GATEWAY_TOKEN_PRIVATE_KEY could not be imported as an Ed25519 private key",
-      },
+      data: null,
+      errors: [
+        {
+          message: "Secret GATEWAY_TOKEN_PRIVATE_KEY could not be imported as an Ed25519 private key",
+          path: ["requestHeaders"],
+          extensions: { code: "INVALID_CONFIG", serviceName: "accounts" },
+        },
+      ],
     });
   });
 
   it("rejects a GATEWAY_TOKEN_SECRET shorter than 32 bytes (RFC 7518, 3.2)", async () => {
     const gw = testGateway(uniqueId(), TWO_REMOTES, { env: { GATEWAY_TOKEN_SECRET: "short-secret" } });
     const { status, body } = await gw.graphql("{ requestHeaders }");
-    expect(status).toBe(500);
+    expect(status).toBe(200);
     expect(body).toEqual({
-      error: {
-        code: "INVALID_CONFIG",
-        message: "Secret GATEWAY_TOKEN_SECRET must be at least 32 bytes long (RFC 7518, 3.2)",
-      },
+      data: null,
+      errors: [
+        {
+          message: "Secret GATEWAY_TOKEN_SECRET must be at least 32 bytes long (RFC 7518, 3.2)",
+          path: ["requestHeaders"],
+          extensions: { code: "INVALID_CONFIG", serviceName: "accounts" },
+        },
+      ],
     });
   });
 });

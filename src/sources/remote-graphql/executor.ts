@@ -1,10 +1,16 @@
 import { buildHTTPExecutor } from "@graphql-tools/executor-http";
-import { type ExecutionRequest, type ExecutionResult, type Executor, isAsyncIterable } from "@graphql-tools/utils";
-import { GraphQLError, type GraphQLResolveInfo, print } from "graphql";
+import {
+  type ExecutionRequest,
+  type ExecutionResult,
+  type Executor,
+  getOperationASTFromRequest,
+  isAsyncIterable,
+} from "@graphql-tools/utils";
+import { GraphQLError, type GraphQLResolveInfo, getOperationAST, print } from "graphql";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, GatewayError, UpstreamError } from "../../errors";
 import { isUpstreamContext, type UpstreamContext } from "../../shared";
-import type { UpstreamAnswer, UpstreamConfig, UpstreamPipeline } from "../../upstream";
+import type { UpstreamAnswer, UpstreamConfig, UpstreamOperationType, UpstreamPipeline } from "../../upstream";
 
 /**
  * One call to a remote through the upstream pipeline (header rules, gateway token, timeout, cookies,
@@ -15,8 +21,9 @@ import type { UpstreamAnswer, UpstreamConfig, UpstreamPipeline } from "../../ups
  * @param input - URL (executor-http may hand a Request)
  * @param init - method, body, the caller's own headers, signal
  * @param operation - the client's operation name, if known
+ * @param operationType - the type of the operation sent (only queries are retried)
  * @returns the answer, body unread
- * @throws UpstreamError UPSTREAM_* ; GatewayError INVALID_CONFIG when the gateway token cannot be signed
+ * @throws UpstreamError UPSTREAM_* ; UpstreamError INVALID_CONFIG when the gateway token cannot be signed
  */
 function callRemote(
   pipeline: UpstreamPipeline,
@@ -25,9 +32,11 @@ function callRemote(
   input: string | URL | Request,
   init: RequestInit | undefined,
   operation: string | undefined,
+  operationType: UpstreamOperationType | undefined,
 ): Promise<UpstreamAnswer> {
   return pipeline.call({
     operation,
+    operationType,
     kind: "remote",
     upstream,
     url: typeof input === "string" ? input : input instanceof URL ? input.href : input.url,
@@ -78,7 +87,9 @@ function publicExtensions(
 
 /**
  * Rewrites the errors of one upstream result: our own errors (UPSTREAM_*, the gateway token's
- * INVALID_CONFIG) stay; executor-http's parse/transport errors (which embed the upstream body) become
+ * INVALID_CONFIG) stay, also when executor-http wrapped one it met reading the body (the response-size
+ * plugin's UPSTREAM_RESPONSE_TOO_LARGE): then only ours is kept, never executor-http's extensions;
+ * executor-http's parse/transport errors (which embed the upstream body) become
  * UPSTREAM_INVALID_RESPONSE or UPSTREAM_UNAVAILABLE; upstream GraphQL errors keep message and path, and
  * of their extensions only `code` and what `exposeErrorExtensions` lists (see publicExtensions), plus
  * `extensions.serviceName`.
@@ -86,7 +97,10 @@ function publicExtensions(
 function labelErrors(result: ExecutionResult, remoteName: string, expose: ExposedExtensions): ExecutionResult {
   if (result.errors === undefined || result.errors.length === 0) return result;
   const errors = result.errors.map((error) => {
-    if (error.originalError instanceof GatewayError) return error;
+    const original = error.originalError;
+    if (original instanceof GatewayError) {
+      return error.extensions?.code === original.code ? error : original.toGraphQLError(error.path);
+    }
     const code = error.extensions?.code;
     if (code === "RESPONSE_VALIDATION_FAILED" || code === "SUBREQUEST_HTTP_ERROR") {
       const response = error.extensions?.response as { status?: number } | undefined;
@@ -109,6 +123,11 @@ function labelErrors(result: ExecutionResult, remoteName: string, expose: Expose
   return { ...result, errors };
 }
 
+/** What executor-http hands our fetch as its context: the one call's facts. */
+interface RemoteCall {
+  operationType: UpstreamOperationType;
+}
+
 /**
  * Builds an executor for one remote schema with @graphql-tools/executor-http, its fetch being the
  * upstream pipeline. In-flight dedupe across requests is off: a Worker must not share I/O between requests.
@@ -125,15 +144,18 @@ export function createRemoteExecutor(
   pipeline: UpstreamPipeline,
   context: UpstreamContext | undefined,
 ): Executor {
-  // executor-http calls fetch with the execution request's context and info as third and fourth arguments.
+  // executor-http calls fetch with the execution request's context and info as third and fourth
+  // arguments; remoteExecutor below makes that context the call's own (its operation type).
   const fetchThroughPipeline = async (
     input: string | URL | Request,
     init?: RequestInit,
-    _context?: unknown,
+    call?: unknown,
     info?: GraphQLResolveInfo,
   ): Promise<Response> => {
+    const operationType = (call as RemoteCall | undefined)?.operationType;
     try {
-      return (await callRemote(pipeline, remote, context, input, init, info?.operation.name?.value)).response;
+      return (await callRemote(pipeline, remote, context, input, init, info?.operation.name?.value, operationType))
+        .response;
     } catch (error) {
       // executor-http passes GraphQLErrors through unchanged; anything else it would wrap.
       if (error instanceof GatewayError) throw error.toGraphQLError();
@@ -146,7 +168,9 @@ export function createRemoteExecutor(
     deduplicateInflightRequests: false,
   });
   return async function remoteExecutor(request: ExecutionRequest) {
-    const result = await executor(request);
+    // The type of the operation sent upstream (a merged-type lookup inside a mutation is a query).
+    const call: RemoteCall = { operationType: request.operationType ?? getOperationASTFromRequest(request).operation };
+    const result = await executor({ ...request, context: call });
     if (isAsyncIterable(result)) return result;
     return labelErrors(result, remote.name, remote.exposeErrorExtensions);
   } as Executor;
@@ -223,7 +247,17 @@ export function createPassthroughExecutor(remote: RemoteConfig, pipeline: Upstre
         operationName: request.operationName,
       });
       const init = { method: "POST", headers: { "content-type": "application/json", accept: GRAPHQL_ACCEPT }, body };
-      const answer = await callRemote(pipeline, remote, context, remote.url, init, request.operationName);
+      const operationType =
+        request.operationType ?? getOperationAST(request.document, request.operationName)?.operation;
+      const answer = await callRemote(
+        pipeline,
+        remote,
+        context,
+        remote.url,
+        init,
+        request.operationName,
+        operationType,
+      );
       const text = await answer.text();
       const raw = rawResult(text);
       if (raw !== undefined) return raw;

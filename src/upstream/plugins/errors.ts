@@ -26,16 +26,19 @@ export function transportError(request: UpstreamRequest, cause: unknown): Upstre
 
 /**
  * Reads an answer's body as text; a failure while reading (the timeout firing, the connection
- * breaking) becomes the same error as a failed fetch.
+ * breaking) becomes the same error as a failed fetch, and a body cut off by the response-size plugin
+ * its UPSTREAM_RESPONSE_TOO_LARGE.
  * @param request - the call
  * @param response - its response
  * @returns the body
- * @throws UpstreamError UPSTREAM_TIMEOUT or UPSTREAM_UNAVAILABLE
+ * @throws UpstreamError UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE or UPSTREAM_RESPONSE_TOO_LARGE
  */
 export async function readText(request: UpstreamRequest, response: Response): Promise<string> {
   try {
     return await response.text();
   } catch (cause) {
+    if (request.bodyError !== undefined) throw request.bodyError;
+    if (cause instanceof GatewayError) throw cause;
     throw transportError(request, cause);
   }
 }
@@ -129,8 +132,8 @@ async function checkService(request: UpstreamRequest, response: Response): Promi
  * Transport: UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE. Remote schemas: a non-JSON 5xx is
  * UPSTREAM_UNAVAILABLE, another non-JSON non-2xx UPSTREAM_HTTP_ERROR, a non-JSON 2xx
  * UPSTREAM_INVALID_RESPONSE. Services: any non-2xx is UPSTREAM_HTTP_ERROR. Both: a redirect (3xx; calls
- * never follow one) is UPSTREAM_HTTP_ERROR. A GatewayError thrown by an
- * inner plugin (the gateway token's INVALID_CONFIG) passes unchanged.
+ * never follow one) is UPSTREAM_HTTP_ERROR. A GatewayError thrown by an inner plugin
+ * (UPSTREAM_CIRCUIT_OPEN, UPSTREAM_RESPONSE_TOO_LARGE, the gateway token's INVALID_CONFIG) passes unchanged.
  * @returns the plugin
  */
 export function useUpstreamErrors(): UpstreamPlugin {
