@@ -47,7 +47,7 @@ const WHAT: Record<keyof typeof CODES, string> = {
  * @param node - the node the error points at
  */
 function limitError(limit: keyof typeof CODES, max: number, actual: number, node?: ASTNode): GraphQLError {
-  const rounded = Math.ceil(actual);
+  const rounded = Math.round(actual * 100) / 100;
   return new GraphQLError(`The operation's ${WHAT[limit]} is ${rounded}, above the limit of ${max} (limits.${limit})`, {
     nodes: node,
     extensions: { code: CODES[limit], limit, max, actual: rounded },
