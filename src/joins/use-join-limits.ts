@@ -39,8 +39,13 @@ interface JoinMeasure {
 /** Nesting below which the measure stops: far deeper than any join limit, it only bounds invalid documents. */
 const MAX_NESTING = 64;
 
-/** Whether the fields selected on a merged type need more than one source. */
-function crossesSources(fields: Iterable<string>, servers: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+/**
+ * Whether the fields selected on a merged type need more than one source.
+ * @param fields - the names of the fields selected on the type
+ * @param servers - the type's fields and the sources serving each (`JoinPoints.merged`)
+ * @returns true when no single source serves them all
+ */
+export function crossesSources(fields: Iterable<string>, servers: ReadonlyMap<string, ReadonlySet<string>>): boolean {
   let common: Set<string> | undefined;
   for (const field of fields) {
     const serving = servers.get(field);

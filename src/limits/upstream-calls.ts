@@ -8,8 +8,8 @@ import {
   isObjectType,
   type OperationDefinitionNode,
 } from "graphql";
-import { joinPointsOf } from "../joins";
-import { collectPossibleFields, type Fragments } from "../shared";
+import { crossesSources, joinPointsOf } from "../joins";
+import { collectFields, collectPossibleFields, type Fragments } from "../shared";
 
 /** Nesting below which the count stops: it only bounds invalid (cyclic) documents. */
 const MAX_NESTING = 64;
@@ -35,7 +35,9 @@ function fieldOf(schema: GraphQLSchema, on: GraphQLCompositeType, name: string) 
  *   together by stitching, so for them the count is an upper bound;
  * - each join field (`@join`, `@rest` on an object type: the schema's join points) is one call per level
  *   it appears on, however many aliases or parents select it there: the join engine batches one level of a
- *   join field into one call (one per batch of `maxBatchSize`).
+ *   join field into one call (one per batch of `maxBatchSize`);
+ * - each merged type whose selected fields need more than one remote is one call per level likewise
+ *   (stitching's type merging batches the keys of a level).
  * Fragments are expanded; `@skip`/`@include` on variables count as selected.
  *
  * @param schema - the schema validated against
@@ -50,13 +52,15 @@ export function countUpstreamCalls(
 ): number {
   const root = schema.getRootType(operation.operation);
   if (root === undefined || root === null) return 0;
-  const joinFields = joinPointsOf(schema)?.fields ?? new Set<string>();
+  const points = joinPointsOf(schema);
+  const joinFields = points?.fields ?? new Set<string>();
+  const merged = points?.merged ?? new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
   const options = { fragments };
   let calls = 0;
   for (const nodes of collectPossibleFields(schema, root, operation.selectionSet, options).values()) {
     if (!(nodes[0] as FieldNode).name.value.startsWith("__")) calls++;
   }
-  if (joinFields.size === 0) return calls;
+  if (joinFields.size === 0 && merged.size === 0) return calls;
   // Breadth-first, one level at a time: the join fields met on a level, counted once each. The
   // selections of a level are grouped by type (nodes deduplicated), so a fragment reused on many paths
   // is walked once per level, not once per path.
@@ -74,6 +78,14 @@ export function countUpstreamCalls(
     const joinsHere = new Set<string>();
     const next: typeof level = new Map();
     for (const [on, nodes] of level) {
+      for (const runtime of isObjectType(on) ? [on] : schema.getPossibleTypes(on)) {
+        const servers = merged.get(runtime.name);
+        if (servers === undefined || joinsHere.has(runtime.name)) continue;
+        const names = [...collectFields(schema, runtime, [...nodes], options).values()].map(
+          (fieldNodes) => (fieldNodes[0] as FieldNode).name.value,
+        );
+        if (crossesSources(names, servers)) joinsHere.add(runtime.name);
+      }
       for (const fieldNodes of collectPossibleFields(schema, on, [...nodes], options).values()) {
         const name = (fieldNodes[0] as FieldNode).name.value;
         const found = fieldOf(schema, on, name);

@@ -97,7 +97,13 @@ function operationLimitsRule(limits: ResolvedLimits): ValidationRule {
           over = true;
         }
         if (over || limits.maxUpstreamCalls === Number.POSITIVE_INFINITY) return;
-        const calls = countUpstreamCalls(context.getSchema(), node, fragmentsOf(document));
+        let calls: number;
+        try {
+          calls = countUpstreamCalls(context.getSchema(), node, fragmentsOf(document));
+        } catch {
+          // An invalid @skip/@include argument: graphql-js's own rules report it.
+          return;
+        }
         if (calls > limits.maxUpstreamCalls) {
           context.reportError(limitError("maxUpstreamCalls", limits.maxUpstreamCalls, calls, node));
         }

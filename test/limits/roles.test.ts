@@ -6,7 +6,7 @@
  * caller unless `limits.fieldSuggestions`. docs/security.md "Operation limits".
  */
 import { describe, expect, it } from "vitest";
-import { ADMIN_HEADERS, asRole, hsAuth, ok, shopGateway, testGateway } from "../fixtures/gateways";
+import { ADMIN_HEADERS, asRole, hsAuth, mergeGateway, ok, shopGateway, testGateway } from "../fixtures/gateways";
 import { restStats, stats, uniqueId } from "../helpers";
 import { operations } from "../joins/setup";
 import { idAliases, passed, refused, typeChain } from "./setup";
@@ -118,6 +118,21 @@ describe("limits.maxUpstreamCalls", () => {
       code: "UPSTREAM_CALL_LIMIT_EXCEEDED",
       actual: 4,
     });
+  });
+});
+
+describe("limits.maxUpstreamCalls with merged types", () => {
+  it("counts a merged type whose selection needs another remote as one call per level", async () => {
+    const id = uniqueId();
+    const gw = mergeGateway(id, undefined, undefined, { limits: { maxUpstreamCalls: 1 } });
+    // people (1) + User needing reviews' fields (1).
+    refused(await gw.graphql("{ people { name reviews { id } } }"), 400, {
+      code: "UPSTREAM_CALL_LIMIT_EXCEEDED",
+      max: 1,
+      actual: 2,
+    });
+    expect(await operations(id, ["people", "reviews"])).toEqual({ people: 0, reviews: 0 });
+    expect((passed(await gw.graphql("{ people { name } }")).people as unknown[]).length).toBe(5);
   });
 });
 
