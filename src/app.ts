@@ -4,6 +4,7 @@ import { adminRoutes } from "./admin";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
+import { graphqlBodyLimit } from "./limits";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
 import { rateLimits } from "./rate-limits";
 import { ROLE_VARIABLE, type Session } from "./shared";
@@ -118,7 +119,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(gateway(options, log));
   app.use(gatewayCors());
 
-  app.on(["GET", "POST"], "/graphql", authentication(), rateLimits(), async (c) => {
+  const bodyLimit = graphqlBodyLimit<AppEnv>((c) => c.var.gateway.config);
+  app.on(["GET", "POST"], "/graphql", authentication(), rateLimits(), bodyLimit, async (c) => {
     const gateway = c.var.gateway;
     const context = await createGatewayContext({
       gateway,

@@ -30,4 +30,4 @@ export {
   type PermissionSetOptions,
 } from "./permissions";
 export { secretsEqual } from "./secrets";
-export { usePermissions } from "./use-permissions";
+export { type PermissionsPluginOptions, usePermissions } from "./use-permissions";

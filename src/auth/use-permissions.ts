@@ -21,29 +21,40 @@ function withoutSuggestions(error: Error): Error {
   });
 }
 
+/** Options of {@link usePermissions}. */
+export interface PermissionsPluginOptions {
+  /** Keep graphql-js's "Did you mean" suggestions for callers without a role schema (`limits.fieldSuggestions`). @default false */
+  fieldSuggestions?: boolean;
+}
+
 /**
  * Yoga plugin for role schemas (the schema itself is chosen per request by the schema factory, see
  * `PermissionSet.schemaFor`):
- * - validation against a role schema reports no "Did you mean" suggestions (graphql-js suggests field
- *   names, argument names and, for fields of abstract types, implementing types: none is kept), so
- *   the role's schema is never disclosed beyond what the client asked for; a request without a token
+ * - validation reports no "Did you mean" suggestions (graphql-js suggests field names, argument names
+ *   and, for fields of abstract types, implementing types: none is kept), so the schema is never
+ *   disclosed beyond what the client asked for: against a role schema always, against the whole schema
+ *   unless `fieldSuggestions` is set; a request without a token
  *   that fails validation against the public fields is answered 401 `UNAUTHENTICATED` (it needed a
  *   token, not another query);
  * - execution stays inside the role schema; for roles with `@preset` arguments, data operations run
  *   against the role's executable schema with the presets written into the document.
  *
+ * @param options - whether suggestions are kept for callers without a role schema
  * @returns the plugin
  * @throws GatewayError `BAD_REQUEST` or `MISSING_SESSION_VARIABLE` (400) from execution, see
  *   `prepareRoleExecution`
  */
-export function usePermissions(): Plugin<Record<string, unknown>, GatewayContext> {
+export function usePermissions(
+  options: PermissionsPluginOptions = {},
+): Plugin<Record<string, unknown>, GatewayContext> {
   return {
     onValidate(payload) {
-      if (restrictedSchemaInfo(payload.params.schema) === undefined) return undefined;
+      const restricted = restrictedSchemaInfo(payload.params.schema) !== undefined;
+      if (!restricted && options.fieldSuggestions === true) return undefined;
       const session = (payload.context as Partial<GatewayContext>).session;
       return function onValidateEnd(end) {
         if (end.valid) return;
-        if (session !== undefined && isPublicOnly(session)) {
+        if (restricted && session !== undefined && isPublicOnly(session)) {
           // maskError gives a GatewayError its GraphQL form with the HTTP status Yoga answers with.
           end.setResult([maskError(tokenRequired(), "")]);
           return;

@@ -31,10 +31,14 @@ export {
   type GatewayConfigInput,
   GatewayConfigSchema,
   type GatewayTokenConfig,
+  type IntrospectionConfig,
+  IntrospectionSchema,
   type JwtConfig,
   type LimitsConfig,
   LimitsSchema,
   type RemoteConfig,
+  type RoleLimitsConfig,
+  RoleLimitsSchema,
   type ServiceConfig,
 } from "./schema";
 export {

@@ -30,21 +30,74 @@ export const CorsSchema = z
     path: ["origins"],
   });
 
-/** Bounds on what one operation may ask of the joins. */
+/** A limit of {@link LimitsSchema}: a whole number of at least 1. */
+const limit = (description: string) => z.number().int().min(1).describe(description);
+
+/** The limits one role may raise or lower (`limits.roles.<role>`); what is left out keeps the gateway-wide value. */
+export const RoleLimitsSchema = z
+  .object({
+    maxJoinDepth: limit("Most join points on one path of an operation.").optional(),
+    maxJoinFanOut: limit("Most join points in one operation.").optional(),
+    maxDepth: limit("Most nested field levels of an operation.").optional(),
+    maxAliases: limit("Most aliases in an operation.").optional(),
+    maxDirectives: limit("Most directive uses in an operation.").optional(),
+    maxTokens: limit("Most lexical tokens in the document.").optional(),
+    maxCost: limit("Highest graphql-armor cost of an operation.").optional(),
+    maxUpstreamCalls: limit("Most upstream calls one operation may cause.").optional(),
+    maxBodyBytes: limit("Largest request body, in bytes.").optional(),
+  })
+  .strict();
+
+/**
+ * Bounds on what one operation may ask (docs/security.md "Operation limits"): joins, the graphql-armor
+ * rules (depth, aliases, directives, tokens, cost), upstream calls and the request body. Defaults let
+ * GraphiQL's introspection query and every documented example pass.
+ */
 export const LimitsSchema = z
   .object({
-    maxJoinDepth: z
-      .number()
-      .int()
-      .min(1)
-      .default(5)
-      .describe("Most join points on one path of an operation (nested joins); deeper operations get 400."),
-    maxJoinFanOut: z
-      .number()
-      .int()
-      .min(1)
-      .default(50)
-      .describe("Most join points in one operation (fragments expanded); more get 400."),
+    maxJoinDepth: limit(
+      "Most join points on one path of an operation (nested joins); deeper operations get 400.",
+    ).default(5),
+    maxJoinFanOut: limit("Most join points in one operation (fragments expanded); more get 400.").default(50),
+    maxDepth: limit(
+      "Most nested field levels of an operation, fragments expanded, introspection included; deeper get 400 DEPTH_LIMIT_EXCEEDED.",
+    ).default(15),
+    maxAliases: limit("Most aliases in an operation, fragments expanded; more get 400 ALIAS_LIMIT_EXCEEDED.").default(
+      50,
+    ),
+    maxDirectives: limit("Most directive uses in an operation; more get 400 DIRECTIVE_LIMIT_EXCEEDED.").default(50),
+    maxTokens: limit("Most lexical tokens in the document; more get 400 TOKEN_LIMIT_EXCEEDED.").default(1000),
+    maxCost: limit(
+      "Highest graphql-armor cost of an operation (objects 2, scalars 1, times 1.5 per level); higher get 400 COST_LIMIT_EXCEEDED.",
+    ).default(20000),
+    maxUpstreamCalls: limit(
+      "Most upstream calls one operation may cause (each root field and alias, each join field per level); more get 400 UPSTREAM_CALL_LIMIT_EXCEEDED.",
+    ).default(20),
+    maxBodyBytes: limit("Largest request body (query and variables), in bytes; larger get 413 BODY_TOO_LARGE.").default(
+      2 * 1024 * 1024,
+    ),
+    fieldSuggestions: z
+      .boolean()
+      .default(false)
+      .describe('Keep graphql-js\'s "Did you mean" suggestions in validation errors (off: removed for every caller).'),
+    exemptAdmin: z
+      .boolean()
+      .default(false)
+      .describe("Requests of the admin role skip every operation limit but maxBodyBytes and the token ceiling."),
+    roles: z
+      .record(roleName, RoleLimitsSchema)
+      .default({})
+      .describe("Per role: limits raised or lowered for that role (the keys above)."),
+  })
+  .strict();
+
+/** Introspection per role (Hasura's `disabled_for_roles`). */
+export const IntrospectionSchema = z
+  .object({
+    disabledForRoles: z
+      .array(roleName)
+      .default([])
+      .describe("Roles whose __schema / __type queries get 400 INTROSPECTION_DISABLED (__typename stays)."),
   })
   .strict();
 
@@ -69,9 +122,8 @@ export const GatewayConfigSchema = z
       .describe(
         "Per role, per remote or service: the SDL subset the role may query (also schemas/permissions/<role>.graphql).",
       ),
-    limits: LimitsSchema.default({ maxJoinDepth: 5, maxJoinFanOut: 50 }).describe(
-      "Limits checked before any upstream call.",
-    ),
+    limits: LimitsSchema.prefault({}).describe("Limits checked before any upstream call."),
+    introspection: IntrospectionSchema.prefault({}).describe("Who may introspect the schema."),
     public: z
       .array(z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/, 'must be "Type.field"'))
       .default([])
@@ -103,5 +155,9 @@ export type AuthConfig = z.output<typeof AuthSchema>;
 export type JwtConfig = z.output<typeof JwtSchema>;
 /** The validated limits. */
 export type LimitsConfig = z.output<typeof LimitsSchema>;
+/** The validated introspection settings. */
+export type IntrospectionConfig = z.output<typeof IntrospectionSchema>;
+/** The limits one role may override. */
+export type RoleLimitsConfig = z.output<typeof RoleLimitsSchema>;
 /** The validated CORS settings. */
 export type CorsConfig = z.output<typeof CorsSchema>;

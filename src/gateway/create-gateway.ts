@@ -113,7 +113,14 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
   return {
     config,
     registry,
-    yoga: createGatewayYoga({ registry, permissions, graphiql: config.graphiql, log, limits: config.limits }),
+    yoga: createGatewayYoga({
+      registry,
+      permissions,
+      graphiql: config.graphiql,
+      log,
+      limits: config.limits,
+      introspection: config.introspection,
+    }),
     tokenSigner,
     authenticator,
     permissions,

@@ -2,9 +2,10 @@ import { GraphQLError } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { type PermissionSet, usePermissions } from "../auth";
 import type { SchemaRegistry } from "../compose";
-import type { LimitsConfig } from "../config";
+import type { IntrospectionConfig, LimitsConfig } from "../config";
 import { ErrorCode, maskError } from "../errors";
 import { useJoinLimits } from "../joins";
+import { resolveLimits, useOperationLimits } from "../limits";
 import type { Logger } from "../observability";
 import type { GatewayContext } from "../shared";
 import { usePassthrough, useUpstreamCookies } from "./plugins";
@@ -19,8 +20,10 @@ export interface GatewayYogaOptions {
   graphiql?: boolean;
   /** Base logger for Yoga's own messages. */
   log: Logger;
-  /** Join depth and fan-out limits (`limits` of the config). */
+  /** Operation and join limits, per role (`limits` of the config). */
   limits: LimitsConfig;
+  /** Who may introspect (`introspection` of the config). @default every role */
+  introspection?: IntrospectionConfig;
 }
 
 /**
@@ -29,12 +32,13 @@ export interface GatewayYogaOptions {
  * visible list. The schema is taken from the registry on every request, so reloads apply at once, and
  * narrowed to what the request's session may see (the role's schema, built once per role).
  *
- * @param options - registry, permissions, GraphiQL switch, logger and join limits
+ * @param options - registry, permissions, GraphiQL switch, logger, limits and introspection
  * @returns a Yoga instance whose `fetch(request, context)` takes a {@link GatewayContext}
  * @see https://graphql.github.io/graphql-over-http/draft/
  */
 export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstance<GatewayContext, object> {
   const { registry, permissions, log } = options;
+  const limits = { limits: options.limits, introspection: options.introspection ?? { disabledForRoles: [] } };
   return createYoga<GatewayContext>({
     graphqlEndpoint: "/graphql",
     schema: async (context) => {
@@ -60,8 +64,15 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       warn: (...args: unknown[]) => log.warn({ args: args.map(String) }, "yoga"),
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
-    // The plugins, in order. Permissions first (the role's schema and its execution), then limits, then
-    // the fast lane for operations one remote answers alone, then cookies on the way out.
-    plugins: [usePermissions(), useJoinLimits(options.limits), usePassthrough(), useUpstreamCookies()],
+    // The plugins, in order. Permissions first (the role's schema and its execution), then limits (joins,
+    // then the operation limits, each per role), then the fast lane for operations one remote answers
+    // alone, then cookies on the way out.
+    plugins: [
+      usePermissions({ fieldSuggestions: options.limits.fieldSuggestions }),
+      useJoinLimits((context) => resolveLimits(limits, context.session)),
+      useOperationLimits(limits),
+      usePassthrough(),
+      useUpstreamCookies(),
+    ],
   });
 }

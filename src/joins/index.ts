@@ -11,4 +11,4 @@ export { buildJoins, invalidJoin, type JoinPoints, joinPointsOf, setJoinPoints }
 export { type JoinedField, keyCycles, parentNames, readJoinDirective } from "./directive";
 export { type RemoteMerge, remoteMerge } from "./merge";
 export type { BatchKey, FieldExtension, JoinDirective, JoinSource, JoinStatus } from "./types";
-export { useJoinLimits } from "./use-join-limits";
+export { crossesSources, type JoinLimits, useJoinLimits } from "./use-join-limits";

@@ -13,7 +13,17 @@ import {
   type ValidationContext,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { LimitsConfig } from "../config";
+
+/** The join limits one request runs under (the config's `limits`, or a role's, see limits/). */
+export interface JoinLimits {
+  /** Most join points on one path. */
+  maxJoinDepth: number;
+  /** Most join points in one operation. */
+  maxJoinFanOut: number;
+  /** Names the set of limits in Yoga's validation cache (which keys on rule names); omitted: one set. */
+  key?: string;
+}
+
 import { ErrorCode } from "../errors";
 import { collectFields, collectPossibleFields, type Fragments, fragmentsOf, type GatewayContext } from "../shared";
 import { type JoinPoints, joinPointsOf } from "./build-joins";
@@ -29,8 +39,13 @@ interface JoinMeasure {
 /** Nesting below which the measure stops: far deeper than any join limit, it only bounds invalid documents. */
 const MAX_NESTING = 64;
 
-/** Whether the fields selected on a merged type need more than one source. */
-function crossesSources(fields: Iterable<string>, servers: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+/**
+ * Whether the fields selected on a merged type need more than one source.
+ * @param fields - the names of the fields selected on the type
+ * @param servers - the type's fields and the sources serving each (`JoinPoints.merged`)
+ * @returns true when no single source serves them all
+ */
+export function crossesSources(fields: Iterable<string>, servers: ReadonlyMap<string, ReadonlySet<string>>): boolean {
   let common: Set<string> | undefined;
   for (const field of fields) {
     const serving = servers.get(field);
@@ -121,11 +136,11 @@ function measureJoins(
 /**
  * A validation rule rejecting operations whose join depth exceeds `limits.maxJoinDepth` or whose join
  * fan-out exceeds `limits.maxJoinFanOut`, so they fail before any upstream call.
- * @param limits - the configured limits
+ * @param limits - the request's join limits
  * @returns the rule (a no-op for schemas without join points)
  */
-function joinLimitsRule(limits: LimitsConfig): (context: ValidationContext) => ASTVisitor {
-  return (context) => {
+function joinLimitsRule(limits: JoinLimits): (context: ValidationContext) => ASTVisitor {
+  const rule = (context: ValidationContext): ASTVisitor => {
     const points = joinPointsOf(context.getSchema());
     if (points === undefined || (points.fields.size === 0 && points.merged.size === 0)) return {};
     return {
@@ -164,17 +179,29 @@ function joinLimitsRule(limits: LimitsConfig): (context: ValidationContext) => A
       },
     };
   };
+  Object.defineProperty(rule, "name", { value: `joinLimits_${limits.key ?? ""}` });
+  return rule;
 }
 
 /**
- * Yoga plugin adding {@link joinLimitsRule} to validation (Yoga caches validation per document and schema).
- * @param limits - the configured limits
+ * Yoga plugin adding {@link joinLimitsRule} to validation (Yoga caches validation per document, schema
+ * and rule names: each set of limits has its own rule name).
+ * @param limits - the configured limits, or a function giving a request's limits from its context (the
+ *   same object for the same limits: one rule is built per object)
  * @returns the plugin
  */
-export function useJoinLimits(limits: LimitsConfig): Plugin<Record<string, unknown>, GatewayContext> {
-  const rule = joinLimitsRule(limits);
+export function useJoinLimits(
+  limits: JoinLimits | ((context: Partial<GatewayContext>) => JoinLimits),
+): Plugin<Record<string, unknown>, GatewayContext> {
+  const rules = new WeakMap<JoinLimits, (context: ValidationContext) => ASTVisitor>();
   return {
-    onValidate({ addValidationRule }) {
+    onValidate({ addValidationRule, context }) {
+      const own = typeof limits === "function" ? limits(context as Partial<GatewayContext>) : limits;
+      let rule = rules.get(own);
+      if (rule === undefined) {
+        rule = joinLimitsRule(own);
+        rules.set(own, rule);
+      }
       addValidationRule(rule);
     },
   };

@@ -1,0 +1,40 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ErrorCode, GatewayError } from "../errors";
+import type { Session } from "../shared";
+import { type LimitsSettings, resolveLimits } from "./resolve";
+
+/**
+ * Hono middleware of the `/graphql` route: refuses a request body over the caller's `maxBodyBytes`
+ * (query, variables and extensions alike) with 413 and `{ errors: [{ message, extensions: { code:
+ * "BODY_TOO_LARGE", limit: "maxBodyBytes", max } }] }`. Hono's `bodyLimit` decides from `Content-Length`
+ * when there is one (no byte is read), else counts the bytes while reading and stops at the first byte
+ * over the limit, so no more than `maxBodyBytes` is ever buffered. Runs after authentication: the limit
+ * may be raised or lowered per role.
+ *
+ * @param settings - gives the config's `limits` and `introspection` of a request (the gateway's config)
+ * @returns the middleware
+ * @see https://hono.dev/docs/middleware/builtin/body-limit
+ */
+export function graphqlBodyLimit<E extends { Variables: { session: Session } }>(
+  settings: (c: Context<E>) => LimitsSettings,
+): MiddlewareHandler<E> {
+  return async function bodyLimitMiddleware(c, next) {
+    const max = resolveLimits(settings(c), c.var.session).maxBodyBytes;
+    const limited = bodyLimit({
+      maxSize: max,
+      onError: () => {
+        const error = new GatewayError(
+          ErrorCode.BODY_TOO_LARGE,
+          `The request body is larger than ${max} bytes (limits.maxBodyBytes).`,
+          { extensions: { limit: "maxBodyBytes", max } },
+        );
+        return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
+          status: error.status,
+          headers: { "content-type": "application/json" },
+        });
+      },
+    });
+    return limited(c, next);
+  };
+}
