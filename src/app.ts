@@ -58,8 +58,14 @@ function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv
 function authentication(): MiddlewareHandler<AppEnv> {
   return async function authenticationMiddleware(c, next) {
     const gateway = c.var.gateway;
-    if (c.req.method === "GET" && c.req.query("query") === undefined && c.req.header("accept")?.includes("text/html")) {
+    const graphiqlPage =
+      gateway.config.graphiql &&
+      c.req.method === "GET" &&
+      c.req.query("query") === undefined &&
+      c.req.header("accept")?.includes("text/html");
+    if (graphiqlPage) {
       // GraphiQL's page holds no data: a browser may load it without a token and send one from the page.
+      // With `graphiql: false` there is no page, and such a request is authenticated like any other.
       c.set("session", { source: "unauthenticated", role: null, variables: {} });
       return next();
     }
