@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
+import { withoutAdminSecret } from "./browser";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
@@ -85,7 +86,10 @@ function authentication(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Hono middleware: CORS from the config's `cors` key; no CORS headers when it is absent. */
+/**
+ * Hono middleware: CORS from the config's `cors` key; no CORS headers when it is absent. A preflight
+ * answer never allows `x-admin-secret` (see `withoutAdminSecret`), even when the preflight asks for it.
+ */
 function gatewayCors(): MiddlewareHandler<AppEnv> {
   let handler: MiddlewareHandler | null | undefined;
   return async function corsMiddleware(c, next) {
@@ -104,7 +108,13 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
             });
     }
     if (handler === null) return next();
-    return handler(c, next);
+    const preflight = await handler(c, next);
+    if (preflight instanceof Response) {
+      // hono's cors() set the headers on c.res too, and Hono copies c.res's headers onto the returned response.
+      withoutAdminSecret(c.res.headers);
+      withoutAdminSecret(preflight.headers);
+    }
+    return preflight;
   };
 }
 
