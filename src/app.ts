@@ -54,7 +54,8 @@ function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv
  * with the error's status and a GraphQL-shaped body, `{ errors: [{ message, extensions: { code } }] }`:
  * 400 `INVALID_AUTHORIZATION_HEADER`; 401 `UNAUTHORIZED`, `INVALID_JWT`, `JWT_EXPIRED`, `INVALID_CLAIMS`,
  * `UNAUTHENTICATED` (no token, no `unauthenticatedRole` and no `public` fields); 403 `ROLE_NOT_ALLOWED`;
- * 503 `JWKS_UNAVAILABLE`.
+ * 503 `JWKS_UNAVAILABLE`. The one exception is GraphiQL's page (a GET whose Accept has text/html, without
+ * `query`), which loads without a token, and only while `graphiql` is on.
  */
 function authentication(): MiddlewareHandler<AppEnv> {
   return async function authenticationMiddleware(c, next) {
