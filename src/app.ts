@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
+import { withoutAdminSecret } from "./browser";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
@@ -55,13 +56,20 @@ function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv
  * with the error's status and a GraphQL-shaped body, `{ errors: [{ message, extensions: { code } }] }`:
  * 400 `INVALID_AUTHORIZATION_HEADER`; 401 `UNAUTHORIZED`, `INVALID_JWT`, `JWT_EXPIRED`, `INVALID_CLAIMS`,
  * `UNAUTHENTICATED` (no token, no `unauthenticatedRole` and no `public` fields); 403 `ROLE_NOT_ALLOWED`;
- * 503 `JWKS_UNAVAILABLE`.
+ * 503 `JWKS_UNAVAILABLE`. The one exception is GraphiQL's page (a GET whose Accept has text/html, without
+ * `query`), which loads without a token, and only while `graphiql` is on.
  */
 function authentication(): MiddlewareHandler<AppEnv> {
   return async function authenticationMiddleware(c, next) {
     const gateway = c.var.gateway;
-    if (c.req.method === "GET" && c.req.query("query") === undefined && c.req.header("accept")?.includes("text/html")) {
+    const graphiqlPage =
+      gateway.config.graphiql &&
+      c.req.method === "GET" &&
+      c.req.query("query") === undefined &&
+      c.req.header("accept")?.includes("text/html");
+    if (graphiqlPage) {
       // GraphiQL's page holds no data: a browser may load it without a token and send one from the page.
+      // With `graphiql: false` there is no page, and such a request is authenticated like any other.
       c.set("session", { source: "unauthenticated", role: null, variables: {} });
       return next();
     }
@@ -81,7 +89,10 @@ function authentication(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Hono middleware: CORS from the config's `cors` key; no CORS headers when it is absent. */
+/**
+ * Hono middleware: CORS from the config's `cors` key; no CORS headers when it is absent. A preflight
+ * answer never allows `x-admin-secret` (see `withoutAdminSecret`), even when the preflight asks for it.
+ */
 function gatewayCors(): MiddlewareHandler<AppEnv> {
   let handler: MiddlewareHandler | null | undefined;
   return async function corsMiddleware(c, next) {
@@ -100,7 +111,13 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
             });
     }
     if (handler === null) return next();
-    return handler(c, next);
+    const preflight = await handler(c, next);
+    if (preflight instanceof Response) {
+      // hono's cors() set the headers on c.res too, and Hono copies c.res's headers onto the returned response.
+      withoutAdminSecret(c.res.headers);
+      withoutAdminSecret(preflight.headers);
+    }
+    return preflight;
   };
 }
 

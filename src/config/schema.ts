@@ -19,9 +19,21 @@ export const CorsSchema = z
       .default([])
       .describe("Response headers scripts may read; x-request-id is always exposed."),
     allowedHeaders: z
-      .array(z.string())
+      .array(
+        z
+          .string()
+          // The admin secret is never for browsers (src/browser/cors.ts drops it from every preflight answer).
+          .refine((name) => name.trim().toLowerCase() !== "x-admin-secret", {
+            message: "x-admin-secret may never be sent by browsers: remove it from cors.allowedHeaders",
+          })
+          .refine((name) => name.trim() !== "*", {
+            message: '"*" would allow x-admin-secret from browsers: list the headers by name',
+          }),
+      )
       .optional()
-      .describe("Request headers browsers may send. Default: whatever the preflight asks for."),
+      .describe(
+        'Request headers browsers may send. Default: whatever the preflight asks for. Never x-admin-secret (nor "*").',
+      ),
     maxAgeSec: z.number().int().nonnegative().default(600).describe("How long browsers cache a preflight, in seconds."),
   })
   .strict()

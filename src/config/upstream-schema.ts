@@ -157,6 +157,12 @@ export const EndpointSchema = z
       .describe(
         "Field of each item of the response list that holds the parent's key; needed by @rest(batch: true), which matches items to parents by it.",
       ),
+    safe: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Calling the endpoint changes nothing (a read, e.g. a search sent by POST): only then may a Query field use an endpoint whose method is not GET, since queries also run from GET requests.",
+      ),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { type PermissionSet, usePermissions } from "../auth";
+import { useCsrfPrevention, useGraphiQLContentSecurityPolicy } from "../browser";
 import type { SchemaRegistry } from "../compose";
 import type { IntrospectionConfig, LimitsConfig } from "../config";
 import { ErrorCode, maskError } from "../errors";
@@ -48,6 +49,8 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
     graphiql: options.graphiql === false ? false : { title: "Junction" },
     landingPage: false,
     cors: false,
+    // File uploads (GraphQL multipart requests) are off: such requests are refused (see useCsrfPrevention).
+    multipart: false,
     maskedErrors: {
       maskError(error, message) {
         const masked = maskError(error, message);
@@ -64,15 +67,18 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       warn: (...args: unknown[]) => log.warn({ args: args.map(String) }, "yoga"),
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
-    // The plugins, in order. Permissions first (the role's schema and its execution), then limits (joins,
-    // then the operation limits, each per role), then the fast lane for operations one remote answers
-    // alone, then cookies on the way out.
+    // The plugins, in order. CSRF prevention first (before anything reads the request), then permissions
+    // (the role's schema and its execution), then limits (joins, then the operation limits, each per
+    // role), then the fast lane for operations one remote answers alone, then cookies and GraphiQL's
+    // Content-Security-Policy on the way out.
     plugins: [
+      useCsrfPrevention(),
       usePermissions({ fieldSuggestions: options.limits.fieldSuggestions }),
       useJoinLimits((context) => resolveLimits(limits, context.session)),
       useOperationLimits(limits),
       usePassthrough(),
       useUpstreamCookies(),
+      useGraphiQLContentSecurityPolicy(),
     ],
   });
 }

@@ -201,7 +201,7 @@ describe("a role with inline SDL", () => {
     const user = await asRole("user", "u-17");
     const get = async (query: string): Promise<Answer> => {
       const res = await gw.fetch(`/graphql?query=${encodeURIComponent(query)}`, {
-        headers: { accept: "application/graphql-response+json", ...user },
+        headers: { accept: "application/graphql-response+json", "x-graphql-csrf": "1", ...user },
       });
       return { status: res.status, body: (await res.json()) as GraphQLBody };
     };

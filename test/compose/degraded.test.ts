@@ -100,7 +100,7 @@ describe("no remote available", () => {
   it("answers a GET /graphql query with 503 SCHEMA_UNAVAILABLE too", async () => {
     const gw = testGateway(uniqueId(), { remotes: [{ name: "down", url: REFUSED_URL, timeoutMs: 5000 }] });
     const res = await gw.fetch(`/graphql?query=${encodeURIComponent("{ __typename }")}`, {
-      headers: { accept: "application/graphql-response+json" },
+      headers: { accept: "application/graphql-response+json", "x-graphql-csrf": "1" },
     });
     expect(res.status).toBe(503);
     const body = (await res.json()) as { errors?: Array<{ extensions?: { code?: string } }> };

@@ -34,7 +34,10 @@ describe("GraphQL over HTTP", () => {
       query: "query($v: String!) { echo(value: $v) me { id } }",
       variables: JSON.stringify({ v: "from-get" }),
     });
-    const res = await gw.fetch(`/graphql?${params}`, { headers: { accept: "application/json" } });
+    // GET needs a CSRF header (docs/security.md, "Requests from browsers").
+    const res = await gw.fetch(`/graphql?${params}`, {
+      headers: { accept: "application/json", "x-graphql-csrf": "1" },
+    });
 
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ data: { echo: "from-get", me: { id: "1" } } });
@@ -44,7 +47,9 @@ describe("GraphQL over HTTP", () => {
     const id = uniqueId();
     const gw = testGateway(id, TWO_REMOTES);
     const params = new URLSearchParams({ query: 'mutation { rename(id: "1", name: "X") { name } }' });
-    const res = await gw.fetch(`/graphql?${params}`, { headers: { accept: "application/graphql-response+json" } });
+    const res = await gw.fetch(`/graphql?${params}`, {
+      headers: { accept: "application/graphql-response+json", "x-graphql-csrf": "1" },
+    });
 
     expect(res.status).toBe(405);
     expect((await stats(id, "accounts")).operations).toBe(0);

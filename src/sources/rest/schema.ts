@@ -36,6 +36,9 @@ export interface SchemaFile {
 
 const ROOT_TYPES = new Set(["Query", "Mutation", "Subscription"]);
 
+/** The methods a root Query field may call without the endpoint saying `safe: true` (RFC 9110 section 9.2.1). */
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
+
 /** The result of {@link buildRestSchema}. */
 export interface RestSchema {
   /** The executable schema of schemas/*.graphql with @rest resolvers, or undefined when nothing is local. */
@@ -80,7 +83,10 @@ interface Sorted {
  * directive's `args`) does not have, `{parent.x}` on a root field or naming a field the parent type lacks
  * (for types of the files), `batch` without a single `{parent.x}` key or (REST) without the endpoint's
  * `keyField`, a field on another source's type without @rest/@join, and a cycle of mandatory keys
- * (a join key that is itself a joined field). What needs the remotes' schemas is checked at composition.
+ * (a join key that is itself a joined field), and a root Query field bound to an endpoint whose method is
+ * not GET or HEAD unless the endpoint says `safe: true` (GET requests run queries). Only root Query
+ * fields are checked: a field of another type may be reached from a Mutation as well as from a Query.
+ * What needs the remotes' schemas is checked at composition.
  *
  * @param files - the SDL files
  * @param services - the configured REST services
@@ -221,6 +227,12 @@ export function buildRestSchema(
           message: `${label}: template ${reference.text} names field "${first}", which type ${typeName} does not have`,
         });
       }
+    }
+    if (typeName === "Query" && !SAFE_METHODS.has(endpoint.method) && !endpoint.safe) {
+      problems.push({
+        path: nodeLocation(field),
+        message: `${label}: the endpoint's method is ${endpoint.method}, but a Query field also runs from GET requests (which browsers send cross-site): bind the endpoint to a Mutation field, or set "safe": true on it if calling it changes nothing`,
+      });
     }
   }
   problems.push(...keyCycles(sorted.filter((entry) => entry.extension)));
