@@ -260,7 +260,9 @@ describe("bad token keys", () => {
       env: { GATEWAY_TOKEN_PRIVATE_KEY: JSON.stringify(publicOnly) },
     });
     // A field without an upstream call answers; one that needs a token fails with the key's problem.
-    expect(await (await notPrivate.fetch("/graphql?query=%7B__typename%7D")).json()).toEqual({
+    // A GET query needs a CSRF header (docs/security.md, Requests from browsers).
+    const csrf = { headers: { "x-graphql-csrf": "1" } };
+    expect(await (await notPrivate.fetch("/graphql?query=%7B__typename%7D", csrf)).json()).toEqual({
       data: { __typename: "Query" },
     });
     const res = await notPrivate.graphql("{ requestHeaders }");

@@ -38,7 +38,7 @@ const GATEWAY = {
           path: "/echo/orders",
           headers: [{ op: "set", key: "x-user", value: "user {session.user-id}" }],
         },
-        mineBody: { method: "POST", path: "/echo/orders", body: { userId: "{session.user-id}" } },
+        mineBody: { method: "POST", path: "/echo/orders", body: { userId: "{session.user-id}" }, safe: true },
         moved: { method: "GET", path: "/redirect" },
         escape: { method: "GET", path: "/../../t/other" },
       },
