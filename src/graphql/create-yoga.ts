@@ -7,7 +7,7 @@ import { ErrorCode, maskError } from "../errors";
 import { useJoinLimits } from "../joins";
 import type { Logger } from "../observability";
 import type { GatewayContext } from "../shared";
-import { usePassthrough, useUpstreamCookies } from "./plugins";
+import { usePassthrough, useRequestErrors, useUpstreamCookies } from "./plugins";
 
 /** Options of {@link createGatewayYoga}. */
 export interface GatewayYogaOptions {
@@ -60,8 +60,15 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       warn: (...args: unknown[]) => log.warn({ args: args.map(String) }, "yoga"),
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
+    // useRequestErrors first: coded 400/415 answers for requests Yoga cannot read (plugins/use-request-errors.ts).
     // The plugins, in order. Permissions first (the role's schema and its execution), then limits, then
     // the fast lane for operations one remote answers alone, then cookies on the way out.
-    plugins: [usePermissions(), useJoinLimits(options.limits), usePassthrough(), useUpstreamCookies()],
+    plugins: [
+      useRequestErrors(),
+      usePermissions(),
+      useJoinLimits(options.limits),
+      usePassthrough(),
+      useUpstreamCookies(),
+    ],
   });
 }
