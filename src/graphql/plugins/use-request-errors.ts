@@ -13,7 +13,7 @@ const isAbort = (error: unknown): boolean =>
 
 /**
  * What a failed request parse becomes: Yoga's own coded errors (`POST body sent invalid JSON.`,
- * `Batching is not supported.`, all `BAD_REQUEST` with their HTTP status) stay as they are; an uncoded
+ * `POST body is expected to be object ...`: `BAD_REQUEST` with their HTTP status) stay as they are; an uncoded
  * GraphQL error (a malformed multipart body) and a plain error (`JSON.parse` of the `variables` or
  * `extensions` query parameter of a GET) become `BAD_REQUEST` (400), which Yoga would otherwise answer as
  * an uncoded error or a masked `INTERNAL_SERVER_ERROR` with status 200.
