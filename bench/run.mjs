@@ -9,10 +9,14 @@
  * process (/proc, user+sys over the run / requests), the upstream's CPU, upstream calls per request,
  * peak memory (VmHWM). Plus: cold start (fresh workerd, first response with and without the schema in
  * KV) for 200- and 1,500-type remotes, and the bundle size (`wrangler deploy --dry-run --minify`, gzip).
- * Writes bench/results/latest.json and prints a markdown table.
+ * Then the load run (bench/load.mjs): Junction for 60 s with unique headers while one upstream fails 5% of
+ * calls; every answer must be full or a coded partial error, no request lost, memory flat (exit code 1
+ * otherwise). Writes bench/results/latest.json and prints a markdown table.
  *
  * Usage: npm run bench [-- --quick] [-- --scenarios S,L] [-- --systems ours,hive] [-- --connections N]
- *   default: 5 s warm-up and 20 s measured per cell; --quick: 1 s and 2 s (a smoke run of about 2 min).
+ *   [-- --no-load | --load-only] [-- --load-seconds N]
+ *   default: 5 s warm-up and 20 s measured per cell, 60 s load run; --quick: 1 s and 2 s, 10 s load run
+ *   (a smoke run of about 2 min); --load-only (`npm run bench:load`): the load run alone.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +26,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { parse } from "graphql";
 import { bundleSize, startWorker, WORKER_BUILD } from "./lib.mjs";
+import { loadConfig, loadPassed, loadRun, loadTable } from "./load.mjs";
 import { gatewaySetup, SCENARIOS, SUBGRAPHS, UNIQUE_HEADER } from "./scenarios.mjs";
 
 const BENCH = new URL(".", import.meta.url).pathname;
@@ -34,8 +39,13 @@ const MEASURE_S = quick ? 2 : 20;
 const CONNECTIONS = Number(option("--connections") ?? 20);
 /** Upper bound of requests per measured cell, so a run stops by itself even on a very fast machine. */
 const MAX_REQUESTS = 2_000_000;
-const scenarios = SCENARIOS.filter((s) => (option("--scenarios") ?? "S,L,J,R,H").split(",").includes(s.id));
-const systems = (option("--systems") ?? "direct,forwarder,ours,hive").split(",");
+const loadOnly = argv.includes("--load-only");
+const LOAD_S = Number(option("--load-seconds") ?? (quick ? 10 : 60));
+const scenarios = loadOnly
+  ? []
+  : SCENARIOS.filter((s) => (option("--scenarios") ?? "S,L,J,R,H").split(",").includes(s.id));
+const systems = loadOnly ? [] : (option("--systems") ?? "direct,forwarder,ours,hive").split(",");
+const withLoad = loadOnly || !argv.includes("--no-load");
 
 /** The bench's own dependencies (autocannon, Hive Gateway) live in bench/package.json. */
 function benchRequire() {
@@ -306,6 +316,8 @@ function table(results) {
       );
     }
   }
+  if (results.load) lines.push(loadTable(results.load, results.loadControl));
+  if (results.coldStart.length === 0) return lines.join("\n");
   lines.push("\n| cold start (fresh workerd, first response) | without KV | with the schema in KV |");
   lines.push("| --- | --- | --- |");
   for (const c of results.coldStart)
@@ -338,8 +350,8 @@ try {
       "@graphql-hive/gateway-runtime": versionOf(BENCH, "@graphql-hive/gateway-runtime"),
       autocannon: versionOf(BENCH, "autocannon"),
     },
-    settings: { quick, connections: CONNECTIONS, warmupS: WARMUP_S, measureS: MEASURE_S },
-    bundle: bundleSize(),
+    settings: { quick, connections: CONNECTIONS, warmupS: WARMUP_S, measureS: MEASURE_S, loadS: withLoad ? LOAD_S : 0 },
+    bundle: loadOnly ? null : bundleSize(),
     coldStart: [],
     cells: [],
     notes: [],
@@ -378,7 +390,37 @@ try {
     if (target.pid) results.notes.push(`${system}: peak memory of workerd ${peakMiB(target.pid)} MiB`);
     if (target.mf) await target.mf.dispose();
   }
-  for (const types of [200, 1500]) results.coldStart.push(await coldStart(scripts.gateway, upstreams.base, types));
+  if (withLoad) {
+    // The forwarder first (the runtime's own memory growth under this load), then the gateway.
+    const runs = {
+      loadControl: () => startWorker(scripts.forwarder, { TARGET: `${upstreams.base}/mono/graphql` }),
+      load: () =>
+        startWorker(scripts.gateway, {
+          BENCH_CONFIG: JSON.stringify(loadConfig(upstreams.base)),
+          BENCH_SCHEMA_FILES: "[]",
+        }),
+    };
+    for (const [key, start] of Object.entries(runs)) {
+      const target = await start();
+      running.push(target.mf);
+      process.stderr.write(`load run (${key}): ${LOAD_S} s, ${CONNECTIONS} connections\n`);
+      results[key] = await loadRun({
+        autocannon,
+        url: `${target.url}/graphql`,
+        pid: target.pid,
+        base: upstreams.base,
+        warmupSeconds: quick ? 3 : 10,
+        seconds: LOAD_S,
+        connections: CONNECTIONS,
+        maxRequests: MAX_REQUESTS,
+      });
+      await target.mf.dispose();
+    }
+    if (!loadPassed(results.load, results.loadControl)) process.exitCode = 1;
+  }
+  if (!loadOnly) {
+    for (const types of [200, 1500]) results.coldStart.push(await coldStart(scripts.gateway, upstreams.base, types));
+  }
   mkdirSync(join(BENCH, "results"), { recursive: true });
   writeFileSync(join(BENCH, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table(results));

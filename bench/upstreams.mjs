@@ -11,6 +11,9 @@
  *   forwarder's target);
  * - `/types200/graphql`, `/types1500/graphql`: remotes of 200 and 1,500 types (150/1,450 objects + 50 enums);
  * - `GET /rest/users/:id`: a REST resource (scenario R).
+ * - `/<subgraph>/flaky/graphql`: the same as `/<subgraph>/graphql`, but every {@link FAIL_EVERY}th ordinary
+ *   (non-introspection) call fails, alternately with a 503 and plain-text body and with a connection reset
+ *   (the load run, bench/load.mjs); `/__stats` counts them in `failed`.
  * - `GET /__stats` -> `{ requests: { "<path>": n }, total }`; `POST /__reset` zeroes it.
  *
  * Usage: node bench/upstreams.mjs   (prints `{"port": N}` on stdout once listening)
@@ -236,9 +239,25 @@ function typesSchema(size) {
 endpoints.set("/types200/graphql", typesSchema(150));
 endpoints.set("/types1500/graphql", typesSchema(1450));
 
+/** Every how many ordinary calls a `/<subgraph>/flaky/graphql` endpoint fails (5%). */
+export const FAIL_EVERY = 20;
+const FLAKY = /^\/([a-z]+)\/flaky\/graphql$/;
+let flakyCalls = 0;
+
+/**
+ * Whether this call to a flaky endpoint fails, and how: every {@link FAIL_EVERY}th ordinary call,
+ * alternately "503" and "reset". Introspection never fails, so the gateway always gets its schema.
+ */
+function flakyFailure(body) {
+  if (body.includes("__schema")) return null;
+  flakyCalls++;
+  if (flakyCalls % FAIL_EVERY !== 0) return null;
+  return (flakyCalls / FAIL_EVERY) % 2 === 1 ? "503" : "reset";
+}
+
 /** Answers by request body, serialized once. */
 const cache = new Map();
-const stats = { requests: {}, total: 0 };
+const stats = { requests: {}, total: 0, failed: 0 };
 
 async function answer(path, body) {
   const key = `${path}\n${body}`;
@@ -269,6 +288,7 @@ const server = createServer((req, res) => {
   if (path === "/__reset") {
     stats.requests = {};
     stats.total = 0;
+    stats.failed = 0;
     res.writeHead(204);
     res.end();
     return;
@@ -282,7 +302,9 @@ const server = createServer((req, res) => {
     res.end(JSON.stringify(user ?? { message: "no such user" }));
     return;
   }
-  if (!endpoints.has(path) || req.method !== "POST") {
+  const flaky = FLAKY.exec(path);
+  const endpoint = flaky ? `/${flaky[1]}/graphql` : path;
+  if (!endpoints.has(endpoint) || req.method !== "POST") {
     res.writeHead(404, { "content-type": "application/json" });
     res.end('{"message":"no route"}');
     return;
@@ -290,7 +312,19 @@ const server = createServer((req, res) => {
   const chunks = [];
   req.on("data", (chunk) => chunks.push(chunk));
   req.on("end", () => {
-    answer(path, Buffer.concat(chunks).toString("utf8")).then(
+    const body = Buffer.concat(chunks).toString("utf8");
+    const failure = flaky ? flakyFailure(body) : null;
+    if (failure !== null) stats.failed++;
+    if (failure === "503") {
+      res.writeHead(503, { "content-type": "text/plain" });
+      res.end("upstream unavailable (injected)");
+      return;
+    }
+    if (failure === "reset") {
+      req.socket.resetAndDestroy();
+      return;
+    }
+    answer(endpoint, body).then(
       (bytes) => {
         res.writeHead(200, { "content-type": "application/json", "content-length": bytes.length });
         res.end(bytes);

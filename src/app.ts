@@ -123,7 +123,8 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
 
 /**
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
- * CORS. Routes: `/graphql` (authentication, rate limits, Yoga), `/healthz`, `/.well-known/jwks.json`, `/admin/*`.
+ * CORS. Routes: `/graphql` (authentication, rate limits, body limit, Yoga; PUT, PATCH and DELETE are 405
+ * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`.
  *
  * @param options - the raw config and tuning; see {@link GatewayOptions}
  * @returns the app; `app.fetch(request, env, ctx)` is a Worker fetch handler
@@ -149,6 +150,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       session: c.var.session,
     });
     return gateway.yoga.fetch(c.req.raw, context);
+  });
+
+  // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.
+  app.on(["PUT", "PATCH", "DELETE"], "/graphql", (c) => {
+    const error = new GatewayError(ErrorCode.METHOD_NOT_ALLOWED, `/graphql takes GET and POST, not ${c.req.method}.`);
+    return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
+      status: error.status,
+      headers: { "content-type": "application/json", allow: "GET, POST" },
+    });
   });
 
   app.get("/.well-known/jwks.json", async (c) => {

@@ -99,6 +99,14 @@ export const ERROR_TABLE = {
   },
   UPSTREAM_RESPONSE_TOO_LARGE: { status: 502, meaning: "the upstream's answer exceeds its maxResponseBytes" },
   RATE_LIMITED: { status: 429, meaning: "the caller exceeded a rateLimits rule; retry after Retry-After seconds" },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    meaning: "/graphql takes GET and POST only, and a mutation only over POST; the Allow header says which",
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    meaning: "a POST to /graphql whose Content-Type is missing or not one the gateway parses (send application/json)",
+  },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: "anything unexpected; the real error is logged, never sent" },
 } as const satisfies Record<string, { status: number | "cause"; meaning: string }>;
 

@@ -9,7 +9,7 @@ import { useJoinLimits } from "../joins";
 import { resolveLimits, useOperationLimits } from "../limits";
 import type { Logger } from "../observability";
 import type { GatewayContext } from "../shared";
-import { usePassthrough, useUpstreamCookies } from "./plugins";
+import { usePassthrough, useRequestErrors, useUpstreamCookies } from "./plugins";
 
 /** Options of {@link createGatewayYoga}. */
 export interface GatewayYogaOptions {
@@ -67,12 +67,14 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       warn: (...args: unknown[]) => log.warn({ args: args.map(String) }, "yoga"),
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
-    // The plugins, in order. CSRF prevention first (before anything reads the request), then permissions
-    // (the role's schema and its execution), then limits (joins, then the operation limits, each per
-    // role), then the fast lane for operations one remote answers alone, then cookies and GraphiQL's
+    // The plugins, in order. CSRF prevention first (before anything reads the request), then coded 400/415
+    // answers for requests Yoga cannot read (plugins/use-request-errors.ts), then permissions (the role's
+    // schema and its execution), then limits (joins, then the operation limits, each per role), then the
+    // fast lane for operations one remote answers alone, then cookies and GraphiQL's
     // Content-Security-Policy on the way out.
     plugins: [
       useCsrfPrevention(),
+      useRequestErrors(),
       usePermissions({ fieldSuggestions: options.limits.fieldSuggestions }),
       useJoinLimits((context) => resolveLimits(limits, context.session)),
       useOperationLimits(limits),
