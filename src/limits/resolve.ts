@@ -1,8 +1,6 @@
+import { ADMIN_ROLE } from "../auth";
 import type { IntrospectionConfig, LimitsConfig } from "../config";
-import type { Session } from "../shared";
-
-/** The role of a request authorised by the admin secret (auth's `ADMIN_ROLE`; auth is not imported here). */
-const ADMIN_ROLE = "admin";
+import { createNestedCache, type Session } from "../shared";
 
 /** What the limits plugins read from the config. */
 export interface LimitsSettings {
@@ -54,13 +52,11 @@ export type LimitName = Exclude<keyof ResolvedLimits, "key" | "introspection">;
  */
 export function resolveLimits(settings: LimitsSettings, session: Session | undefined): ResolvedLimits {
   const role = session?.role ?? null;
-  let byRole = cache.get(settings.limits);
-  if (byRole === undefined) {
-    byRole = new Map();
-    cache.set(settings.limits, byRole);
-  }
-  const known = byRole.get(role);
-  if (known !== undefined) return known;
+  return cache.get(settings.limits, role, () => resolveFor(settings, role));
+}
+
+/** {@link resolveLimits} for one role, uncached. */
+function resolveFor(settings: LimitsSettings, role: string | null): ResolvedLimits {
   const { limits, introspection } = settings;
   const overrides = role === null ? undefined : limits.roles[role];
   const exempt = limits.exemptAdmin && role === ADMIN_ROLE;
@@ -93,12 +89,11 @@ export function resolveLimits(settings: LimitsSettings, session: Session | undef
         introspection: !disabled,
       }
     : { key: own ? `role:${role}` : "*", ...base, introspection: !disabled };
-  byRole.set(role, resolved);
   return resolved;
 }
 
-/** Resolved limits per `limits` object of a config (with its `introspection`, one per gateway) and role. */
-const cache = new WeakMap<LimitsConfig, Map<string | null, ResolvedLimits>>();
+/** Resolved limits per config object and role (the same few objects for every request). */
+const cache = createNestedCache<LimitsConfig, string | null, ResolvedLimits>();
 
 /**
  * The parser's token ceiling: the largest `maxTokens` of the gateway and of any role. Parse results are
