@@ -19,22 +19,31 @@ import { type LimitsSettings, resolveLimits } from "./resolve";
 export function graphqlBodyLimit<E extends { Variables: { session: Session } }>(
   settings: (c: Context<E>) => LimitsSettings,
 ): MiddlewareHandler<E> {
+  // One Hono limiter per distinct limit (the gateway's and each role's), built on first use.
+  const limiters = new Map<number, MiddlewareHandler>();
+  const limiterFor = (max: number): MiddlewareHandler => {
+    let limiter = limiters.get(max);
+    if (limiter === undefined) {
+      limiter = bodyLimit({
+        maxSize: max,
+        onError: () => {
+          const error = new GatewayError(
+            ErrorCode.BODY_TOO_LARGE,
+            `The request body is larger than ${max} bytes (limits.maxBodyBytes).`,
+            { extensions: { limit: "maxBodyBytes", max } },
+          );
+          return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
+            status: error.status,
+            headers: { "content-type": "application/json" },
+          });
+        },
+      });
+      limiters.set(max, limiter);
+    }
+    return limiter;
+  };
   return async function bodyLimitMiddleware(c, next) {
-    const max = resolveLimits(settings(c), c.var.session).maxBodyBytes;
-    const limited = bodyLimit({
-      maxSize: max,
-      onError: () => {
-        const error = new GatewayError(
-          ErrorCode.BODY_TOO_LARGE,
-          `The request body is larger than ${max} bytes (limits.maxBodyBytes).`,
-          { extensions: { limit: "maxBodyBytes", max } },
-        );
-        return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
-          status: error.status,
-          headers: { "content-type": "application/json" },
-        });
-      },
-    });
+    const limited = limiterFor(resolveLimits(settings(c), c.var.session).maxBodyBytes);
     return limited(c, next);
   };
 }
