@@ -10,17 +10,6 @@ import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./obser
 import { rateLimits } from "./rate-limits";
 import { ROLE_VARIABLE, type Session } from "./shared";
 
-/**
- * The one body shape of non-GraphQL routes: the error's status (from the error table) and
- * `{ error: { code, message, ...extensions } }`.
- * @param error - the error
- */
-const errorResponse = (error: GatewayError): Response =>
-  new Response(JSON.stringify(error.toJSON()), {
-    status: error.status,
-    headers: { "content-type": "application/json" },
-  });
-
 /** Options of {@link createApp}: the gateway's options plus the base logger. */
 export interface AppOptions extends GatewayOptions {
   /** The isolate's base logger. @default createLogger() */
@@ -44,7 +33,7 @@ function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv
         built = error;
       }
     }
-    if (built instanceof ConfigError) return errorResponse(built);
+    if (built instanceof ConfigError) return built.toResponse();
     c.set("gateway", built);
     await next();
   };
@@ -79,10 +68,7 @@ function authentication(): MiddlewareHandler<AppEnv> {
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       c.var.log.info({ code: error.code, role: c.req.header(ROLE_VARIABLE) }, "request refused by authentication");
-      return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
-        status: error.status,
-        headers: { "content-type": "application/json" },
-      });
+      return error.toGraphQLResponse();
     }
     c.set("session", session);
     await next();
@@ -155,17 +141,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.
   app.on(["PUT", "PATCH", "DELETE"], "/graphql", (c) => {
     const error = new GatewayError(ErrorCode.METHOD_NOT_ALLOWED, `/graphql takes GET and POST, not ${c.req.method}.`);
-    return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
-      status: error.status,
-      headers: { "content-type": "application/json", allow: "GET, POST" },
-    });
+    return error.toGraphQLResponse({ allow: "GET, POST" });
   });
 
   app.get("/.well-known/jwks.json", async (c) => {
     const jwks = await (await c.var.gateway.tokenSigner())?.jwks();
     if (jwks === null || jwks === undefined) {
       const message = "No JWKS: x-gateway-token is not signed with EdDSA (GATEWAY_TOKEN_PRIVATE_KEY is not set).";
-      return errorResponse(new GatewayError(ErrorCode.NOT_FOUND, message));
+      return new GatewayError(ErrorCode.NOT_FOUND, message).toResponse();
     }
     return c.json(jwks, 200, { "cache-control": "public, max-age=300" });
   });
@@ -197,14 +180,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.route("/admin", adminRoutes());
 
-  app.notFound((c) =>
-    errorResponse(new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`)),
-  );
+  app.notFound((c) => new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`).toResponse());
 
   app.onError((error, c) => {
-    if (error instanceof GatewayError) return errorResponse(error);
+    if (error instanceof GatewayError) return error.toResponse();
     (c.var.log ?? log).error({ error: String(error), stack: (error as Error).stack }, "unhandled error");
-    return errorResponse(new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, "Unexpected error."));
+    return new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, "Unexpected error.").toResponse();
   });
 
   return app;

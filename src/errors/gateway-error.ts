@@ -54,6 +54,31 @@ export class GatewayError extends Error {
   toJSON(): { error: Record<string, unknown> } {
     return { error: { code: this.code, message: this.message, ...this.extensions } };
   }
+
+  /**
+   * The error as a whole HTTP answer of a non-GraphQL route: its status (from the error table) and the
+   * {@link toJSON} body.
+   * @param headers - more response headers (`Retry-After`, `Allow`, ...)
+   */
+  toResponse(headers: Record<string, string> = {}): Response {
+    return new Response(JSON.stringify(this.toJSON()), {
+      status: this.status,
+      headers: { "content-type": "application/json", ...headers },
+    });
+  }
+
+  /**
+   * The error as a whole HTTP answer of `/graphql` refused before execution: its status and a
+   * GraphQL-shaped body, `{ errors: [{ message, extensions: { code, ...extensions } }] }`.
+   * @param headers - more response headers (`Retry-After`, `Allow`, ...)
+   * @see https://graphql.github.io/graphql-over-http/draft/ (a request error has `errors` and no `data`)
+   */
+  toGraphQLResponse(headers: Record<string, string> = {}): Response {
+    return new Response(JSON.stringify({ errors: [this.toGraphQLError().toJSON()] }), {
+      status: this.status,
+      headers: { "content-type": "application/json", ...headers },
+    });
+  }
 }
 
 /** One problem found in the gateway config, located by its JSON path (`$.remotes[0].url`) or `file:line:column`. */

@@ -32,10 +32,7 @@ export function graphqlBodyLimit<E extends { Variables: { session: Session } }>(
             `The request body is larger than ${max} bytes (limits.maxBodyBytes).`,
             { extensions: { limit: "maxBodyBytes", max } },
           );
-          return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
-            status: error.status,
-            headers: { "content-type": "application/json" },
-          });
+          return error.toGraphQLResponse();
         },
       });
       limiters.set(max, limiter);

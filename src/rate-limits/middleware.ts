@@ -84,9 +84,6 @@ export function rateLimits(): MiddlewareHandler<RateLimitsEnv> {
       { extensions: { limit, periodSec, key } },
     );
     c.var.log.info({ code: error.code, key, limit, periodSec, binding: rule.binding }, "request refused by rate limit");
-    return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
-      status: error.status,
-      headers: { "content-type": "application/json", "retry-after": String(periodSec) },
-    });
+    return error.toGraphQLResponse({ "retry-after": String(periodSec) });
   };
 }

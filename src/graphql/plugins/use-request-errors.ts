@@ -46,11 +46,7 @@ function unsupportedMediaType(request: Request): Response {
   const message = type
     ? `Content-Type "${type}" is not supported: send the request as application/json.`
     : "The request has no Content-Type: send it as application/json.";
-  const error = new GatewayError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, message);
-  return new Response(JSON.stringify({ errors: [error.toGraphQLError().toJSON()] }), {
-    status: error.status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
+  return new GatewayError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, message).toGraphQLResponse();
 }
 
 /** The `extensions.http` Yoga puts on its HTTP errors. */
