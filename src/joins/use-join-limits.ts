@@ -3,11 +3,9 @@ import {
   type FieldNode,
   type GraphQLCompositeType,
   GraphQLError,
-  type GraphQLField,
   type GraphQLSchema,
   getNamedType,
   isCompositeType,
-  isInterfaceType,
   isObjectType,
   type SelectionSetNode,
   type ValidationContext,
@@ -25,7 +23,15 @@ export interface JoinLimits {
 }
 
 import { ErrorCode } from "../errors";
-import { collectFields, collectPossibleFields, type Fragments, fragmentsOf, type GatewayContext } from "../shared";
+import {
+  collectFields,
+  collectPossibleFields,
+  type Fragments,
+  fieldOwner,
+  fragmentsOf,
+  type GatewayContext,
+  MAX_SELECTION_NESTING,
+} from "../shared";
 import { type JoinPoints, joinPointsOf } from "./build-joins";
 
 /** How deep and how wide an operation joins. */
@@ -35,9 +41,6 @@ interface JoinMeasure {
   /** Join points in the whole operation, fragments expanded. */
   fanOut: number;
 }
-
-/** Nesting below which the measure stops: far deeper than any join limit, it only bounds invalid documents. */
-const MAX_NESTING = 64;
 
 /**
  * Whether the fields selected on a merged type need more than one source.
@@ -54,24 +57,6 @@ export function crossesSources(fields: Iterable<string>, servers: ReadonlyMap<st
     if (common.size === 0) return true;
   }
   return false;
-}
-
-/** The type that defines a field selected on `on`: `on` itself, or (abstract `on`) the possible type that has it. */
-function fieldOwner(
-  schema: GraphQLSchema,
-  on: GraphQLCompositeType,
-  name: string,
-): { typeName: string; field: GraphQLField<unknown, unknown> } | undefined {
-  if (isObjectType(on) || isInterfaceType(on)) {
-    const field = on.getFields()[name];
-    if (field !== undefined) return { typeName: on.name, field };
-  }
-  if (isObjectType(on)) return undefined;
-  for (const possible of schema.getPossibleTypes(on)) {
-    const field = possible.getFields()[name];
-    if (field !== undefined) return { typeName: possible.name, field };
-  }
-  return undefined;
 }
 
 /**
@@ -102,7 +87,7 @@ function measureJoins(
     level: number,
   ): number => {
     // A fragment that spreads itself (invalid: graphql-js's NoFragmentCyclesRule reports it) would nest forever.
-    if (level > MAX_NESTING) return 0;
+    if (level > MAX_SELECTION_NESTING) return 0;
     let here = 0;
     for (const runtime of isObjectType(on) ? [on] : schema.getPossibleTypes(on)) {
       const servers = points.merged.get(runtime.name);

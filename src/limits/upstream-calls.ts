@@ -4,29 +4,11 @@ import {
   type GraphQLSchema,
   getNamedType,
   isCompositeType,
-  isInterfaceType,
   isObjectType,
   type OperationDefinitionNode,
 } from "graphql";
 import { crossesSources, joinPointsOf } from "../joins";
-import { collectFields, collectPossibleFields, type Fragments } from "../shared";
-
-/** Nesting below which the count stops: it only bounds invalid (cyclic) documents. */
-const MAX_NESTING = 64;
-
-/** The field `name` of `on` (of one of its possible types when `on` is abstract), with the type defining it. */
-function fieldOf(schema: GraphQLSchema, on: GraphQLCompositeType, name: string) {
-  const owners = isObjectType(on)
-    ? [on]
-    : isInterfaceType(on)
-      ? [on, ...schema.getPossibleTypes(on)]
-      : schema.getPossibleTypes(on);
-  for (const owner of owners) {
-    const field = owner.getFields()[name];
-    if (field !== undefined) return { typeName: owner.name, type: getNamedType(field.type) };
-  }
-  return undefined;
-}
+import { collectFields, collectPossibleFields, type Fragments, fieldOwner, MAX_SELECTION_NESTING } from "../shared";
 
 /**
  * Counts the upstream calls an operation may cause, before any call (docs/security.md "Operation limits"):
@@ -56,8 +38,9 @@ export function countUpstreamCalls(
   const joinFields = points?.fields ?? new Set<string>();
   const merged = points?.merged ?? new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
   const options = { fragments };
+  const rootFields = [...collectPossibleFields(schema, root, operation.selectionSet, options).values()];
   let calls = 0;
-  for (const nodes of collectPossibleFields(schema, root, operation.selectionSet, options).values()) {
+  for (const nodes of rootFields) {
     if (!(nodes[0] as FieldNode).name.value.startsWith("__")) calls++;
   }
   if (joinFields.size === 0 && merged.size === 0) return calls;
@@ -70,11 +53,12 @@ export function countUpstreamCalls(
     for (const node of nodes) if (node.selectionSet !== undefined) known.add(node);
     if (known.size > 0) into.set(on, known);
   };
-  for (const nodes of collectPossibleFields(schema, root, operation.selectionSet, options).values()) {
-    const found = fieldOf(schema, root, (nodes[0] as FieldNode).name.value);
-    if (found !== undefined && isCompositeType(found.type)) add(level, found.type, nodes);
+  for (const nodes of rootFields) {
+    const type = fieldOwner(schema, root, (nodes[0] as FieldNode).name.value)?.field.type;
+    const named = type === undefined ? undefined : getNamedType(type);
+    if (named !== undefined && isCompositeType(named)) add(level, named, nodes);
   }
-  for (let depth = 1; level.size > 0 && depth <= MAX_NESTING; depth++) {
+  for (let depth = 1; level.size > 0 && depth <= MAX_SELECTION_NESTING; depth++) {
     const joinsHere = new Set<string>();
     const next: typeof level = new Map();
     for (const [on, nodes] of level) {
@@ -88,10 +72,11 @@ export function countUpstreamCalls(
       }
       for (const fieldNodes of collectPossibleFields(schema, on, [...nodes], options).values()) {
         const name = (fieldNodes[0] as FieldNode).name.value;
-        const found = fieldOf(schema, on, name);
+        const found = fieldOwner(schema, on, name);
         if (found === undefined) continue;
         if (joinFields.has(`${found.typeName}.${name}`)) joinsHere.add(`${found.typeName}.${name}`);
-        if (isCompositeType(found.type)) add(next, found.type, fieldNodes);
+        const named = getNamedType(found.field.type);
+        if (isCompositeType(named)) add(next, named, fieldNodes);
       }
     }
     calls += joinsHere.size;

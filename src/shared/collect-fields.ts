@@ -5,8 +5,10 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLField,
   type GraphQLObjectType,
   type GraphQLSchema,
+  isInterfaceType,
   isObjectType,
   Kind,
   type OperationDefinitionNode,
@@ -136,6 +138,37 @@ export function collectPossibleFields(
     }
   }
   return merged;
+}
+
+/**
+ * How many selection levels a plan-time walk goes down at most: far deeper than any limit, it only
+ * bounds invalid documents (a fragment that spreads itself, reported by graphql-js's NoFragmentCyclesRule).
+ */
+export const MAX_SELECTION_NESTING = 64;
+
+/**
+ * The type that defines a field selected on `on`: `on` itself when it has the field (an object or an
+ * interface), else (an abstract `on`) the first possible object type that has it.
+ * @param schema - the schema
+ * @param on - the type the selection applies to
+ * @param name - the field's name
+ * @returns the defining type's name and the field, or undefined when no type has it
+ */
+export function fieldOwner(
+  schema: GraphQLSchema,
+  on: GraphQLCompositeType,
+  name: string,
+): { typeName: string; field: GraphQLField<unknown, unknown> } | undefined {
+  if (isObjectType(on) || isInterfaceType(on)) {
+    const field = on.getFields()[name];
+    if (field !== undefined) return { typeName: on.name, field };
+  }
+  if (isObjectType(on)) return undefined;
+  for (const possible of schema.getPossibleTypes(on)) {
+    const field = possible.getFields()[name];
+    if (field !== undefined) return { typeName: possible.name, field };
+  }
+  return undefined;
 }
 
 /**

@@ -10,8 +10,10 @@ export {
   collectFields,
   collectPossibleFields,
   type Fragments,
+  fieldOwner,
   fragmentsOf,
   introspects,
+  MAX_SELECTION_NESTING,
   rootSelections,
 } from "./collect-fields";
 export {
