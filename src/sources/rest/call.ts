@@ -28,6 +28,17 @@ export interface RestRequest {
 
 const BODY_BY_DEFAULT = new Set(["POST", "PUT", "PATCH"]);
 
+/** Each service's base URL, parsed once per isolate (every call is checked against it). */
+const baseUrls = new WeakMap<ServiceConfig, URL>();
+const baseUrlOf = (service: ServiceConfig): URL => {
+  let base = baseUrls.get(service);
+  if (base === undefined) {
+    base = new URL(service.url);
+    baseUrls.set(service, base);
+  }
+  return base;
+};
+
 /**
  * Whether `url` stays under the service's base URL: same origin, and a path equal to the base path or
  * below it (`/v1` covers `/v1` and `/v1/...`, not `/v10`).
@@ -56,7 +67,7 @@ function isUnder(url: URL, base: URL): boolean {
  */
 export function buildRestRequest(service: ServiceConfig, endpoint: EndpointConfig, scope: TemplateScope): RestRequest {
   const url = new URL(service.url.replace(/\/+$/, "") + renderPathTemplate(endpoint.path, scope));
-  if (!isUnder(url, new URL(service.url))) {
+  if (!isUnder(url, baseUrlOf(service))) {
     throw new ValidationError(
       ErrorCode.INVALID_ARGUMENT,
       `The path of endpoint "${endpoint.path}" leaves the base URL of service "${service.name}".`,
