@@ -1,7 +1,7 @@
 import { createLocalJWKSet, errors, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import { AuthError, ErrorCode } from "../errors";
 import type { Logger } from "../observability";
-import type { FetchFn } from "../shared";
+import { cappedStream, type FetchFn } from "../shared";
 
 /** Options of {@link createJwksKeySource}. */
 export interface JwksKeySourceOptions {
@@ -42,26 +42,12 @@ async function readLimited(response: Response): Promise<string> {
     throw new Error(`JWKS response of ${declared} bytes exceeds ${MAX_JWKS_BYTES}`);
   }
   if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_JWKS_BYTES) {
-      await reader.cancel();
-      throw new Error(`JWKS response exceeds ${MAX_JWKS_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(body);
+  const capped = cappedStream(
+    response.body,
+    MAX_JWKS_BYTES,
+    () => new Error(`JWKS response exceeds ${MAX_JWKS_BYTES} bytes`),
+  );
+  return new Response(capped).text();
 }
 
 /** A key resolver for jose's `jwtVerify`, backed by a cached remote JWK Set. */

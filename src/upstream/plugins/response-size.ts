@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../../config";
 import { ErrorCode, UpstreamError } from "../../errors";
+import { cappedStream } from "../../shared";
 import type { UpstreamPlugin, UpstreamRequest } from "../types";
 
 /** The error of an answer over the limit. */
@@ -40,19 +41,11 @@ export function useResponseSize(): UpstreamPlugin {
         // HTTP framing holds a plain body to its Content-Length: nothing to count.
         if (plain) return response;
       }
-      let seen = 0;
-      const counter = new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          seen += chunk.byteLength;
-          if (seen > limit) {
-            request.bodyError = tooLarge(request, limit, response.status);
-            controller.error(request.bodyError);
-            return;
-          }
-          controller.enqueue(chunk);
-        },
+      const counted = cappedStream(body, limit, () => {
+        request.bodyError = tooLarge(request, limit, response.status);
+        return request.bodyError;
       });
-      return new Response(body.pipeThrough(counter), {
+      return new Response(counted, {
         status: response.status,
         statusText: response.statusText,
         headers: response.headers,
