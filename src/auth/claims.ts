@@ -1,6 +1,6 @@
 import type { JwtConfig } from "../config";
 import { AuthError, ErrorCode } from "../errors";
-import { ROLE_VARIABLE, SESSION_VARIABLE_PREFIX } from "../shared";
+import { HEADER_NAME, ROLE_VARIABLE, SESSION_VARIABLE_PREFIX } from "../shared";
 
 /** The claim listing the roles a token may use (Hasura). */
 const ALLOWED_ROLES_CLAIM = "x-hasura-allowed-roles";
@@ -83,9 +83,6 @@ const notHeaderValue = (text: string): boolean => {
   }
   return false;
 };
-
-/** A header name: an RFC 9110 token (section 5.1). Session variables go upstream as headers. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 function asVariable(name: string, value: unknown): string {
   if (!HEADER_NAME.test(name)) throw invalidClaims(`The claim name ${JSON.stringify(name)} cannot be a header name.`);

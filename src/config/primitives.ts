@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HEADER_NAME } from "../shared";
 
 /** Building blocks of the config schema shared by its parts. */
 
@@ -34,9 +35,7 @@ export const httpUrl = z.string().refine(
 );
 
 /** An HTTP header name: an RFC 9110 token (section 5.1). */
-export const headerName = z
-  .string()
-  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name (RFC 9110 token)");
+export const headerName = z.string().regex(HEADER_NAME, "must be an HTTP header name (RFC 9110 token)");
 
 /** Header name -> value. Names are matched case-insensitively (RFC 9110, section 5.1). */
 export const headerMap = z.record(headerName, z.string());

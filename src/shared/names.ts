@@ -2,6 +2,9 @@
  * Header and session-variable names every folder uses. A leaf: it imports nothing.
  */
 
+/** An HTTP header name: an RFC 9110 token (section 5.1, `tchar`). */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** The header carrying the admin secret (Hasura's `x-hasura-admin-secret`); never forwarded upstream. */
 export const ADMIN_SECRET_HEADER = "x-admin-secret";
 
