@@ -3,8 +3,12 @@
  * with the default plugins, checked for what each plugin does, and a custom plugin list to show the
  * order. The pipeline's behaviour through the gateway is pinned by headers.test.ts and errors.test.ts.
  */
+
+import { parse } from "graphql";
 import { describe, expect, it } from "vitest";
+import { RemoteSchema } from "../../src/config";
 import type { UpstreamContext } from "../../src/shared";
+import { createRemoteSource } from "../../src/sources";
 import {
   createUpstreamPipeline,
   type UpstreamConfig,
@@ -103,5 +107,27 @@ describe("the upstream pipeline", () => {
     expect(order).toEqual(["outer:before", "inner:before", "inner:after", "outer:after"]);
     // Without the header-rules plugin nothing but the caller's own headers is sent.
     expect((await stats(id, "accounts")).lastHeaders["x-configured"]).toBeUndefined();
+  });
+
+  it("tells plugins which operation a remote call serves: its name and its type, for both executors", async () => {
+    const id = uniqueId("pipe");
+    const seen: Array<{ operation: string | undefined; operationType: string | undefined }> = [];
+    const recorder: UpstreamPlugin = {
+      name: "recorder",
+      call(req, next) {
+        seen.push({ operation: req.operation, operationType: req.operationType });
+        return next(req);
+      },
+    };
+    const pipeline = createUpstreamPipeline({ plugins: [recorder] });
+    const source = createRemoteSource(
+      RemoteSchema.parse({ name: "accounts", url: remoteUrl(id, "accounts") }),
+      pipeline,
+    );
+    const request = { document: parse("query Me { me { id } }"), operationName: "Me", context: contextOf([]) };
+    await source.passthrough(request);
+    await source.executor(request);
+    expect(seen[0]).toEqual({ operation: "Me", operationType: "query" });
+    expect(seen[1]?.operationType).toBe("query");
   });
 });
