@@ -1,6 +1,11 @@
 import config from "../schemas/gateway.json";
 import { createApp } from "./app";
+import { RealtimeHub } from "./events";
 import { schemaFiles } from "./generated";
+import { createRealtimeObjects } from "./realtime";
+
+/** The gateway's options: the config and SDL of schemas/, bundled. */
+const options = { config, schemaFiles };
 
 /** The app of this isolate, created on the first request (never at module top level). */
 let app: ReturnType<typeof createApp> | undefined;
@@ -8,7 +13,11 @@ let app: ReturnType<typeof createApp> | undefined;
 /** The Worker: every request goes to the Hono app built from `schemas/gateway.json` and `schemas/*.graphql`. */
 export default {
   fetch(request, env, ctx) {
-    app ??= createApp({ config, schemaFiles });
+    app ??= createApp(options);
     return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;
+
+/** The realtime Durable Objects (wrangler.toml `REALTIME`, `REALTIME_HUB`). */
+export const { RealtimeShard } = createRealtimeObjects(options);
+export { RealtimeHub };

@@ -21,6 +21,7 @@ export {
   type RateLimitRule,
   RateLimitRuleSchema,
 } from "./rate-limits-schema";
+export { type EventsConfig, EventsSchema, type RealtimeConfig, RealtimeSchema } from "./realtime-schema";
 export {
   type AuthConfig,
   type CorsConfig,

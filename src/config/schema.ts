@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AuthSchema, GatewayTokenSchema, type JwtSchema, roleName } from "./auth-schema";
 import { upstreamName } from "./primitives";
 import { RateLimitRuleSchema } from "./rate-limits-schema";
+import { EventsSchema, RealtimeSchema } from "./realtime-schema";
 import { type CustomizationSchema, RemoteSchema, ServiceSchema } from "./upstream-schema";
 
 export { ENV_REFERENCE } from "./primitives";
@@ -144,6 +145,10 @@ export const GatewayConfigSchema = z
       .array(RateLimitRuleSchema)
       .default([])
       .describe("Rate limits on /graphql, each counted by a Workers Rate Limiting binding (see docs/security.md)."),
+    realtime: RealtimeSchema.prefault({}).describe(
+      "Subscriptions over graphql-transport-ws and SSE, held in Durable Objects (see docs/realtime.md).",
+    ),
+    events: EventsSchema.prefault({}).describe("Publishing events to topics: POST /events/{topic} and @publish."),
   })
   .strict();
 

@@ -107,6 +107,30 @@ export const ERROR_TABLE = {
     status: 415,
     meaning: "a POST to /graphql whose Content-Type is missing or not one the gateway parses (send application/json)",
   },
+  TOO_MANY_SUBSCRIPTIONS: {
+    status: 400,
+    meaning: "the WebSocket already holds realtime.maxSubscriptionsPerConnection subscriptions",
+  },
+  TOO_MANY_CONNECTIONS: {
+    status: 429,
+    meaning: "the user already holds realtime.maxConnectionsPerUser WebSockets and SSE streams",
+  },
+  SUBSCRIPTION_TRANSPORT_REQUIRED: {
+    status: 400,
+    meaning:
+      "a subscription sent as a plain HTTP request: subscribe over graphql-transport-ws or with Accept: text/event-stream",
+  },
+  INVALID_TOPIC: { status: 400, meaning: "a topic name that is empty, too long, or has an empty segment" },
+  EVENT_SIGNATURE_REQUIRED: {
+    status: 401,
+    meaning: "POST /events/{topic} without x-junction-signature or x-admin-secret",
+  },
+  INVALID_EVENT_SIGNATURE: {
+    status: 403,
+    meaning: "x-junction-signature is not the HMAC-SHA256 of the body with EVENTS_SECRET (or x-admin-secret is wrong)",
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, meaning: "an event payload over events.maxPayloadBytes" },
+  INVALID_EVENT_PAYLOAD: { status: 400, meaning: "an event payload that is not JSON" },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: "anything unexpected; the real error is logged, never sent" },
 } as const satisfies Record<string, { status: number | "cause"; meaning: string }>;
 
