@@ -25,6 +25,8 @@ export default defineConfig({
   test: {
     // scripts/*.test.mjs are node:test files run in Node by `npm run test:scripts`, not in workerd.
     include: ["test/**/*.test.ts"],
+    // test/realtime runs in Node against a Miniflare-hosted Worker: its own project, vitest.realtime.config.ts.
+    exclude: ["test/realtime/**", "**/node_modules/**"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,0 +1,115 @@
+/**
+ * What the shard's storage holds over a connection's life: nothing left behind after unsubscribe or
+ * disconnect (GET /admin/realtime counts), and subscriptions that survive the shard object being evicted
+ * and re-created while its sockets stay open (workerd hibernates an idle object with hibernatable
+ * WebSockets after about 10 s; the next message or RPC re-creates it, with a new `instance`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Gateway,
+  type OrdersUpstream,
+  publish,
+  rawSocket,
+  realtimeConfig,
+  realtimeState,
+  sleep,
+  sseSubscribe,
+  startGateway,
+  startOrders,
+  token,
+  waitForTotals,
+  wsClient,
+} from "./harness";
+
+const ORDER_7 = `subscription { orderUpdated(id: "7") { id status } }`;
+
+let orders: OrdersUpstream;
+let gw: Gateway;
+
+beforeAll(async () => {
+  orders = await startOrders();
+  gw = await startGateway({ config: realtimeConfig(orders.url) });
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await orders?.close();
+});
+
+/** An init payload with a token of `userId`. */
+const bearerOf = async (userId: string) => ({ authorization: `Bearer ${await token({ userId })}` });
+
+describe("realtime: clean-up", () => {
+  it("starts empty: GET /admin/realtime lists shard:0 with 0 connections and 0 subscriptions", async () => {
+    const shards = await realtimeState(gw);
+    expect(shards["shard:0"]).toMatchObject({ connections: 0, subscriptions: 0, topics: 0 });
+    expect(typeof shards["shard:0"]?.instance).toBe("string");
+  });
+
+  it("graphql-ws: removes a subscription the client disposes of (complete), then the connection when the client disconnects", async () => {
+    const client = wsClient(gw, { connectionParams: await bearerOf("l-ws") });
+    const first = client.subscribe(ORDER_7);
+    const second = client.subscribe(`subscription { orderUpdated(id: "8") { id } }`);
+    await waitForTotals(gw, { subscriptions: 2, connections: 1 });
+    first.dispose();
+    await waitForTotals(gw, { subscriptions: 1, connections: 1 });
+    expect((await publish(gw, "orders.7", { id: "7", status: "PAID" })).body?.subscribers).toBe(0);
+    expect((await publish(gw, "orders.8", { id: "8" })).body?.subscribers).toBe(1);
+    expect(await second.wait(1)).toEqual([{ data: { orderUpdated: { id: "8" } } }]);
+    await client.dispose();
+    await waitForTotals(gw, { subscriptions: 0, connections: 0 });
+    const shard = (await realtimeState(gw))["shard:0"];
+    expect(shard?.topics).toBe(0);
+  });
+
+  it("raw socket: removes a subscription on complete, and everything when the socket drops without a close frame", async () => {
+    const socket = await rawSocket(gw);
+    await socket.init(await bearerOf("l-raw"));
+    socket.send({ id: "a", type: "subscribe", payload: { query: ORDER_7 } });
+    socket.send({ id: "b", type: "subscribe", payload: { query: ORDER_7 } });
+    await waitForTotals(gw, { subscriptions: 2, connections: 1 });
+    socket.send({ id: "a", type: "complete" });
+    await waitForTotals(gw, { subscriptions: 1, connections: 1 });
+    socket.ws.terminate();
+    await waitForTotals(gw, { subscriptions: 0, connections: 0 });
+    expect((await publish(gw, "orders.7", { id: "7", status: "PAID" })).body?.subscribers).toBe(0);
+  });
+
+  it("graphql-sse: removes the subscription and its connection when the client aborts the stream", async () => {
+    const sub = sseSubscribe(gw, ORDER_7, await bearerOf("l-sse"));
+    await waitForTotals(gw, { subscriptions: 1, connections: 1 });
+    sub.dispose();
+    await waitForTotals(gw, { subscriptions: 0, connections: 0 });
+    expect((await publish(gw, "orders.7", { id: "7", status: "PAID" })).body?.subscribers).toBe(0);
+  });
+});
+
+describe("realtime: state rebuilt from storage", () => {
+  it("delivers to a subscription made before the shard object was evicted (hibernated) and re-created, its socket kept open", async () => {
+    const client = wsClient(gw, { connectionParams: await bearerOf("l-rebuild") });
+    try {
+      const sub = client.subscribe(ORDER_7);
+      await waitForTotals(gw, { subscriptions: 1, connections: 1 });
+      const before = (await realtimeState(gw))["shard:0"]?.instance;
+      // Idle: no message, no request, no ping (the client's keepAlive is off), so workerd hibernates the
+      // object (about 10 s) and drops its instance; the sockets stay with the runtime.
+      await sleep(13_000);
+      const after = await realtimeState(gw);
+      expect(after["shard:0"]?.instance, "the shard object was not re-created").not.toBe(before);
+      expect(after["shard:0"]).toMatchObject({ connections: 1, subscriptions: 1, topics: 1 });
+
+      const answer = await publish(gw, "orders.7", { id: "7", status: "SHIPPED" });
+      expect(answer.body).toEqual({ topic: "orders.7", subscribers: 1 });
+      expect(await sub.wait(1)).toEqual([{ data: { orderUpdated: { id: "7", status: "SHIPPED" } } }]);
+      expect(client.closes).toEqual([]);
+
+      // The re-created object still serves the socket: another subscription on it is delivered too.
+      const another = client.subscribe(`subscription { orderUpdated(id: "7") { status } }`);
+      await waitForTotals(gw, { subscriptions: 2, connections: 1 });
+      await publish(gw, "orders.7", { id: "7", status: "PAID" });
+      expect(await another.wait(1)).toEqual([{ data: { orderUpdated: { status: "PAID" } } }]);
+    } finally {
+      await client.dispose();
+    }
+  }, 40_000);
+});
