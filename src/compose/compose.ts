@@ -1,7 +1,7 @@
 import { Subschema, type SubschemaConfig } from "@graphql-tools/delegate";
 import { stitchSchemas } from "@graphql-tools/stitch";
-import type { Executor } from "@graphql-tools/utils";
-import { type GraphQLSchema, validateSchema } from "graphql";
+import type { Executor, IResolvers } from "@graphql-tools/utils";
+import { type GraphQLSchema, isObjectType, validateSchema } from "graphql";
 import type { RemoteConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 import {
@@ -38,6 +38,12 @@ export interface ComposeOptions {
   extensions?: readonly FieldExtension[];
   /** `Type.field` of the local subschema's own join points (@rest on object types). @default [] */
   joinFields?: readonly string[];
+  /**
+   * Resolvers stitched over root fields, by root type and field (the topic-bound Subscription fields of
+   * schemas/*.graphql: their `subscribe` and the `resolve` that completes key-only event payloads).
+   * Fields the composed schema lacks are skipped. @default {}
+   */
+  rootResolvers?: Readonly<Record<string, Readonly<Record<string, object>>>>;
 }
 
 /** What {@link composeSubschemas} produced. */
@@ -151,7 +157,11 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
   let schema: GraphQLSchema;
   let joinFields = built.fields;
   try {
-    schema = stitchSchemas({ subschemas, typeDefs: built.typeDefs ?? [], resolvers: built.resolvers });
+    schema = stitchSchemas({
+      subschemas,
+      typeDefs: built.typeDefs ?? [],
+      resolvers: [built.resolvers, ...rootResolversOf(accepted, options.rootResolvers)],
+    });
   } catch (error) {
     // Checked above; should stitching still refuse the extensions, serve without them.
     const message = `The joins could not be stitched: ${error instanceof Error ? error.message : String(error)}`;
@@ -160,7 +170,7 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
         Object.assign(status, { status: "error", lastError: { code: ErrorCode.INVALID_JOIN, message } });
     }
     joinFields = [];
-    schema = stitchSchemas({ subschemas });
+    schema = stitchSchemas({ subschemas, resolvers: rootResolversOf(accepted, options.rootResolvers) });
   }
   setPassthroughSources(schema, accepted);
   setJoinPoints(schema, {
@@ -168,6 +178,21 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
     merged: mergedFields(accepted),
   });
   return { schema, included, conflicts, joins };
+}
+
+/** The root resolvers whose root field some accepted source has (a left-out source's fields are not in the schema). */
+function rootResolversOf(sources: readonly JoinSource[], rootResolvers: ComposeOptions["rootResolvers"]): IResolvers[] {
+  const out: Record<string, Record<string, object>> = {};
+  for (const [typeName, fields] of Object.entries(rootResolvers ?? {})) {
+    for (const [fieldName, resolver] of Object.entries(fields)) {
+      const present = sources.some((source) => {
+        const type = source.schema.getType(typeName);
+        return isObjectType(type) && type.getFields()[fieldName] !== undefined;
+      });
+      if (present) out[typeName] = { ...out[typeName], [fieldName]: resolver };
+    }
+  }
+  return Object.keys(out).length === 0 ? [] : [out as IResolvers];
 }
 
 /** For each type merged by some remote: field -> the sources serving it. */

@@ -134,7 +134,11 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
           ];
         }),
       ];
-      const result = composeSubschemas(inputs, { extensions: options.extensions, joinFields: options.joinFields });
+      const result = composeSubschemas(inputs, {
+        extensions: options.extensions,
+        joinFields: options.joinFields,
+        rootResolvers: options.rootResolvers,
+      });
       for (const [name, conflict] of result.conflicts)
         log.error({ remote: name, error: conflict.message }, "schema conflict");
       for (const join of result.joins) {

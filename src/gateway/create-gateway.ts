@@ -15,7 +15,7 @@ import { createGatewayYoga } from "../graphql";
 import type { Logger } from "../observability";
 import { checkRateLimitBindings } from "../rate-limits";
 import type { FetchFn, GatewayContext } from "../shared";
-import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile } from "../sources";
+import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile, type TopicBinding } from "../sources";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
 
 /** How the SDL of schemas/*.graphql is named in conflicts and logs. */
@@ -52,6 +52,8 @@ export interface Gateway {
   authenticator: Authenticator;
   /** The schema each role sees. */
   permissions: PermissionSet;
+  /** The Subscription fields bound to event topics (`@topic` in schemas/*.graphql), by field name. */
+  topics: ReadonlyMap<string, TopicBinding>;
   /**
    * The `x-gateway-token` signer, created on first use from `gatewayToken` and the secrets, its key
    * imported once (the same promise afterwards). Resolves null when neither token secret is set.
@@ -92,6 +94,7 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     localSubschemas: rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }],
     extensions: rest.extensions,
     joinFields: rest.joinFields,
+    rootResolvers: { Subscription: rest.subscriptionResolvers },
     remotes: config.remotes.map((remote) => createRemoteSource(remote, pipeline)),
     cache: createSchemaCache({ kv: env.SCHEMA_CACHE, prefix: options.kvPrefix }),
     log,
@@ -124,6 +127,7 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     tokenSigner,
     authenticator,
     permissions,
+    topics: new Map(rest.topics.map((topic) => [topic.fieldName, topic])),
   };
 }
 

@@ -4,7 +4,9 @@ import {
   type DocumentNode,
   type FieldDefinitionNode,
   GraphQLError,
+  type GraphQLFieldResolver,
   type GraphQLSchema,
+  getNamedType,
   isObjectType,
   Kind,
   type ObjectTypeDefinitionNode,
@@ -23,6 +25,14 @@ import {
 } from "../../joins";
 import { jsonTemplateReferences } from "../../templates";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../../upstream";
+import {
+  type CompletionSources,
+  type KeyLookup,
+  readRealtimeDirectives,
+  subscribeOverHttp,
+  type TopicBinding,
+  topicFieldResolver,
+} from "./realtime-directives";
 import { createRestResolver, type RestBinding } from "./resolver";
 import { endpointReferences, isBound, readDirective, sdlErrors, withoutDirectives } from "./sdl-rules";
 
@@ -49,6 +59,14 @@ export interface RestSchema {
   joinFields: string[];
   /** Startup problems, each located as `file:line:column`. Non-empty means the schema is unusable. */
   problems: ConfigProblem[];
+  /** The Subscription fields bound to event topics with `@topic`. */
+  topics: TopicBinding[];
+  /**
+   * Resolvers composition stitches over the Subscription fields of `topics`: `resolve` completes a
+   * key-only event payload through its type's `@merge(keyField:)` lookup; `subscribe` refuses a
+   * subscription that arrives as a plain HTTP request.
+   */
+  subscriptionResolvers: Record<string, { subscribe: () => never; resolve: GraphQLFieldResolver<unknown, unknown> }>;
 }
 
 /** Options of {@link buildRestSchema}. */
@@ -102,7 +120,14 @@ export function buildRestSchema(
 ): RestSchema {
   const problems: ConfigProblem[] = [];
   const pipeline = options.pipeline ?? createUpstreamPipeline();
-  const none = (): RestSchema => ({ schema: undefined, extensions: [], joinFields: [], problems });
+  const none = (): RestSchema => ({
+    schema: undefined,
+    extensions: [],
+    joinFields: [],
+    problems,
+    topics: [],
+    subscriptionResolvers: {},
+  });
   if (files.length === 0) return none();
   const definitions: DefinitionNode[] = [];
   for (const file of files) {
@@ -124,6 +149,8 @@ export function buildRestSchema(
   const serviceByName = new Map(services.map((service) => [service.name, service]));
   const remoteNames = new Set(options.remotes ?? []);
   const sorted: Sorted[] = [];
+  const topics: TopicBinding[] = [];
+  const merges: Omit<KeyLookup, "typeName">[] = [];
   for (const definition of definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const typeName = definition.name.value;
@@ -135,6 +162,9 @@ export function buildRestSchema(
       const label = `${typeName}.${field.name.value}`;
       const at = nodeLocation(field);
       const use = readDirective(typeName, field, problems);
+      const realtime = readRealtimeDirectives(typeName, field, use?.name === "rest", problems);
+      if (realtime.topic !== undefined) topics.push(realtime.topic);
+      if (realtime.merge !== undefined) merges.push(realtime.merge);
       const isRoot = ROOT_TYPES.has(typeName);
       const foreign = !isRoot && !declaredTypes.has(typeName);
       if (use === undefined) {
@@ -268,7 +298,7 @@ export function buildRestSchema(
     .filter((entry) => !entry.extension && entry.binding !== undefined && !ROOT_TYPES.has(entry.typeName))
     .map((entry) => `${entry.typeName}.${entry.field.name.value}`);
   if (!local.some((definition) => definition.kind !== Kind.OBJECT_TYPE_EXTENSION || definition.fields?.length)) {
-    return { schema: undefined, extensions, joinFields, problems };
+    return { schema: undefined, extensions, joinFields, problems, topics: [], subscriptionResolvers: {} };
   }
 
   const roots: ObjectTypeDefinitionNode[] = [...extended]
@@ -280,6 +310,8 @@ export function buildRestSchema(
     extensions: [],
     joinFields: [],
     problems: list,
+    topics: [],
+    subscriptionResolvers: {},
   });
   const sdlInvalid = sdlErrors(document);
   if (sdlInvalid.length > 0) {
@@ -305,5 +337,57 @@ export function buildRestSchema(
     const field = isObjectType(type) ? type.getFields()[entry.field.name.value] : undefined;
     if (field) field.resolve = createRestResolver(entry.binding, pipeline);
   }
-  return { schema, extensions, joinFields, problems };
+  const completion = completionSources(schema, sorted, merges, problems);
+  if (problems.length > 0) return fail(problems);
+  const resolve = topicFieldResolver(completion);
+  const subscriptionResolvers = Object.fromEntries(
+    topics.map((topic) => [topic.fieldName, { subscribe: subscribeOverHttp, resolve }]),
+  );
+  return { schema, extensions, joinFields, problems, topics, subscriptionResolvers };
+}
+
+/**
+ * The key lookups (`@merge(keyField:)` Query fields, checked against the built schema: the field returns
+ * an object type of schemas/ that has the key field, one lookup per type) and the bound fields per type.
+ */
+function completionSources(
+  schema: GraphQLSchema,
+  sorted: readonly Sorted[],
+  merges: readonly Omit<KeyLookup, "typeName">[],
+  problems: ConfigProblem[],
+): CompletionSources {
+  const lookups = new Map<string, KeyLookup & { resolve: GraphQLFieldResolver<unknown, unknown> }>();
+  for (const merge of merges) {
+    const field = schema.getQueryType()?.getFields()[merge.fieldName];
+    const entry = sorted.find(
+      (candidate) => candidate.typeName === "Query" && candidate.field.name.value === merge.fieldName,
+    );
+    const type = field === undefined ? undefined : getNamedType(field.type);
+    const at = entry === undefined ? "schemas" : nodeLocation(entry.field);
+    if (field?.resolve === undefined || !isObjectType(type)) {
+      problems.push({
+        path: at,
+        message: `@merge on Query.${merge.fieldName}: a key lookup returns an object type of schemas/`,
+      });
+    } else if (type.getFields()[merge.keyField] === undefined) {
+      problems.push({
+        path: at,
+        message: `@merge on Query.${merge.fieldName}: type ${type.name} has no field "${merge.keyField}"`,
+      });
+    } else if (lookups.has(type.name)) {
+      problems.push({
+        path: at,
+        message: `@merge on Query.${merge.fieldName}: type ${type.name} already has a key lookup (Query.${lookups.get(type.name)?.fieldName})`,
+      });
+    } else {
+      lookups.set(type.name, { ...merge, typeName: type.name, resolve: field.resolve });
+    }
+  }
+  const boundFields = new Map<string, Set<string>>();
+  for (const entry of sorted) {
+    const names = boundFields.get(entry.typeName) ?? new Set<string>();
+    names.add(entry.field.name.value);
+    boundFields.set(entry.typeName, names);
+  }
+  return { lookups, boundFields };
 }
