@@ -15,6 +15,13 @@ import { Miniflare } from "miniflare";
 import { inject } from "vitest";
 import WebSocket from "ws";
 
+/**
+ * Why the realtime tests are skipped, or false when they run: the lead's src/realtime (shard object,
+ * routes, POST /events) lands in main during issue 13; until it is merged here the tests cannot pass.
+ */
+export const realtimePending: string | false =
+  "src/realtime (shard object, /graphql upgrade and SSE, POST /events, GET /admin/realtime) is not in main yet";
+
 // ---------------------------------------------------------------------------------------------------
 // Secrets, tokens
 

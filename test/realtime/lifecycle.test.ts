@@ -11,6 +11,7 @@ import {
   publish,
   rawSocket,
   realtimeConfig,
+  realtimePending,
   realtimeState,
   sleep,
   sseSubscribe,
@@ -39,7 +40,7 @@ afterAll(async () => {
 /** An init payload with a token of `userId`. */
 const bearerOf = async (userId: string) => ({ authorization: `Bearer ${await token({ userId })}` });
 
-describe("realtime: clean-up", () => {
+describe.skipIf(realtimePending)("realtime: clean-up", () => {
   it("starts empty: GET /admin/realtime lists shard:0 with 0 connections and 0 subscriptions", async () => {
     const shards = await realtimeState(gw);
     expect(shards["shard:0"]).toMatchObject({ connections: 0, subscriptions: 0, topics: 0 });
@@ -84,7 +85,7 @@ describe("realtime: clean-up", () => {
   });
 });
 
-describe("realtime: state rebuilt from storage", () => {
+describe.skipIf(realtimePending)("realtime: state rebuilt from storage", () => {
   it("delivers to a subscription made before the shard object was evicted (hibernated) and re-created, its socket kept open", async () => {
     const client = wsClient(gw, { connectionParams: await bearerOf("l-rebuild") });
     try {
