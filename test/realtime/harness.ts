@@ -118,6 +118,8 @@ export interface OrdersUpstream {
   orders: Map<string, Order>;
   /** How many `GET /orders/:id` it answered for `id`. */
   gets(id: string): number;
+  /** The `x-hasura-user-id` header of each `GET /orders/:id` for `id`, in order (absent: ""). */
+  getUsers(id: string): string[];
   /** The id `POST /orders` gives the next order it creates. */
   nextId(): string;
   /** Stops the server. */
@@ -126,12 +128,14 @@ export interface OrdersUpstream {
 
 /**
  * Starts the REST orders service on 127.0.0.1 (random port):
- * - `GET /orders/:id` -> the order (an unknown id gets a PENDING order of user 42 created on the fly), counted per id;
+ * - `GET /orders/:id` -> the order (an unknown id gets a PENDING order of user 42 created on the fly), counted
+ *   per id with the caller's `x-hasura-user-id` header;
  * - `POST /orders` (JSON body `{ userId, total, status }`) -> 201 with the new order, id `n1`, `n2`, ...
  */
 export async function startOrders(): Promise<OrdersUpstream> {
   const orders = new Map<string, Order>([["7", { id: "7", userId: "42", status: "PAID", total: 70.5, quantity: 2 }]]);
   const gets = new Map<string, number>();
+  const users = new Map<string, string[]>();
   let created = 0;
   const server = createServer((req, res) => {
     let body = "";
@@ -148,6 +152,7 @@ export async function startOrders(): Promise<OrdersUpstream> {
       if (req.method === "GET" && one) {
         const id = decodeURIComponent(one[1] as string);
         gets.set(id, (gets.get(id) ?? 0) + 1);
+        users.set(id, [...(users.get(id) ?? []), String(req.headers["x-hasura-user-id"] ?? "")]);
         const order = orders.get(id) ?? { id, userId: "42", status: "PENDING", total: 1, quantity: 1 };
         orders.set(id, order);
         return json(200, order);
@@ -174,6 +179,7 @@ export async function startOrders(): Promise<OrdersUpstream> {
     url: `http://127.0.0.1:${port}`,
     orders,
     gets: (id) => gets.get(id) ?? 0,
+    getUsers: (id) => users.get(id) ?? [],
     nextId: () => `n${created + 1}`,
     close: () =>
       new Promise<void>((resolve) => {

@@ -112,6 +112,24 @@ describe.skipIf(realtimePending)("realtime: subscribe and publish", () => {
     const completed = { data: { orderUpdated: { id: "7", status: "PAID", total: 70.5 } } };
     for (const sub of subs) expect(await sub.wait(2)).toEqual([completed, completed]);
     expect(orders.gets("7") - getsBefore, "GET /orders/7 calls for 2 events").toBe(2);
+    // The completion call carries the subscriber's session, as any upstream call does.
+    expect(orders.getUsers("7").slice(-2)).toEqual(["u-share", "u-share"]);
+  });
+
+  it("never shares an execution between different users: the same key-only subscription of two users costs one upstream call per user per event", async () => {
+    const base = await subscriptionsNow();
+    const alice = (await wsAs("u-alice")).subscribe(ORDER_7);
+    const bob = (await wsAs("u-bob")).subscribe(ORDER_7);
+    await waitForTotals(gw, { subscriptions: base + 2 });
+    const getsBefore = orders.gets("7");
+
+    const answer = await publish(gw, "orders.7", { id: "7" });
+    expect(answer.body).toEqual({ topic: "orders.7", subscribers: 2 });
+    const completed = { data: { orderUpdated: { id: "7", status: "PAID", total: 70.5 } } };
+    expect(await alice.wait(1)).toEqual([completed]);
+    expect(await bob.wait(1)).toEqual([completed]);
+    expect(orders.gets("7") - getsBefore).toBe(2);
+    expect(orders.getUsers("7").slice(-2).sort()).toEqual(["u-alice", "u-bob"]);
   });
 
   it("turns a payload that does not fit the type into field errors on that event, and the subscription goes on to the next event", async () => {
@@ -172,6 +190,19 @@ describe.skipIf(realtimePending)("realtime: subscribe and publish", () => {
     expect(await sub.wait(1)).toEqual([
       { data: { orderUpdated: { id, status: "PENDING", total: 12.25, userId: "42" } } },
     ]);
+  });
+
+  it("publishes the result of a mutation sent over plain HTTP POST /graphql too", async () => {
+    const base = await subscriptionsNow();
+    const id = orders.nextId();
+    const sub = (await wsAs("u-publish-http")).subscribe(`subscription { orderUpdated(id: "${id}") { id total } }`);
+    await waitForTotals(gw, { subscriptions: base + 1 });
+    const answer = await graphqlHttp(gw, `mutation { placeOrder(userId: "42", total: 3.5) { id } }`, {
+      authorization: `Bearer ${await token({ userId: "u-publish-http" })}`,
+    });
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body).toEqual({ data: { placeOrder: { id } } });
+    expect(await sub.wait(1)).toEqual([{ data: { orderUpdated: { id, total: 3.5 } } }]);
   });
 
   it("answers a subscription sent as plain HTTP (Accept: application/json) with 400 SUBSCRIPTION_TRANSPORT_REQUIRED", async () => {
