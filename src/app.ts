@@ -8,6 +8,7 @@ import { authenticateRequest, createGateway, createGatewayContext, type Gateway,
 import { graphqlBodyLimit } from "./limits";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
 import { rateLimits } from "./rate-limits";
+import { realtimeUpgrade, routeEventStream } from "./realtime";
 import { ROLE_VARIABLE, type Session } from "./shared";
 
 /** Options of {@link createApp}: the gateway's options plus the base logger. */
@@ -109,7 +110,8 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
 
 /**
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
- * CORS. Routes: `/graphql` (authentication, rate limits, body limit, Yoga; PUT, PATCH and DELETE are 405
+ * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
+ * body limit, SSE subscriptions to the realtime shards, else Yoga; PUT, PATCH and DELETE are 405
  * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`.
  *
  * @param options - the raw config and tuning; see {@link GatewayOptions}
@@ -124,8 +126,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(gatewayCors());
 
   const bodyLimit = graphqlBodyLimit<AppEnv>((c) => c.var.gateway.config);
-  app.on(["GET", "POST"], "/graphql", authentication(), rateLimits(), bodyLimit, async (c) => {
+  app.on(["GET", "POST"], "/graphql", realtimeUpgrade(), authentication(), rateLimits(), bodyLimit, async (c) => {
     const gateway = c.var.gateway;
+    const stream = await routeEventStream(gateway, c.env, c.req.raw, c.var.requestId, c.var.session);
+    if (stream !== undefined) return stream;
     const context = await createGatewayContext({
       gateway,
       env: c.env,

@@ -3,6 +3,6 @@
  * shards subscribe, publishing in order; one per user: open connections), publishing (`publishEvent`),
  * topic names. Connections and subscriptions themselves live in src/realtime.
  */
-export { RealtimeHub, type ShardRpc, shardName, shardStub, topicHub, userHub } from "./hub";
+export { RealtimeHub, type ShardRpc, type ShardStats, shardName, shardStub, topicHub, userHub } from "./hub";
 export { publishEvent } from "./publish";
 export { checkTopic, MAX_TOPIC_LENGTH } from "./topics";
