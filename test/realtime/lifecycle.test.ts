@@ -4,7 +4,7 @@
  * and re-created while its sockets stay open (workerd hibernates an idle object with hibernatable
  * WebSockets after about 10 s; the next message or RPC re-creates it, with a new `instance`).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type Gateway,
   type OrdersUpstream,
@@ -18,7 +18,10 @@ import {
   startGateway,
   startOrders,
   token,
+  totals,
+  until,
   waitForTotals,
+  within,
   wsClient,
 } from "./harness";
 
@@ -26,6 +29,23 @@ const ORDER_7 = `subscription { orderUpdated(id: "7") { id status } }`;
 
 let orders: OrdersUpstream;
 let gw: Gateway;
+/** What each test opened, disposed of after it (also when it fails half-way). */
+const open: Array<{ dispose(): unknown }> = [];
+/** Keeps `item` to dispose of after the test. */
+function keep<T extends { dispose(): unknown }>(item: T): T {
+  open.push(item);
+  return item;
+}
+
+afterEach(async () => {
+  for (const item of open.splice(0)) await item.dispose();
+  await until(
+    "clean-up between tests",
+    () => totals(gw),
+    (t) => t.subscriptions === 0,
+    3_000,
+  ).catch(() => {});
+});
 
 beforeAll(async () => {
   orders = await startOrders();
@@ -48,7 +68,7 @@ describe.skipIf(realtimePending)("realtime: clean-up", () => {
   });
 
   it("graphql-ws: removes a subscription the client disposes of (complete), then the connection when the client disconnects", async () => {
-    const client = wsClient(gw, { connectionParams: await bearerOf("l-ws") });
+    const client = keep(wsClient(gw, { connectionParams: await bearerOf("l-ws") }));
     const first = client.subscribe(ORDER_7);
     const second = client.subscribe(`subscription { orderUpdated(id: "8") { id } }`);
     await waitForTotals(gw, { subscriptions: 2, connections: 1 });
@@ -65,6 +85,7 @@ describe.skipIf(realtimePending)("realtime: clean-up", () => {
 
   it("raw socket: removes a subscription on complete, and everything when the socket drops without a close frame", async () => {
     const socket = await rawSocket(gw);
+    keep({ dispose: () => socket.ws.terminate() });
     await socket.init(await bearerOf("l-raw"));
     socket.send({ id: "a", type: "subscribe", payload: { query: ORDER_7 } });
     socket.send({ id: "b", type: "subscribe", payload: { query: ORDER_7 } });
@@ -76,8 +97,21 @@ describe.skipIf(realtimePending)("realtime: clean-up", () => {
     expect((await publish(gw, "orders.7", { id: "7", status: "PAID" })).body?.subscribers).toBe(0);
   });
 
+  it("answers a client's close frame: the closing handshake completes at once, and the connection is gone", async () => {
+    const socket = await rawSocket(gw);
+    keep({ dispose: () => socket.ws.terminate() });
+    await socket.init(await bearerOf("l-close"));
+    await waitForTotals(gw, { subscriptions: 0, connections: 1 });
+    const started = Date.now();
+    socket.ws.close(1000, "bye");
+    // Without an answering close frame, `ws` (like browsers) waits for its own timeout (30 s) and reports 1006.
+    expect(await within("close handshake", socket.closed, 3_000)).toMatchObject({ code: 1000 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await waitForTotals(gw, { subscriptions: 0, connections: 0 });
+  });
+
   it("graphql-sse: removes the subscription and its connection when the client aborts the stream", async () => {
-    const sub = sseSubscribe(gw, ORDER_7, await bearerOf("l-sse"));
+    const sub = keep(sseSubscribe(gw, ORDER_7, await bearerOf("l-sse")));
     await waitForTotals(gw, { subscriptions: 1, connections: 1 });
     sub.dispose();
     await waitForTotals(gw, { subscriptions: 0, connections: 0 });
@@ -87,30 +121,26 @@ describe.skipIf(realtimePending)("realtime: clean-up", () => {
 
 describe.skipIf(realtimePending)("realtime: state rebuilt from storage", () => {
   it("delivers to a subscription made before the shard object was evicted (hibernated) and re-created, its socket kept open", async () => {
-    const client = wsClient(gw, { connectionParams: await bearerOf("l-rebuild") });
-    try {
-      const sub = client.subscribe(ORDER_7);
-      await waitForTotals(gw, { subscriptions: 1, connections: 1 });
-      const before = (await realtimeState(gw))["shard:0"]?.instance;
-      // Idle: no message, no request, no ping (the client's keepAlive is off), so workerd hibernates the
-      // object (about 10 s) and drops its instance; the sockets stay with the runtime.
-      await sleep(13_000);
-      const after = await realtimeState(gw);
-      expect(after["shard:0"]?.instance, "the shard object was not re-created").not.toBe(before);
-      expect(after["shard:0"]).toMatchObject({ connections: 1, subscriptions: 1, topics: 1 });
+    const client = keep(wsClient(gw, { connectionParams: await bearerOf("l-rebuild") }));
+    const sub = client.subscribe(ORDER_7);
+    await waitForTotals(gw, { subscriptions: 1, connections: 1 });
+    const before = (await realtimeState(gw))["shard:0"]?.instance;
+    // Idle: no message, no request, no ping (the client's keepAlive is off), so workerd hibernates the
+    // object (about 10 s) and drops its instance; the sockets stay with the runtime.
+    await sleep(13_000);
+    const after = await realtimeState(gw);
+    expect(after["shard:0"]?.instance, "the shard object was not re-created").not.toBe(before);
+    expect(after["shard:0"]).toMatchObject({ connections: 1, subscriptions: 1, topics: 1 });
 
-      const answer = await publish(gw, "orders.7", { id: "7", status: "SHIPPED" });
-      expect(answer.body).toEqual({ topic: "orders.7", subscribers: 1 });
-      expect(await sub.wait(1)).toEqual([{ data: { orderUpdated: { id: "7", status: "SHIPPED" } } }]);
-      expect(client.closes).toEqual([]);
+    const answer = await publish(gw, "orders.7", { id: "7", status: "SHIPPED" });
+    expect(answer.body).toEqual({ topic: "orders.7", subscribers: 1 });
+    expect(await sub.wait(1)).toEqual([{ data: { orderUpdated: { id: "7", status: "SHIPPED" } } }]);
+    expect(client.closes).toEqual([]);
 
-      // The re-created object still serves the socket: another subscription on it is delivered too.
-      const another = client.subscribe(`subscription { orderUpdated(id: "7") { status } }`);
-      await waitForTotals(gw, { subscriptions: 2, connections: 1 });
-      await publish(gw, "orders.7", { id: "7", status: "PAID" });
-      expect(await another.wait(1)).toEqual([{ data: { orderUpdated: { status: "PAID" } } }]);
-    } finally {
-      await client.dispose();
-    }
+    // The re-created object still serves the socket: another subscription on it is delivered too.
+    const another = client.subscribe(`subscription { orderUpdated(id: "7") { status } }`);
+    await waitForTotals(gw, { subscriptions: 2, connections: 1 });
+    await publish(gw, "orders.7", { id: "7", status: "PAID" });
+    expect(await another.wait(1)).toEqual([{ data: { orderUpdated: { status: "PAID" } } }]);
   }, 40_000);
 });

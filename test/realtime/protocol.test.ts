@@ -145,9 +145,13 @@ describe.skipIf(realtimePending)("realtime: close codes", () => {
   });
 
   it("4408 when no connection_init comes within connectionInitWaitTimeoutMs (1000 ms here)", async () => {
+    // Read as the close frame the server sends: on a hibernatable socket that never received a message,
+    // workerd (1.20260426, Miniflare) sends the close frame but does not finish the closing handshake, so
+    // a `ws` client's close event would only come with its own 30 s close timeout.
     const started = Date.now();
-    const socket = await raw();
-    expect(await closeCode(socket, INIT_TIMEOUT_MS + 4_000)).toBe(4408);
+    const upgrade = await rawUpgrade(gw, { protocol: "graphql-transport-ws", closeWithinMs: INIT_TIMEOUT_MS + 4_000 });
+    expect(upgrade.status).toBe(101);
+    expect(upgrade.closeCode).toBe(4408);
     expect(Date.now() - started).toBeGreaterThanOrEqual(INIT_TIMEOUT_MS - 100);
   });
 
@@ -190,7 +194,8 @@ describe.skipIf(realtimePending)("realtime: close codes", () => {
     const other = await raw();
     await other.init(await bearerOf("c-other"));
 
-    first.close();
+    // Dropped without a close frame: the slot is freed all the same.
+    first.ws.terminate();
     await within("first socket closed", first.closed);
     const deadline = Date.now() + 5_000;
     for (;;) {
