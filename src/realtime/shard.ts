@@ -232,7 +232,6 @@ export function createShardClass(options: RealtimeOptions) {
     async deliver(topic: string, payload: string): Promise<number> {
       const rows = this.store.onTopic(topic);
       if (rows.length === 0) return 0;
-      const value: unknown = JSON.parse(payload);
       const groups = new Map<string, typeof rows>();
       for (const row of rows) groups.set(row.grp, [...(groups.get(row.grp) ?? []), row]);
       const now = Date.now();
@@ -248,6 +247,8 @@ export function createShardClass(options: RealtimeOptions) {
             operationName: first.operation_name,
             variables: JSON.parse(first.variables) as Record<string, unknown>,
           };
+          // Each execution gets its own copy: completing a payload annotates and extends it.
+          const value: unknown = JSON.parse(payload);
           const result: ExecutionResult = await executeEvent(
             this.gateway(),
             await this.context(stored),

@@ -176,7 +176,7 @@ export interface CompletionSources {
  * The resolver of a topic-bound Subscription field when an event is executed: the event payload is the
  * field's value (the root value of the execution). An object payload that lacks a selected field (one
  * not bound with @rest/@join) and carries its type's key is completed through the type's key lookup:
- * one call per execution, whose answer replaces the payload. Lists are completed item by item.
+ * one call per execution; the payload's own fields win over the lookup's. Lists are completed item by item.
  * @param sources - key lookups and bound fields of the local SDL
  * @returns the resolver
  */
@@ -194,7 +194,10 @@ export function topicFieldResolver(sources: CompletionSources): GraphQLFieldReso
     const lacks = [...selected].some((name) => !(name in payload) && bound?.has(name) !== true);
     const key = payload[lookup.keyField];
     if (!lacks || key === undefined || key === null) return value;
-    return lookup.resolve(undefined, { [lookup.keyArg]: key }, context, info);
+    // The payload's own fields win: only what it lacks comes from the lookup.
+    return Promise.resolve(lookup.resolve(undefined, { [lookup.keyArg]: key }, context, info)).then((found) =>
+      found !== null && typeof found === "object" && !Array.isArray(found) ? { ...found, ...payload } : found,
+    );
   };
   return (payload, _args, context, info) => {
     const named = getNamedType(info.returnType);
