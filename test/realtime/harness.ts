@@ -426,6 +426,8 @@ function collector(): {
     ended,
     dispose: () => {},
     wait(count, ms = 5_000) {
+      // Where the test waited, for the failure message (the rejection comes from a timer).
+      const at = new Error().stack?.split("\n")[2]?.trim() ?? "";
       return new Promise((resolve, reject) => {
         const check = () => {
           if (results.length >= count) {
@@ -433,12 +435,14 @@ function collector(): {
             resolve(results.slice());
           } else if (finished) {
             cleanup();
-            reject(new Error(`ended after ${results.length}/${count} results: ${describe(finished, results)}`));
+            reject(new Error(`ended after ${results.length}/${count} results (${at}): ${describe(finished, results)}`));
           }
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`${results.length}/${count} results within ${ms} ms: ${describe(finished, results)}`));
+          reject(
+            new Error(`${results.length}/${count} results within ${ms} ms (${at}): ${describe(finished, results)}`),
+          );
         }, ms);
         const cleanup = () => {
           clearTimeout(timer);
