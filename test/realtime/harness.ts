@@ -128,12 +128,14 @@ export interface OrdersUpstream {
 
 /**
  * Starts the REST orders service on 127.0.0.1 (random port):
- * - `GET /orders/:id` -> the order (an unknown id gets a PENDING order of user 42 created on the fly), counted
+ * - `GET /orders/:id` -> the order (7, 8 and 9: PAID, total 70.5; an unknown id gets a PENDING order of user 42 created on the fly), counted
  *   per id with the caller's `x-hasura-user-id` header;
  * - `POST /orders` (JSON body `{ userId, total, status }`) -> 201 with the new order, id `n1`, `n2`, ...
  */
 export async function startOrders(): Promise<OrdersUpstream> {
-  const orders = new Map<string, Order>([["7", { id: "7", userId: "42", status: "PAID", total: 70.5, quantity: 2 }]]);
+  const orders = new Map<string, Order>(
+    ["7", "8", "9"].map((id) => [id, { id, userId: "42", status: "PAID", total: 70.5, quantity: 2 }]),
+  );
   const gets = new Map<string, number>();
   const users = new Map<string, string[]>();
   let created = 0;
@@ -382,6 +384,25 @@ export function waitForTotals(
       t.subscriptions === want.subscriptions && (want.connections === undefined || t.connections === want.connections),
     ms,
   );
+}
+
+/**
+ * Waits until the shards' subscription count is 0 or has not changed for 600 ms (at most 3 s), so the
+ * next test reads a stable baseline; never fails (a subscription left behind is the clean-up tests' finding).
+ */
+export async function settle(gw: Gateway): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const now = await totals(gw).catch(() => undefined);
+    if (now === undefined || now.subscriptions === 0) return;
+    if (now.subscriptions !== last) {
+      last = now.subscriptions;
+      since = Date.now();
+    } else if (Date.now() - since >= 600) return;
+    await sleep(150);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

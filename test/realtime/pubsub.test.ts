@@ -12,19 +12,21 @@ import {
   type Received,
   realtimeConfig,
   realtimePending,
+  settle,
   signature,
   sseSubscribe,
   startGateway,
   startOrders,
   token,
   totals,
-  until,
   type WsTestClient,
   waitForTotals,
   wsClient,
 } from "./harness";
 
 const ORDER_7 = `subscription { orderUpdated(id: "7") { id status total } }`;
+/** `orderUpdated(id)` selecting id, status, total. Each test has its own order, so its topic counts only its own subscribers. */
+const orderSub = (id: string) => `subscription { orderUpdated(id: "${id}") { id status total } }`;
 
 let orders: OrdersUpstream;
 let gw: Gateway;
@@ -57,13 +59,8 @@ afterEach(async () => {
   for (const item of open.splice(0)) {
     await item.dispose();
   }
-  // Best effort: the next test starts from a quiet shard (clean-up itself is pinned in lifecycle.test.ts).
-  await until(
-    "clean-up between tests",
-    () => totals(gw),
-    (t) => t.subscriptions === 0,
-    3_000,
-  ).catch(() => {});
+  // The next test starts from a settled shard (clean-up itself is pinned in lifecycle.test.ts).
+  await settle(gw);
 });
 
 afterAll(async () => {
@@ -100,62 +97,62 @@ describe.skipIf(realtimePending)("realtime: subscribe and publish", () => {
     const base = await subscriptionsNow();
     const first = await wsAs("u-share");
     const second = await wsAs("u-share");
-    const subs = [first.subscribe(ORDER_7), first.subscribe(ORDER_7), second.subscribe(ORDER_7)];
+    const subs = [first.subscribe(orderSub("8")), first.subscribe(orderSub("8")), second.subscribe(orderSub("8"))];
     await waitForTotals(gw, { subscriptions: base + 3 });
-    const getsBefore = orders.gets("7");
+    const getsBefore = orders.gets("8");
 
     for (let event = 1; event <= 2; event++) {
-      const answer = await publish(gw, "orders.7", { id: "7" });
+      const answer = await publish(gw, "orders.8", { id: "8" });
       expect(answer.status, answer.text).toBe(202);
-      expect(answer.body).toEqual({ topic: "orders.7", subscribers: 3 });
+      expect(answer.body).toEqual({ topic: "orders.8", subscribers: 3 });
     }
-    const completed = { data: { orderUpdated: { id: "7", status: "PAID", total: 70.5 } } };
+    const completed = { data: { orderUpdated: { id: "8", status: "PAID", total: 70.5 } } };
     for (const sub of subs) expect(await sub.wait(2)).toEqual([completed, completed]);
-    expect(orders.gets("7") - getsBefore, "GET /orders/7 calls for 2 events").toBe(2);
+    expect(orders.gets("8") - getsBefore, "GET /orders/8 calls for 2 events").toBe(2);
     // The completion call carries the subscriber's session, as any upstream call does.
-    expect(orders.getUsers("7").slice(-2)).toEqual(["u-share", "u-share"]);
+    expect(orders.getUsers("8").slice(-2)).toEqual(["u-share", "u-share"]);
   });
 
   it("never shares an execution between different users: the same key-only subscription of two users costs one upstream call per user per event", async () => {
     const base = await subscriptionsNow();
-    const alice = (await wsAs("u-alice")).subscribe(ORDER_7);
-    const bob = (await wsAs("u-bob")).subscribe(ORDER_7);
+    const alice = (await wsAs("u-alice")).subscribe(orderSub("9"));
+    const bob = (await wsAs("u-bob")).subscribe(orderSub("9"));
     await waitForTotals(gw, { subscriptions: base + 2 });
-    const getsBefore = orders.gets("7");
+    const getsBefore = orders.gets("9");
 
-    const answer = await publish(gw, "orders.7", { id: "7" });
-    expect(answer.body).toEqual({ topic: "orders.7", subscribers: 2 });
-    const completed = { data: { orderUpdated: { id: "7", status: "PAID", total: 70.5 } } };
+    const answer = await publish(gw, "orders.9", { id: "9" });
+    expect(answer.body).toEqual({ topic: "orders.9", subscribers: 2 });
+    const completed = { data: { orderUpdated: { id: "9", status: "PAID", total: 70.5 } } };
     expect(await alice.wait(1)).toEqual([completed]);
     expect(await bob.wait(1)).toEqual([completed]);
-    expect(orders.gets("7") - getsBefore).toBe(2);
-    expect(orders.getUsers("7").slice(-2).sort()).toEqual(["u-alice", "u-bob"]);
+    expect(orders.gets("9") - getsBefore).toBe(2);
+    expect(orders.getUsers("9").slice(-2).sort()).toEqual(["u-alice", "u-bob"]);
   });
 
   it("turns a payload that does not fit the type into field errors on that event, and the subscription goes on to the next event", async () => {
     const base = await subscriptionsNow();
-    const sub = (await wsAs("u-bad")).subscribe(ORDER_7);
+    const sub = (await wsAs("u-bad")).subscribe(orderSub("10"));
     await waitForTotals(gw, { subscriptions: base + 1 });
 
-    const bad = await publish(gw, "orders.7", { id: "7", status: "NOPE", total: 3 });
+    const bad = await publish(gw, "orders.10", { id: "10", status: "NOPE", total: 3 });
     expect(bad.status, bad.text).toBe(202);
-    const good = await publish(gw, "orders.7", { id: "7", status: "PAID", total: 4 });
+    const good = await publish(gw, "orders.10", { id: "10", status: "PAID", total: 4 });
     expect(good.status, good.text).toBe(202);
 
     const [first, second] = await sub.wait(2);
     expect(first?.errors?.length, JSON.stringify(first)).toBeGreaterThan(0);
     expect(JSON.stringify(first?.errors)).toMatch(/OrderStatus|NOPE|enum/i);
-    expect(second).toEqual({ data: { orderUpdated: { id: "7", status: "PAID", total: 4 } } });
+    expect(second).toEqual({ data: { orderUpdated: { id: "10", status: "PAID", total: 4 } } });
   });
 
   it("delivers 20 events published back to back in publish order, over both protocols", async () => {
     const base = await subscriptionsNow();
-    const viaWs = (await wsAs("u-order")).subscribe(ORDER_7);
-    const viaSse = await sseAs("u-order", ORDER_7);
+    const viaWs = (await wsAs("u-order")).subscribe(orderSub("11"));
+    const viaSse = await sseAs("u-order", orderSub("11"));
     await waitForTotals(gw, { subscriptions: base + 2 });
 
     for (let i = 0; i < 20; i++) {
-      const answer = await publish(gw, "orders.7", { id: "7", status: "PAID", total: i });
+      const answer = await publish(gw, "orders.11", { id: "11", status: "PAID", total: i });
       expect(answer.status, answer.text).toBe(202);
     }
     const totalsOf = (results: Array<{ data?: { orderUpdated?: { total?: number } } }>) =>
@@ -167,6 +164,8 @@ describe.skipIf(realtimePending)("realtime: subscribe and publish", () => {
 
   it("answers queries and mutations over the socket", async () => {
     const client = await wsAs("u-ops");
+    // A subscription held throughout, so the (lazy) client keeps one socket for the query and the mutation.
+    client.subscribe(orderSub("12"));
     const query = client.subscribe(`{ order(id: "7") { id status total } }`);
     expect(await query.wait(1)).toEqual([{ data: { order: { id: "7", status: "PAID", total: 70.5 } } }]);
     expect(await query.ended).toEqual({});
