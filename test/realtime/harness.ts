@@ -593,6 +593,83 @@ export function sseSubscribe(
   return received;
 }
 
+/** An SSE response read by hand: its status and headers, and the text received so far. */
+export interface RawStream {
+  status: number;
+  headers: Headers;
+  /** The text received so far. */
+  text(): string;
+  /** Waits (at most `ms`) until the text received matches `pattern`; returns the text. */
+  until(pattern: RegExp, ms?: number): Promise<string>;
+  /** Aborts the request. */
+  abort(): void;
+}
+
+/**
+ * Sends a GraphQL operation to /graphql with `Accept: text/event-stream` by hand (GET with the operation
+ * in the query string, or POST with a JSON body) and reads the answer as it streams.
+ */
+export async function rawEventStream(
+  gw: Gateway,
+  method: "GET" | "POST",
+  query: string,
+  headers: Record<string, string> = {},
+): Promise<RawStream> {
+  const controller = new AbortController();
+  const url = method === "GET" ? `${gw.url}/graphql?${new URLSearchParams({ query }).toString()}` : `${gw.url}/graphql`;
+  const res = await fetch(url, {
+    method,
+    headers: {
+      accept: "text/event-stream",
+      ...(method === "POST" ? { "content-type": "application/json" } : {}),
+      ...headers,
+    },
+    body: method === "POST" ? JSON.stringify({ query }) : undefined,
+    signal: controller.signal,
+  });
+  let text = "";
+  const listeners = new Set<() => void>();
+  void (async () => {
+    const reader = res.body?.getReader();
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const chunk = await reader?.read();
+        if (!chunk || chunk.done) break;
+        text += decoder.decode(chunk.value, { stream: true });
+        for (const listener of listeners) listener();
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    status: res.status,
+    headers: res.headers,
+    text: () => text,
+    until: (pattern, ms = 5_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(text)) {
+            cleanup();
+            resolve(text);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no ${pattern} within ${ms} ms; got ${JSON.stringify(text.slice(0, 500))}`));
+        }, ms);
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      }),
+    abort: () => controller.abort(),
+  };
+}
+
 /** Reads the close code out of what a graphql-ws subscription ended with (a CloseEvent), or undefined. */
 export function closeCodeOf(ended: { error?: unknown }): number | undefined {
   const error = ended.error;

@@ -10,6 +10,7 @@ import {
   type OrdersUpstream,
   publish,
   type Received,
+  rawEventStream,
   realtimeConfig,
   realtimePending,
   settle,
@@ -202,6 +203,32 @@ describe.skipIf(realtimePending)("realtime: subscribe and publish", () => {
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toEqual({ data: { placeOrder: { id } } });
     expect(await sub.wait(1)).toEqual([{ data: { orderUpdated: { id, total: 3.5 } } }]);
+  });
+
+  it("streams a subscription sent as GET /graphql?query=... with Accept: text/event-stream (event: next per event)", async () => {
+    const base = await subscriptionsNow();
+    const stream = await rawEventStream(gw, "GET", orderSub("13"), {
+      authorization: `Bearer ${await token({ userId: "u-get" })}`,
+    });
+    open.push({ dispose: () => stream.abort() } as unknown as Received);
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toContain("text/event-stream");
+    await waitForTotals(gw, { subscriptions: base + 1 });
+    const answer = await publish(gw, "orders.13", { id: "13", status: "SHIPPED", total: 13 });
+    expect(answer.body).toEqual({ topic: "orders.13", subscribers: 1 });
+    const text = await stream.until(/event: next/);
+    const data = /event: next\ndata: (.*)\n/.exec(text)?.[1];
+    expect(JSON.parse(data ?? "null")).toEqual({ data: { orderUpdated: { id: "13", status: "SHIPPED", total: 13 } } });
+  });
+
+  it("leaves a query sent with Accept: text/event-stream to Yoga: one next, then complete", async () => {
+    const stream = await rawEventStream(gw, "POST", `{ order(id: "7") { id status } }`, {
+      authorization: `Bearer ${await token({ userId: "u-sse-query" })}`,
+    });
+    expect(stream.status).toBe(200);
+    const text = await stream.until(/event: complete/);
+    const data = /event: next\ndata: (.*)\n/.exec(text)?.[1];
+    expect(JSON.parse(data ?? "null")).toEqual({ data: { order: { id: "7", status: "PAID" } } });
   });
 
   it("answers a subscription sent as plain HTTP (Accept: application/json) with 400 SUBSCRIPTION_TRANSPORT_REQUIRED", async () => {
