@@ -53,10 +53,29 @@ async function route(
 }
 
 /**
+ * The headers an upgrade request is authenticated with. Browsers send cookies with a WebSocket opened
+ * by any page, and WebSockets are outside CORS (cross-site WebSocket hijacking): a cookie counts only
+ * when the page's `Origin` is the gateway's own or one of `cors.origins`. Other credentials (headers,
+ * `connection_init`) are not sent by browsers on their own and always count.
+ */
+function credentialHeaders(gateway: Gateway, request: Request): Headers {
+  const origin = request.headers.get("origin");
+  if (origin === null || gateway.config.auth?.jwt?.header.type !== "Cookie") return request.headers;
+  const allowed = gateway.config.cors?.origins;
+  if (origin === new URL(request.url).origin || allowed === "*" || allowed?.includes(origin) === true) {
+    return request.headers;
+  }
+  const headers = new Headers(request.headers);
+  headers.delete("cookie");
+  return headers;
+}
+
+/**
  * Hono middleware for `GET /graphql` with `Upgrade: websocket`: a `graphql-transport-ws` socket is
  * routed to its connection shard (by user, else IP) with the session decided from the upgrade
- * request's headers or cookie (an authentication error is kept for `connection_init`, whose payload
- * may bring credentials); any other subprotocol is accepted and closed with 4406. Other requests pass on.
+ * request's headers or cookie (a cookie only from an allowed `Origin`, see credentialHeaders; an
+ * authentication error is kept for `connection_init`, whose payload may bring credentials); any other
+ * subprotocol is accepted and closed with 4406. Other requests pass on.
  * @returns the middleware
  * @see https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md
  */
@@ -72,7 +91,7 @@ export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
     const gateway = c.var.gateway;
     let auth: RoutedConnection["auth"];
     try {
-      auth = { session: await authenticateRequest(gateway, c.req.raw.headers, c.env) };
+      auth = { session: await authenticateRequest(gateway, credentialHeaders(gateway, c.req.raw), c.env) };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       auth = { error: { code: error.code, message: error.message } };
