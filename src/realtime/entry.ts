@@ -81,7 +81,8 @@ function credentialHeaders(gateway: Gateway, request: Request): Headers {
  */
 export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
   return async function realtimeUpgradeMiddleware(c, next) {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
+    // RFC 6455 section 4.1: an opening handshake is a GET with Upgrade: websocket.
+    if (c.req.method !== "GET" || c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
     if (handleProtocols(c.req.header("sec-websocket-protocol") ?? "") === false) {
       const { 0: client, 1: server } = new WebSocketPair();
       server.accept();
