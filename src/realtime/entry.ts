@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { GatewayError } from "../errors";
 import { shardName } from "../events";
 import { authenticateRequest, type Gateway } from "../gateway";
+import { CLIENT_IP_HEADER, enforceRateLimits, rateLimited } from "../rate-limits";
 import type { Session } from "../shared";
 import { REALTIME_HEADER, type RoutedConnection, shardIndex } from "./connection";
 
@@ -45,7 +46,13 @@ async function route(
 ): Promise<Response> {
   const session = "session" in auth ? auth.session : undefined;
   const shard = shardName(shardIndex(session, request.headers, gateway.config.realtime.shards));
-  const routed: RoutedConnection = { shard, requestId, auth, headers: forwardedHeaders(gateway, request.headers) };
+  const routed: RoutedConnection = {
+    shard,
+    requestId,
+    auth,
+    headers: forwardedHeaders(gateway, request.headers),
+    ip: request.headers.get(CLIENT_IP_HEADER) ?? undefined,
+  };
   const headers = new Headers(request.headers);
   headers.set(REALTIME_HEADER, JSON.stringify(routed));
   const stub = env.REALTIME.get(env.REALTIME.idFromName(shard));
@@ -96,6 +103,17 @@ export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       auth = { error: { code: error.code, message: error.message } };
+    }
+    // The handshake counts as one request under the `rateLimits` rules (so does each operation on the socket).
+    if ("session" in auth) {
+      const rule = await enforceRateLimits(
+        gateway.config.rateLimits,
+        c.env,
+        auth.session,
+        c.req.raw.headers,
+        c.var.log,
+      );
+      if (rule !== undefined) return rateLimited(rule).toGraphQLResponse({ "retry-after": String(rule.periodSec) });
     }
     return route(gateway, c.env, c.req.raw, c.var.requestId, auth);
   };

@@ -2,6 +2,7 @@ import type { GraphQLError } from "graphql";
 import { CloseCode, type Message, MessageType, parseMessage, stringifyMessage } from "graphql-ws";
 import { ErrorCode, GatewayError } from "../errors";
 import { authenticateRequest } from "../gateway";
+import { CLIENT_IP_HEADER, enforceRateLimits, rateLimited } from "../rate-limits";
 import type { Session } from "../shared";
 import type { SocketState } from "./connection";
 import { errorsOf, type OperationRequest, prepareOperation } from "./operations";
@@ -133,6 +134,10 @@ async function subscribe(
   }
   inFlight.add(key);
   try {
+    const rules = core.gateway().config.rateLimits;
+    const ip = new Headers(state.routed.ip === undefined ? {} : { [CLIENT_IP_HEADER]: state.routed.ip });
+    const rule = await enforceRateLimits(rules, core.bindings, state.session, ip, core.log);
+    if (rule !== undefined) return sendErrors(ws, id, errorsOf(rateLimited(rule)));
     const stored = { session: state.session, headers: state.routed.headers, requestId: state.routed.requestId };
     const prepared = await prepareOperation(core.gateway(), await core.context(stored), request);
     if (ws.readyState !== WebSocket.OPEN) return;
