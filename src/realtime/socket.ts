@@ -74,9 +74,10 @@ export async function handleMessage(
 }
 
 /**
- * The session of a `connection_init`: from its payload when it carries credentials
- * (`{ authorization }` or `{ headers }`; `authorization` wins over `headers.authorization`), else the
- * one the Worker decided from the upgrade request.
+ * The session of a `connection_init`: from its payload when it carries credentials (`{ authorization }`,
+ * or `{ headers }` with `authorization`, `x-admin-secret`, `cookie` or the JWT's configured header;
+ * `authorization` wins over `headers.authorization`; the payload's other headers, such as
+ * `x-hasura-role`, come with them), else the one the Worker decided from the upgrade request.
  * @throws GatewayError the authentication error (the socket is then closed with 4403)
  */
 async function initSession(core: ShardCore, state: SocketState, payload: unknown): Promise<Session> {
@@ -86,7 +87,12 @@ async function initSession(core: ShardCore, state: SocketState, payload: unknown
     for (const [name, value] of Object.entries(given.headers)) if (typeof value === "string") headers.set(name, value);
   }
   if (typeof given.authorization === "string") headers.set("authorization", given.authorization);
-  if ([...headers.keys()].length > 0) return authenticateRequest(core.gateway(), headers, core.bindings);
+  const jwtHeader = core.gateway().config.auth?.jwt?.header;
+  const credentials = ["authorization", "x-admin-secret", "cookie"];
+  if (jwtHeader !== undefined && "name" in jwtHeader && jwtHeader.type !== "Cookie") credentials.push(jwtHeader.name);
+  if (credentials.some((name) => headers.has(name))) {
+    return authenticateRequest(core.gateway(), headers, core.bindings);
+  }
   if ("error" in state.routed.auth) {
     throw new GatewayError(state.routed.auth.error.code as ErrorCode, state.routed.auth.error.message);
   }
