@@ -23,6 +23,7 @@ import {
 } from "../../joins";
 import { jsonTemplateReferences } from "../../templates";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../../upstream";
+import { applyPublish, readPublishDirectives, withoutPublish } from "./publish-directive";
 import { createRestResolver, type RestBinding } from "./resolver";
 import { endpointReferences, isBound, readDirective, sdlErrors, withoutDirectives } from "./sdl-rules";
 
@@ -86,7 +87,8 @@ interface Sorted {
  * (a join key that is itself a joined field), and a root Query field bound to an endpoint whose method is
  * not GET or HEAD unless the endpoint says `safe: true` (GET requests run queries). Only root Query
  * fields are checked: a field of another type may be reached from a Mutation as well as from a Query.
- * What needs the remotes' schemas is checked at composition.
+ * `@publish` is checked too (on a Mutation field with `@rest`; its topic template's references) and
+ * wraps the field's resolver, see publish-directive.ts. What needs the remotes' schemas is checked at composition.
  *
  * @param files - the SDL files
  * @param services - the configured REST services
@@ -216,6 +218,11 @@ export function buildRestSchema(
           path: nodeLocation(field),
           message: `${label}: template ${reference.text} needs argument "${first}", which neither the field nor the directive's args declare`,
         });
+      } else if (reference.root === "result") {
+        problems.push({
+          path: nodeLocation(field),
+          message: `${label}: template ${reference.text} reads a mutation's result, which only @publish topics can`,
+        });
       } else if (reference.root === "parent" && ROOT_TYPES.has(typeName)) {
         problems.push({
           path: nodeLocation(field),
@@ -236,6 +243,7 @@ export function buildRestSchema(
     }
   }
   problems.push(...keyCycles(sorted.filter((entry) => entry.extension)));
+  const publishes = readPublishDirectives(definitions, problems);
   if (problems.length > 0) return none();
 
   const joined = new Set(sorted.filter((entry) => entry.extension).map((entry) => entry.field));
@@ -247,7 +255,9 @@ export function buildRestSchema(
     return [
       {
         ...definition,
-        fields: (definition.fields ?? []).filter((field) => !joined.has(field)).map(withoutDirectives),
+        fields: (definition.fields ?? [])
+          .filter((field) => !joined.has(field))
+          .map((field) => withoutPublish(withoutDirectives(field))),
       },
     ];
   });
@@ -305,5 +315,7 @@ export function buildRestSchema(
     const field = isObjectType(type) ? type.getFields()[entry.field.name.value] : undefined;
     if (field) field.resolve = createRestResolver(entry.binding, pipeline);
   }
+  const publishProblems = applyPublish(schema, publishes);
+  if (publishProblems.length > 0) return fail(publishProblems);
   return { schema, extensions, joinFields, problems };
 }
