@@ -18,7 +18,10 @@ extend type Mutation {
 }
 `;
 
-const PAYMENTS = { name: "payments", endpoints: { charge: { method: "POST", path: "/charges" } } };
+const PAYMENTS = {
+  name: "payments",
+  endpoints: { charge: { method: "POST", path: "/charges" }, declined: { method: "POST", path: "/status/402" } },
+};
 
 /** A gateway with test `id`'s payments service, `sdl` as its one schema file, and log lines collected. */
 function restGateway(id: string, sdl: string, spec: GatewaySpec = {}) {
@@ -59,6 +62,22 @@ describe("@publish on a REST mutation", () => {
     });
     expect(ok(res)).toEqual({ charge: { id: "ch_new" } });
     expect(received.map((event) => event.topic)).toEqual([`users.${user}.charges`]);
+  });
+
+  it("publishes nothing when the mutation fails", async () => {
+    const id = uniqueId();
+    const sdl = CHARGE_SDL("").replace(
+      "extend type Mutation {",
+      'extend type Mutation {\n  decline(amount: Int!): Charge @rest(service: "payments", endpoint: "declined") @publish(topic: "declines.{args.amount}")',
+    );
+    const { gw, lines } = restGateway(id, sdl);
+    const amount = Math.floor(Math.random() * 1e9);
+    const received = await probeTopic(`declines.${amount}`, `probe:${id}`);
+    const res = await gw.graphql(`mutation { decline(amount: ${amount}) { id } }`);
+    expect(res.body.data).toEqual({ decline: null });
+    expect(res.body.errors?.[0]?.extensions?.code).toBe("UPSTREAM_HTTP_ERROR");
+    expect(received).toEqual([]);
+    expect(lines.some((line) => line.msg === "event published")).toBe(false);
   });
 
   it("a failed publish (no value for the topic) is logged and never fails the mutation", async () => {
