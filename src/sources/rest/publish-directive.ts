@@ -7,8 +7,11 @@ import {
   type ObjectTypeExtensionNode,
   valueFromASTUntyped,
 } from "graphql";
+import type { EndpointConfig } from "../../config";
 import { type ConfigProblem, nodeLocation } from "../../errors";
 import { publishFieldProblems, topicTemplateProblems, withPublish } from "../../events";
+import { jsonTemplateReferences } from "../../templates";
+import { endpointReferences, withoutDirectives } from "./sdl-rules";
 
 /**
  * `@publish(topic: "orders.{result.id}")` on Mutation fields of schemas/*.graphql bound with `@rest`:
@@ -81,13 +84,39 @@ export function readPublishDirectives(definitions: readonly DefinitionNode[], pr
 }
 
 /**
- * A field definition without its `@publish` (for the schema that is built).
+ * A field definition without its `@rest`/`@join` (and whatever else withoutDirectives strips) and its
+ * `@publish`, for the schema that is built.
  * @param field - the field
  */
-export const withoutPublish = (field: FieldDefinitionNode): FieldDefinitionNode =>
-  field.directives?.some((directive) => directive.name.value === PUBLISH)
-    ? { ...field, directives: field.directives.filter((directive) => directive.name.value !== PUBLISH) }
-    : field;
+export function withoutBindings(field: FieldDefinitionNode): FieldDefinitionNode {
+  const stripped = withoutDirectives(field);
+  return stripped.directives?.some((directive) => directive.name.value === PUBLISH)
+    ? { ...stripped, directives: stripped.directives.filter((directive) => directive.name.value !== PUBLISH) }
+    : stripped;
+}
+
+/**
+ * Refuses `{result.x}` in a `@rest` field's templates (the endpoint's and the directive's `args`): only
+ * `@publish` topics have a result to read.
+ * @param label - the field and endpoint, for the message
+ * @param field - the field (its location)
+ * @param endpoint - the endpoint's config
+ * @param extraArgs - the directive's `args`
+ * @returns one problem per such reference
+ */
+export function resultOutsideTopics(
+  label: string,
+  field: FieldDefinitionNode,
+  endpoint: EndpointConfig,
+  extraArgs: Record<string, unknown> | undefined,
+): ConfigProblem[] {
+  return [...endpointReferences(endpoint), ...jsonTemplateReferences(extraArgs ?? {})]
+    .filter((reference) => reference.root === "result")
+    .map((reference) => ({
+      path: nodeLocation(field),
+      message: `${label}: template ${reference.text} reads a mutation's result, which only @publish topics can`,
+    }));
+}
 
 /**
  * Checks each `@publish` against the built local schema (`{result.x}` walks the field's type to a scalar,

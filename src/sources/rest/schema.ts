@@ -23,7 +23,7 @@ import {
 } from "../../joins";
 import { jsonTemplateReferences } from "../../templates";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../../upstream";
-import { applyPublish, readPublishDirectives, withoutPublish } from "./publish-directive";
+import { applyPublish, readPublishDirectives, resultOutsideTopics, withoutBindings } from "./publish-directive";
 import { createRestResolver, type RestBinding } from "./resolver";
 import { endpointReferences, isBound, readDirective, sdlErrors, withoutDirectives } from "./sdl-rules";
 
@@ -211,17 +211,13 @@ export function buildRestSchema(
       ...Object.keys(extraArgs ?? {}),
     ]);
     const label = `${typeName}.${field.name.value} (@rest ${service.name}.${endpointName})`;
+    problems.push(...resultOutsideTopics(label, field, endpoint, extraArgs));
     for (const reference of [...endpointReferences(endpoint), ...jsonTemplateReferences(extraArgs ?? {})]) {
       const first = reference.path[0] as string;
       if (reference.root === "args" && !argumentNames.has(first)) {
         problems.push({
           path: nodeLocation(field),
           message: `${label}: template ${reference.text} needs argument "${first}", which neither the field nor the directive's args declare`,
-        });
-      } else if (reference.root === "result") {
-        problems.push({
-          path: nodeLocation(field),
-          message: `${label}: template ${reference.text} reads a mutation's result, which only @publish topics can`,
         });
       } else if (reference.root === "parent" && ROOT_TYPES.has(typeName)) {
         problems.push({
@@ -255,9 +251,7 @@ export function buildRestSchema(
     return [
       {
         ...definition,
-        fields: (definition.fields ?? [])
-          .filter((field) => !joined.has(field))
-          .map((field) => withoutPublish(withoutDirectives(field))),
+        fields: (definition.fields ?? []).filter((field) => !joined.has(field)).map(withoutBindings),
       },
     ];
   });
