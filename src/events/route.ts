@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { secretsEqual } from "../auth";
 import type { EventsConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
@@ -157,7 +157,8 @@ function topicOf(url: string): string {
  * Then the event is published (`publishEvent`: every subscription on the topic, in publish order) and the
  * answer is 202 `{ "topic", "subscribers" }`, subscribers being the subscriptions it was delivered to.
  * Errors answer `{ error: { code, message } }` through the app's error handler. Each publish is logged
- * with topic, subscribers, bytes and how it was authorised, never the payload.
+ * with topic, subscribers, bytes and how it was authorised, each refusal with its code and path; never
+ * the payload.
  *
  * @returns the Hono sub-app
  * @see https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
@@ -165,32 +166,41 @@ function topicOf(url: string): string {
 export function eventRoutes(): Hono<EventsEnv> {
   const events = new Hono<EventsEnv>();
   events.post("/*", async (c) => {
-    const authorisation = await authorise(c.req.raw.headers, c.env);
-    const topic = topicOf(c.req.url);
-    const body = await readBody(c.req.raw, c.var.gateway.config.events.maxPayloadBytes);
-    if (authorisation === "signature") {
-      const match = SIGNATURE.exec(c.req.header(EVENT_SIGNATURE_HEADER) ?? "") as RegExpExecArray;
-      const key = await hmacKey(c.env.EVENTS_SECRET);
-      if (!(await crypto.subtle.verify("HMAC", key, hexBytes(match[1] as string), body))) {
-        throw new GatewayError(
-          ErrorCode.INVALID_EVENT_SIGNATURE,
-          `${EVENT_SIGNATURE_HEADER} is not the HMAC-SHA256 of the body with EVENTS_SECRET.`,
-        );
-      }
-    }
-    let text: string;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(body);
-      JSON.parse(text);
-    } catch {
-      throw new GatewayError(ErrorCode.INVALID_EVENT_PAYLOAD, "The event payload is not JSON (UTF-8).");
+      return await publishRequest(c);
+    } catch (error) {
+      if (error instanceof GatewayError) {
+        c.var.log.info({ code: error.code, path: c.req.path }, "event publish refused");
+      }
+      throw error;
     }
-    const result = await publishEvent(c.env, topic, text);
-    c.var.log.info(
-      { topic, subscribers: result.subscribers, bytes: body.byteLength, authorisation },
-      "event published",
-    );
-    return c.json(result, 202);
   });
   return events;
+}
+
+/** One `POST /events/{topic}`, checked in the order {@link eventRoutes} gives. */
+async function publishRequest(c: Context<EventsEnv>): Promise<Response> {
+  const authorisation = await authorise(c.req.raw.headers, c.env);
+  const topic = topicOf(c.req.url);
+  const body = await readBody(c.req.raw, c.var.gateway.config.events.maxPayloadBytes);
+  if (authorisation === "signature") {
+    const match = SIGNATURE.exec(c.req.header(EVENT_SIGNATURE_HEADER) ?? "") as RegExpExecArray;
+    const key = await hmacKey(c.env.EVENTS_SECRET);
+    if (!(await crypto.subtle.verify("HMAC", key, hexBytes(match[1] as string), body))) {
+      throw new GatewayError(
+        ErrorCode.INVALID_EVENT_SIGNATURE,
+        `${EVENT_SIGNATURE_HEADER} is not the HMAC-SHA256 of the body with EVENTS_SECRET.`,
+      );
+    }
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+    JSON.parse(text);
+  } catch {
+    throw new GatewayError(ErrorCode.INVALID_EVENT_PAYLOAD, "The event payload is not JSON (UTF-8).");
+  }
+  const result = await publishEvent(c.env, topic, text);
+  c.var.log.info({ topic, subscribers: result.subscribers, bytes: body.byteLength, authorisation }, "event published");
+  return c.json(result, 202);
 }

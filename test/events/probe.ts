@@ -20,7 +20,7 @@ export interface Delivered {
 type Deliver = (topic: string, payload: string) => Promise<number>;
 
 /** The probes registered in this isolate. */
-const probes: Array<{ id: DurableObjectId; received: Delivered[]; subscriptions: number }> = [];
+const probes: Array<{ id: DurableObjectId; received: Delivered[]; subscriptions: number; delayMs: number }> = [];
 let wrapped = false;
 
 /**
@@ -28,11 +28,12 @@ let wrapped = false;
  * @param topic - the topic to listen on
  * @param name - the probe's shard name (unique per test)
  * @param subscriptions - what the probe's deliver reports (the subscriptions it "holds")
+ * @param delayMs - how long its deliver takes before it records and answers (a slow shard)
  */
-export async function probeTopic(topic: string, name: string, subscriptions = 1): Promise<Delivered[]> {
+export async function probeTopic(topic: string, name: string, subscriptions = 1, delayMs = 0): Promise<Delivered[]> {
   const id = env.REALTIME.idFromName(name);
   const received: Delivered[] = [];
-  probes.push({ id, received, subscriptions });
+  probes.push({ id, received, subscriptions, delayMs });
   await runInDurableObject(env.REALTIME.get(id), (instance) => {
     if (wrapped) return;
     wrapped = true;
@@ -41,6 +42,7 @@ export async function probeTopic(topic: string, name: string, subscriptions = 1)
     prototype.deliver = async function deliver(this: { ctx: DurableObjectState }, deliveredTopic, payload) {
       const probe = probes.find((candidate) => candidate.id.equals(this.ctx.id));
       if (probe === undefined) return original.call(this, deliveredTopic, payload);
+      if (probe.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, probe.delayMs));
       probe.received.push({ topic: deliveredTopic, payload });
       return probe.subscriptions;
     };

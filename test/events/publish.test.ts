@@ -80,6 +80,21 @@ describe("@publish on a REST mutation", () => {
     expect(lines.some((line) => line.msg === "event published")).toBe(false);
   });
 
+  it("waits at most 5 s for a slow hub, then answers; the publish still completes", async () => {
+    const id = uniqueId();
+    const currency = uniqueId("slow").replace(/-/g, "_");
+    const { gw, lines } = restGateway(id, CHARGE_SDL('@publish(topic: "charges.{args.currency}")'));
+    const received = await probeTopic(`charges.${currency}`, `probe:${id}`, 1, 6_500);
+    const started = Date.now();
+    const data = ok(await gw.graphql(`mutation { charge(amount: 3, currency: "${currency}") { id } }`));
+    expect(data).toEqual({ charge: { id: "ch_new" } });
+    const failed = lines.find((line) => line.msg === "@publish failed; the mutation's answer is unchanged");
+    expect(failed?.error).toContain("5000 ms");
+    // The test helper waits for the request's background work (waitUntil): the publish went on and arrived.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(6_000);
+    expect(received.map((event) => event.topic)).toEqual([`charges.${currency}`]);
+  });
+
   it("a failed publish (no value for the topic) is logged and never fails the mutation", async () => {
     const id = uniqueId();
     const { gw, lines } = restGateway(id, CHARGE_SDL('@publish(topic: "charges.{result.createdAt}")'));

@@ -3,6 +3,7 @@
  * Where the event reaches shards, a probe shard (probe.ts) records what the hub handed over.
  */
 import { describe, expect, it } from "vitest";
+import { createLogger, type Logger } from "../../src/observability";
 import { testGateway } from "../fixtures/gateways";
 import { ADMIN_SECRET, type TestGateway, uniqueId } from "../helpers";
 import { probeTopic } from "./probe";
@@ -24,8 +25,8 @@ async function sign(body: string | Uint8Array<ArrayBuffer>, secret = EVENTS_SECR
 }
 
 /** A gateway with no remotes, a 100-byte payload limit and EVENTS_SECRET set (unless `env` says otherwise). */
-function eventsGateway(env: Record<string, unknown> = { EVENTS_SECRET }): TestGateway {
-  return testGateway(uniqueId("ev"), { events: { maxPayloadBytes: 100 } }, { env });
+function eventsGateway(env: Record<string, unknown> = { EVENTS_SECRET }, log?: Logger): TestGateway {
+  return testGateway(uniqueId("ev"), { events: { maxPayloadBytes: 100 } }, { env, ...(log ? { log } : {}) });
 }
 
 /** POSTs `body` to /events/<path> with `headers`. */
@@ -167,6 +168,26 @@ describe("POST /events/{topic}", () => {
     const exact = JSON.stringify({ pad: "z".repeat(100 - 10) });
     expect(exact.length).toBe(100);
     expect((await publish(gw, "orders.1", exact, { "x-admin-secret": ADMIN_SECRET })).status).toBe(202);
+  });
+
+  it("logs each publish (topic, subscribers, bytes) and each refusal (code), never the payload", async () => {
+    const lines: string[] = [];
+    const gw = eventsGateway({ EVENTS_SECRET }, createLogger({ sink: (line) => lines.push(line) }));
+    const body = '{"secret":"do-not-log-me"}';
+    await publish(gw, "orders.logged", body, { "x-junction-signature": await sign(body) });
+    await publish(gw, "orders.logged", body, { "x-junction-signature": await sign("{}") });
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.find((line) => line.msg === "event published")).toMatchObject({
+      topic: "orders.logged",
+      subscribers: 0,
+      bytes: body.length,
+      authorisation: "signature",
+    });
+    expect(parsed.find((line) => line.msg === "event publish refused")).toMatchObject({
+      code: "INVALID_EVENT_SIGNATURE",
+      path: "/events/orders.logged",
+    });
+    expect(lines.join("\n")).not.toContain("do-not-log-me");
   });
 
   it("sends no CORS headers on /events, even with cors configured, and refuses the preflight", async () => {
