@@ -79,25 +79,29 @@ export function publishFieldProblems(template: string, field: GraphQLField<unkno
     if (reference.root !== "result") continue;
     let type = field.type;
     let at = "result";
+    let walked = true;
     for (const step of reference.path) {
       const current = getNullableType(type);
       if (isListType(current)) {
         problems.push(`${reference.text}: ${at} is a list; a topic reads one value`);
+        walked = false;
         break;
       }
       if (!isObjectType(current) && !isInterfaceType(current)) {
         problems.push(`${reference.text}: ${at} is ${String(current)}, which has no field "${step}"`);
+        walked = false;
         break;
       }
       const next = current.getFields()[step];
       if (next === undefined) {
         problems.push(`${reference.text} names field "${step}", which type ${current.name} does not have`);
+        walked = false;
         break;
       }
       type = next.type;
       at = `${at}.${step}`;
     }
-    if (problems.length === 0 && !isLeafType(getNullableType(type))) {
+    if (walked && !isLeafType(getNullableType(type))) {
       problems.push(`${reference.text} is ${String(type)}; a topic segment needs a scalar or enum`);
     }
   }

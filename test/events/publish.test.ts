@@ -11,7 +11,7 @@ import { uniqueId, upstreamOperations } from "../helpers";
 import { probeTopic } from "./probe";
 
 const CHARGE_SDL = (publish: string) => `
-type Charge { id: ID! amount: Int! currency: String status: String! createdAt: String }
+type Charge { id: ID! amount: Int! currency: String status: String! createdAt: String owner: Owner tags: [String!] } type Owner { id: ID! }
 extend type Query { ping: String }
 extend type Mutation {
   charge(amount: Int!, currency: String!): Charge! @rest(service: "payments", endpoint: "charge") ${publish}
@@ -112,6 +112,9 @@ describe("@publish problems in schemas/*.graphql (startup, file:line)", () => {
       publish: '@publish(topic: "charges.{result.nope}")',
       message: 'field "nope"',
     },
+    { name: "a result object", publish: '@publish(topic: "charges.{result.owner}")', message: "needs a scalar" },
+    { name: "a result list", publish: '@publish(topic: "charges.{result.tags}")', message: "needs a scalar" },
+    { name: "a path through a leaf", publish: '@publish(topic: "c.{result.id.x}")', message: 'no field "x"' },
     {
       name: "an argument the field lacks",
       publish: '@publish(topic: "charges.{args.nope}")',

@@ -1,6 +1,7 @@
 /**
- * What a remote mutation's @publish adds to the selection delegated to the remote, and how the remote's
- * answer (keyed by response keys) becomes the payload (keyed by field names), on a schema of its own.
+ * The parts of @publish on a schema of their own: rendering a topic from a result (dotted paths, missing
+ * values), what a remote mutation adds to the selection delegated to the remote, and how the remote's
+ * answer (keyed by response keys) becomes the payload (keyed by field names).
  */
 import {
   buildSchema,
@@ -12,7 +13,7 @@ import {
   print,
 } from "graphql";
 import { describe, expect, it } from "vitest";
-import { responsePayload, withTemplateSelections } from "../../src/events";
+import { renderTopic, responsePayload, withTemplateSelections } from "../../src/events";
 
 const schema = buildSchema(`
   type Customer { id: ID! name: String! }
@@ -70,5 +71,29 @@ describe("responsePayload", () => {
       customer: { name: "Ada", id: "c1" },
       lines: [{ qty: 2, sku: "a" }],
     });
+  });
+});
+
+describe("renderTopic", () => {
+  it("reads dotted {result.x} paths, {args.x} and {session.x}", () => {
+    const scope = { args: { kind: "paid" }, session: { "user-id": "42" }, result: { owner: { id: "o1" }, n: 7 } };
+    expect(renderTopic("owners.{result.owner.id}.{args.kind}.{result.n}.{session.user-id}", scope)).toBe(
+      "owners.o1.paid.7.42",
+    );
+  });
+
+  it("refuses a missing, null, empty or object value instead of rendering an empty segment", () => {
+    for (const result of [{}, { owner: null }, { owner: { id: "" } }, { owner: { id: { deep: 1 } } }]) {
+      expect(() => renderTopic("owners.{result.owner.id}", { args: {}, result })).toThrow(
+        /no value for \{result\.owner\.id\}/,
+      );
+    }
+    expect(() => renderTopic("owners.{session.user-id}", { args: {}, session: {}, result: {} })).toThrow(
+      /session variable/,
+    );
+  });
+
+  it("refuses a value that makes a malformed topic", () => {
+    expect(() => renderTopic("owners.{result.id}", { args: {}, result: { id: "a/b" } })).toThrow(/Invalid topic/);
   });
 });
