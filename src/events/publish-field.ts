@@ -152,8 +152,9 @@ const isGatewayContext = (value: unknown): value is GatewayContext =>
 
 /**
  * Wraps a mutation field's resolver for `@publish`: once the resolver returned a non-null value (no
- * error), the result's JSON (the binding's payload of it) is published to the topic rendered from it (`publishEvent`) before the field
- * resolves, so a client that mutates and then expects the event does not race it. The wait is bounded by
+ * error), the result's JSON (the binding's payload of it) is published to the topic rendered from it
+ * (`publishEvent`) before the field resolves, so a client that mutates and then expects the event does
+ * not race it. The wait is bounded by
  * {@link PUBLISH_TIMEOUT_MS} (the publish then finishes in the background, `waitUntil`). A publish that
  * fails (no value for the topic, a failed hub) is logged and never fails the mutation. Outside a gateway
  * request context (no `env`) nothing is published.

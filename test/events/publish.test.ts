@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/observability";
-import { type GatewaySpec, ok, remotesOf, startupProblems, testGateway } from "../fixtures/gateways";
+import { asRole, type GatewaySpec, hsAuth, ok, remotesOf, startupProblems, testGateway } from "../fixtures/gateways";
 import { uniqueId, upstreamOperations } from "../helpers";
 import { probeTopic } from "./probe";
 
@@ -173,6 +173,26 @@ describe("publish on a remote mutation", () => {
     expect(received.map((event) => ({ topic: event.topic, payload: JSON.parse(event.payload) }))).toEqual([
       { topic: `users.2.${name}`, payload: { name, role: "MEMBER", id: "2" } },
     ]);
+  });
+
+  it("publishes from a role's schema too, even when the role cannot see the field the topic reads", async () => {
+    const id = uniqueId();
+    const name = uniqueId("n").replace(/-/g, "_");
+    const editor =
+      "type Query { me: User } type Mutation { rename(id: ID!, name: String!): User } type User { name: String! }";
+    const gw = testGateway(id, {
+      remotes: [{ name: "accounts", publish: { rename: "users.{result.id}.{args.name}" } }],
+      auth: hsAuth(),
+      permissions: { editor: { accounts: editor } },
+    });
+    const received = await probeTopic(`users.2.${name}`, `probe:${id}`);
+    const res = await gw.graphql(
+      `mutation { rename(id: "2", name: "${name}") { name } }`,
+      undefined,
+      await asRole("editor", "u-1"),
+    );
+    expect(ok(res)).toEqual({ rename: { name } });
+    expect(received.map((event) => JSON.parse(event.payload))).toEqual([{ name, id: "2" }]);
   });
 
   it("works through customization (publish names the gateway's field)", async () => {
