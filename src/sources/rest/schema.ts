@@ -24,6 +24,7 @@ import {
 } from "../../joins";
 import { jsonTemplateReferences } from "../../templates";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../../upstream";
+import { applyPublish, readPublishDirectives, resultOutsideTopics, withoutBindings } from "./publish-directive";
 import {
   type CompletionSources,
   fillCompletion,
@@ -107,7 +108,8 @@ interface Sorted {
  * (a join key that is itself a joined field), and a root Query field bound to an endpoint whose method is
  * not GET or HEAD unless the endpoint says `safe: true` (GET requests run queries). Only root Query
  * fields are checked: a field of another type may be reached from a Mutation as well as from a Query.
- * What needs the remotes' schemas is checked at composition.
+ * `@publish` is checked too (on a Mutation field with `@rest`; its topic template's references) and
+ * wraps the field's resolver, see publish-directive.ts. What needs the remotes' schemas is checked at composition.
  *
  * @param files - the SDL files
  * @param services - the configured REST services
@@ -252,6 +254,7 @@ export function buildRestSchema(
       ...Object.keys(extraArgs ?? {}),
     ]);
     const label = `${typeName}.${field.name.value} (@rest ${service.name}.${endpointName})`;
+    problems.push(...resultOutsideTopics(label, field, endpoint, extraArgs));
     for (const reference of [...endpointReferences(endpoint), ...jsonTemplateReferences(extraArgs ?? {})]) {
       const first = reference.path[0] as string;
       if (reference.root === "args" && !argumentNames.has(first)) {
@@ -279,6 +282,7 @@ export function buildRestSchema(
     }
   }
   problems.push(...keyCycles(sorted.filter((entry) => entry.extension)));
+  const publishes = readPublishDirectives(definitions, problems);
   if (problems.length > 0) return none();
 
   const joined = new Set(sorted.filter((entry) => entry.extension).map((entry) => entry.field));
@@ -293,7 +297,7 @@ export function buildRestSchema(
     return [
       {
         ...definition,
-        fields: fields.map(withoutDirectives),
+        fields: fields.map(withoutBindings),
       },
     ];
   });
@@ -358,6 +362,8 @@ export function buildRestSchema(
     const field = isObjectType(type) ? type.getFields()[entry.field.name.value] : undefined;
     if (field) field.resolve = createRestResolver(entry.binding, pipeline);
   }
+  const publishProblems = applyPublish(schema, publishes);
+  if (publishProblems.length > 0) return fail(publishProblems);
   fillCompletion(completion, schema, sorted, merges, problems);
   if (problems.length > 0) return fail(problems);
   const subscriptionResolvers = Object.fromEntries(
