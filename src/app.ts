@@ -4,6 +4,7 @@ import { adminRoutes } from "./admin";
 import { withoutAdminSecret } from "./browser";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
+import { eventRoutes } from "./events";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
 import { graphqlBodyLimit } from "./limits";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
@@ -79,6 +80,8 @@ function authentication(): MiddlewareHandler<AppEnv> {
 /**
  * Hono middleware: CORS from the config's `cors` key; no CORS headers when it is absent. A preflight
  * answer never allows `x-admin-secret` (see `withoutAdminSecret`), even when the preflight asks for it.
+ * `/events/*` never gets CORS headers: publishing is server-to-server, authorised by secrets no browser
+ * page may hold, so a page's preflight (needed for its JSON body and auth headers) finds no route (404).
  */
 function gatewayCors(): MiddlewareHandler<AppEnv> {
   let handler: MiddlewareHandler | null | undefined;
@@ -97,7 +100,7 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
               maxAge: config.maxAgeSec,
             });
     }
-    if (handler === null) return next();
+    if (handler === null || c.req.path.startsWith("/events/")) return next();
     const preflight = await handler(c, next);
     if (preflight instanceof Response) {
       // hono's cors() set the headers on c.res too, and Hono copies c.res's headers onto the returned response.
@@ -112,7 +115,8 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
  * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
  * body limit, SSE subscriptions to the realtime shards, else Yoga; PUT, PATCH and DELETE are 405
- * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`.
+ * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`, `POST /events/{topic}` (see
+ * `eventRoutes`; no CORS and no `rateLimits`: server-to-server, authorised by a secret).
  *
  * @param options - the raw config and tuning; see {@link GatewayOptions}
  * @returns the app; `app.fetch(request, env, ctx)` is a Worker fetch handler
@@ -183,6 +187,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   app.route("/admin", adminRoutes());
+  app.route("/events", eventRoutes());
 
   app.notFound((c) => new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`).toResponse());
 

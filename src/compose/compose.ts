@@ -3,7 +3,7 @@ import { stitchSchemas } from "@graphql-tools/stitch";
 import type { Executor, IResolvers } from "@graphql-tools/utils";
 import { type GraphQLSchema, isObjectType, validateSchema } from "graphql";
 import type { RemoteConfig } from "../config";
-import { ErrorCode, GatewayError } from "../errors";
+import { ConfigError, ErrorCode, GatewayError } from "../errors";
 import {
   buildJoins,
   type FieldExtension,
@@ -17,6 +17,7 @@ import {
 import type { CustomizedNames } from "../shared";
 import { findConflict, type RecordedType, recordSchema } from "./conflicts";
 import { setPassthroughSources } from "./passthrough";
+import { remotePublishProblems, wrapRemotePublishes } from "./publish";
 
 /** One subschema ready to compose. */
 export interface ComposeInput {
@@ -30,6 +31,8 @@ export interface ComposeInput {
   names?: CustomizedNames;
   /** The remote's executor for operations it answers alone (see the passthrough plugin), if any. */
   passthrough?: Executor;
+  /** The remote's position in the config's `remotes` (JSON paths of its problems). @default 0 */
+  index?: number;
 }
 
 /** Options of {@link composeSubschemas}. */
@@ -65,10 +68,12 @@ export interface ComposeResult {
 /**
  * Checks the subschemas for conflicts in config order (Hasura's rules, see findConflict), leaves
  * out each remote that conflicts with an earlier one, whose customization yields an invalid schema or
- * whose `merge` entries do not fit, and stitches the rest with @graphql-tools/stitch: types declared in
+ * whose `merge` entries do not fit, or whose `publish` entries do not fit its Mutation fields (INVALID_CONFIG
+ * located at `$.remotes[i].publish.<field>`), and stitches the rest with @graphql-tools/stitch: types declared in
  * `merge` are merged across remotes (stitching's type merging), and the usable extensions (@join,
  * @rest on other sources' types) are added as typeDefs with their resolvers. Root fields of different
- * remotes resolve in parallel. The join points are recorded on the schema for the join limits.
+ * remotes resolve in parallel. The join points are recorded on the schema for the join limits, and the
+ * remotes' publishing Mutation fields are wrapped (see wrapRemotePublishes).
  *
  * @param inputs - the subschemas in order (local SDL first, then remotes)
  * @param options - the extensions and local join fields
@@ -115,6 +120,14 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
     };
     if (merge !== undefined && merge.problems.length > 0) {
       const error = invalidJoin(`Remote "${input.name}" is left out: ${merge.problems.join("; ")}`, input.name);
+      conflicts.set(input.name, error);
+      mergeOutcome(error);
+      continue;
+    }
+    const publishProblems =
+      input.remote === undefined ? [] : remotePublishProblems(input.remote, schema, input.index ?? 0);
+    if (publishProblems.length > 0) {
+      const error = new ConfigError(publishProblems);
       conflicts.set(input.name, error);
       mergeOutcome(error);
       continue;
@@ -172,6 +185,7 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
     joinFields = [];
     schema = stitchSchemas({ subschemas, resolvers: rootResolversOf(accepted, options.rootResolvers) });
   }
+  wrapRemotePublishes(schema, accepted);
   setPassthroughSources(schema, accepted);
   setJoinPoints(schema, {
     fields: new Set([...(options.joinFields ?? []), ...joinFields]),

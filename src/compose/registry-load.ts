@@ -130,6 +130,7 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
               remote: entry.source.config,
               names: entry.source.names(remote.schema),
               passthrough: entry.source.passthrough,
+              index: order.indexOf(name),
             },
           ];
         }),

@@ -8,7 +8,7 @@ import {
   PERMISSION_FILES_DIR,
   type PermissionSet,
 } from "../auth";
-import { createSchemaCache, createSchemaRegistry, type SchemaRegistry } from "../compose";
+import { createSchemaCache, createSchemaRegistry, remotePublishConfigProblems, type SchemaRegistry } from "../compose";
 import { type GatewayConfig, loadConfig } from "../config";
 import { ConfigError } from "../errors";
 import { createGatewayYoga } from "../graphql";
@@ -134,6 +134,8 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
 /**
  * Checks and builds what the SDL files of schemas/ declare: the REST-backed schema (every file outside
  * `schemas/permissions/`) and the role permissions (the files inside it, plus `permissions` inline).
+ * The remotes' `publish` topic templates are checked here too (what needs no remote schema), being the
+ * config side of `@publish`.
  * The build step (`scripts/check-config.mjs`) runs it too.
  *
  * @param config - the validated config
@@ -154,7 +156,7 @@ export function buildSchemaFiles(
     remotes: config.remotes.map((remote) => remote.name),
   });
   const { permissions, problems } = createPermissionSet({ config, files: permissionFiles });
-  const all = [...rest.problems, ...problems];
+  const all = [...rest.problems, ...problems, ...remotePublishConfigProblems(config.remotes)];
   if (all.length > 0) throw new ConfigError(all);
   return { rest, permissions };
 }

@@ -14,6 +14,8 @@ export interface RoutedConnection {
   auth: { session: Session } | { error: { code: string; message: string } };
   /** The client headers named by some `forwardClientHeaders` (lower-case name -> value). */
   headers: Record<string, string>;
+  /** The client's IP (`cf-connecting-ip`), for `rateLimits` rules keyed by IP. */
+  ip?: string;
 }
 
 /** The internal header carrying a {@link RoutedConnection} from the Worker to a shard (any client copy is replaced). */

@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { GatewayError } from "../errors";
 import { shardName } from "../events";
 import { authenticateRequest, type Gateway } from "../gateway";
+import { CLIENT_IP_HEADER, enforceRateLimits, rateLimited } from "../rate-limits";
 import type { Session } from "../shared";
 import { REALTIME_HEADER, type RoutedConnection, shardIndex } from "./connection";
 
@@ -45,7 +46,13 @@ async function route(
 ): Promise<Response> {
   const session = "session" in auth ? auth.session : undefined;
   const shard = shardName(shardIndex(session, request.headers, gateway.config.realtime.shards));
-  const routed: RoutedConnection = { shard, requestId, auth, headers: forwardedHeaders(gateway, request.headers) };
+  const routed: RoutedConnection = {
+    shard,
+    requestId,
+    auth,
+    headers: forwardedHeaders(gateway, request.headers),
+    ip: request.headers.get(CLIENT_IP_HEADER) ?? undefined,
+  };
   const headers = new Headers(request.headers);
   headers.set(REALTIME_HEADER, JSON.stringify(routed));
   const stub = env.REALTIME.get(env.REALTIME.idFromName(shard));
@@ -53,16 +60,36 @@ async function route(
 }
 
 /**
+ * The headers an upgrade request is authenticated with. Browsers send cookies with a WebSocket opened
+ * by any page, and WebSockets are outside CORS (cross-site WebSocket hijacking): a cookie counts only
+ * when the page's `Origin` is the gateway's own or one of `cors.origins`. Other credentials (headers,
+ * `connection_init`) are not sent by browsers on their own and always count.
+ */
+function credentialHeaders(gateway: Gateway, request: Request): Headers {
+  const origin = request.headers.get("origin");
+  if (origin === null || gateway.config.auth?.jwt?.header.type !== "Cookie") return request.headers;
+  const allowed = gateway.config.cors?.origins;
+  if (origin === new URL(request.url).origin || allowed === "*" || allowed?.includes(origin) === true) {
+    return request.headers;
+  }
+  const headers = new Headers(request.headers);
+  headers.delete("cookie");
+  return headers;
+}
+
+/**
  * Hono middleware for `GET /graphql` with `Upgrade: websocket`: a `graphql-transport-ws` socket is
  * routed to its connection shard (by user, else IP) with the session decided from the upgrade
- * request's headers or cookie (an authentication error is kept for `connection_init`, whose payload
- * may bring credentials); any other subprotocol is accepted and closed with 4406. Other requests pass on.
+ * request's headers or cookie (a cookie only from an allowed `Origin`, see credentialHeaders; an
+ * authentication error is kept for `connection_init`, whose payload may bring credentials); any other
+ * subprotocol is accepted and closed with 4406. Other requests pass on.
  * @returns the middleware
  * @see https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md
  */
 export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
   return async function realtimeUpgradeMiddleware(c, next) {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
+    // RFC 6455 section 4.1: an opening handshake is a GET with Upgrade: websocket.
+    if (c.req.method !== "GET" || c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
     if (handleProtocols(c.req.header("sec-websocket-protocol") ?? "") === false) {
       const { 0: client, 1: server } = new WebSocketPair();
       server.accept();
@@ -72,10 +99,21 @@ export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
     const gateway = c.var.gateway;
     let auth: RoutedConnection["auth"];
     try {
-      auth = { session: await authenticateRequest(gateway, c.req.raw.headers, c.env) };
+      auth = { session: await authenticateRequest(gateway, credentialHeaders(gateway, c.req.raw), c.env) };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       auth = { error: { code: error.code, message: error.message } };
+    }
+    // The handshake counts as one request under the `rateLimits` rules (so does each operation on the socket).
+    if ("session" in auth) {
+      const rule = await enforceRateLimits(
+        gateway.config.rateLimits,
+        c.env,
+        auth.session,
+        c.req.raw.headers,
+        c.var.log,
+      );
+      if (rule !== undefined) return rateLimited(rule).toGraphQLResponse({ "retry-after": String(rule.periodSec) });
     }
     return route(gateway, c.env, c.req.raw, c.var.requestId, auth);
   };

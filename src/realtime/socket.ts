@@ -2,6 +2,7 @@ import type { GraphQLError } from "graphql";
 import { CloseCode, type Message, MessageType, parseMessage, stringifyMessage } from "graphql-ws";
 import { ErrorCode, GatewayError } from "../errors";
 import { authenticateRequest } from "../gateway";
+import { CLIENT_IP_HEADER, enforceRateLimits, rateLimited } from "../rate-limits";
 import type { Session } from "../shared";
 import type { SocketState } from "./connection";
 import { errorsOf, type OperationRequest, prepareOperation } from "./operations";
@@ -73,9 +74,10 @@ export async function handleMessage(
 }
 
 /**
- * The session of a `connection_init`: from its payload when it carries credentials
- * (`{ authorization }` or `{ headers }`; `authorization` wins over `headers.authorization`), else the
- * one the Worker decided from the upgrade request.
+ * The session of a `connection_init`: from its payload when it carries credentials (`{ authorization }`,
+ * or `{ headers }` with `authorization`, `x-admin-secret`, `cookie` or the JWT's configured header;
+ * `authorization` wins over `headers.authorization`; the payload's other headers, such as
+ * `x-hasura-role`, come with them), else the one the Worker decided from the upgrade request.
  * @throws GatewayError the authentication error (the socket is then closed with 4403)
  */
 async function initSession(core: ShardCore, state: SocketState, payload: unknown): Promise<Session> {
@@ -85,7 +87,12 @@ async function initSession(core: ShardCore, state: SocketState, payload: unknown
     for (const [name, value] of Object.entries(given.headers)) if (typeof value === "string") headers.set(name, value);
   }
   if (typeof given.authorization === "string") headers.set("authorization", given.authorization);
-  if ([...headers.keys()].length > 0) return authenticateRequest(core.gateway(), headers, core.bindings);
+  const jwtHeader = core.gateway().config.auth?.jwt?.header;
+  const credentials = ["authorization", "x-admin-secret", "cookie"];
+  if (jwtHeader !== undefined && "name" in jwtHeader && jwtHeader.type !== "Cookie") credentials.push(jwtHeader.name);
+  if (credentials.some((name) => headers.has(name))) {
+    return authenticateRequest(core.gateway(), headers, core.bindings);
+  }
   if ("error" in state.routed.auth) {
     throw new GatewayError(state.routed.auth.error.code as ErrorCode, state.routed.auth.error.message);
   }
@@ -133,6 +140,10 @@ async function subscribe(
   }
   inFlight.add(key);
   try {
+    const rules = core.gateway().config.rateLimits;
+    const ip = new Headers(state.routed.ip === undefined ? {} : { [CLIENT_IP_HEADER]: state.routed.ip });
+    const rule = await enforceRateLimits(rules, core.bindings, state.session, ip, core.log);
+    if (rule !== undefined) return sendErrors(ws, id, errorsOf(rateLimited(rule)));
     const stored = { session: state.session, headers: state.routed.headers, requestId: state.routed.requestId };
     const prepared = await prepareOperation(core.gateway(), await core.context(stored), request);
     if (ws.readyState !== WebSocket.OPEN) return;

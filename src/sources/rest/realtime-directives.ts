@@ -1,14 +1,21 @@
+import { delegateToSchema, type StitchingInfo } from "@graphql-tools/delegate";
 import {
   type FieldDefinitionNode,
   type FieldNode,
   type GraphQLFieldResolver,
+  GraphQLList,
+  type GraphQLObjectType,
   type GraphQLResolveInfo,
+  type GraphQLSchema,
   getNamedType,
   getNullableType,
   isListType,
   isObjectType,
   Kind,
+  OperationTypeNode,
   type SelectionSetNode,
+  specifiedScalarTypes,
+  type TypeNode,
   valueFromASTUntyped,
 } from "graphql";
 import { type ConfigProblem, ErrorCode, GatewayError, nodeLocation } from "../../errors";
@@ -52,6 +59,12 @@ export interface KeyLookup {
   keyArg: string;
 }
 
+/** A `@merge` as read from the SDL, before its type is known. */
+export type MergeEntry = Omit<KeyLookup, "typeName"> & {
+  /** `file:line:column` of the field. */
+  location: string;
+};
+
 /** Names of the realtime directives, stripped before the schema is built. */
 export const REALTIME_DIRECTIVES = new Set(["topic", "merge"]);
 
@@ -74,10 +87,10 @@ export function readRealtimeDirectives(
   field: FieldDefinitionNode,
   hasRest: boolean,
   problems: ConfigProblem[],
-): { topic?: TopicBinding; merge?: Omit<KeyLookup, "typeName"> } {
+): { topic?: TopicBinding; merge?: MergeEntry } {
   const label = `${typeName}.${field.name.value}`;
   const at = nodeLocation(field);
-  const out: { topic?: TopicBinding; merge?: Omit<KeyLookup, "typeName"> } = {};
+  const out: { topic?: TopicBinding; merge?: MergeEntry } = {};
   const topic = argumentsOf(field, "topic");
   if (typeName === "Subscription" && topic === undefined) {
     problems.push({
@@ -136,7 +149,7 @@ export function readRealtimeDirectives(
         message: `@merge on ${label}: say which argument receives the key with keyArg (the field has ${field.arguments?.length ?? 0} arguments)`,
       });
     } else {
-      out.merge = { fieldName: field.name.value, keyField: merge.keyField, keyArg };
+      out.merge = { fieldName: field.name.value, keyField: merge.keyField, keyArg, location: at };
     }
   }
   return out;
@@ -176,15 +189,14 @@ export interface CompletionSources {
  * The resolver of a topic-bound Subscription field when an event is executed: the event payload is the
  * field's value (the root value of the execution). An object payload that lacks a selected field (one
  * not bound with @rest/@join) and carries its type's key is completed through the type's key lookup:
- * one call per execution; the payload's own fields win over the lookup's. Lists are completed item by item.
+ * one call per execution; the payload's own fields win over the lookup's. A type of a remote is looked up
+ * through the remote's `merge` entry (see remoteLookup). Lists are completed item by item.
  * @param sources - key lookups and bound fields of the local SDL
  * @returns the resolver
  */
 export function topicFieldResolver(sources: CompletionSources): GraphQLFieldResolver<unknown, unknown> {
   const complete = (value: unknown, typeName: string, context: unknown, info: GraphQLResolveInfo): unknown => {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
-    const lookup = sources.lookups.get(typeName);
-    if (lookup === undefined) return value;
     const payload = value as Record<string, unknown>;
     const bound = sources.boundFields.get(typeName);
     const selected = selectedNames(
@@ -192,12 +204,26 @@ export function topicFieldResolver(sources: CompletionSources): GraphQLFieldReso
       info,
     );
     const lacks = [...selected].some((name) => !(name in payload) && bound?.has(name) !== true);
-    const key = payload[lookup.keyField];
-    if (!lacks || key === undefined || key === null) return value;
+    if (!lacks) return value;
     // The payload's own fields win: only what it lacks comes from the lookup.
-    return Promise.resolve(lookup.resolve(undefined, { [lookup.keyArg]: key }, context, info)).then((found) =>
-      found !== null && typeof found === "object" && !Array.isArray(found) ? { ...found, ...payload } : found,
-    );
+    const withPayload = (found: unknown): unknown =>
+      found !== null && typeof found === "object" && !Array.isArray(found) ? { ...found, ...payload } : found;
+    const lookup = sources.lookups.get(typeName);
+    if (lookup !== undefined) {
+      const key = payload[lookup.keyField];
+      if (key === undefined || key === null) return value;
+      return Promise.resolve(lookup.resolve(undefined, { [lookup.keyArg]: key }, context, info)).then(withPayload);
+    }
+    // A remote's answer stays the object stitching annotated (its keys are response keys): the payload's
+    // fields are written onto it.
+    const found = remoteLookup(payload, typeName, context, info);
+    return found === undefined
+      ? value
+      : found.then((object: unknown) =>
+          object !== null && typeof object === "object" && !Array.isArray(object)
+            ? Object.assign(object, payload)
+            : object,
+        );
   };
   return (payload, _args, context, info) => {
     const named = getNamedType(info.returnType);
@@ -210,6 +236,52 @@ export function topicFieldResolver(sources: CompletionSources): GraphQLFieldReso
 }
 
 /**
+ * Looks an object of a remote's type up through the remote's `merge` entry (its key lookup, as type
+ * merging calls it): `resolver(argument: [key])` for a list resolver, `resolver(argument: key)` otherwise,
+ * delegated to the remote's subschema with the subscription field's selection, so fields of other sources
+ * merged into the type are fetched as in any query.
+ * @returns the object (null when the remote has none), or undefined when no remote merges the type or the
+ *   payload lacks its key
+ */
+function remoteLookup(
+  payload: Record<string, unknown>,
+  typeName: string,
+  context: unknown,
+  info: GraphQLResolveInfo,
+): Promise<unknown> | undefined {
+  const stitching = info.schema.extensions?.stitchingInfo as StitchingInfo | undefined;
+  const type = getNamedType(info.returnType) as GraphQLObjectType;
+  for (const subschema of stitching?.subschemaMap.values() ?? []) {
+    const config = subschema.merge?.[typeName];
+    if (config?.fieldName === undefined) continue;
+    let args: Record<string, unknown>;
+    let many: boolean;
+    if (config.argsFromKeys !== undefined && config.key !== undefined) {
+      const key = config.key(payload);
+      if (key === undefined || key === null) return undefined;
+      args = config.argsFromKeys([key]);
+      many = true;
+    } else if (config.args !== undefined) {
+      args = config.args(payload);
+      if (Object.values(args).some((arg) => arg === undefined || arg === null)) return undefined;
+      many = false;
+    } else continue;
+    return Promise.resolve(
+      delegateToSchema({
+        schema: subschema,
+        operation: OperationTypeNode.QUERY,
+        fieldName: config.fieldName,
+        args,
+        context: context as Record<string, unknown>,
+        info,
+        returnType: many ? new GraphQLList(type) : type,
+      }),
+    ).then((found: unknown) => (many ? (Array.isArray(found) ? (found[0] ?? null) : null) : found));
+  }
+  return undefined;
+}
+
+/**
  * The `subscribe` of a topic-bound field outside the realtime layer: a subscription that reaches
  * graphql-js through a plain HTTP request (not a WebSocket or an event stream).
  * @throws GatewayError `SUBSCRIPTION_TRANSPORT_REQUIRED`, always
@@ -219,4 +291,58 @@ export function subscribeOverHttp(): never {
     ErrorCode.SUBSCRIPTION_TRANSPORT_REQUIRED,
     "Subscriptions are served over WebSocket (graphql-transport-ws) or Server-Sent Events (Accept: text/event-stream) on /graphql.",
   );
+}
+
+/** Whether a field's type or an argument's is one schemas/ do not declare (another source's). */
+export function usesForeignType(field: FieldDefinitionNode, declared: ReadonlySet<string>): boolean {
+  const named = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : named(type.type));
+  return [field.type, ...(field.arguments ?? []).map((arg) => arg.type)].some((type) => {
+    const name = named(type);
+    return !declared.has(name) && !specifiedScalarTypes.some((scalar) => scalar.name === name);
+  });
+}
+
+/**
+ * Fills the completion sources: the key lookups (`@merge(keyField:)` Query fields, checked against the
+ * built schema: the field returns an object type of schemas/ that has the key field, one lookup per type)
+ * and the bound fields per type.
+ */
+export function fillCompletion(
+  completion: CompletionSources,
+  schema: GraphQLSchema,
+  bound: readonly { typeName: string; field: FieldDefinitionNode }[],
+  merges: readonly MergeEntry[],
+  problems: ConfigProblem[],
+): void {
+  const lookups = completion.lookups as Map<string, KeyLookup & { resolve: GraphQLFieldResolver<unknown, unknown> }>;
+  for (const merge of merges) {
+    const field = schema.getQueryType()?.getFields()[merge.fieldName];
+    const type = field === undefined ? undefined : getNamedType(field.type);
+    const at = merge.location;
+    if (field?.resolve === undefined || !isObjectType(type)) {
+      problems.push({
+        path: at,
+        message: `@merge on Query.${merge.fieldName}: a key lookup returns an object type of schemas/`,
+      });
+    } else if (type.getFields()[merge.keyField] === undefined) {
+      problems.push({
+        path: at,
+        message: `@merge on Query.${merge.fieldName}: type ${type.name} has no field "${merge.keyField}"`,
+      });
+    } else if (lookups.has(type.name)) {
+      problems.push({
+        path: at,
+        message: `@merge on Query.${merge.fieldName}: type ${type.name} already has a key lookup (Query.${lookups.get(type.name)?.fieldName})`,
+      });
+    } else {
+      const { location: _location, ...lookup } = merge;
+      lookups.set(type.name, { ...lookup, typeName: type.name, resolve: field.resolve });
+    }
+  }
+  const boundFields = completion.boundFields as Map<string, Set<string>>;
+  for (const entry of bound) {
+    const names = boundFields.get(entry.typeName) ?? new Set<string>();
+    names.add(entry.field.name.value);
+    boundFields.set(entry.typeName, names);
+  }
 }

@@ -6,7 +6,6 @@ import {
   GraphQLError,
   type GraphQLFieldResolver,
   type GraphQLSchema,
-  getNamedType,
   isObjectType,
   Kind,
   type ObjectTypeDefinitionNode,
@@ -25,13 +24,16 @@ import {
 } from "../../joins";
 import { jsonTemplateReferences } from "../../templates";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../../upstream";
+import { applyPublish, readPublishDirectives, resultOutsideTopics, withoutBindings } from "./publish-directive";
 import {
   type CompletionSources,
-  type KeyLookup,
+  fillCompletion,
+  type MergeEntry,
   readRealtimeDirectives,
   subscribeOverHttp,
   type TopicBinding,
   topicFieldResolver,
+  usesForeignType,
 } from "./realtime-directives";
 import { createRestResolver, type RestBinding } from "./resolver";
 import { endpointReferences, isBound, readDirective, sdlErrors, withoutDirectives } from "./sdl-rules";
@@ -87,6 +89,8 @@ interface Sorted {
   parentFields: string[];
   binding?: RestBinding;
   join?: JoinDirective;
+  /** A `@topic` Subscription field whose type (or an argument's) belongs to another source. */
+  topic?: true;
 }
 
 /**
@@ -104,7 +108,8 @@ interface Sorted {
  * (a join key that is itself a joined field), and a root Query field bound to an endpoint whose method is
  * not GET or HEAD unless the endpoint says `safe: true` (GET requests run queries). Only root Query
  * fields are checked: a field of another type may be reached from a Mutation as well as from a Query.
- * What needs the remotes' schemas is checked at composition.
+ * `@publish` is checked too (on a Mutation field with `@rest`; its topic template's references) and
+ * wraps the field's resolver, see publish-directive.ts. What needs the remotes' schemas is checked at composition.
  *
  * @param files - the SDL files
  * @param services - the configured REST services
@@ -150,7 +155,10 @@ export function buildRestSchema(
   const remoteNames = new Set(options.remotes ?? []);
   const sorted: Sorted[] = [];
   const topics: TopicBinding[] = [];
-  const merges: Omit<KeyLookup, "typeName">[] = [];
+  const merges: MergeEntry[] = [];
+  // Filled once the local schema is built; topic fields resolve through it.
+  const completion: CompletionSources = { lookups: new Map(), boundFields: new Map() };
+  const topicResolve = topicFieldResolver(completion);
   for (const definition of definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const typeName = definition.name.value;
@@ -163,8 +171,15 @@ export function buildRestSchema(
       const at = nodeLocation(field);
       const use = readDirective(typeName, field, problems);
       const realtime = readRealtimeDirectives(typeName, field, use?.name === "rest", problems);
-      if (realtime.topic !== undefined) topics.push(realtime.topic);
       if (realtime.merge !== undefined) merges.push(realtime.merge);
+      if (realtime.topic !== undefined) {
+        topics.push(realtime.topic);
+        // A topic field of another source's type is stitched in with the joins, once that source is composed.
+        if (usesForeignType(field, declaredTypes)) {
+          sorted.push({ typeName, field, extension: true, parentFields: [], topic: true });
+          continue;
+        }
+      }
       const isRoot = ROOT_TYPES.has(typeName);
       const foreign = !isRoot && !declaredTypes.has(typeName);
       if (use === undefined) {
@@ -239,6 +254,7 @@ export function buildRestSchema(
       ...Object.keys(extraArgs ?? {}),
     ]);
     const label = `${typeName}.${field.name.value} (@rest ${service.name}.${endpointName})`;
+    problems.push(...resultOutsideTopics(label, field, endpoint, extraArgs));
     for (const reference of [...endpointReferences(endpoint), ...jsonTemplateReferences(extraArgs ?? {})]) {
       const first = reference.path[0] as string;
       if (reference.root === "args" && !argumentNames.has(first)) {
@@ -266,6 +282,7 @@ export function buildRestSchema(
     }
   }
   problems.push(...keyCycles(sorted.filter((entry) => entry.extension)));
+  const publishes = readPublishDirectives(definitions, problems);
   if (problems.length > 0) return none();
 
   const joined = new Set(sorted.filter((entry) => entry.extension).map((entry) => entry.field));
@@ -274,10 +291,13 @@ export function buildRestSchema(
       return [definition];
     }
     if (!ROOT_TYPES.has(definition.name.value) && !declaredTypes.has(definition.name.value)) return [];
+    const fields = (definition.fields ?? []).filter((field) => !joined.has(field));
+    // A Subscription whose fields are all of other sources' types is stitched in with them.
+    if (definition.name.value === "Subscription" && fields.length === 0) return [];
     return [
       {
         ...definition,
-        fields: (definition.fields ?? []).filter((field) => !joined.has(field)).map(withoutDirectives),
+        fields: fields.map(withoutBindings),
       },
     ];
   });
@@ -290,15 +310,20 @@ export function buildRestSchema(
         definition: withoutDirectives(entry.field),
         location: nodeLocation(entry.field),
         parentFields: entry.parentFields,
-        rest: entry.binding === undefined ? undefined : createRestResolver(entry.binding, pipeline),
+        rest: entry.topic
+          ? topicResolve
+          : entry.binding === undefined
+            ? undefined
+            : createRestResolver(entry.binding, pipeline),
         join: entry.join,
+        subscribe: entry.topic ? subscribeOverHttp : undefined,
       }),
     );
   const joinFields = sorted
     .filter((entry) => !entry.extension && entry.binding !== undefined && !ROOT_TYPES.has(entry.typeName))
     .map((entry) => `${entry.typeName}.${entry.field.name.value}`);
   if (!local.some((definition) => definition.kind !== Kind.OBJECT_TYPE_EXTENSION || definition.fields?.length)) {
-    return { schema: undefined, extensions, joinFields, problems, topics: [], subscriptionResolvers: {} };
+    return { schema: undefined, extensions, joinFields, problems, topics, subscriptionResolvers: {} };
   }
 
   const roots: ObjectTypeDefinitionNode[] = [...extended]
@@ -337,57 +362,14 @@ export function buildRestSchema(
     const field = isObjectType(type) ? type.getFields()[entry.field.name.value] : undefined;
     if (field) field.resolve = createRestResolver(entry.binding, pipeline);
   }
-  const completion = completionSources(schema, sorted, merges, problems);
+  const publishProblems = applyPublish(schema, publishes);
+  if (publishProblems.length > 0) return fail(publishProblems);
+  fillCompletion(completion, schema, sorted, merges, problems);
   if (problems.length > 0) return fail(problems);
-  const resolve = topicFieldResolver(completion);
   const subscriptionResolvers = Object.fromEntries(
-    topics.map((topic) => [topic.fieldName, { subscribe: subscribeOverHttp, resolve }]),
+    topics
+      .filter((topic) => schema.getSubscriptionType()?.getFields()[topic.fieldName] !== undefined)
+      .map((topic) => [topic.fieldName, { subscribe: subscribeOverHttp, resolve: topicResolve }]),
   );
   return { schema, extensions, joinFields, problems, topics, subscriptionResolvers };
-}
-
-/**
- * The key lookups (`@merge(keyField:)` Query fields, checked against the built schema: the field returns
- * an object type of schemas/ that has the key field, one lookup per type) and the bound fields per type.
- */
-function completionSources(
-  schema: GraphQLSchema,
-  sorted: readonly Sorted[],
-  merges: readonly Omit<KeyLookup, "typeName">[],
-  problems: ConfigProblem[],
-): CompletionSources {
-  const lookups = new Map<string, KeyLookup & { resolve: GraphQLFieldResolver<unknown, unknown> }>();
-  for (const merge of merges) {
-    const field = schema.getQueryType()?.getFields()[merge.fieldName];
-    const entry = sorted.find(
-      (candidate) => candidate.typeName === "Query" && candidate.field.name.value === merge.fieldName,
-    );
-    const type = field === undefined ? undefined : getNamedType(field.type);
-    const at = entry === undefined ? "schemas" : nodeLocation(entry.field);
-    if (field?.resolve === undefined || !isObjectType(type)) {
-      problems.push({
-        path: at,
-        message: `@merge on Query.${merge.fieldName}: a key lookup returns an object type of schemas/`,
-      });
-    } else if (type.getFields()[merge.keyField] === undefined) {
-      problems.push({
-        path: at,
-        message: `@merge on Query.${merge.fieldName}: type ${type.name} has no field "${merge.keyField}"`,
-      });
-    } else if (lookups.has(type.name)) {
-      problems.push({
-        path: at,
-        message: `@merge on Query.${merge.fieldName}: type ${type.name} already has a key lookup (Query.${lookups.get(type.name)?.fieldName})`,
-      });
-    } else {
-      lookups.set(type.name, { ...merge, typeName: type.name, resolve: field.resolve });
-    }
-  }
-  const boundFields = new Map<string, Set<string>>();
-  for (const entry of sorted) {
-    const names = boundFields.get(entry.typeName) ?? new Set<string>();
-    names.add(entry.field.name.value);
-    boundFields.set(entry.typeName, names);
-  }
-  return { lookups, boundFields };
 }

@@ -4,7 +4,7 @@
  * plain HTTP does with a topic subscription. Delivery itself is tested end to end in test/realtime/.
  */
 import { describe, expect, it } from "vitest";
-import { startupProblems, testGateway } from "../../fixtures/gateways";
+import { REFUSED_URL, startupProblems, testGateway } from "../../fixtures/gateways";
 import { uniqueId } from "../../helpers";
 
 const SERVICE = { name: "payments", endpoints: { getCharge: { method: "GET", path: "/charges/{args.id}" } } };
@@ -95,6 +95,43 @@ describe("@topic and @merge at startup", () => {
     const { status, body } = await gw.graphql('{ __type(name: "Subscription") { fields { name } } }');
     expect(status).toBe(200);
     expect(body.data).toEqual({ __type: { fields: [{ name: "chargeUpdated" }] } });
+  });
+});
+
+describe("a topic field of a remote's type", () => {
+  const file = [
+    "type Charge { id: ID! amount: Int! }",
+    'extend type Query { charge(id: ID!): Charge @rest(service: "payments", endpoint: "getCharge") }',
+    'type Subscription { productChanged(upc: String!): Product @topic(name: "products.{args.upc}") }',
+  ].join("\n");
+
+  it("is stitched in with the remote, as a root field of Subscription", async () => {
+    const gw = testGateway(
+      uniqueId("topics-remote"),
+      {
+        services: [SERVICE],
+        remotes: [{ name: "products", merge: { Product: { key: "upc", resolver: "product", argument: "upc" } } }],
+      },
+      { files: { "schemas/charges.graphql": file } },
+    );
+    const { body } = await gw.graphql(
+      '{ __type(name: "Subscription") { fields { name type { name } args { name } } } }',
+    );
+    expect(body.data).toEqual({
+      __type: { fields: [{ name: "productChanged", type: { name: "Product" }, args: [{ name: "upc" }] }] },
+    });
+  });
+
+  it("is left out, with its join status in error, while the remote is not loaded", async () => {
+    const gw = testGateway(
+      uniqueId("topics-remote"),
+      { services: [SERVICE], remotes: [{ name: "products", url: REFUSED_URL }] },
+      { files: { "schemas/charges.graphql": file } },
+    );
+    const health = (await (await gw.fetch("/healthz")).json()) as { joins?: Record<string, string> };
+    expect(health.joins?.["Subscription.productChanged"]).toBe("error");
+    const { body } = await gw.graphql('{ __type(name: "Subscription") { name } }');
+    expect(body.data).toEqual({ __type: null });
   });
 });
 
