@@ -14,7 +14,6 @@ import {
   publish,
   type Received,
   realtimeConfig,
-  realtimePending,
   settle,
   sseSubscribe,
   startGateway,
@@ -73,7 +72,7 @@ afterAll(async () => {
   await orders?.close();
 });
 
-describe.skipIf(realtimePending)("realtime: the session of a socket", () => {
+describe("realtime: the session of a socket", () => {
   it("takes the session from the upgrade request's Authorization header", async () => {
     const client = keep(wsClient(gw, { headers: { authorization: `Bearer ${await token({ userId: "a-up" })}` } }));
     const sub = client.subscribe(MY_NOTIFICATIONS);
@@ -139,7 +138,7 @@ describe.skipIf(realtimePending)("realtime: the session of a socket", () => {
   });
 });
 
-describe.skipIf(realtimePending)("realtime: token expiry", () => {
+describe("realtime: token expiry", () => {
   it("closes a socket with 4403 when its token expires (exp about 2 s ahead)", async () => {
     const exp = nowSec() + 2;
     const client = keep(wsClient(gw, { connectionParams: { authorization: `Bearer ${await token({ exp })}` } }));
@@ -162,7 +161,7 @@ describe.skipIf(realtimePending)("realtime: token expiry", () => {
   });
 });
 
-describe.skipIf(realtimePending)("realtime: topics and the session", () => {
+describe("realtime: topics and the session", () => {
   it("refuses another user's topic with TOPIC_FORBIDDEN; the connection stays open and the user's own topic works", async () => {
     const bearer = `Bearer ${await token({ userId: "t-me" })}`;
     const client = keep(wsClient(gw, { connectionParams: { authorization: bearer } }));

@@ -15,13 +15,6 @@ import { Miniflare } from "miniflare";
 import { inject } from "vitest";
 import WebSocket from "ws";
 
-/**
- * Why the realtime tests are skipped, or false when they run: the lead's src/realtime (shard object,
- * routes, POST /events) lands in main during issue 13; until it is merged here the tests cannot pass.
- */
-export const realtimePending: string | false =
-  "POST /events/{topic} and @publish are not in main yet (the lead's part of issue 13 is landing)";
-
 // ---------------------------------------------------------------------------------------------------
 // Secrets, tokens
 

@@ -16,7 +16,6 @@ import {
   rawSocket,
   rawUpgrade,
   realtimeConfig,
-  realtimePending,
   sleep,
   startGateway,
   startOrders,
@@ -70,7 +69,7 @@ afterAll(async () => {
   await orders?.close();
 });
 
-describe.skipIf(realtimePending)("realtime: the WebSocket handshake", () => {
+describe("realtime: the WebSocket handshake", () => {
   it("echoes Sec-WebSocket-Protocol: graphql-transport-ws (asked alone, or among others)", async () => {
     const alone = await rawUpgrade(gw, { protocol: "graphql-transport-ws" });
     expect(alone.status).toBe(101);
@@ -90,7 +89,7 @@ describe.skipIf(realtimePending)("realtime: the WebSocket handshake", () => {
   });
 });
 
-describe.skipIf(realtimePending)("realtime: close codes", () => {
+describe("realtime: close codes", () => {
   it("4400 for a message that is not JSON", async () => {
     const socket = await raw();
     await socket.init(await bearerOf("c-json"));
@@ -227,7 +226,7 @@ describe.skipIf(realtimePending)("realtime: close codes", () => {
   });
 });
 
-describe.skipIf(realtimePending)("realtime: subscriptions per connection", () => {
+describe("realtime: subscriptions per connection", () => {
   it("answers one subscription past maxSubscriptionsPerConnection (2 here) with an error message TOO_MANY_SUBSCRIPTIONS; the socket stays open and serves", async () => {
     const socket = await raw();
     await socket.init(await bearerOf("c-subs"));

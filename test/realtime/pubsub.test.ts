@@ -12,7 +12,6 @@ import {
   type Received,
   rawEventStream,
   realtimeConfig,
-  realtimePending,
   settle,
   signature,
   sseSubscribe,
@@ -69,7 +68,7 @@ afterAll(async () => {
   await orders?.close();
 });
 
-describe.skipIf(realtimePending)("realtime: subscribe and publish", () => {
+describe("realtime: subscribe and publish", () => {
   it("delivers an event published with a signature and one published with the admin secret over graphql-ws and graphql-sse, and answers 202 { topic, subscribers } counting both", async () => {
     const base = await subscriptionsNow();
     const viaWs = (await wsAs("u-pub")).subscribe(ORDER_7);
@@ -238,7 +237,7 @@ describe.skipIf(realtimePending)("realtime: subscribe and publish", () => {
   });
 });
 
-describe.skipIf(realtimePending)("realtime: POST /events/{topic} refusals", () => {
+describe("realtime: POST /events/{topic} refusals", () => {
   it("401 EVENT_SIGNATURE_REQUIRED without a signature or the admin secret", async () => {
     const answer = await publish(gw, "orders.7", { id: "7" }, "none");
     expect(answer.status, answer.text).toBe(401);

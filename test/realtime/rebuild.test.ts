@@ -11,7 +11,6 @@ import {
   type OrdersUpstream,
   publish,
   realtimeConfig,
-  realtimePending,
   realtimeState,
   sleep,
   startGateway,
@@ -39,7 +38,7 @@ afterAll(async () => {
   await orders?.close();
 });
 
-describe.skipIf(realtimePending)("realtime: state rebuilt from storage", () => {
+describe("realtime: state rebuilt from storage", () => {
   it("delivers to a subscription made before the shard object was evicted (hibernated) and re-created, its socket kept open", async () => {
     client = wsClient(gw, { connectionParams: { authorization: `Bearer ${await token({ userId: "l-rebuild" })}` } });
     const sub = client.subscribe(ORDER_7);
