@@ -9,6 +9,7 @@ import {
   closeCodeOf,
   errorCodes,
   type Gateway,
+  graphqlHttp,
   nowSec,
   type OrdersUpstream,
   publish,
@@ -197,5 +198,81 @@ describe("realtime: topics and the session", () => {
     expect(await held.wait(1)).toEqual([{ data: { orderUpdated: { id: "7", status: "SHIPPED" } } }]);
     expect(await later.wait(1)).toEqual([{ data: { orderUpdated: { id: "7" } } }]);
     expect(client.closes).toEqual([]);
+  });
+});
+
+describe("realtime: the role's schema", () => {
+  /** A gateway whose roles see only what schemas/permissions/<role>.graphql lists. */
+  let restricted: Gateway;
+  const clients: WsTestClient[] = [];
+
+  beforeAll(async () => {
+    restricted = await startGateway({
+      config: realtimeConfig(orders.url),
+      files: {
+        "schemas/permissions/viewer.graphql":
+          "type Query { order(id: ID!): Order } type Order { id: ID! status: OrderStatus! }",
+        "schemas/permissions/subscriber.graphql":
+          "type Query { order(id: ID!): Order } type Subscription { orderUpdated(id: ID!): Order } type Order { id: ID! status: OrderStatus! }",
+      },
+    });
+  });
+
+  afterAll(async () => {
+    for (const client of clients) await client.dispose();
+    await restricted?.stop();
+  });
+
+  /** A graphql-ws client of `restricted` with a token of `role`. */
+  async function asRole(role: string): Promise<WsTestClient> {
+    const bearer = `Bearer ${await token({ userId: `perm-${role}`, role })}`;
+    const client = wsClient(restricted, { connectionParams: { authorization: bearer } });
+    clients.push(client);
+    return client;
+  }
+
+  it("refuses a subscription field outside the role's schema with an error message; the socket stays open and serves what the role may query", async () => {
+    const client = await asRole("viewer");
+    const held = client.subscribe(`{ order(id: "7") { id status } }`);
+    const refused = await within("refusal", client.subscribe(`subscription { orderUpdated(id: "7") { id } }`).ended);
+    expect(Array.isArray(refused.error), JSON.stringify(refused)).toBe(true);
+    expect(JSON.stringify(refused.error)).toMatch(/orderUpdated|subscription/i);
+    expect(await held.wait(1)).toEqual([{ data: { order: { id: "7", status: "PAID" } } }]);
+    const after = client.subscribe(`{ order(id: "7") { status } }`);
+    expect(await after.wait(1)).toEqual([{ data: { order: { status: "PAID" } } }]);
+    expect(client.closes).toEqual([]);
+  });
+
+  it("validates a query over the socket against the role's schema, as over HTTP (Cannot query field)", async () => {
+    const query = `{ order(id: "7") { id total } }`;
+    const overHttp = await graphqlHttp(restricted, query, {
+      authorization: `Bearer ${await token({ userId: "perm-viewer", role: "viewer" })}`,
+    });
+    expect(overHttp.text).toMatch(/Cannot query field \\"total\\"/);
+    const client = await asRole("viewer");
+    const held = client.subscribe(`{ order(id: "7") { id } }`);
+    const sub = client.subscribe(query);
+    const ended = await within("the query's end", sub.ended);
+    expect(sub.results, "no data for a query the role may not send").toEqual([]);
+    expect(JSON.stringify(ended.error)).toMatch(/Cannot query field \\"total\\"/);
+    await held.wait(1);
+  });
+
+  it("validates the selection against the role's schema: a field the role cannot see is refused, the allowed ones are delivered", async () => {
+    const client = await asRole("subscriber");
+    const refused = await within(
+      "refusal",
+      client.subscribe(`subscription { orderUpdated(id: "7") { id total } }`).ended,
+    );
+    expect(JSON.stringify(refused.error)).toMatch(/total/);
+    const allowed = client.subscribe(`subscription { orderUpdated(id: "7") { id status } }`);
+    await until(
+      "the allowed subscription on orders.7",
+      async () => (await totals(restricted)).subscriptions,
+      (n) => n === 1,
+    );
+    const answer = await publish(restricted, "orders.7", { id: "7", status: "SHIPPED", total: 99 });
+    expect(answer.body).toEqual({ topic: "orders.7", subscribers: 1 });
+    expect(await allowed.wait(1)).toEqual([{ data: { orderUpdated: { id: "7", status: "SHIPPED" } } }]);
   });
 });

@@ -206,6 +206,7 @@ extend type Mutation {
 }
 type Subscription {
   orderUpdated(id: ID!): Order @topic(name: "orders.{args.id}")
+  orderShared(id: ID!): Order @topic(name: "orders.{args.id}", share: "role")
   myNotifications: Notification @topic(name: "users.{session.x-hasura-user-id}.notifications", share: "role")
   userNotifications(userId: ID!): Notification @topic(name: "users.{args.userId}.notifications")
 }
@@ -258,13 +259,19 @@ export interface Gateway {
  * EVENTS_SECRET, and the config and SDL as the TEST_CONFIG / TEST_SCHEMA_FILES bindings.
  * @param options.config - the gateway config
  * @param options.sdl - the SDL (one file, schemas/realtime.graphql; default {@link SDL})
+ * @param options.files - more SDL files by path (role permissions: `schemas/permissions/<role>.graphql`)
  * @param options.bindings - more bindings (they win)
  */
 export async function startGateway(options: {
   config: Record<string, unknown>;
   sdl?: string;
+  files?: Record<string, string>;
   bindings?: Record<string, string>;
 }): Promise<Gateway> {
+  const files = [
+    { path: "schemas/realtime.graphql", sdl: options.sdl ?? SDL },
+    ...Object.entries(options.files ?? {}).map(([path, sdl]) => ({ path, sdl })),
+  ];
   const mf = new Miniflare({
     modules: [{ type: "ESModule", path: inject("realtimeWorker") }],
     compatibilityDate: "2026-04-20",
@@ -277,7 +284,7 @@ export async function startGateway(options: {
       ADMIN_SECRET,
       EVENTS_SECRET,
       TEST_CONFIG: JSON.stringify(options.config),
-      TEST_SCHEMA_FILES: JSON.stringify([{ path: "schemas/realtime.graphql", sdl: options.sdl ?? SDL }]),
+      TEST_SCHEMA_FILES: JSON.stringify(files),
       ...options.bindings,
     },
     host: "127.0.0.1",

@@ -129,6 +129,26 @@ describe("realtime: subscribe and publish", () => {
     expect(orders.getUsers("9").slice(-2).sort()).toEqual(["u-alice", "u-bob"]);
   });
 
+  it('shares one execution per event between users of the same role when the field says @topic(share: "role"), and not across roles', async () => {
+    const base = await subscriptionsNow();
+    const shared = `subscription { orderShared(id: "14") { id status total } }`;
+    const wsAsRole = async (userId: string, role: string) => {
+      const client = wsClient(gw, { connectionParams: { authorization: `Bearer ${await token({ userId, role })}` } });
+      open.push(client);
+      return client.subscribe(shared);
+    };
+    const subs = [await wsAsRole("u-r1", "user"), await wsAsRole("u-r2", "user"), await wsAsRole("u-r3", "editor")];
+    await waitForTotals(gw, { subscriptions: base + 3 });
+    orders.orders.set("14", { id: "14", userId: "42", status: "SHIPPED", total: 14, quantity: 1 });
+    const getsBefore = orders.gets("14");
+
+    const answer = await publish(gw, "orders.14", { id: "14" });
+    expect(answer.body).toEqual({ topic: "orders.14", subscribers: 3 });
+    const completed = { data: { orderShared: { id: "14", status: "SHIPPED", total: 14 } } };
+    for (const sub of subs) expect(await sub.wait(1)).toEqual([completed]);
+    expect(orders.gets("14") - getsBefore, "one call for role user, one for role editor").toBe(2);
+  });
+
   it("turns a payload that does not fit the type into field errors on that event, and the subscription goes on to the next event", async () => {
     const base = await subscriptionsNow();
     const sub = (await wsAs("u-bad")).subscribe(orderSub("10"));
