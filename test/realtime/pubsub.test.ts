@@ -113,6 +113,17 @@ describe("realtime: subscribe and publish", () => {
     expect(orders.getUsers("8").slice(-2)).toEqual(["u-share", "u-share"]);
   });
 
+  it("completes only what a partial payload lacks: its own fields win over the key lookup's answer", async () => {
+    const base = await subscriptionsNow();
+    orders.orders.set("15", { id: "15", userId: "42", status: "PAID", total: 15.5, quantity: 1 });
+    const sub = (await wsAs("u-partial")).subscribe(orderSub("15"));
+    await waitForTotals(gw, { subscriptions: base + 1 });
+    const answer = await publish(gw, "orders.15", { id: "15", status: "SHIPPED" });
+    expect(answer.body).toEqual({ topic: "orders.15", subscribers: 1 });
+    expect(await sub.wait(1)).toEqual([{ data: { orderUpdated: { id: "15", status: "SHIPPED", total: 15.5 } } }]);
+    expect(orders.gets("15")).toBe(1);
+  });
+
   it("never shares an execution between different users: the same key-only subscription of two users costs one upstream call per user per event", async () => {
     const base = await subscriptionsNow();
     const alice = (await wsAs("u-alice")).subscribe(orderSub("9"));
