@@ -1,4 +1,4 @@
-import { execute, type GraphQLSchema, parse, subscribe, validate } from "graphql";
+import { execute, type GraphQLSchema, parse, specifiedRules, subscribe, validate } from "graphql";
 import { envelop, type Plugin } from "graphql-yoga";
 import type { GatewayContext } from "../shared";
 import { executionPlugins, type GatewayYogaOptions } from "./create-yoga";
@@ -12,7 +12,11 @@ export interface EnvelopedContext extends GatewayContext {
 /** Parsing, validation and execution of graphql-js, in envelop's plugin form (envelop's `useEngine`). */
 const engine: Plugin = {
   onParse: ({ setParseFn }) => setParseFn(parse),
-  onValidate: ({ setValidationFn }) => setValidationFn(validate),
+  // As envelop's useEngine: graphql-js's rules are added as rules, so plugins' rules (the limits) add to them.
+  onValidate: ({ setValidationFn, addValidationRule }) => {
+    setValidationFn(validate);
+    for (const rule of specifiedRules) addValidationRule(rule);
+  },
   onExecute: ({ setExecuteFn }) => setExecuteFn(execute),
   onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(subscribe),
 };

@@ -138,9 +138,20 @@ export function createShardClass(options: RealtimeOptions) {
       });
     }
 
-    override async webSocketClose(ws: WebSocket): Promise<void> {
+    /**
+     * The client closed: its subscriptions and slot go. The close frame is answered here: workerd
+     * (1.20260426) does not answer it for hibernatable sockets, whatever the compatibility date, and the
+     * client would otherwise wait for its own timeout and report 1006.
+     */
+    override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
       const state = ws.deserializeAttachment() as SocketState | null;
       if (state !== null) this.forget(state);
+      try {
+        // 1005 and 1006 are never sent in a close frame (RFC 6455 section 7.4.1).
+        ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+      } catch {
+        // Already closed.
+      }
     }
 
     override async webSocketError(ws: WebSocket): Promise<void> {

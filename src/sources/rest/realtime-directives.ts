@@ -2,6 +2,7 @@ import { delegateToSchema, type StitchingInfo } from "@graphql-tools/delegate";
 import {
   type FieldDefinitionNode,
   type FieldNode,
+  GraphQLError,
   type GraphQLFieldResolver,
   GraphQLList,
   type GraphQLObjectType,
@@ -287,10 +288,13 @@ function remoteLookup(
  * @throws GatewayError `SUBSCRIPTION_TRANSPORT_REQUIRED`, always
  */
 export function subscribeOverHttp(): never {
-  throw new GatewayError(
+  const error = new GatewayError(
     ErrorCode.SUBSCRIPTION_TRANSPORT_REQUIRED,
     "Subscriptions are served over WebSocket (graphql-transport-ws) or Server-Sent Events (Accept: text/event-stream) on /graphql.",
   );
+  // A GraphQLError with `extensions.http`: the whole request is refused with the code's status (Yoga reads
+  // and drops `http`), where a field error of a GatewayError would answer 500 without data.
+  throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: error.status } } });
 }
 
 /** Whether a field's type or an argument's is one schemas/ do not declare (another source's). */

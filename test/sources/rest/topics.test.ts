@@ -140,8 +140,10 @@ describe("a topic subscription over plain HTTP", () => {
     const gw = gatewayWith(
       sdl("type Subscription {", '  chargeUpdated(id: ID!): Charge @topic(name: "charges.{args.id}")', "}"),
     );
-    const { body } = await gw.graphql('subscription { chargeUpdated(id: "ch_1") { id } }');
+    const { status, body } = await gw.graphql('subscription { chargeUpdated(id: "ch_1") { id } }');
+    expect(status).toBe(400);
     expect(body.errors?.[0]?.extensions?.code).toBe("SUBSCRIPTION_TRANSPORT_REQUIRED");
+    expect(body.errors?.[0]?.extensions?.http).toBeUndefined();
     expect(body.errors?.[0]?.message).toContain("graphql-transport-ws");
     expect(body.errors?.[0]?.message).toContain("text/event-stream");
   });
