@@ -60,9 +60,15 @@ export function maskResult(result: ExecutionResult): ExecutionResult {
   return { ...result, errors: result.errors.map((error) => maskError(error, "Unexpected error.") as GraphQLError) };
 }
 
-/** A GatewayError (or any error) as the GraphQL errors of a protocol error message. */
+/**
+ * A GatewayError (or any error) as the GraphQL errors of a protocol error message, masked as Yoga masks
+ * them, without `extensions.http` (an HTTP status means nothing inside a socket or a stream).
+ */
 export function errorsOf(error: unknown): GraphQLError[] {
-  return [maskError(error, "Unexpected error.") as GraphQLError];
+  const masked = maskError(error, "Unexpected error.") as GraphQLError;
+  if (masked.extensions?.http === undefined) return [masked];
+  const { http: _http, ...extensions } = masked.extensions;
+  return [new GraphQLError(masked.message, { nodes: masked.nodes, path: masked.path, extensions })];
 }
 
 /**

@@ -261,12 +261,14 @@ export interface Gateway {
  * @param options.sdl - the SDL (one file, schemas/realtime.graphql; default {@link SDL})
  * @param options.files - more SDL files by path (role permissions: `schemas/permissions/<role>.graphql`)
  * @param options.bindings - more bindings (they win)
+ * @param options.ratelimits - Miniflare rate limiting bindings (name -> `{ simple: { limit, period } }`)
  */
 export async function startGateway(options: {
   config: Record<string, unknown>;
   sdl?: string;
   files?: Record<string, string>;
   bindings?: Record<string, string>;
+  ratelimits?: Record<string, { simple: { limit: number; period: 10 | 60 } }>;
 }): Promise<Gateway> {
   const files = [
     { path: "schemas/realtime.graphql", sdl: options.sdl ?? SDL },
@@ -280,6 +282,7 @@ export async function startGateway(options: {
       REALTIME_HUB: { className: "RealtimeHub", useSQLite: true },
     },
     kvNamespaces: ["SCHEMA_CACHE"],
+    ...(options.ratelimits === undefined ? {} : { ratelimits: options.ratelimits }),
     bindings: {
       ADMIN_SECRET,
       EVENTS_SECRET,
