@@ -482,7 +482,7 @@ export async function fanOut({ start, rest, shards, subscribers: total, log }) {
       `realtime fan-out, ${shards} shard(s): ${subscribers.length} subscribers open in ${result.openMs} ms, shards count ${JSON.stringify(counted.counts)}`,
     );
     if (!counted.ok || errors.length) {
-      result.skipped = `not every subscriber was registered (${errors.length} failed to open; shards count ${JSON.stringify(counted.counts)})`;
+      result.skipped = `not every subscriber was registered (${errors.length} failed to open${errors.length ? `, first: ${errors[0]}` : ""}; shards count ${JSON.stringify(counted.counts)})`;
       return result;
     }
     const full = (k) => order(TOPIC_ID, `event ${k}`);
@@ -629,7 +629,7 @@ export async function runRealtime({ quick, log }) {
   const start = (shards) => startRealtimeWorker(script, rest.url, shards);
   const subscribers = quick ? 200 : 1_000;
   const steps = quick ? [500, 1_000] : [1_000, 2_500, 5_000, 10_000];
-  const out = { subscription: SUBSCRIPTION, fanOut: [], idle: null, errors: [] };
+  const out = { subscription: SUBSCRIPTION, fanOut: [], idle: null, errors: [], failures: [] };
   try {
     for (const shards of [16, 1]) {
       try {
@@ -645,11 +645,39 @@ export async function runRealtime({ quick, log }) {
       out.errors.push(`idle sockets: ${error.stack ?? error}`);
       log(out.errors.at(-1));
     }
+    out.failures = failures(out, subscribers);
     return out;
   } finally {
     rest.server.closeAllConnections();
     rest.server.close();
   }
+}
+
+/** What in the results falls short of the contract (every event to every subscriber, exact bytes, cleanup). */
+function failures(out, subscribers) {
+  const found = [];
+  for (const run of out.fanOut) {
+    if (run.skipped) found.push(`${run.shards} shard(s): ${run.skipped}`);
+    for (const [label, phases] of [
+      ["full", run.full],
+      ["key-only", run.keyOnly],
+    ]) {
+      for (const p of phases ? [phases.one, phases.ten] : []) {
+        const where = `${run.shards} shard(s), ${label} payload, ${p.events} event(s)`;
+        if (p.delivered !== p.expectedDeliveries)
+          found.push(`${where}: ${p.delivered} of ${p.expectedDeliveries} delivered`);
+        if (p.wrongBytes) found.push(`${where}: ${p.wrongBytes} deliveries with other bytes`);
+        if (p.subscribersAnswered.some((n) => n !== subscribers))
+          found.push(`${where}: the publish answered subscribers ${[...new Set(p.subscribersAnswered)].join(", ")}`);
+        if (p.publishStatus.some((status) => status !== 202)) found.push(`${where}: publish status ${p.publishStatus}`);
+      }
+    }
+    if (run.afterClose && !run.afterClose.clean)
+      found.push(`${run.shards} shard(s): after closing, the shards still count ${JSON.stringify(run.afterClose)}`);
+  }
+  if (out.idle?.afterClose && !out.idle.afterClose.clean)
+    found.push(`idle sockets: after closing, the shards still count ${JSON.stringify(out.idle.afterClose)}`);
+  return found;
 }
 
 /** The realtime results as markdown tables. */
@@ -688,7 +716,7 @@ export function realtimeTables(realtime) {
     }
   }
   const counts = realtime.fanOut
-    .filter((run) => run.shardCounts)
+    .filter((run) => run.shardCounts?.busyShards !== undefined)
     .map(
       (run) =>
         `${run.shards} shard(s): subscribers on ${run.shardCounts.busyShards} shard(s), opened in ${run.openMs} ms, after close ${run.afterClose ? `${run.afterClose.connections} connections / ${run.afterClose.subscriptions} subscriptions left` : "–"}`,
@@ -715,6 +743,7 @@ export function realtimeTables(realtime) {
         `After closing every socket: ${idle.afterClose.connections} connections and ${idle.afterClose.subscriptions} subscriptions left in the shards (${idle.afterClose.seconds} s).`,
       );
   }
-  for (const error of realtime.errors ?? []) lines.push(`\n- realtime error: ${error.split("\n")[0]}`);
+  for (const failure of realtime.failures ?? []) lines.push(`- realtime failure: ${failure}`);
+  for (const error of realtime.errors ?? []) lines.push(`- realtime error: ${error.split("\n")[0]}`);
   return lines.join("\n");
 }

@@ -343,7 +343,7 @@ if (realtimeOnly) {
   mkdirSync(join(BENCH, "results"), { recursive: true });
   writeFileSync(path, `${JSON.stringify({ ...previous, realtime }, null, 2)}\n`);
   console.log(realtimeTables(realtime));
-  process.exit(realtime.errors.length ? 1 : 0);
+  process.exit(realtime.errors.length || realtime.failures.length ? 1 : 0);
 }
 
 benchRequire();
@@ -436,7 +436,10 @@ try {
   if (!loadOnly) {
     for (const types of [200, 1500]) results.coldStart.push(await coldStart(scripts.gateway, upstreams.base, types));
   }
-  if (withRealtime) results.realtime = await runRealtime({ quick, log });
+  if (withRealtime) {
+    results.realtime = await runRealtime({ quick, log });
+    if (results.realtime.errors.length || results.realtime.failures.length) process.exitCode = 1;
+  }
   mkdirSync(join(BENCH, "results"), { recursive: true });
   writeFileSync(join(BENCH, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table(results));
