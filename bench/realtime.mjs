@@ -31,6 +31,7 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { build } from "esbuild";
 import { createClient as createSseClient } from "graphql-sse";
 import { createClient as createWsClient } from "graphql-ws";
@@ -43,6 +44,8 @@ const ADMIN_SECRET = "bench-admin";
 const TOPIC_ID = "7";
 const TOPIC = `orders.${TOPIC_ID}`;
 const IDLE_ID = "idle";
+/** Warm-up sockets of the idle scenario: with 16 shards, 160 distinct addresses reach every shard. */
+const WARM_SOCKETS = 160;
 
 /** The subscription every fan-out subscriber sends (the same document and variables: one group). */
 export const SUBSCRIPTION =
@@ -333,7 +336,9 @@ async function publishPhase({ base, pid, subscribers, payloads, expectedData, re
   const answers = [];
   for (const payload of payloads) answers.push(await publish(base, payload));
   const complete = [];
-  for (let k = 0; k < payloads.length; k++) complete.push(await deliveries.all(k, 30_000));
+  // An event the publish refused is not waited for (beyond a second, to see that nothing arrives).
+  for (let k = 0; k < payloads.length; k++)
+    complete.push(await deliveries.all(k, answers[k].status === 202 ? 30_000 : 1_000));
   const cpu1 = cpuMs(pid);
   phaseSink.current = null;
   const restCalls = rest.counter.calls - rest0;
@@ -437,18 +442,31 @@ async function closeAll(clients) {
   await sleep(200);
 }
 
+/** workerd's output without the gateway's info lines (every shard logs its schema composition). */
+function quietRuntime(stdout, stderr) {
+  for (const stream of [stdout, stderr]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      if (!line.includes('"level":"info"')) process.stderr.write(`${line}\n`);
+    });
+  }
+}
+
 /**
  * The bench Worker in a fresh workerd with `realtime.shards` = `shards`.
  * @returns `{ url, pid, dispose }`: its origin, workerd's process id, and a function that stops it
  */
 async function startRealtimeWorker(script, restUrl, shards) {
   const { config, schemaFiles } = realtimeSetup(restUrl, shards);
-  const worker = await startWorker(script, {
-    BENCH_CONFIG: JSON.stringify(config),
-    BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles),
-    ADMIN_SECRET,
-    EVENTS_SECRET: "bench-events",
-  });
+  const worker = await startWorker(
+    script,
+    {
+      BENCH_CONFIG: JSON.stringify(config),
+      BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles),
+      ADMIN_SECRET,
+      EVENTS_SECRET: "bench-events",
+    },
+    { handleRuntimeStdio: quietRuntime },
+  );
   return { url: worker.url, pid: worker.pid, dispose: () => worker.mf.dispose() };
 }
 
@@ -543,12 +561,18 @@ export async function idleSockets({ start, steps, log }) {
   const clients = [];
   try {
     const url = `${worker.url.replace(/^http/, "ws")}/graphql`;
-    // Warm-up: one connection through its whole life, so the gateway and a shard exist in the baseline.
-    const first = wsSubscriber(url, 0, { id: IDLE_ID }, () => undefined);
-    await within(first.ack, 30_000, "warm-up socket");
-    await waitForCounts(worker.url, (c) => c.subscriptions >= 1, 10_000);
-    first.close();
-    await waitForCounts(worker.url, (c) => c.connections === 0, 10_000);
+    // Warm-up: 160 connections from distinct addresses through their whole life, so that every shard
+    // object (and its gateway) exists in the baseline and the steps measure sockets, not shards.
+    const warm = [];
+    await pool(WARM_SOCKETS, 50, performance.now() + 60_000, async (i) => {
+      const s = wsSubscriber(url, 100_000 + i, { id: IDLE_ID }, () => undefined);
+      warm.push(s);
+      await within(s.ack, 30_000, "warm-up socket");
+    });
+    const warmed = await waitForCounts(worker.url, (c) => c.subscriptions >= WARM_SOCKETS, 30_000);
+    result.warmShards = warmed.counts?.busyShards ?? null;
+    await closeAll(warm);
+    await waitForCounts(worker.url, (c) => c.connections === 0, 30_000);
     await sleep(1_000);
     const base = {
       workerdRssMiB: +rssMiB(worker.pid).toFixed(1),
@@ -575,6 +599,7 @@ export async function idleSockets({ start, steps, log }) {
       const workerdRss = +rssMiB(worker.pid).toFixed(1);
       const node = process.memoryUsage();
       const open = clients.length - opened.errors.length;
+      const previous = result.steps.at(-1);
       const step = {
         sockets: goal,
         open,
@@ -584,6 +609,9 @@ export async function idleSockets({ start, steps, log }) {
         connectionsCounted: counted.counts?.connections ?? null,
         workerdRssMiB: workerdRss,
         workerdKiBPerSocket: +(((workerdRss - base.workerdRssMiB) * 1024) / open).toFixed(1),
+        workerdKiBPerSocketSincePreviousStep: previous
+          ? +(((workerdRss - previous.workerdRssMiB) * 1024) / (open - previous.open)).toFixed(1)
+          : null,
         nodeRssMiB: mib(node.rss),
         nodeKiBPerSocket: +(((mib(node.rss) - base.nodeRssMiB) * 1024) / open).toFixed(1),
         nodeHeapKiBPerSocket: +(((mib(node.heapUsed) - base.nodeHeapMiB) * 1024) / open).toFixed(1),
@@ -724,9 +752,11 @@ export function realtimeTables(realtime) {
   if (counts.length) lines.push(`\n${counts.join("; ")}.`);
   const idle = realtime.idle;
   if (idle) {
-    lines.push("\n**Realtime idle sockets: acknowledged graphql-ws connections, one subscription each, 16 shards**\n");
     lines.push(
-      "| sockets | open | failed | registered | open time s | workerd RSS MiB | workerd KiB per socket | Node RSS MiB | Node KiB per socket (RSS / heap) |",
+      `\n**Realtime idle sockets: acknowledged graphql-ws connections, one subscription each, 16 shards (${idle.warmShards} warm before the baseline)**\n`,
+    );
+    lines.push(
+      "| sockets | open | failed | registered | open time s | workerd RSS MiB | workerd KiB per socket (over baseline / since previous step) | Node RSS MiB | Node KiB per socket (RSS / heap) |",
     );
     lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     lines.push(
@@ -734,7 +764,7 @@ export function realtimeTables(realtime) {
     );
     for (const s of idle.steps) {
       lines.push(
-        `| ${s.sockets} | ${s.open} | ${s.failed} | ${s.registered} | ${s.openSeconds} | ${s.workerdRssMiB} | ${s.workerdKiBPerSocket} | ${s.nodeRssMiB} | ${s.nodeKiBPerSocket} / ${s.nodeHeapKiBPerSocket} |`,
+        `| ${s.sockets} | ${s.open} | ${s.failed} | ${s.registered} | ${s.openSeconds} | ${s.workerdRssMiB} | ${s.workerdKiBPerSocket} / ${s.workerdKiBPerSocketSincePreviousStep ?? "–"} | ${s.nodeRssMiB} | ${s.nodeKiBPerSocket} / ${s.nodeHeapKiBPerSocket} |`,
       );
     }
     if (idle.limitedBy) lines.push(`\nLimited by: ${idle.limitedBy}.`);
