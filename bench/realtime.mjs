@@ -471,6 +471,19 @@ async function startRealtimeWorker(script, restUrl, shards) {
 }
 
 /**
+ * The control Worker (bench/realtime-control-worker.mjs: a bare hibernatable-WebSocket Durable Object) in a
+ * fresh workerd, with `shards` objects.
+ */
+async function startControlWorker(script, shards) {
+  const worker = await startWorker(
+    script,
+    { SHARDS: String(shards), ADMIN_SECRET },
+    { handleRuntimeStdio: quietRuntime, durableObjects: { REALTIME: { className: "ControlShard", useSQLite: true } } },
+  );
+  return { url: worker.url, pid: worker.pid, dispose: () => worker.mf.dispose() };
+}
+
+/**
  * The fan-out scenario for one `realtime.shards` value.
  * @param options.start - `(shards) => Promise<{ url, pid, dispose }>`: the server under test
  */
@@ -653,11 +666,13 @@ const mib = (bytes) => +(bytes / 1024 / 1024).toFixed(1);
 export async function runRealtime({ quick, log }) {
   const script = join(ROOT, "dist/bench/realtime.js");
   await build({ ...WORKER_BUILD, entryPoints: [join(BENCH, "realtime-worker.ts")], outfile: script });
+  const controlScript = join(ROOT, "dist/bench/realtime-control.js");
+  await build({ ...WORKER_BUILD, entryPoints: [join(BENCH, "realtime-control-worker.mjs")], outfile: controlScript });
   const rest = await restServer();
   const start = (shards) => startRealtimeWorker(script, rest.url, shards);
   const subscribers = quick ? 200 : 1_000;
   const steps = quick ? [500, 1_000] : [1_000, 2_500, 5_000, 10_000];
-  const out = { subscription: SUBSCRIPTION, fanOut: [], idle: null, errors: [], failures: [] };
+  const out = { subscription: SUBSCRIPTION, fanOut: [], idle: null, idleControl: null, errors: [], failures: [] };
   try {
     for (const shards of [16, 1]) {
       try {
@@ -671,6 +686,13 @@ export async function runRealtime({ quick, log }) {
       out.idle = await idleSockets({ start, steps, log });
     } catch (error) {
       out.errors.push(`idle sockets: ${error.stack ?? error}`);
+      log(out.errors.at(-1));
+    }
+    try {
+      log("realtime idle sockets, control (a bare hibernatable-WebSocket Durable Object):");
+      out.idleControl = await idleSockets({ start: (shards) => startControlWorker(controlScript, shards), steps, log });
+    } catch (error) {
+      out.errors.push(`idle sockets (control): ${error.stack ?? error}`);
       log(out.errors.at(-1));
     }
     out.failures = failures(out, subscribers);
@@ -706,6 +728,32 @@ function failures(out, subscribers) {
   if (out.idle?.afterClose && !out.idle.afterClose.clean)
     found.push(`idle sockets: after closing, the shards still count ${JSON.stringify(out.idle.afterClose)}`);
   return found;
+}
+
+/** One idle-sockets run as a markdown table. */
+function idleTable(idle, title) {
+  const lines = [];
+  lines.push(
+    `\n**Realtime idle sockets: acknowledged graphql-ws connections, one subscription each, 16 shards (${idle.warmShards} warm before the baseline); ${title}**\n`,
+  );
+  lines.push(
+    "| sockets | open | failed | registered | open time s | workerd RSS MiB | workerd KiB per socket (over baseline / since previous step) | Node RSS MiB | Node KiB per socket (RSS / heap) |",
+  );
+  lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  lines.push(
+    `| 0 (baseline) | – | – | – | – | ${idle.baseline?.workerdRssMiB} | – | ${idle.baseline?.nodeRssMiB} | – |`,
+  );
+  for (const s of idle.steps) {
+    lines.push(
+      `| ${s.sockets} | ${s.open} | ${s.failed} | ${s.registered} | ${s.openSeconds} | ${s.workerdRssMiB} | ${s.workerdKiBPerSocket} / ${s.workerdKiBPerSocketSincePreviousStep ?? "–"} | ${s.nodeRssMiB} | ${s.nodeKiBPerSocket} / ${s.nodeHeapKiBPerSocket} |`,
+    );
+  }
+  if (idle.limitedBy) lines.push(`\nLimited by: ${idle.limitedBy}.`);
+  if (idle.afterClose)
+    lines.push(
+      `After closing every socket: ${idle.afterClose.connections} connections and ${idle.afterClose.subscriptions} subscriptions left in the shards (${idle.afterClose.seconds} s).`,
+    );
+  return lines.join("\n");
 }
 
 /** The realtime results as markdown tables. */
@@ -750,29 +798,9 @@ export function realtimeTables(realtime) {
         `${run.shards} shard(s): subscribers on ${run.shardCounts.busyShards} shard(s), opened in ${run.openMs} ms, after close ${run.afterClose ? `${run.afterClose.connections} connections / ${run.afterClose.subscriptions} subscriptions left` : "–"}`,
     );
   if (counts.length) lines.push(`\n${counts.join("; ")}.`);
-  const idle = realtime.idle;
-  if (idle) {
-    lines.push(
-      `\n**Realtime idle sockets: acknowledged graphql-ws connections, one subscription each, 16 shards (${idle.warmShards} warm before the baseline)**\n`,
-    );
-    lines.push(
-      "| sockets | open | failed | registered | open time s | workerd RSS MiB | workerd KiB per socket (over baseline / since previous step) | Node RSS MiB | Node KiB per socket (RSS / heap) |",
-    );
-    lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    lines.push(
-      `| 0 (baseline) | – | – | – | – | ${idle.baseline?.workerdRssMiB} | – | ${idle.baseline?.nodeRssMiB} | – |`,
-    );
-    for (const s of idle.steps) {
-      lines.push(
-        `| ${s.sockets} | ${s.open} | ${s.failed} | ${s.registered} | ${s.openSeconds} | ${s.workerdRssMiB} | ${s.workerdKiBPerSocket} / ${s.workerdKiBPerSocketSincePreviousStep ?? "–"} | ${s.nodeRssMiB} | ${s.nodeKiBPerSocket} / ${s.nodeHeapKiBPerSocket} |`,
-      );
-    }
-    if (idle.limitedBy) lines.push(`\nLimited by: ${idle.limitedBy}.`);
-    if (idle.afterClose)
-      lines.push(
-        `After closing every socket: ${idle.afterClose.connections} connections and ${idle.afterClose.subscriptions} subscriptions left in the shards (${idle.afterClose.seconds} s).`,
-      );
-  }
+  if (realtime.idle) lines.push(idleTable(realtime.idle, "the gateway's shards"));
+  if (realtime.idleControl)
+    lines.push(idleTable(realtime.idleControl, "control: a bare hibernatable-WebSocket Durable Object, no gateway"));
   for (const failure of realtime.failures ?? []) lines.push(`- realtime failure: ${failure}`);
   for (const error of realtime.errors ?? []) lines.push(`- realtime error: ${error.split("\n")[0]}`);
   return lines.join("\n");
