@@ -23,6 +23,24 @@ export async function loadConfigModule() {
     platform: "node",
     outfile: join(root, "node_modules/.cache/junction/config-module.mjs"),
     logLevel: "silent",
+    // src/events (which the SDL checker reaches through @publish) defines the RealtimeHub Durable Object,
+    // whose base class comes from workerd's `cloudflare:workers`; Node cannot import it, and the checker
+    // never builds an object: a stand-in class is enough.
+    plugins: [
+      {
+        name: "cloudflare-workers-stand-in",
+        setup(builder) {
+          builder.onResolve({ filter: /^cloudflare:workers$/ }, () => ({
+            path: "cloudflare:workers",
+            namespace: "stand-in",
+          }));
+          builder.onLoad({ filter: /.*/, namespace: "stand-in" }, () => ({
+            contents: "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }",
+            loader: "js",
+          }));
+        },
+      },
+    ],
   });
   if (result.errors.length > 0) throw new Error("could not bundle src/config");
   return import(`${pathToFileURL(join(root, "node_modules/.cache/junction/config-module.mjs")).href}?t=${Date.now()}`);

@@ -4,10 +4,12 @@ import { adminRoutes } from "./admin";
 import { withoutAdminSecret } from "./browser";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
+import { eventRoutes } from "./events";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
 import { graphqlBodyLimit } from "./limits";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
 import { rateLimits } from "./rate-limits";
+import { realtimeUpgrade, routeEventStream } from "./realtime";
 import { ROLE_VARIABLE, type Session } from "./shared";
 
 /** Options of {@link createApp}: the gateway's options plus the base logger. */
@@ -78,6 +80,8 @@ function authentication(): MiddlewareHandler<AppEnv> {
 /**
  * Hono middleware: CORS from the config's `cors` key; no CORS headers when it is absent. A preflight
  * answer never allows `x-admin-secret` (see `withoutAdminSecret`), even when the preflight asks for it.
+ * `/events/*` never gets CORS headers: publishing is server-to-server, authorised by secrets no browser
+ * page may hold, so a page's preflight (needed for its JSON body and auth headers) finds no route (404).
  */
 function gatewayCors(): MiddlewareHandler<AppEnv> {
   let handler: MiddlewareHandler | null | undefined;
@@ -96,7 +100,7 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
               maxAge: config.maxAgeSec,
             });
     }
-    if (handler === null) return next();
+    if (handler === null || c.req.path.startsWith("/events/")) return next();
     const preflight = await handler(c, next);
     if (preflight instanceof Response) {
       // hono's cors() set the headers on c.res too, and Hono copies c.res's headers onto the returned response.
@@ -109,8 +113,10 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
 
 /**
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
- * CORS. Routes: `/graphql` (authentication, rate limits, body limit, Yoga; PUT, PATCH and DELETE are 405
- * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`.
+ * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
+ * body limit, SSE subscriptions to the realtime shards, else Yoga; PUT, PATCH and DELETE are 405
+ * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`, `POST /events/{topic}` (see
+ * `eventRoutes`; no CORS and no `rateLimits`: server-to-server, authorised by a secret).
  *
  * @param options - the raw config and tuning; see {@link GatewayOptions}
  * @returns the app; `app.fetch(request, env, ctx)` is a Worker fetch handler
@@ -124,8 +130,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(gatewayCors());
 
   const bodyLimit = graphqlBodyLimit<AppEnv>((c) => c.var.gateway.config);
-  app.on(["GET", "POST"], "/graphql", authentication(), rateLimits(), bodyLimit, async (c) => {
+  app.on(["GET", "POST"], "/graphql", realtimeUpgrade(), authentication(), rateLimits(), bodyLimit, async (c) => {
     const gateway = c.var.gateway;
+    const stream = await routeEventStream(gateway, c.env, c.req.raw, c.var.requestId, c.var.session);
+    if (stream !== undefined) return stream;
     const context = await createGatewayContext({
       gateway,
       env: c.env,
@@ -179,6 +187,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   app.route("/admin", adminRoutes());
+  app.route("/events", eventRoutes());
 
   app.notFound((c) => new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`).toResponse());
 

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { ErrorCode, GatewayError } from "../errors";
+import { shardName, shardStub } from "../events";
 import { adminAuth } from "./admin-auth";
 
 /**
@@ -9,6 +10,8 @@ import { adminAuth } from "./admin-auth";
  * - `POST /admin/remotes/:name/reload`: re-introspect one remote.
  * - `GET /admin/remotes`: each remote's status, schema hash, load time, source and last error.
  * - `GET /admin/schema`: the composed schema as SDL (`text/plain`).
+ * - `GET /admin/realtime`: per connection shard (`shard:0` ... `shard:<realtime.shards - 1>`) its object
+ *   instance id (new after an eviction), open connections, stored subscriptions and their topics.
  *
  * A failed reload answers RELOAD_FAILED with its cause's status (502, 409, 500) and
  * `{ error: { code: "RELOAD_FAILED", message, failures | conflicts } }` and the old schema keeps serving.
@@ -45,6 +48,13 @@ export function adminRoutes(): Hono<AppEnv> {
       throw new GatewayError(ErrorCode.SCHEMA_UNAVAILABLE, "No remote schema is available");
     }
     return c.text(sdl, 200, { "content-type": "text/plain; charset=utf-8" });
+  });
+
+  admin.get("/realtime", async (c) => {
+    const count = c.var.gateway.config.realtime.shards;
+    const names = Array.from({ length: count }, (_, index) => shardName(index));
+    const stats = await Promise.all(names.map((name) => shardStub(c.env, name).stats()));
+    return c.json({ shards: Object.fromEntries(names.map((name, index) => [name, stats[index]])) });
   });
 
   return admin;

@@ -54,6 +54,8 @@ interface VerifiedToken {
   usableUntil: number;
   /** ms since the epoch: nbf - tolerance, or 0. */
   notBefore: number;
+  /** ms since the epoch: exp + tolerance (when a long-lived connection of the token must end). */
+  expiresAt: number;
 }
 
 const fail = (code: ErrorCode, message: string, cause?: unknown): AuthError => new AuthError(code, message, { cause });
@@ -141,10 +143,13 @@ function keyResolver(jwt: JwtConfig, options: AuthenticatorOptions): NonNullable
  * {@link VERIFIED_CACHE_TTL_MS}).
  * @param jwt - the validated `auth.jwt`
  * @param options - fetch and logger for the JWK Set
- * @returns `(token) => claims`; it rejects with the GatewayErrors of {@link verificationError} and
+ * @returns `(token) => { claims, expiresAt }` (ms: exp + tolerance); it rejects with the GatewayErrors of {@link verificationError} and
  *   `INVALID_CLAIMS`
  */
-function createTokenVerifier(jwt: JwtConfig, options: AuthenticatorOptions): (token: string) => Promise<HasuraClaims> {
+function createTokenVerifier(
+  jwt: JwtConfig,
+  options: AuthenticatorOptions,
+): (token: string) => Promise<{ claims: HasuraClaims; expiresAt: number }> {
   const readClaims = compileClaimsReader(jwt);
   const getKey = keyResolver(jwt, options);
   const verifyOptions: JWTVerifyOptions = {
@@ -162,7 +167,7 @@ function createTokenVerifier(jwt: JwtConfig, options: AuthenticatorOptions): (to
     const now = Date.now();
     const hit = verified.get(token);
     if (hit !== undefined) {
-      if (now < hit.usableUntil && now >= hit.notBefore) return hit.claims;
+      if (now < hit.usableUntil && now >= hit.notBefore) return { claims: hit.claims, expiresAt: hit.expiresAt };
       verified.delete(token);
     }
     let payload: Record<string, unknown>;
@@ -182,12 +187,14 @@ function createTokenVerifier(jwt: JwtConfig, options: AuthenticatorOptions): (to
       jwt.maxTokenAgeSec === undefined || issuedAt === undefined
         ? Number.POSITIVE_INFINITY
         : issuedAt + jwt.maxTokenAgeSec * 1000 + toleranceMs;
+    const expiresAt = Number(payload.exp) * 1000 + toleranceMs;
     verified.set(token, {
       claims,
+      expiresAt,
       usableUntil: Math.min(Number(payload.exp) * 1000 + toleranceMs, now + VERIFIED_CACHE_TTL_MS, tooOldAt),
       notBefore: typeof payload.nbf === "number" ? payload.nbf * 1000 - toleranceMs : 0,
     });
-    return claims;
+    return { claims, expiresAt };
   };
 }
 
@@ -260,7 +267,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         const role = auth.unauthenticatedRole ?? null;
         return { source: "unauthenticated", role, variables: role === null ? {} : { [ROLE_VARIABLE]: role } };
       }
-      const claims = await verify(token);
+      const { claims, expiresAt } = await verify(token);
       const asked = requestedRole(headers);
       if (asked !== undefined && !claims.allowedRoles.includes(asked)) {
         throw new ForbiddenError(
@@ -269,7 +276,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         );
       }
       const role = asked ?? claims.defaultRole;
-      return { source: "jwt", role, variables: { ...claims.variables, [ROLE_VARIABLE]: role } };
+      return { source: "jwt", role, variables: { ...claims.variables, [ROLE_VARIABLE]: role }, expiresAt };
     },
   };
 }

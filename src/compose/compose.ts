@@ -1,9 +1,9 @@
 import { Subschema, type SubschemaConfig } from "@graphql-tools/delegate";
 import { stitchSchemas } from "@graphql-tools/stitch";
-import type { Executor } from "@graphql-tools/utils";
-import { type GraphQLSchema, validateSchema } from "graphql";
+import type { Executor, IResolvers } from "@graphql-tools/utils";
+import { type GraphQLSchema, isObjectType, validateSchema } from "graphql";
 import type { RemoteConfig } from "../config";
-import { ErrorCode, GatewayError } from "../errors";
+import { ConfigError, ErrorCode, GatewayError } from "../errors";
 import {
   buildJoins,
   type FieldExtension,
@@ -17,6 +17,7 @@ import {
 import type { CustomizedNames } from "../shared";
 import { findConflict, type RecordedType, recordSchema } from "./conflicts";
 import { setPassthroughSources } from "./passthrough";
+import { remotePublishProblems, wrapRemotePublishes } from "./publish";
 
 /** One subschema ready to compose. */
 export interface ComposeInput {
@@ -30,6 +31,8 @@ export interface ComposeInput {
   names?: CustomizedNames;
   /** The remote's executor for operations it answers alone (see the passthrough plugin), if any. */
   passthrough?: Executor;
+  /** The remote's position in the config's `remotes` (JSON paths of its problems). @default 0 */
+  index?: number;
 }
 
 /** Options of {@link composeSubschemas}. */
@@ -38,6 +41,12 @@ export interface ComposeOptions {
   extensions?: readonly FieldExtension[];
   /** `Type.field` of the local subschema's own join points (@rest on object types). @default [] */
   joinFields?: readonly string[];
+  /**
+   * Resolvers stitched over root fields, by root type and field (the topic-bound Subscription fields of
+   * schemas/*.graphql: their `subscribe` and the `resolve` that completes key-only event payloads).
+   * Fields the composed schema lacks are skipped. @default {}
+   */
+  rootResolvers?: Readonly<Record<string, Readonly<Record<string, object>>>>;
 }
 
 /** What {@link composeSubschemas} produced. */
@@ -59,10 +68,12 @@ export interface ComposeResult {
 /**
  * Checks the subschemas for conflicts in config order (Hasura's rules, see findConflict), leaves
  * out each remote that conflicts with an earlier one, whose customization yields an invalid schema or
- * whose `merge` entries do not fit, and stitches the rest with @graphql-tools/stitch: types declared in
+ * whose `merge` entries do not fit, or whose `publish` entries do not fit its Mutation fields (INVALID_CONFIG
+ * located at `$.remotes[i].publish.<field>`), and stitches the rest with @graphql-tools/stitch: types declared in
  * `merge` are merged across remotes (stitching's type merging), and the usable extensions (@join,
  * @rest on other sources' types) are added as typeDefs with their resolvers. Root fields of different
- * remotes resolve in parallel. The join points are recorded on the schema for the join limits.
+ * remotes resolve in parallel. The join points are recorded on the schema for the join limits, and the
+ * remotes' publishing Mutation fields are wrapped (see wrapRemotePublishes).
  *
  * @param inputs - the subschemas in order (local SDL first, then remotes)
  * @param options - the extensions and local join fields
@@ -113,6 +124,14 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
       mergeOutcome(error);
       continue;
     }
+    const publishProblems =
+      input.remote === undefined ? [] : remotePublishProblems(input.remote, schema, input.index ?? 0);
+    if (publishProblems.length > 0) {
+      const error = new ConfigError(publishProblems);
+      conflicts.set(input.name, error);
+      mergeOutcome(error);
+      continue;
+    }
     const merged = new Set(Object.keys(merge?.merge ?? {}));
     const candidate = { name: input.name, schema, merged };
     const conflict = findConflict(candidate, rootFields, types);
@@ -151,7 +170,11 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
   let schema: GraphQLSchema;
   let joinFields = built.fields;
   try {
-    schema = stitchSchemas({ subschemas, typeDefs: built.typeDefs ?? [], resolvers: built.resolvers });
+    schema = stitchSchemas({
+      subschemas,
+      typeDefs: built.typeDefs ?? [],
+      resolvers: [built.resolvers, ...rootResolversOf(accepted, options.rootResolvers)],
+    });
   } catch (error) {
     // Checked above; should stitching still refuse the extensions, serve without them.
     const message = `The joins could not be stitched: ${error instanceof Error ? error.message : String(error)}`;
@@ -160,14 +183,30 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
         Object.assign(status, { status: "error", lastError: { code: ErrorCode.INVALID_JOIN, message } });
     }
     joinFields = [];
-    schema = stitchSchemas({ subschemas });
+    schema = stitchSchemas({ subschemas, resolvers: rootResolversOf(accepted, options.rootResolvers) });
   }
+  wrapRemotePublishes(schema, accepted);
   setPassthroughSources(schema, accepted);
   setJoinPoints(schema, {
     fields: new Set([...(options.joinFields ?? []), ...joinFields]),
     merged: mergedFields(accepted),
   });
   return { schema, included, conflicts, joins };
+}
+
+/** The root resolvers whose root field some accepted source has (a left-out source's fields are not in the schema). */
+function rootResolversOf(sources: readonly JoinSource[], rootResolvers: ComposeOptions["rootResolvers"]): IResolvers[] {
+  const out: Record<string, Record<string, object>> = {};
+  for (const [typeName, fields] of Object.entries(rootResolvers ?? {})) {
+    for (const [fieldName, resolver] of Object.entries(fields)) {
+      const present = sources.some((source) => {
+        const type = source.schema.getType(typeName);
+        return isObjectType(type) && type.getFields()[fieldName] !== undefined;
+      });
+      if (present) out[typeName] = { ...out[typeName], [fieldName]: resolver };
+    }
+  }
+  return Object.keys(out).length === 0 ? [] : [out as IResolvers];
 }
 
 /** For each type merged by some remote: field -> the sources serving it. */

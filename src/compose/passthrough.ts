@@ -1,6 +1,7 @@
 import type { Executor } from "@graphql-tools/utils";
 import type { GraphQLSchema } from "graphql";
 import type { JoinSource } from "../joins";
+import { publishes } from "./publish";
 
 /** A remote that can answer an operation on its own, as written by the client. */
 export interface PassthroughSource {
@@ -34,7 +35,10 @@ export function setPassthroughSources(schema: GraphQLSchema, sources: readonly J
     const target: PassthroughSource = { name: source.name, schema: source.subschema.schema, executor };
     for (const operation of ["query", "mutation"] as const) {
       const root = source.schema.getRootType(operation as never);
-      for (const field of Object.keys(root?.getFields() ?? {})) owners.set(`${operation}.${field}`, target);
+      for (const field of Object.keys(root?.getFields() ?? {})) {
+        // A publishing mutation goes through stitching, where its @publish wrapper runs.
+        if (!publishes(source.remote, operation, field)) owners.set(`${operation}.${field}`, target);
+      }
     }
   }
   owned.set(schema, owners);

@@ -130,11 +130,16 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
               remote: entry.source.config,
               names: entry.source.names(remote.schema),
               passthrough: entry.source.passthrough,
+              index: order.indexOf(name),
             },
           ];
         }),
       ];
-      const result = composeSubschemas(inputs, { extensions: options.extensions, joinFields: options.joinFields });
+      const result = composeSubschemas(inputs, {
+        extensions: options.extensions,
+        joinFields: options.joinFields,
+        rootResolvers: options.rootResolvers,
+      });
       for (const [name, conflict] of result.conflicts)
         log.error({ remote: name, error: conflict.message }, "schema conflict");
       for (const join of result.joins) {

@@ -5,7 +5,7 @@ import type { FieldExtension, JoinStatus } from "../joins";
 import type { Logger } from "../observability";
 import type { WaitUntil } from "../shared";
 import type { RemoteSource } from "../sources";
-import type { ComposeInput } from "./compose";
+import type { ComposeInput, ComposeOptions } from "./compose";
 import type { SchemaCache } from "./schema-cache";
 
 /** Where a remote's current schema came from. */
@@ -81,6 +81,8 @@ export interface SchemaRegistryOptions {
   extensions?: readonly FieldExtension[];
   /** `Type.field` of the local subschema's join points (@rest on object types). @default [] */
   joinFields?: readonly string[];
+  /** Resolvers stitched over the composed schema's root fields (the topic-bound Subscription fields). @default {} */
+  rootResolvers?: ComposeOptions["rootResolvers"];
 }
 
 /**

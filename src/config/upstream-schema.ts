@@ -104,6 +104,12 @@ export const RemoteSchema = z
       .describe(
         "Entity merging (stitching type merging, Hasura remote-to-remote relationships): per type, by its name in this remote, how this remote resolves it from a key.",
       ),
+    publish: z
+      .record(graphqlName, z.string().min(1))
+      .optional()
+      .describe(
+        'Events of this remote\'s mutations (@publish for remote fields): Mutation field name as the gateway shows it (after customization) -> topic template reading {result.x}, {args.x} or {session.x}, e.g. "orders.{result.id}". After the mutation succeeds, what the remote answered for the field is published to the topic (docs/events.md).',
+      ),
   })
   .strict();
 

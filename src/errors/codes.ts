@@ -120,6 +120,7 @@ export const ERROR_TABLE = {
     meaning:
       "a subscription sent as a plain HTTP request: subscribe over graphql-transport-ws or with Accept: text/event-stream",
   },
+  TOPIC_FORBIDDEN: { status: 403, meaning: "a subscription to a users.<id> topic of another user" },
   INVALID_TOPIC: { status: 400, meaning: "a topic name that is empty, too long, or has an empty segment" },
   EVENT_SIGNATURE_REQUIRED: {
     status: 401,

@@ -19,6 +19,24 @@ export interface ShardRpc {
    * @returns the open ones
    */
   openConnections(ids: string[]): Promise<string[]>;
+  /** The shard's counts, for `GET /admin/realtime`. */
+  stats(): Promise<ShardStats>;
+}
+
+/** What a connection shard reports of itself (`GET /admin/realtime`). */
+export interface ShardStats {
+  /** A random id the object draws when it is created: a new one means it was evicted and created again. */
+  instance: string;
+  /** Open connections: `sockets` + `streams`. */
+  connections: number;
+  /** Open WebSockets. */
+  sockets: number;
+  /** Open SSE streams. */
+  streams: number;
+  /** Subscriptions in its storage. */
+  subscriptions: number;
+  /** Distinct topics of those subscriptions. */
+  topics: number;
 }
 
 /** The Durable Object name of connection shard `index` (`realtime.shards` of them). */

@@ -8,14 +8,14 @@ import {
   PERMISSION_FILES_DIR,
   type PermissionSet,
 } from "../auth";
-import { createSchemaCache, createSchemaRegistry, type SchemaRegistry } from "../compose";
+import { createSchemaCache, createSchemaRegistry, remotePublishConfigProblems, type SchemaRegistry } from "../compose";
 import { type GatewayConfig, loadConfig } from "../config";
 import { ConfigError } from "../errors";
 import { createGatewayYoga } from "../graphql";
 import type { Logger } from "../observability";
 import { checkRateLimitBindings } from "../rate-limits";
 import type { FetchFn, GatewayContext } from "../shared";
-import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile } from "../sources";
+import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile, type TopicBinding } from "../sources";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
 
 /** How the SDL of schemas/*.graphql is named in conflicts and logs. */
@@ -52,6 +52,8 @@ export interface Gateway {
   authenticator: Authenticator;
   /** The schema each role sees. */
   permissions: PermissionSet;
+  /** The Subscription fields bound to event topics (`@topic` in schemas/*.graphql), by field name. */
+  topics: ReadonlyMap<string, TopicBinding>;
   /**
    * The `x-gateway-token` signer, created on first use from `gatewayToken` and the secrets, its key
    * imported once (the same promise afterwards). Resolves null when neither token secret is set.
@@ -92,6 +94,7 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     localSubschemas: rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }],
     extensions: rest.extensions,
     joinFields: rest.joinFields,
+    rootResolvers: { Subscription: rest.subscriptionResolvers },
     remotes: config.remotes.map((remote) => createRemoteSource(remote, pipeline)),
     cache: createSchemaCache({ kv: env.SCHEMA_CACHE, prefix: options.kvPrefix }),
     log,
@@ -124,12 +127,15 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     tokenSigner,
     authenticator,
     permissions,
+    topics: new Map(rest.topics.map((topic) => [topic.fieldName, topic])),
   };
 }
 
 /**
  * Checks and builds what the SDL files of schemas/ declare: the REST-backed schema (every file outside
  * `schemas/permissions/`) and the role permissions (the files inside it, plus `permissions` inline).
+ * The remotes' `publish` topic templates are checked here too (what needs no remote schema), being the
+ * config side of `@publish`.
  * The build step (`scripts/check-config.mjs`) runs it too.
  *
  * @param config - the validated config
@@ -150,7 +156,7 @@ export function buildSchemaFiles(
     remotes: config.remotes.map((remote) => remote.name),
   });
   const { permissions, problems } = createPermissionSet({ config, files: permissionFiles });
-  const all = [...rest.problems, ...problems];
+  const all = [...rest.problems, ...problems, ...remotePublishConfigProblems(config.remotes)];
   if (all.length > 0) throw new ConfigError(all);
   return { rest, permissions };
 }

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { type PermissionSet, usePermissions } from "../auth";
 import { useCsrfPrevention, useGraphiQLContentSecurityPolicy } from "../browser";
 import type { SchemaRegistry } from "../compose";
@@ -28,6 +28,26 @@ export interface GatewayYogaOptions {
 }
 
 /**
+ * The plugins that validate and execute an operation, in order: permissions (the role's schema and its
+ * execution), limits (joins, then the operation limits, each per role), then the fast lane for operations
+ * one remote answers alone. Yoga runs them for HTTP; the realtime layer runs the same list (through
+ * {@link createGatewayEnvelop}) for WebSocket and SSE operations, so both are checked alike.
+ * @param options - limits, introspection and suggestions of the config
+ * @returns the plugins
+ */
+export function executionPlugins(
+  options: Pick<GatewayYogaOptions, "limits" | "introspection">,
+): Plugin<Record<string, unknown>, GatewayContext>[] {
+  const limits = { limits: options.limits, introspection: options.introspection ?? { disabledForRoles: [] } };
+  return [
+    usePermissions({ fieldSuggestions: options.limits.fieldSuggestions }),
+    useJoinLimits((context) => resolveLimits(limits, context.session)),
+    useOperationLimits(limits),
+    usePassthrough(),
+  ] as Plugin<Record<string, unknown>, GatewayContext>[];
+}
+
+/**
  * The per-isolate Yoga server: GraphQL over HTTP (POST and GET; `application/json` and
  * `application/graphql-response+json`), GraphiQL, our error masking, and the plugins below in one
  * visible list. The schema is taken from the registry on every request, so reloads apply at once, and
@@ -39,7 +59,6 @@ export interface GatewayYogaOptions {
  */
 export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstance<GatewayContext, object> {
   const { registry, permissions, log } = options;
-  const limits = { limits: options.limits, introspection: options.introspection ?? { disabledForRoles: [] } };
   return createYoga<GatewayContext>({
     graphqlEndpoint: "/graphql",
     schema: async (context) => {
@@ -75,10 +94,7 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
     plugins: [
       useCsrfPrevention(),
       useRequestErrors(),
-      usePermissions({ fieldSuggestions: options.limits.fieldSuggestions }),
-      useJoinLimits((context) => resolveLimits(limits, context.session)),
-      useOperationLimits(limits),
-      usePassthrough(),
+      ...executionPlugins(options),
       useUpstreamCookies(),
       useGraphiQLContentSecurityPolicy(),
     ],

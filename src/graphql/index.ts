@@ -3,4 +3,5 @@
  * plugins come from their folders (auth's permissions, joins' limits); plugins/ holds the GraphQL
  * layer's own (passthrough, upstream cookies).
  */
-export { createGatewayYoga, type GatewayYogaOptions } from "./create-yoga";
+export { createGatewayYoga, executionPlugins, type GatewayYogaOptions } from "./create-yoga";
+export { createGatewayEnvelop, type EnvelopedContext } from "./envelop";

@@ -167,7 +167,7 @@ export function buildJoins(extensions: readonly FieldExtension[], sources: reado
   const statuses: JoinStatus[] = [];
   const resolvers: Record<
     string,
-    Record<string, { selectionSet?: string; resolve: GraphQLFieldResolver<unknown, unknown> }>
+    Record<string, { selectionSet?: string; subscribe?: () => never; resolve: GraphQLFieldResolver<unknown, unknown> }>
   > = {};
   const usable: FieldExtension[] = [];
   const hasType = (name: string): boolean =>
@@ -186,7 +186,8 @@ export function buildJoins(extensions: readonly FieldExtension[], sources: reado
       const type = source.schema.getType(extension.typeName);
       return isObjectType(type) ? [{ source, type }] : [];
     });
-    if (parents.length === 0) {
+    // A topic field may open the Subscription type (no source has one).
+    if (parents.length === 0 && extension.subscribe === undefined) {
       fail(`type ${extension.typeName} is not an object type of any loaded source`);
       continue;
     }
@@ -225,6 +226,7 @@ export function buildJoins(extensions: readonly FieldExtension[], sources: reado
     resolvers[extension.typeName] = byType;
     byType[extension.fieldName] = {
       ...(extension.parentFields.length > 0 ? { selectionSet: `{ ${extension.parentFields.join(" ")} }` } : {}),
+      ...(extension.subscribe !== undefined ? { subscribe: extension.subscribe } : {}),
       resolve,
     };
     usable.push(extension);
@@ -239,7 +241,10 @@ export function buildJoins(extensions: readonly FieldExtension[], sources: reado
       : {
           kind: Kind.DOCUMENT,
           definitions: [...byType].map(([typeName, fields]) => ({
-            kind: Kind.OBJECT_TYPE_EXTENSION,
+            // Extend a type some source has; define one that none has (a Subscription of topic fields only).
+            kind: sources.some((source) => isObjectType(source.schema.getType(typeName)))
+              ? Kind.OBJECT_TYPE_EXTENSION
+              : Kind.OBJECT_TYPE_DEFINITION,
             name: { kind: Kind.NAME, value: typeName },
             fields: fields.map((field) => field.definition),
           })),

@@ -46,6 +46,11 @@ export function readJoinDirective(
         path: at,
         message: `@join on ${label}: template ${reference.text} needs argument "${reference.path[0]}", which the field does not declare`,
       });
+    } else if (reference.root === "result") {
+      problems.push({
+        path: at,
+        message: `@join on ${label}: template ${reference.text} reads a mutation's result, which only @publish topics can`,
+      });
     }
   }
   return {

@@ -48,6 +48,11 @@ export interface FieldExtension {
   rest?: GraphQLFieldResolver<unknown, unknown>;
   /** A @join field: what it joins to. */
   join?: JoinDirective;
+  /**
+   * A `@topic` Subscription field whose type belongs to another source: its `subscribe` (`rest` is then
+   * its `resolve`). Stitched as a root field of Subscription, defined when no source has that type.
+   */
+  subscribe?: () => never;
 }
 
 /** One source the joins may read: a subschema as composed. */

@@ -7,4 +7,4 @@
  */
 export { checkRateLimitBindings } from "./bindings";
 export { CLIENT_IP_HEADER, clientIp, rateLimitKey, UNKNOWN_IP } from "./keys";
-export { enforceRateLimits, type RateLimitsEnv, rateLimits } from "./middleware";
+export { enforceRateLimits, type RateLimitsEnv, rateLimited, rateLimits } from "./middleware";

@@ -77,13 +77,24 @@ export function rateLimits(): MiddlewareHandler<RateLimitsEnv> {
       c.var.log,
     );
     if (rule === undefined) return next();
+    const error = rateLimited(rule);
     const { key, limit, periodSec } = rule;
-    const error = new GatewayError(
-      ErrorCode.RATE_LIMITED,
-      `Rate limit exceeded: at most ${limit} requests per ${periodSec} s per ${key}. Retry after ${periodSec} s.`,
-      { extensions: { limit, periodSec, key } },
-    );
     c.var.log.info({ code: error.code, key, limit, periodSec, binding: rule.binding }, "request refused by rate limit");
     return error.toGraphQLResponse({ "retry-after": String(periodSec) });
   };
+}
+
+/**
+ * The error for a request (or a WebSocket operation) a rule refused: `RATE_LIMITED` with the rule's
+ * `limit`, `periodSec` and `key` in its extensions.
+ * @param rule - the refusing rule
+ * @returns the GatewayError (429 in the error table)
+ */
+export function rateLimited(rule: RateLimitRule): GatewayError {
+  const { key, limit, periodSec } = rule;
+  return new GatewayError(
+    ErrorCode.RATE_LIMITED,
+    `Rate limit exceeded: at most ${limit} requests per ${periodSec} s per ${key}. Retry after ${periodSec} s.`,
+    { extensions: { limit, periodSec, key } },
+  );
 }

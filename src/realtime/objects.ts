@@ -1,22 +1,13 @@
-import { DurableObject } from "cloudflare:workers";
-import type { GatewayOptions } from "../gateway";
+import { createShardClass, type RealtimeOptions } from "./shard";
 
 /**
  * The Durable Object classes of the realtime layer, bound to the gateway's options (config and SDL),
  * which each object turns into its own gateway on first use (never at module top level).
- * @param options - the gateway's options, as given to `createApp`
- * @returns the `RealtimeShard` class (bind it as `REALTIME`)
+ * @param options - the gateway's options as given to `createApp`, or a function of the bindings giving
+ *   them (so one bundle can take its config from bindings, as the tests and benchmarks do)
+ * @returns `{ RealtimeShard }`: export it from the Worker's entry and bind it as `REALTIME`
+ *   (`RealtimeHub`, bound as `REALTIME_HUB`, comes from src/events)
  */
-export function createRealtimeObjects(options: GatewayOptions) {
-  class RealtimeShard extends DurableObject<Env> {
-    readonly options = options;
-    async deliver(_topic: string, _payload: string): Promise<number> {
-      return 0;
-    }
-    async openConnections(_ids: string[]): Promise<string[]> {
-      return [];
-    }
-    async webSocketClose(): Promise<void> {}
-  }
-  return { RealtimeShard };
+export function createRealtimeObjects(options: RealtimeOptions) {
+  return { RealtimeShard: createShardClass(options) };
 }

@@ -20,6 +20,11 @@ export interface Session {
    * nothing the client sent (admin requests excepted), go to upstreams.
    */
   variables: Readonly<Record<string, string>>;
+  /**
+   * When the session ends, in ms since the epoch: the JWT's `exp` plus the clock tolerance. Absent for
+   * sessions without a token. Long-lived connections (WebSocket, SSE) are closed then.
+   */
+  expiresAt?: number;
 }
 
 /**

@@ -10,4 +10,11 @@ export {
   type RemoteSource,
   schemaFromIntrospection,
 } from "./remote-graphql";
-export { buildRestSchema, type RestSchema, type RestSchemaOptions, type SchemaFile } from "./rest";
+export {
+  buildRestSchema,
+  type KeyLookup,
+  type RestSchema,
+  type RestSchemaOptions,
+  type SchemaFile,
+  type TopicBinding,
+} from "./rest";

@@ -1,6 +1,7 @@
 /**
- * templates/: the template language of `@rest` endpoints and `@join` arguments: `{args.x}`,
- * `{parent.x}`, `{session.x}` with nested paths (Space Cloud's remote service templates). Pure
+ * templates/: the template language of `@rest` endpoints, `@join` arguments and `@publish` topics:
+ * `{args.x}`, `{parent.x}`, `{session.x}`, `{result.x}` (topics only) with nested paths (Space Cloud's
+ * remote service templates). Pure
  * functions; imports only shared/ and errors/.
  */
 export {

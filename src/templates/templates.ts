@@ -3,15 +3,16 @@ import { isUpstreamContext, SESSION_VARIABLE_PREFIX } from "../shared";
 
 /**
  * Templates of REST endpoints: `{args.x}`, `{parent.x}`, `{session.x}` with nested paths
- * (`{args.input.address.city}`), as in Space Cloud's remote service templates.
+ * (`{args.input.address.city}`), as in Space Cloud's remote service templates; `@publish` topics also
+ * read `{result.x}` (the mutation's result).
  */
 
-/** Where a template reference reads from. */
-export type TemplateRoot = "args" | "parent" | "session";
+/** Where a template reference reads from (`result`: only `@publish` topic templates have one). */
+export type TemplateRoot = "args" | "parent" | "session" | "result";
 
 /** One `{root.a.b}` reference. */
 export interface TemplateReference {
-  /** `args`, `parent` or `session`. */
+  /** `args`, `parent`, `session` or `result`. */
   root: TemplateRoot;
   /** The path after the root, at least one segment. */
   path: string[];
@@ -27,6 +28,8 @@ export interface TemplateScope {
   parent?: unknown;
   /** The session variables, see {@link sessionScope}. */
   session?: Record<string, unknown>;
+  /** A mutation's result (`@publish` topic templates), else undefined. */
+  result?: unknown;
 }
 
 /**
@@ -65,8 +68,8 @@ export function fieldScope(parent: unknown, args: Record<string, unknown>, conte
 /** One scope per session (its variables object), shared by every REST call of the request. */
 const scopes = new WeakMap<object, Record<string, string>>();
 
-const REFERENCE = /\{(args|parent|session)((?:\.[A-Za-z0-9_-]+)+)\}/g;
-const WHOLE = /^\{(args|parent|session)((?:\.[A-Za-z0-9_-]+)+)\}$/;
+const REFERENCE = /\{(args|parent|session|result)((?:\.[A-Za-z0-9_-]+)+)\}/g;
+const WHOLE = /^\{(args|parent|session|result)((?:\.[A-Za-z0-9_-]+)+)\}$/;
 
 /**
  * Lists the references in a template string.

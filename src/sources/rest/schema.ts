@@ -4,6 +4,7 @@ import {
   type DocumentNode,
   type FieldDefinitionNode,
   GraphQLError,
+  type GraphQLFieldResolver,
   type GraphQLSchema,
   isObjectType,
   Kind,
@@ -23,6 +24,17 @@ import {
 } from "../../joins";
 import { jsonTemplateReferences } from "../../templates";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../../upstream";
+import { applyPublish, readPublishDirectives, resultOutsideTopics, withoutBindings } from "./publish-directive";
+import {
+  type CompletionSources,
+  fillCompletion,
+  type MergeEntry,
+  readRealtimeDirectives,
+  subscribeOverHttp,
+  type TopicBinding,
+  topicFieldResolver,
+  usesForeignType,
+} from "./realtime-directives";
 import { createRestResolver, type RestBinding } from "./resolver";
 import { endpointReferences, isBound, readDirective, sdlErrors, withoutDirectives } from "./sdl-rules";
 
@@ -49,6 +61,14 @@ export interface RestSchema {
   joinFields: string[];
   /** Startup problems, each located as `file:line:column`. Non-empty means the schema is unusable. */
   problems: ConfigProblem[];
+  /** The Subscription fields bound to event topics with `@topic`. */
+  topics: TopicBinding[];
+  /**
+   * Resolvers composition stitches over the Subscription fields of `topics`: `resolve` completes a
+   * key-only event payload through its type's `@merge(keyField:)` lookup; `subscribe` refuses a
+   * subscription that arrives as a plain HTTP request.
+   */
+  subscriptionResolvers: Record<string, { subscribe: () => never; resolve: GraphQLFieldResolver<unknown, unknown> }>;
 }
 
 /** Options of {@link buildRestSchema}. */
@@ -69,6 +89,8 @@ interface Sorted {
   parentFields: string[];
   binding?: RestBinding;
   join?: JoinDirective;
+  /** A `@topic` Subscription field whose type (or an argument's) belongs to another source. */
+  topic?: true;
 }
 
 /**
@@ -86,7 +108,8 @@ interface Sorted {
  * (a join key that is itself a joined field), and a root Query field bound to an endpoint whose method is
  * not GET or HEAD unless the endpoint says `safe: true` (GET requests run queries). Only root Query
  * fields are checked: a field of another type may be reached from a Mutation as well as from a Query.
- * What needs the remotes' schemas is checked at composition.
+ * `@publish` is checked too (on a Mutation field with `@rest`; its topic template's references) and
+ * wraps the field's resolver, see publish-directive.ts. What needs the remotes' schemas is checked at composition.
  *
  * @param files - the SDL files
  * @param services - the configured REST services
@@ -102,7 +125,14 @@ export function buildRestSchema(
 ): RestSchema {
   const problems: ConfigProblem[] = [];
   const pipeline = options.pipeline ?? createUpstreamPipeline();
-  const none = (): RestSchema => ({ schema: undefined, extensions: [], joinFields: [], problems });
+  const none = (): RestSchema => ({
+    schema: undefined,
+    extensions: [],
+    joinFields: [],
+    problems,
+    topics: [],
+    subscriptionResolvers: {},
+  });
   if (files.length === 0) return none();
   const definitions: DefinitionNode[] = [];
   for (const file of files) {
@@ -124,6 +154,11 @@ export function buildRestSchema(
   const serviceByName = new Map(services.map((service) => [service.name, service]));
   const remoteNames = new Set(options.remotes ?? []);
   const sorted: Sorted[] = [];
+  const topics: TopicBinding[] = [];
+  const merges: MergeEntry[] = [];
+  // Filled once the local schema is built; topic fields resolve through it.
+  const completion: CompletionSources = { lookups: new Map(), boundFields: new Map() };
+  const topicResolve = topicFieldResolver(completion);
   for (const definition of definitions) {
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const typeName = definition.name.value;
@@ -135,6 +170,16 @@ export function buildRestSchema(
       const label = `${typeName}.${field.name.value}`;
       const at = nodeLocation(field);
       const use = readDirective(typeName, field, problems);
+      const realtime = readRealtimeDirectives(typeName, field, use?.name === "rest", problems);
+      if (realtime.merge !== undefined) merges.push(realtime.merge);
+      if (realtime.topic !== undefined) {
+        topics.push(realtime.topic);
+        // A topic field of another source's type is stitched in with the joins, once that source is composed.
+        if (usesForeignType(field, declaredTypes)) {
+          sorted.push({ typeName, field, extension: true, parentFields: [], topic: true });
+          continue;
+        }
+      }
       const isRoot = ROOT_TYPES.has(typeName);
       const foreign = !isRoot && !declaredTypes.has(typeName);
       if (use === undefined) {
@@ -209,6 +254,7 @@ export function buildRestSchema(
       ...Object.keys(extraArgs ?? {}),
     ]);
     const label = `${typeName}.${field.name.value} (@rest ${service.name}.${endpointName})`;
+    problems.push(...resultOutsideTopics(label, field, endpoint, extraArgs));
     for (const reference of [...endpointReferences(endpoint), ...jsonTemplateReferences(extraArgs ?? {})]) {
       const first = reference.path[0] as string;
       if (reference.root === "args" && !argumentNames.has(first)) {
@@ -236,6 +282,7 @@ export function buildRestSchema(
     }
   }
   problems.push(...keyCycles(sorted.filter((entry) => entry.extension)));
+  const publishes = readPublishDirectives(definitions, problems);
   if (problems.length > 0) return none();
 
   const joined = new Set(sorted.filter((entry) => entry.extension).map((entry) => entry.field));
@@ -244,10 +291,13 @@ export function buildRestSchema(
       return [definition];
     }
     if (!ROOT_TYPES.has(definition.name.value) && !declaredTypes.has(definition.name.value)) return [];
+    const fields = (definition.fields ?? []).filter((field) => !joined.has(field));
+    // A Subscription whose fields are all of other sources' types is stitched in with them.
+    if (definition.name.value === "Subscription" && fields.length === 0) return [];
     return [
       {
         ...definition,
-        fields: (definition.fields ?? []).filter((field) => !joined.has(field)).map(withoutDirectives),
+        fields: fields.map(withoutBindings),
       },
     ];
   });
@@ -260,15 +310,20 @@ export function buildRestSchema(
         definition: withoutDirectives(entry.field),
         location: nodeLocation(entry.field),
         parentFields: entry.parentFields,
-        rest: entry.binding === undefined ? undefined : createRestResolver(entry.binding, pipeline),
+        rest: entry.topic
+          ? topicResolve
+          : entry.binding === undefined
+            ? undefined
+            : createRestResolver(entry.binding, pipeline),
         join: entry.join,
+        subscribe: entry.topic ? subscribeOverHttp : undefined,
       }),
     );
   const joinFields = sorted
     .filter((entry) => !entry.extension && entry.binding !== undefined && !ROOT_TYPES.has(entry.typeName))
     .map((entry) => `${entry.typeName}.${entry.field.name.value}`);
   if (!local.some((definition) => definition.kind !== Kind.OBJECT_TYPE_EXTENSION || definition.fields?.length)) {
-    return { schema: undefined, extensions, joinFields, problems };
+    return { schema: undefined, extensions, joinFields, problems, topics, subscriptionResolvers: {} };
   }
 
   const roots: ObjectTypeDefinitionNode[] = [...extended]
@@ -280,6 +335,8 @@ export function buildRestSchema(
     extensions: [],
     joinFields: [],
     problems: list,
+    topics: [],
+    subscriptionResolvers: {},
   });
   const sdlInvalid = sdlErrors(document);
   if (sdlInvalid.length > 0) {
@@ -305,5 +362,14 @@ export function buildRestSchema(
     const field = isObjectType(type) ? type.getFields()[entry.field.name.value] : undefined;
     if (field) field.resolve = createRestResolver(entry.binding, pipeline);
   }
-  return { schema, extensions, joinFields, problems };
+  const publishProblems = applyPublish(schema, publishes);
+  if (publishProblems.length > 0) return fail(publishProblems);
+  fillCompletion(completion, schema, sorted, merges, problems);
+  if (problems.length > 0) return fail(problems);
+  const subscriptionResolvers = Object.fromEntries(
+    topics
+      .filter((topic) => schema.getSubscriptionType()?.getFields()[topic.fieldName] !== undefined)
+      .map((topic) => [topic.fieldName, { subscribe: subscribeOverHttp, resolve: topicResolve }]),
+  );
+  return { schema, extensions, joinFields, problems, topics, subscriptionResolvers };
 }

@@ -26,6 +26,7 @@ import {
 import type { EndpointConfig } from "../../config";
 import { type ConfigProblem, nodeLocation } from "../../errors";
 import { jsonTemplateReferences, type TemplateReference, templateReferences } from "../../templates";
+import { REALTIME_DIRECTIVES } from "./realtime-directives";
 
 /**
  * The checks of schemas/*.graphql that need no other source: graphql-js's SDL rules with locations,
@@ -167,10 +168,12 @@ export function endpointReferences(endpoint: EndpointConfig): TemplateReference[
 }
 
 /**
- * A field definition without its @rest/@join (for the schema that is built).
+ * A field definition without its @rest/@join and realtime directives (for the schema that is built).
  * @param field - the field
  */
 export const withoutDirectives = (field: FieldDefinitionNode): FieldDefinitionNode => ({
   ...field,
-  directives: (field.directives ?? []).filter((d) => !Object.hasOwn(DIRECTIVES, d.name.value)),
+  directives: (field.directives ?? []).filter(
+    (d) => !Object.hasOwn(DIRECTIVES, d.name.value) && !REALTIME_DIRECTIVES.has(d.name.value),
+  ),
 });

@@ -1,0 +1,170 @@
+import { getOperationAST, parse } from "graphql";
+import { CloseCode, handleProtocols } from "graphql-ws";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { GatewayError } from "../errors";
+import { shardName } from "../events";
+import { authenticateRequest, type Gateway } from "../gateway";
+import { CLIENT_IP_HEADER, enforceRateLimits, rateLimited } from "../rate-limits";
+import type { Session } from "../shared";
+import { REALTIME_HEADER, type RoutedConnection, shardIndex } from "./connection";
+
+/**
+ * The client headers some upstream may receive (`forwardClientHeaders` of remotes and services), per
+ * gateway; `true` when one forwards every header.
+ */
+const forwardable = new WeakMap<Gateway, string[] | true>();
+
+/** Never kept for upstream calls of a connection: credentials (the session carries them) and the upgrade's own. */
+const NOT_KEPT = /^(authorization|cookie|connection|upgrade|sec-websocket-.*|x-admin-secret|x-junction-realtime)$/;
+
+/** The client headers a connection keeps for the upstream calls its events make. */
+function forwardedHeaders(gateway: Gateway, headers: Headers): Record<string, string> {
+  let names = forwardable.get(gateway);
+  if (names === undefined) {
+    const { remotes, services } = gateway.config;
+    const lists = [...remotes, ...services].map((upstream) => upstream.forwardClientHeaders);
+    names = lists.some((list) => list === true)
+      ? true
+      : [...new Set(lists.flatMap((list) => (list === true ? [] : list.map((name) => name.toLowerCase()))))];
+    forwardable.set(gateway, names);
+  }
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if ((names === true || names.includes(name)) && !NOT_KEPT.test(name)) out[name] = value;
+  });
+  return out;
+}
+
+/** Routes a request to its shard with what the Worker decided, replacing any client copy of the internal header. */
+async function route(
+  gateway: Gateway,
+  env: Env,
+  request: Request,
+  requestId: string,
+  auth: RoutedConnection["auth"],
+): Promise<Response> {
+  const session = "session" in auth ? auth.session : undefined;
+  const shard = shardName(shardIndex(session, request.headers, gateway.config.realtime.shards));
+  const routed: RoutedConnection = {
+    shard,
+    requestId,
+    auth,
+    headers: forwardedHeaders(gateway, request.headers),
+    ip: request.headers.get(CLIENT_IP_HEADER) ?? undefined,
+  };
+  const headers = new Headers(request.headers);
+  headers.set(REALTIME_HEADER, JSON.stringify(routed));
+  const stub = env.REALTIME.get(env.REALTIME.idFromName(shard));
+  return stub.fetch(new Request(request, { headers }));
+}
+
+/**
+ * The headers an upgrade request is authenticated with. Browsers send cookies with a WebSocket opened
+ * by any page, and WebSockets are outside CORS (cross-site WebSocket hijacking): a cookie counts only
+ * when the page's `Origin` is the gateway's own or one of `cors.origins`. Other credentials (headers,
+ * `connection_init`) are not sent by browsers on their own and always count.
+ */
+function credentialHeaders(gateway: Gateway, request: Request): Headers {
+  const origin = request.headers.get("origin");
+  if (origin === null || gateway.config.auth?.jwt?.header.type !== "Cookie") return request.headers;
+  const allowed = gateway.config.cors?.origins;
+  if (origin === new URL(request.url).origin || allowed === "*" || allowed?.includes(origin) === true) {
+    return request.headers;
+  }
+  const headers = new Headers(request.headers);
+  headers.delete("cookie");
+  return headers;
+}
+
+/**
+ * Hono middleware for `GET /graphql` with `Upgrade: websocket`: a `graphql-transport-ws` socket is
+ * routed to its connection shard (by user, else IP) with the session decided from the upgrade
+ * request's headers or cookie (a cookie only from an allowed `Origin`, see credentialHeaders; an
+ * authentication error is kept for `connection_init`, whose payload may bring credentials); any other
+ * subprotocol is accepted and closed with 4406. Other requests pass on.
+ * @returns the middleware
+ * @see https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md
+ */
+export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
+  return async function realtimeUpgradeMiddleware(c, next) {
+    // RFC 6455 section 4.1: an opening handshake is a GET with Upgrade: websocket.
+    if (c.req.method !== "GET" || c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
+    if (handleProtocols(c.req.header("sec-websocket-protocol") ?? "") === false) {
+      const { 0: client, 1: server } = new WebSocketPair();
+      server.accept();
+      server.close(CloseCode.SubprotocolNotAcceptable, "Subprotocol not acceptable");
+      return new Response(null, { status: 101, webSocket: client });
+    }
+    const gateway = c.var.gateway;
+    let auth: RoutedConnection["auth"];
+    try {
+      auth = { session: await authenticateRequest(gateway, credentialHeaders(gateway, c.req.raw), c.env) };
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      auth = { error: { code: error.code, message: error.message } };
+    }
+    // The handshake counts as one request under the `rateLimits` rules (so does each operation on the socket).
+    if ("session" in auth) {
+      const rule = await enforceRateLimits(
+        gateway.config.rateLimits,
+        c.env,
+        auth.session,
+        c.req.raw.headers,
+        c.var.log,
+      );
+      if (rule !== undefined) return rateLimited(rule).toGraphQLResponse({ "retry-after": String(rule.periodSec) });
+    }
+    return route(gateway, c.env, c.req.raw, c.var.requestId, auth);
+  };
+}
+
+/** The operation type of a GraphQL over HTTP request's parameters, or undefined when they do not parse. */
+async function operationType(request: Request): Promise<string | undefined> {
+  let query: unknown;
+  let operationName: unknown;
+  if (request.method === "GET") {
+    const url = new URL(request.url);
+    query = url.searchParams.get("query");
+    operationName = url.searchParams.get("operationName");
+  } else {
+    try {
+      ({ query, operationName } = (await request.clone().json()) as { query?: unknown; operationName?: unknown });
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof query !== "string") return undefined;
+  try {
+    return getOperationAST(parse(query), typeof operationName === "string" ? operationName : undefined)?.operation;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * For `/graphql` after authentication: a subscription asked for as an event stream (`Accept:
+ * text/event-stream`, the graphql-sse protocol's distinct connections mode, as graphql-sse's client and
+ * GraphiQL send it) is routed to its connection shard; anything else (queries over SSE too) goes on to Yoga.
+ * @param gateway - the isolate's gateway
+ * @param env - the bindings
+ * @param request - the request
+ * @param requestId - its id
+ * @param session - its session (authentication already refused bad credentials with 401)
+ * @returns the shard's answer, or undefined to go on
+ * @see https://github.com/enisdenjo/graphql-sse/blob/master/PROTOCOL.md
+ */
+export async function routeEventStream(
+  gateway: Gateway,
+  env: Env,
+  request: Request,
+  requestId: string,
+  session: Session,
+): Promise<Response | undefined> {
+  if (!request.headers.get("accept")?.includes("text/event-stream")) return undefined;
+  if ((await operationType(request)) !== "subscription") return undefined;
+  // graphql-sse's handler streams only for exactly this Accept.
+  const headers = new Headers(request.headers);
+  headers.set("accept", "text/event-stream");
+  return route(gateway, env, new Request(request, { headers }), requestId, { session });
+}

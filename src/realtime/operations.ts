@@ -1,0 +1,246 @@
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  type FieldNode,
+  GraphQLError,
+  type GraphQLSchema,
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  type OperationDefinitionNode,
+} from "graphql";
+import { ErrorCode, GatewayError, maskError, ValidationError } from "../errors";
+import { checkTopic } from "../events";
+import type { Gateway } from "../gateway";
+import { createGatewayEnvelop } from "../graphql";
+import { type GatewayContext, type Session, USER_ID_VARIABLE } from "../shared";
+import type { TopicBinding } from "../sources";
+import { sessionScope, templateReferences, valueAt } from "../templates";
+
+/** One operation as a client sends it (`subscribe` message payload, SSE request parameters). */
+export interface OperationRequest {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+/** A subscription accepted for a topic: what the shard stores and executes per event. */
+export interface PreparedSubscription {
+  /** The rendered topic. */
+  topic: string;
+  /** The sharing group: subscriptions with the same key share one execution per event. */
+  group: string;
+}
+
+/** What {@link prepareOperation} decided. */
+export type Prepared =
+  | { kind: "errors"; errors: GraphQLError[] }
+  | { kind: "subscription"; subscription: PreparedSubscription }
+  | { kind: "execute"; run: () => Promise<ExecutionResult> };
+
+const envelops = new WeakMap<Gateway, ReturnType<typeof createGatewayEnvelop>>();
+/** Parsed documents per query text, per isolate (bounded). */
+const documents = new Map<string, DocumentNode>();
+const MAX_DOCUMENTS = 500;
+
+/** The gateway's operation pipeline (created once per gateway). */
+function envelopOf(gateway: Gateway): ReturnType<typeof createGatewayEnvelop> {
+  let made = envelops.get(gateway);
+  if (made === undefined) {
+    made = createGatewayEnvelop({ limits: gateway.config.limits, introspection: gateway.config.introspection });
+    envelops.set(gateway, made);
+  }
+  return made;
+}
+
+/** Errors of a result masked like Yoga masks them (GatewayErrors pass, anything unexpected is hidden). */
+export function maskResult(result: ExecutionResult): ExecutionResult {
+  if (result.errors === undefined || result.errors.length === 0) return result;
+  return { ...result, errors: result.errors.map((error) => maskError(error, "Unexpected error.") as GraphQLError) };
+}
+
+/** A GatewayError (or any error) as the GraphQL errors of a protocol error message. */
+export function errorsOf(error: unknown): GraphQLError[] {
+  return [maskError(error, "Unexpected error.") as GraphQLError];
+}
+
+/**
+ * Renders a topic template for one subscription: `{args.x}` from the field's arguments, `{session.x}`
+ * from the session. A value that is missing, null or empty is an error, never an empty segment; a topic
+ * under `users.<id>` belongs to user `<id>` alone (the admin role excepted).
+ * @param binding - the field's `@topic`
+ * @param args - the field's coerced arguments
+ * @param session - the subscriber's session
+ * @returns the topic
+ * @throws ValidationError `MISSING_SESSION_VARIABLE` for a `{session.x}` the session lacks,
+ *   `INVALID_ARGUMENT` for an `{args.x}` without a value; GatewayError `TOPIC_FORBIDDEN` for another
+ *   user's topic, `INVALID_TOPIC` for a malformed one
+ */
+export function renderTopic(binding: TopicBinding, args: Record<string, unknown>, session: Session): string {
+  const scope = { args, session: sessionScope(session.variables) };
+  let topic = binding.template;
+  for (const reference of templateReferences(binding.template)) {
+    const value = valueAt(reference.root === "args" ? scope.args : scope.session, reference.path);
+    if (value === undefined || value === null || value === "") {
+      if (reference.root === "session") {
+        throw new ValidationError(
+          ErrorCode.MISSING_SESSION_VARIABLE,
+          `The topic of Subscription.${binding.fieldName} needs the session variable ${reference.path.join(".")}, which the session lacks.`,
+        );
+      }
+      throw new ValidationError(
+        ErrorCode.INVALID_ARGUMENT,
+        `The topic of Subscription.${binding.fieldName} needs a value for ${reference.text}.`,
+        { extensions: { argument: reference.path.join(".") } },
+      );
+    }
+    topic = topic.replace(reference.text, typeof value === "object" ? JSON.stringify(value) : String(value));
+  }
+  checkTopic(topic);
+  const [first, owner] = topic.split(".");
+  if (first === "users" && session.role !== "admin" && owner !== session.variables[USER_ID_VARIABLE]) {
+    throw new GatewayError(ErrorCode.TOPIC_FORBIDDEN, `Topic ${topic} belongs to another user.`);
+  }
+  return topic;
+}
+
+/** The key subscriptions share one execution per event by (see `@topic(share:)`). */
+async function groupKey(binding: TopicBinding, session: Session, request: OperationRequest): Promise<string> {
+  const who =
+    binding.share === "role"
+      ? { role: session.role }
+      : { source: session.source, role: session.role, variables: session.variables };
+  const text = JSON.stringify([who, request.query, request.operationName ?? null, request.variables ?? {}]);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The schema the session runs against (its role's), and the envelop run for it. */
+async function enveloped(gateway: Gateway, context: GatewayContext) {
+  const full = await gateway.registry.getSchema((promise) => context.executionCtx.waitUntil(promise));
+  const schema = gateway.permissions.schemaFor(full, context.session);
+  return envelopOf(gateway)({ ...context, schema });
+}
+
+/** The parsed document of a query text (cached per isolate). */
+function parsed(run: Awaited<ReturnType<typeof enveloped>>, query: string): DocumentNode {
+  let document = documents.get(query);
+  if (document === undefined) {
+    document = run.parse(query) as DocumentNode;
+    if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value as string);
+    documents.set(query, document);
+  }
+  return document;
+}
+
+/**
+ * Parses and validates one operation for the session, with the same role schema, presets and limits as
+ * HTTP. A query or mutation is returned ready to run; a subscription is checked against its `@topic`
+ * (arguments coerced, topic rendered) and returned as the topic and sharing group to store.
+ * @param gateway - the shard's gateway
+ * @param context - the request context of the connection
+ * @param request - the operation
+ * @returns the errors to send, the subscription to store, or the operation to run
+ */
+export async function prepareOperation(
+  gateway: Gateway,
+  context: GatewayContext,
+  request: OperationRequest,
+): Promise<Prepared> {
+  try {
+    const run = await enveloped(gateway, context);
+    let document: DocumentNode;
+    try {
+      document = parsed(run, request.query);
+    } catch (error) {
+      if (error instanceof GraphQLError) return { kind: "errors", errors: [error] };
+      throw error;
+    }
+    const invalid = run.validate(run.schema, document);
+    if (invalid.length > 0)
+      return { kind: "errors", errors: (invalid as GraphQLError[]).map((e) => maskError(e, "") as GraphQLError) };
+    const operation = getOperationAST(document, request.operationName ?? undefined);
+    if (operation === null || operation === undefined) {
+      return { kind: "errors", errors: [new GraphQLError("No operation to run: name one with operationName.")] };
+    }
+    if (operation.operation !== "subscription") {
+      return {
+        kind: "execute",
+        run: async () =>
+          maskResult(
+            (await run.execute({
+              schema: run.schema,
+              document,
+              operationName: request.operationName ?? undefined,
+              variableValues: request.variables ?? undefined,
+              contextValue: await run.contextFactory(),
+            })) as ExecutionResult,
+          ),
+      };
+    }
+    return {
+      kind: "subscription",
+      subscription: await subscriptionOf(gateway, run.schema, operation, request, context),
+    };
+  } catch (error) {
+    return { kind: "errors", errors: errorsOf(error) };
+  }
+}
+
+/** The topic and group of a validated subscription operation. */
+async function subscriptionOf(
+  gateway: Gateway,
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  request: OperationRequest,
+  context: GatewayContext,
+): Promise<PreparedSubscription> {
+  // Validation allows exactly one root field in a subscription (GraphQL spec 5.2.3.1).
+  const root = operation.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD) as FieldNode;
+  const binding = gateway.topics.get(root.name.value);
+  const field = schema.getSubscriptionType()?.getFields()[root.name.value];
+  if (binding === undefined || field === undefined) {
+    throw new GatewayError(ErrorCode.BAD_REQUEST, `Subscription.${root.name.value} is not bound to a topic.`);
+  }
+  const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+  if (variables.errors !== undefined) throw variables.errors[0];
+  const args = getArgumentValues(field, root, variables.coerced);
+  return {
+    topic: renderTopic(binding, args, context.session),
+    group: await groupKey(binding, context.session, request),
+  };
+}
+
+/**
+ * Executes a stored subscription for one event: the event payload is the root value, so the topic
+ * field's value is the payload (completed through its type's key lookup when it carries only the key).
+ * @param gateway - the shard's gateway
+ * @param context - a fresh request context for the subscription's session
+ * @param request - the stored operation
+ * @param payload - the event payload (parsed JSON)
+ * @returns the masked result
+ */
+export async function executeEvent(
+  gateway: Gateway,
+  context: GatewayContext,
+  request: OperationRequest,
+  payload: unknown,
+): Promise<ExecutionResult> {
+  try {
+    const run = await enveloped(gateway, context);
+    const document = parsed(run, request.query);
+    return maskResult(
+      (await run.execute({
+        schema: run.schema,
+        document,
+        rootValue: payload,
+        operationName: request.operationName ?? undefined,
+        variableValues: request.variables ?? undefined,
+        contextValue: await run.contextFactory(),
+      })) as ExecutionResult,
+    );
+  } catch (error) {
+    return { errors: errorsOf(error) };
+  }
+}

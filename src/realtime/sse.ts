@@ -1,0 +1,88 @@
+import type { ExecutionResult } from "graphql";
+import { createHandler } from "graphql-sse/lib/use/fetch";
+import { ErrorCode, GatewayError } from "../errors";
+import type { RoutedConnection } from "./connection";
+import { errorsOf, prepareOperation } from "./operations";
+import { createPushStream } from "./push-stream";
+import type { ShardCore } from "./shard";
+
+/** An open SSE subscription stream of a shard. */
+export interface OpenStream {
+  /** Sends one event's result. */
+  push(result: ExecutionResult): void;
+  /** ms since the epoch: the session's expiry, if its token has one. */
+  expiresAt?: number;
+  /** Ends the stream because the token expired: an error result (`JWT_EXPIRED`), then `complete`. */
+  expire(): void;
+}
+
+/**
+ * Serves one GraphQL over SSE request (the graphql-sse protocol, distinct connections mode) routed to
+ * the shard: graphql-sse's fetch handler reads the request and writes the stream (`next`, `complete`,
+ * keep-alive comments); the operation is validated like every other, and a subscription is stored
+ * (connection = the stream's id) and fed by the shard's deliveries until the client goes away.
+ * @param core - the shard
+ * @param request - the SSE request
+ * @param routed - what the Worker decided (session, headers, request id)
+ * @returns the event stream, or the error answer
+ * @see https://github.com/enisdenjo/graphql-sse/blob/master/PROTOCOL.md
+ */
+export async function openEventStream(core: ShardCore, request: Request, routed: RoutedConnection): Promise<Response> {
+  if ("error" in routed.auth) {
+    return new GatewayError(routed.auth.error.code as ErrorCode, routed.auth.error.message).toGraphQLResponse();
+  }
+  const session = routed.auth.session;
+  const id = crypto.randomUUID();
+  const stored = { session, headers: routed.headers, requestId: routed.requestId };
+  const handler = createHandler({
+    // Validation runs in onSubscribe, with the role schema and the limits.
+    validate: () => [],
+    // The handler awaits this and accepts a result, an async iterable or a [body, init] pair (its types list them apart).
+    onSubscribe: (async (
+      _req: unknown,
+      params: { query?: unknown; operationName?: string | null; variables?: Record<string, unknown> | null },
+    ) => {
+      const request = {
+        query: typeof params.query === "string" ? params.query : "",
+        operationName: params.operationName,
+        variables: params.variables,
+      };
+      const prepared = await prepareOperation(core.gateway(), await core.context(stored), request);
+      if (prepared.kind === "errors") return { errors: prepared.errors };
+      if (prepared.kind === "execute") return prepared.run();
+      if (!(await core.acquireSlot(session, id))) {
+        const error = new GatewayError(
+          ErrorCode.TOO_MANY_CONNECTIONS,
+          `This user already holds ${core.gateway().config.realtime.maxConnectionsPerUser} connections (realtime.maxConnectionsPerUser).`,
+        );
+        // graphql-sse's handler answers a [body, init] pair as is.
+        return [
+          JSON.stringify({ errors: [error.toGraphQLError()] }),
+          {
+            status: 429,
+            headers: { "content-type": "application/json; charset=utf-8" },
+          },
+        ] as [string, ResponseInit];
+      }
+      const { topic, group } = prepared.subscription;
+      const stream = createPushStream<ExecutionResult>(() => {
+        core.streams.delete(id);
+        for (const gone of core.store.remove(id)) void core.syncTopic(gone);
+        core.releaseSlot(session, id);
+      });
+      core.streams.set(id, {
+        push: (result) => stream.push(result),
+        expiresAt: session.expiresAt,
+        expire: () => {
+          stream.push({ errors: errorsOf(new GatewayError(ErrorCode.JWT_EXPIRED, "The token expired.")) });
+          stream.end();
+        },
+      });
+      core.store.add({ connection: id, id: "", topic, grp: group, request, context: stored });
+      await core.syncTopic(topic);
+      if (session.expiresAt !== undefined) await core.wakeAt(session.expiresAt);
+      return stream;
+    }) as unknown as NonNullable<Parameters<typeof createHandler>[0]["onSubscribe"]>,
+  });
+  return handler(request);
+}
