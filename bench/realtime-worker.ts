@@ -23,9 +23,5 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
-// The contract's createRealtimeObjects takes the options or a function of env; until main's signature has
-// the function form, the cast keeps this entry compiling (it is a no-op once it does).
-export const { RealtimeShard } = createRealtimeObjects(
-  options as unknown as Parameters<typeof createRealtimeObjects>[0],
-);
+export const { RealtimeShard } = createRealtimeObjects(options);
 export { RealtimeHub };
