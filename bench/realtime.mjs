@@ -32,6 +32,8 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { build } from "esbuild";
 import { createClient as createSseClient } from "graphql-sse";
 import { createClient as createWsClient } from "graphql-ws";
@@ -134,6 +136,10 @@ function within(promise, ms, what) {
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+// A full garbage collection before each reading of the Node client's memory (V8's flag, exposed at runtime).
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc");
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -587,6 +593,7 @@ export async function idleSockets({ start, steps, log }) {
     await closeAll(warm);
     await waitForCounts(worker.url, (c) => c.connections === 0, 30_000);
     await sleep(1_000);
+    gc();
     const base = {
       workerdRssMiB: +rssMiB(worker.pid).toFixed(1),
       nodeRssMiB: mib(process.memoryUsage().rss),
@@ -609,6 +616,7 @@ export async function idleSockets({ start, steps, log }) {
       });
       const counted = await waitForCounts(worker.url, (c) => c.subscriptions >= goal, 60_000);
       await sleep(2_000);
+      gc();
       const workerdRss = +rssMiB(worker.pid).toFixed(1);
       const node = process.memoryUsage();
       const open = clients.length - opened.errors.length;
