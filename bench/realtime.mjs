@@ -635,6 +635,9 @@ export async function idleSockets({ start, steps, log }) {
           : null,
         nodeRssMiB: mib(node.rss),
         nodeKiBPerSocket: +(((mib(node.rss) - base.nodeRssMiB) * 1024) / open).toFixed(1),
+        nodeKiBPerSocketSincePreviousStep: previous
+          ? +(((mib(node.rss) - previous.nodeRssMiB) * 1024) / (open - previous.open)).toFixed(1)
+          : null,
         nodeHeapKiBPerSocket: +(((mib(node.heapUsed) - base.nodeHeapMiB) * 1024) / open).toFixed(1),
         ...(opened.errors.length ? { errorSample: opened.errors.slice(0, 3) } : {}),
       };
@@ -745,7 +748,7 @@ function idleTable(idle, title) {
     `\n**Realtime idle sockets: acknowledged graphql-ws connections, one subscription each, 16 shards (${idle.warmShards} warm before the baseline); ${title}**\n`,
   );
   lines.push(
-    "| sockets | open | failed | registered | open time s | workerd RSS MiB | workerd KiB per socket (over baseline / since previous step) | Node RSS MiB | Node KiB per socket (RSS / heap) |",
+    "| sockets | open | failed | registered | open time s | workerd RSS MiB | workerd KiB per socket (over baseline / since previous step) | Node RSS MiB | Node KiB per socket (RSS over baseline / since previous step / heap) |",
   );
   lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   lines.push(
@@ -753,7 +756,7 @@ function idleTable(idle, title) {
   );
   for (const s of idle.steps) {
     lines.push(
-      `| ${s.sockets} | ${s.open} | ${s.failed} | ${s.registered} | ${s.openSeconds} | ${s.workerdRssMiB} | ${s.workerdKiBPerSocket} / ${s.workerdKiBPerSocketSincePreviousStep ?? "–"} | ${s.nodeRssMiB} | ${s.nodeKiBPerSocket} / ${s.nodeHeapKiBPerSocket} |`,
+      `| ${s.sockets} | ${s.open} | ${s.failed} | ${s.registered} | ${s.openSeconds} | ${s.workerdRssMiB} | ${s.workerdKiBPerSocket} / ${s.workerdKiBPerSocketSincePreviousStep ?? "–"} | ${s.nodeRssMiB} | ${s.nodeKiBPerSocket} / ${s.nodeKiBPerSocketSincePreviousStep ?? "–"} / ${s.nodeHeapKiBPerSocket} |`,
     );
   }
   if (idle.limitedBy) lines.push(`\nLimited by: ${idle.limitedBy}.`);
