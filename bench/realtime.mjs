@@ -22,8 +22,11 @@
  * idle sockets (`realtime.shards` 16): acknowledged `graphql-ws` connections with one subscription each
  * (all on one topic, so no extra hub objects), opened in steps (1,000, 2,500, 5,000, 10,000; capped by
  * the open-file limit, which the bench cannot raise itself: `npm run bench:realtime` raises the soft
- * limit to the hard one), each step bounded in time; per step: workerd RSS and its growth per socket
- * over the baseline, this Node process's RSS and heap per socket. Everything is closed at the end.
+ * limit to the hard one), each step bounded in time, after a baseline taken once 160 warm-up sockets have
+ * reached every shard and closed; per step: workerd RSS and its growth per socket (over the baseline and
+ * since the previous step), this Node process's RSS and heap (after a full GC) per socket. The same steps
+ * then run against a control (bench/realtime-control-worker.mjs: a bare hibernatable-WebSocket Durable
+ * Object), the runtime's own cost per socket. Everything is closed at the end and must leave no count.
  *
  * Every wait is bounded; a step or an event that does not complete in time is recorded as such.
  */
