@@ -39,9 +39,40 @@ export function startUpstreams() {
  */
 export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-/** esbuild options that bundle a Worker as wrangler does for workerd (ESM, worker conditions, minified). */
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** user+sys CPU of a process so far, in ms (/proc/<pid>/stat). */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+/** Peak resident memory (VmHWM) of a process, in MiB. */
+export function peakMiB(pid) {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? +(Number(match[1]) / 1024).toFixed(1) : null;
+}
+
+/** Resident memory (VmRSS) of a process now, in MiB (null once it is gone). */
+export function rssMiB(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * esbuild options that bundle a Worker as wrangler does for workerd (ESM, worker conditions, minified):
+ * `cloudflare:*` modules (Durable Objects) come from the runtime, and graphql/language/parser is aliased to
+ * graphql's ES module as wrangler.toml's [alias] does (one graphql in the bundle).
+ */
 export const WORKER_BUILD = {
   bundle: true,
+  external: ["cloudflare:*"],
+  alias: { "graphql/language/parser": join(ROOT, "node_modules/graphql/language/parser.mjs") },
   format: "esm",
   platform: "neutral",
   mainFields: ["browser", "module", "main"],

@@ -13,7 +13,7 @@
  * calls), so "flat" is judged against that control, run the same way right before: the gateway may not
  * grow more per HTTP exchange than the forwarder does (see {@link memoryFlat}).
  */
-import { readFileSync } from "node:fs";
+import { rssMiB } from "./lib.mjs";
 import { UNIQUE_HEADER } from "./scenarios.mjs";
 
 /** The client query: one field from each remote. */
@@ -37,16 +37,6 @@ export function loadConfig(base) {
     remotes: [remote("accounts", "/accounts/graphql"), remote(FLAKY_REMOTE, `/${FLAKY_REMOTE}/flaky/graphql`)],
     graphiql: false,
   };
-}
-
-/** Resident memory of a process now, in MiB (null once it is gone). */
-function rssMiB(pid) {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -11,22 +11,30 @@
  * KV) for 200- and 1,500-type remotes, and the bundle size (`wrangler deploy --dry-run --minify`, gzip).
  * Then the load run (bench/load.mjs): Junction for 60 s with unique headers while one upstream fails 5% of
  * calls; every answer must be full or a coded partial error, no request lost, memory flat (exit code 1
- * otherwise). Writes bench/results/latest.json and prints a markdown table.
+ * otherwise). Then the realtime section (bench/realtime.mjs): 1,000 subscribers of one topic (500
+ * graphql-ws, 500 graphql-sse) and one publish, with 16 shards and with 1: deliveries, exact bytes, ms to
+ * the last delivery, workerd CPU per delivery, REST calls per event for a key-only payload; then idle
+ * graphql-ws sockets in steps up to 10,000: workerd and Node memory per socket. Writes
+ * bench/results/latest.json (the realtime figures under `realtime`) and prints markdown tables.
  *
  * Usage: npm run bench [-- --quick] [-- --scenarios S,L] [-- --systems ours,hive] [-- --connections N]
- *   [-- --no-load | --load-only] [-- --load-seconds N]
+ *   [-- --no-load | --load-only] [-- --load-seconds N] [-- --no-realtime | --realtime-only]
  *   default: 5 s warm-up and 20 s measured per cell, 60 s load run; --quick: 1 s and 2 s, 10 s load run
- *   (a smoke run of about 2 min); --load-only (`npm run bench:load`): the load run alone.
+ *   (a smoke run of about 2 min); --load-only (`npm run bench:load`): the load run alone;
+ *   --realtime-only (`npm run bench:realtime`, which also raises the open-file limit to the hard one for the
+ *   idle sockets): the realtime section alone, written into latest.json's `realtime` key (the rest of the
+ *   file is kept); with --quick it runs 200 subscribers and idle steps of 500 and 1,000.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { parse } from "graphql";
-import { bundleSize, startWorker, WORKER_BUILD } from "./lib.mjs";
+import { bundleSize, cpuMs, peakMiB, startWorker, WORKER_BUILD } from "./lib.mjs";
 import { loadConfig, loadPassed, loadRun, loadTable } from "./load.mjs";
+import { realtimeTables, runRealtime } from "./realtime.mjs";
 import { gatewaySetup, SCENARIOS, SUBGRAPHS, UNIQUE_HEADER } from "./scenarios.mjs";
 
 const BENCH = new URL(".", import.meta.url).pathname;
@@ -40,12 +48,16 @@ const CONNECTIONS = Number(option("--connections") ?? 20);
 /** Upper bound of requests per measured cell, so a run stops by itself even on a very fast machine. */
 const MAX_REQUESTS = 2_000_000;
 const loadOnly = argv.includes("--load-only");
+const realtimeOnly = argv.includes("--realtime-only");
+const withRealtime = realtimeOnly || (!loadOnly && !argv.includes("--no-realtime"));
+const log = (line) => process.stderr.write(`${line}\n`);
 const LOAD_S = Number(option("--load-seconds") ?? (quick ? 10 : 60));
-const scenarios = loadOnly
-  ? []
-  : SCENARIOS.filter((s) => (option("--scenarios") ?? "S,L,J,R,H").split(",").includes(s.id));
-const systems = loadOnly ? [] : (option("--systems") ?? "direct,forwarder,ours,hive").split(",");
-const withLoad = loadOnly || !argv.includes("--no-load");
+const scenarios =
+  loadOnly || realtimeOnly
+    ? []
+    : SCENARIOS.filter((s) => (option("--scenarios") ?? "S,L,J,R,H").split(",").includes(s.id));
+const systems = loadOnly || realtimeOnly ? [] : (option("--systems") ?? "direct,forwarder,ours,hive").split(",");
+const withLoad = loadOnly || (!realtimeOnly && !argv.includes("--no-load"));
 
 /** The bench's own dependencies (autocannon, Hive Gateway) live in bench/package.json. */
 function benchRequire() {
@@ -53,21 +65,6 @@ function benchRequire() {
     console.error("installing bench/ dependencies (npm ci --prefix bench)");
     execFileSync("npm", ["ci", "--prefix", BENCH, "--no-audit", "--no-fund"], { stdio: "inherit" });
   }
-}
-
-const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
-/** user+sys CPU of a process so far, in ms. */
-function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-/** Peak resident memory of a process, in MiB. */
-function peakMiB(pid) {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? +(Number(match[1]) / 1024).toFixed(1) : null;
 }
 
 async function startUpstreams() {
@@ -108,7 +105,7 @@ async function bundles() {
       ...WORKER_BUILD,
       entryPoints: [join(BENCH, "hive-worker.mjs")],
       outfile: join(ROOT, "dist/bench/hive.js"),
-      external: ["node:*", ...builtinModules],
+      external: [...WORKER_BUILD.external, "node:*", ...builtinModules],
       nodePaths: [join(BENCH, "node_modules")],
       // CommonJS dependencies of Hive Gateway require() Node built-ins; nodejs_compat provides them.
       banner: {
@@ -331,6 +328,24 @@ function table(results) {
   return lines.join("\n");
 }
 
+const machine = () => ({ cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version });
+
+if (realtimeOnly) {
+  // The realtime section alone: no autocannon, no upstreams; the other results in latest.json are kept.
+  const realtime = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    quick,
+    ...(await runRealtime({ quick, log })),
+  };
+  const path = join(BENCH, "results", "latest.json");
+  const previous = existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {};
+  mkdirSync(join(BENCH, "results"), { recursive: true });
+  writeFileSync(path, `${JSON.stringify({ ...previous, realtime }, null, 2)}\n`);
+  console.log(realtimeTables(realtime));
+  process.exit(realtime.errors.length || realtime.failures.length ? 1 : 0);
+}
+
 benchRequire();
 const autocannon = (await import("autocannon")).default;
 const upstreams = await startUpstreams();
@@ -341,7 +356,7 @@ try {
   const { config, schemaFiles } = gatewaySetup(upstreams.base);
   const results = {
     date: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version },
+    machine: machine(),
     versions: {
       junction: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version,
       "graphql-yoga": versionOf(ROOT, "graphql-yoga"),
@@ -421,9 +436,14 @@ try {
   if (!loadOnly) {
     for (const types of [200, 1500]) results.coldStart.push(await coldStart(scripts.gateway, upstreams.base, types));
   }
+  if (withRealtime) {
+    results.realtime = await runRealtime({ quick, log });
+    if (results.realtime.errors.length || results.realtime.failures.length) process.exitCode = 1;
+  }
   mkdirSync(join(BENCH, "results"), { recursive: true });
   writeFileSync(join(BENCH, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table(results));
+  if (results.realtime) console.log(realtimeTables(results.realtime));
   for (const note of results.notes) console.log(`- ${note}`);
 } finally {
   for (const mf of running) await mf.dispose().catch(() => undefined);
