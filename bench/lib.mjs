@@ -64,22 +64,8 @@ export function rssMiB(pid) {
   }
 }
 
-/**
- * esbuild options that bundle a Worker as wrangler does for workerd (ESM, worker conditions, minified):
- * `cloudflare:*` modules (Durable Objects) come from the runtime, and graphql/language/parser is aliased to
- * graphql's ES module as wrangler.toml's [alias] does (one graphql in the bundle).
- */
-export const WORKER_BUILD = {
-  bundle: true,
-  external: ["cloudflare:*"],
-  alias: { "graphql/language/parser": join(ROOT, "node_modules/graphql/language/parser.mjs") },
-  format: "esm",
-  platform: "neutral",
-  mainFields: ["browser", "module", "main"],
-  conditions: ["workerd", "worker", "browser"],
-  minify: true,
-  logLevel: "error",
-};
+/** esbuild options that bundle a Worker as wrangler does (scripts/worker-build.mjs). */
+export { WORKER_BUILD } from "../scripts/worker-build.mjs";
 
 /** The workerd process Miniflare started for us (a child of this process). */
 function workerdPid(known = new Set()) {
