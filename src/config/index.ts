@@ -12,6 +12,7 @@ export {
   MIN_JWT_SECRET_LENGTH,
   ROLE_NAME,
 } from "./auth-schema";
+export { type FileRule, FileRuleSchema, type FilesConfig, FilesSchema } from "./files-schema";
 export { checkConfigStructure, interpolateEnv, loadConfig, toJsonPath } from "./load";
 export { CIRCUIT_BREAKER_DEFAULTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RETRIES } from "./primitives";
 export {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AuthSchema, GatewayTokenSchema, type JwtSchema, roleName } from "./auth-schema";
+import { FilesSchema } from "./files-schema";
 import { upstreamName } from "./primitives";
 import { RateLimitRuleSchema } from "./rate-limits-schema";
 import { EventsSchema, RealtimeSchema } from "./realtime-schema";
@@ -149,6 +150,9 @@ export const GatewayConfigSchema = z
       "Subscriptions over graphql-transport-ws and SSE, held in Durable Objects (see docs/realtime.md).",
     ),
     events: EventsSchema.prefault({}).describe("Publishing events to topics: POST /events/{topic} and @publish."),
+    files: FilesSchema.optional().describe(
+      "File uploads (GraphQL multipart requests) stored in R2 (binding FILES), downloads at /files/{key} (see docs/files.md).",
+    ),
   })
   .strict();
 

@@ -85,6 +85,12 @@ export const RemoteSchema = z
     introspectionHeaders: headerMap
       .optional()
       .describe("Headers for introspection only (for example an admin token). Default: `headers`."),
+    uploads: z
+      .enum(["reference", "forward"])
+      .default("reference")
+      .describe(
+        'What an Upload argument of this remote receives: "reference" (the stored file\'s { key, url, size, contentType, filename, sha256 }) or "forward" (the multipart request re-sent with the file streamed from R2).',
+      ),
     forwardClientHeaders,
     timeoutMs,
     retries,
