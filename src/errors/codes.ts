@@ -132,6 +132,26 @@ export const ERROR_TABLE = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: "an event payload over events.maxPayloadBytes" },
   INVALID_EVENT_PAYLOAD: { status: 400, meaning: "an event payload that is not JSON" },
+  FILE_TOO_LARGE: {
+    status: 413,
+    meaning: "an uploaded file over files.maxFileBytes (or a multipart body over what the files allow)",
+  },
+  TOO_MANY_FILES: { status: 413, meaning: "a multipart request with more files than files.maxFiles" },
+  INVALID_MULTIPART: {
+    status: 400,
+    meaning:
+      "a GraphQL multipart request that does not follow the spec (operations, map, then the files the map names)",
+  },
+  CONTENT_TYPE_NOT_ALLOWED: {
+    status: 415,
+    meaning:
+      "an uploaded file whose type is outside files.allowedContentTypes, or whose bytes contradict its declared type",
+  },
+  INVALID_FILE_KEY: {
+    status: 400,
+    meaning: "a file key that is empty, climbs (.. or .), or has a backslash or control character",
+  },
+  UPLOAD_FAILED: { status: 500, meaning: "storing an uploaded file in R2 failed; nothing of it was kept" },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: "anything unexpected; the real error is logged, never sent" },
 } as const satisfies Record<string, { status: number | "cause"; meaning: string }>;
 
