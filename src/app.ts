@@ -176,6 +176,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       c.var.log.info({ code: error.code }, "upload refused");
       return error.toGraphQLResponse();
     }
+    // For remotes with `uploads: "forward"` (the upstream plugin `uploads`): the files, streamed from R2.
+    context.uploads = {
+      files: uploads.files,
+      open: async (key) => (await c.env.FILES.get(key))?.body ?? null,
+    };
     return uploads.settle(await gateway.yoga.fetch(uploads.request, context));
   });
 

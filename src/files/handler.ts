@@ -30,6 +30,8 @@ export interface UploadInput {
 export interface ReceivedUploads {
   /** The operation(s) as a JSON GraphQL request, each file replaced by its token. */
   request: Request;
+  /** The stored files, in the order of the map. */
+  files: StoredFile[];
   /**
    * Deletes the objects of files whose operation or root field failed (`errors` at the root field that
    * received them, or no data), and forgets the tokens.
@@ -194,6 +196,7 @@ export async function receiveUploads(input: UploadInput): Promise<ReceivedUpload
   const json = new Request(request.url, { method: "POST", headers, body: JSON.stringify(operations) });
   return {
     request: json,
+    files: [...stored.values()],
     async settle(response) {
       releaseUploads(tokens);
       const failed = await failedFiles(response, operations, byVariable, stored);
