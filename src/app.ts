@@ -157,6 +157,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
         bucket: c.env.FILES,
         session: c.var.session,
         maxOperationsBytes: resolveLimits(gateway.config, c.var.session).maxBodyBytes,
+        waitUntil: (promise) => c.executionCtx.waitUntil(promise),
         reference: async (file) => ({
           key: file.key,
           url: await signedUrl(

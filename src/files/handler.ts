@@ -24,6 +24,11 @@ export interface UploadInput {
   maxOperationsBytes: number;
   /** Turns a stored file into its reference (adds the signed URL). */
   reference(file: StoredFile): Promise<FileReference>;
+  /**
+   * Registers clean-up that must finish even when the client is gone (`ExecutionContext.waitUntil`: the
+   * runtime may cancel the request's own work once its client disconnects).
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /** A multipart request received: the JSON request to run, and what to do once it ran. */
@@ -112,9 +117,13 @@ export async function receiveUploads(input: UploadInput): Promise<ReceivedUpload
   let map: Map<string, string[]> | undefined;
   const stored = new Map<string, StoredFile>();
   let open: FileSink | undefined;
-  const drop = async (): Promise<void> => {
-    await open?.abort();
-    await Promise.all([...stored.values()].map((file) => input.bucket.delete(file.key).catch(() => undefined)));
+  const drop = (): Promise<void> => {
+    const done = (async () => {
+      await open?.abort();
+      await Promise.all([...stored.values()].map((file) => input.bucket.delete(file.key).catch(() => undefined)));
+    })();
+    input.waitUntil?.(done);
+    return done;
   };
   try {
     await readParts(request.body, boundary, async (part) => {
@@ -200,7 +209,9 @@ export async function receiveUploads(input: UploadInput): Promise<ReceivedUpload
     async settle(response) {
       releaseUploads(tokens);
       const failed = await failedFiles(response, operations, byVariable, stored);
-      await Promise.all(failed.map((file) => input.bucket.delete(file.key).catch(() => undefined)));
+      const deleting = Promise.all(failed.map((file) => input.bucket.delete(file.key).catch(() => undefined)));
+      input.waitUntil?.(deleting);
+      await deleting;
       return response;
     },
   };
