@@ -5,9 +5,9 @@ import { withoutAdminSecret } from "./browser";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { eventRoutes } from "./events";
-import { fileRoutes } from "./files";
+import { fileRoutes, isUploadRequest, type ReceivedUploads, receiveUploads, signedUrl } from "./files";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
-import { graphqlBodyLimit } from "./limits";
+import { graphqlBodyLimit, resolveLimits } from "./limits";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
 import { rateLimits } from "./rate-limits";
 import { realtimeUpgrade, routeEventStream } from "./realtime";
@@ -131,7 +131,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(gateway(options, log));
   app.use(gatewayCors());
 
-  const bodyLimit = graphqlBodyLimit<AppEnv>((c) => c.var.gateway.config);
+  const jsonBodyLimit = graphqlBodyLimit<AppEnv>((c) => c.var.gateway.config);
+  // A multipart request (file upload) is bounded by the files' limits instead, while it is read (src/files).
+  const bodyLimit: MiddlewareHandler<AppEnv> = (c, next) =>
+    isUploadRequest(c.req.raw, c.var.gateway.config.files) ? next() : jsonBodyLimit(c, next);
   app.on(["GET", "POST"], "/graphql", realtimeUpgrade(), authentication(), rateLimits(), bodyLimit, async (c) => {
     const gateway = c.var.gateway;
     const stream = await routeEventStream(gateway, c.env, c.req.raw, c.var.requestId, c.var.session);
@@ -146,7 +149,36 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       session: c.var.session,
       origin: new URL(c.req.url).origin,
     });
-    return gateway.yoga.fetch(c.req.raw, context);
+    const files = gateway.config.files;
+    if (files === undefined || !isUploadRequest(c.req.raw, files)) return gateway.yoga.fetch(c.req.raw, context);
+    let uploads: ReceivedUploads;
+    try {
+      uploads = await receiveUploads({
+        request: c.req.raw,
+        config: files,
+        bucket: c.env.FILES,
+        session: c.var.session,
+        maxOperationsBytes: resolveLimits(gateway.config, c.var.session).maxBodyBytes,
+        reference: async (file) => ({
+          key: file.key,
+          url: await signedUrl(
+            new URL(c.req.url).origin,
+            file.key,
+            files.signedUrlTtlSec,
+            c.env.FILES_SIGNING_SECRET ?? "",
+          ),
+          size: file.size,
+          contentType: file.contentType,
+          filename: file.filename,
+          sha256: file.sha256,
+        }),
+      });
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      c.var.log.info({ code: error.code }, "upload refused");
+      return error.toGraphQLResponse();
+    }
+    return uploads.settle(await gateway.yoga.fetch(uploads.request, context));
   });
 
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.

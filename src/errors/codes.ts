@@ -146,12 +146,28 @@ export const ERROR_TABLE = {
   INVALID_FILE_KEY: {
     status: 400,
     meaning:
-      "a file key that is empty, starts with /, or has an empty, . or .. segment, a backslash or an encoded slash",
+      "a file key that is empty, starts with /, or has an empty, . or .. segment, a backslash, a control character or an encoded slash, or is under .junction/",
   },
   RANGE_NOT_SATISFIABLE: {
     status: 416,
     meaning: "a download whose Range starts past the object's end; Content-Range: bytes */<size> gives the size",
   },
+  FILE_TOO_LARGE: {
+    status: 413,
+    meaning: "an uploaded file over files.maxFileBytes (or a multipart body over what the files allow)",
+  },
+  TOO_MANY_FILES: { status: 413, meaning: "a multipart request with more files than files.maxFiles" },
+  INVALID_MULTIPART: {
+    status: 400,
+    meaning:
+      "a GraphQL multipart request that does not follow the spec (operations, map, then the files the map names)",
+  },
+  CONTENT_TYPE_NOT_ALLOWED: {
+    status: 415,
+    meaning:
+      "an uploaded file whose type is outside files.allowedContentTypes, or whose bytes contradict its declared type",
+  },
+  UPLOAD_FAILED: { status: 500, meaning: "storing an uploaded file in R2 failed; nothing of it was kept" },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: "anything unexpected; the real error is logged, never sent" },
 } as const satisfies Record<string, { status: number | "cause"; meaning: string }>;
 

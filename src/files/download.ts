@@ -81,7 +81,7 @@ const UNSAFE_IN_FILENAME = /[\u0000-\u001f\u007f"\\/%]/g;
  * @param key - the object key
  * @returns a non-empty name ("download" when nothing is left)
  */
-export function sanitizeFilename(name: string | undefined, key: string): string {
+function dispositionName(name: string | undefined, key: string): string {
   const clean = (text: string): string => text.replace(UNSAFE_IN_FILENAME, "").trim().slice(0, 200);
   const stored = clean(name ?? "");
   if (stored !== "") return stored;
@@ -101,7 +101,7 @@ const rfc5987 = (text: string): string =>
  * @see https://www.rfc-editor.org/rfc/rfc6266#section-4.3
  */
 export function contentDisposition(name: string | undefined, key: string): string {
-  const safe = sanitizeFilename(name, key);
+  const safe = dispositionName(name, key);
   const ascii = safe.replace(/[^\x20-\x7e]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${rfc5987(safe)}`;
 }

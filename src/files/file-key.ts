@@ -1,4 +1,5 @@
 import { ErrorCode, GatewayError } from "../errors";
+import { checkKey } from "./keys";
 
 /** Percent-encoded `/` or `\` (either case): a second path separator hidden from the URL parser. */
 const ENCODED_SEPARATOR = /%(2f|5c)/i;
@@ -11,13 +12,15 @@ const invalid = (message: string): GatewayError => new GatewayError(ErrorCode.IN
 
 /**
  * Checks an R2 object key as the gateway uses them (`uploads/<user>/<uuid>`): a path of one or more
- * non-empty segments separated by `/`. Defined here for downloads and the built-in fields; the upload
- * path's `checkKey` (keys.ts) applies the same rules.
+ * non-empty segments separated by `/`, for downloads and the built-in fields: the upload path's
+ * `checkKey` (keys.ts: also no key over 1024 characters, none under the gateway's own `.junction/`)
+ * plus no trailing `/` and no encoded separator.
  *
  * @param key - the decoded key (a GraphQL argument, or {@link keyFromPath}'s result)
  * @returns the key, unchanged
  * @throws GatewayError INVALID_FILE_KEY (400) for an empty key, a leading `/`, an empty, `.` or `..`
- *   segment, a backslash, a control character, or a literal `%2F` / `%5C` (an encoded separator)
+ *   segment, a backslash, a control character, a literal `%2F` / `%5C` (an encoded separator), a key
+ *   over 1024 characters or one under `.junction/`
  */
 export function checkFileKey(key: string): string {
   if (key === "") throw invalid("A file key may not be empty.");
@@ -29,7 +32,7 @@ export function checkFileKey(key: string): string {
     if (segment === "") throw invalid("A file key may not have an empty segment (//, or a trailing /).");
     if (segment === "." || segment === "..") throw invalid("A file key may not have . or .. segments.");
   }
-  return key;
+  return checkKey(key);
 }
 
 /**

@@ -16,6 +16,7 @@ import { renderTemplate, sessionScope } from "../templates";
 import { checkFileKey } from "./file-key";
 import { fileAccess, isFilesAdmin, prefixReadable } from "./rules";
 import { signedUrl } from "./signing";
+import { META_PREFIX } from "./store";
 
 /** What the built-in `File` type resolves from: an R2 object's metadata (the upload path's custom metadata). */
 export interface FileInfo {
@@ -68,6 +69,22 @@ export function fileInfo(object: R2Object): FileInfo {
         : Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")),
     uploadedAt: meta.uploadedAt || object.uploaded.toISOString(),
   };
+}
+
+/**
+ * {@link fileInfo} with the SHA-256 of a file stored by R2 multipart upload, whose custom metadata (set
+ * when the upload is created) cannot hold it: the upload path keeps it in `.junction/meta/<key>` (JSON
+ * `{ sha256, size }`).
+ * @param bucket - the FILES bucket
+ * @param object - the object, read with its metadata
+ */
+async function describe(bucket: R2Bucket, object: R2Object): Promise<FileInfo> {
+  const info = fileInfo(object);
+  if (info.sha256 !== null) return info;
+  const sidecar = await bucket.get(`${META_PREFIX}${object.key}`);
+  if (sidecar === null) return info;
+  const recorded = (await sidecar.json().catch(() => ({}))) as { sha256?: unknown };
+  return typeof recorded.sha256 === "string" ? { ...info, sha256: recorded.sha256 } : info;
 }
 
 /**
@@ -192,7 +209,7 @@ export function buildFilesSchema(config: FilesConfig): GraphQLSchema {
       checkFileKey(key);
       if (!fileAccess(config, session, key, "read")) throw denied(session, `read ${key}`);
       const object = await env.FILES.head(key);
-      return object === null ? null : fileInfo(object);
+      return object === null ? null : describe(env.FILES, object);
     }),
   };
 
@@ -223,9 +240,13 @@ export function buildFilesSchema(config: FilesConfig): GraphQLSchema {
         cursor: args.after ?? undefined,
         include: ["customMetadata", "httpMetadata"],
       });
+      // prefixReadable covers the whole prefix; each key is checked again all the same. The gateway's own
+      // objects (.junction/) are never listed.
+      const visible = listed.objects.filter(
+        (o) => !o.key.startsWith(".junction/") && fileAccess(config, session, o.key, "read"),
+      );
       return {
-        // prefixReadable covers the whole prefix; each key is checked again all the same.
-        nodes: listed.objects.filter((o) => fileAccess(config, session, o.key, "read")).map(fileInfo),
+        nodes: await Promise.all(visible.map((object) => describe(env.FILES, object))),
         pageInfo: { endCursor: listed.truncated ? listed.cursor : null, hasNextPage: listed.truncated },
       };
     }),
@@ -238,7 +259,7 @@ export function buildFilesSchema(config: FilesConfig): GraphQLSchema {
       checkFileKey(key);
       if (!fileAccess(config, session, key, "delete")) throw denied(session, `delete ${key}`);
       if ((await env.FILES.head(key)) === null) return false;
-      await env.FILES.delete(key);
+      await env.FILES.delete([key, `${META_PREFIX}${key}`]);
       return true;
     }),
   };
@@ -258,18 +279,24 @@ export function buildFilesSchema(config: FilesConfig): GraphQLSchema {
       if (!own && !fileAccess(config, session, key, "read")) throw denied(session, `use the upload ${key}`);
       if (args.prefix === undefined || args.prefix === null) {
         if (!fileAccess(config, session, key, "write")) throw denied(session, `write ${key}`);
-        return fileInfo(stored);
+        return describe(env.FILES, stored);
       }
       const target = `${checkPrefix(args.prefix).replace(/\/$/, "")}/${crypto.randomUUID()}`;
       checkFileKey(target);
       if (!fileAccess(config, session, target, "write")) throw denied(session, `write under ${args.prefix}`);
+      const { sha256 } = await describe(env.FILES, stored);
       const body = await env.FILES.get(key);
       if (body === null) throw new GatewayError(ErrorCode.FILE_NOT_FOUND, `No stored upload ${key}.`);
+      // R2 has no copy: the bytes stream from the object to the new key (a known-length stream, never buffered).
       const moved = await env.FILES.put(target, body.body, {
         httpMetadata: body.httpMetadata,
-        customMetadata: body.customMetadata,
+        customMetadata: {
+          ...body.customMetadata,
+          ...(sha256 === null ? {} : { sha256 }),
+          size: String(body.size),
+        },
       });
-      await env.FILES.delete(key);
+      await env.FILES.delete([key, `${META_PREFIX}${key}`]);
       return fileInfo(moved);
     }),
   };

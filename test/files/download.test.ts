@@ -144,7 +144,7 @@ describe("GET /files/{key}", () => {
     expect(await errorCode(res)).toBe("FILE_NOT_FOUND");
   });
 
-  it("answers 400 INVALID_FILE_KEY for an encoded slash, an encoded backslash, .. and an empty segment", async () => {
+  it("answers 400 INVALID_FILE_KEY for an encoded slash, an encoded backslash, .., an empty segment and .junction/", async () => {
     const gw = filesGateway();
     const user = newUser();
     const headers = await asRole("user", user.id);
@@ -154,7 +154,10 @@ describe("GET /files/{key}", () => {
       `/files/uploads/${user.id}/..%2fx`,
       `/files/uploads/${user.id}/%2E%2E%5Cx`,
       `/files/uploads/${user.id}//x`,
+      `/files/uploads/${user.id}/x/`,
       "/files/",
+      // The upload path's own objects (SHA-256 of large files) are never served.
+      `/files/.junction/meta/uploads/${user.id}/x`,
     ]) {
       const res = await gw.fetch(path, { headers });
       expect(res.status, path).toBe(400);

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN_HEADERS, asRole } from "../fixtures/gateways";
-import { type GraphQLBody, uniqueId } from "../helpers";
+import { type GraphQLBody, type TestGateway, uniqueId } from "../helpers";
 import { filesGateway, newUser, putFile, sign } from "./setup";
 
 const FILE_FIELDS = "key size contentType filename sha256 uploadedAt";
@@ -140,6 +140,18 @@ describe("built-in file fields", () => {
     expect(seen.body.data?.files).toEqual({ nodes: [{ key: `${other.prefix}seen.txt` }] });
   });
 
+  it("files never lists the gateway's own .junction/ objects, even to the admin", async () => {
+    const gw = filesGateway();
+    const user = newUser();
+    await putFile(`${user.prefix}big.bin`, "b");
+    await env.FILES.put(`.junction/meta/${user.prefix}big.bin`, JSON.stringify({ sha256: "ab".repeat(32), size: 1 }));
+    const res = await gw.graphql("{ files(first: 1000) { nodes { key } } }", {}, ADMIN_HEADERS);
+    const files = res.body.data?.files as { nodes: { key: string }[] } | undefined;
+    const keys = (files?.nodes ?? []).map((n) => n.key);
+    expect(keys).toContain(`${user.prefix}big.bin`);
+    expect(keys.filter((key) => key.startsWith(".junction/"))).toEqual([]);
+  });
+
   it("files refuses first out of 1..1000", async () => {
     const gw = filesGateway();
     const res = await gw.graphql("{ files(first: 0) { nodes { key } } }", {}, await asRole("user", newUser().id));
@@ -166,43 +178,90 @@ describe("built-in file fields", () => {
   });
 });
 
-// uploadFile's `file` arrives as the upload path's FileReference. Until that path lands, the reference is
-// sent as a JSON variable (the local `Upload` scalar takes any value); the fields' own checks are what is pinned.
-describe("uploadFile (reference given as a variable)", () => {
-  const upload = "mutation ($f: Upload!, $p: String) { uploadFile(file: $f, prefix: $p) { key filename size } }";
+/**
+ * POSTs `query` as a GraphQL multipart request (jaydenseric/graphql-multipart-request-spec, as
+ * apollo-upload-client sends it): `operations` with null where the file goes, `map`, then the file `0`.
+ */
+async function multipart(
+  gw: TestGateway,
+  query: string,
+  variables: Record<string, unknown>,
+  file: { path: string; bytes: string; name: string; type: string },
+  headers: Record<string, string>,
+): Promise<{ status: number; body: GraphQLBody }> {
+  const form = new FormData();
+  form.append("operations", JSON.stringify({ query, variables }));
+  form.append("map", JSON.stringify({ 0: [`variables.${file.path}`] }));
+  form.append("0", new Blob([file.bytes], { type: file.type }), file.name);
+  const res = await gw.fetch("/graphql", {
+    method: "POST",
+    body: form,
+    headers: { "x-graphql-yoga-csrf": "1", accept: "application/graphql-response+json", ...headers },
+  });
+  return { status: res.status, body: (await res.json()) as GraphQLBody };
+}
 
-  it("gives the stored upload back as a File, and moves it under an allowed prefix", async () => {
+describe("uploadFile", () => {
+  const upload = "mutation ($f: Upload!, $p: String) { uploadFile(file: $f, prefix: $p) { key filename size sha256 } }";
+  const text = { path: "f", bytes: "uploaded", name: "up.txt", type: "text/plain" };
+  const textSha = async (): Promise<string> =>
+    [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("uploaded")))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+
+  it("gives the stored upload back as a File under the caller's keyPrefix", async () => {
     const gw = filesGateway();
     const user = newUser();
-    const headers = await asRole("user", user.id);
-    const stored = await putFile(`${user.prefix}${uniqueId("up")}`, "uploaded", {
-      uploaderId: user.id,
+    const res = await multipart(gw, upload, { f: null }, text, await asRole("user", user.id));
+    expect(res.body.errors).toBeUndefined();
+    const file = res.body.data?.uploadFile as { key: string };
+    expect(file).toEqual({
+      key: expect.stringMatching(new RegExp(`^${user.prefix}[0-9a-f-]{36}$`)),
       filename: "up.txt",
+      size: 8,
+      sha256: await textSha(),
     });
-    const same = await gw.graphql(upload, { f: { key: stored.key } }, headers);
-    expect(same.body).toEqual({ data: { uploadFile: { key: stored.key, filename: "up.txt", size: 8 } } });
-    const moved = await gw.graphql(upload, { f: { key: stored.key }, p: `${user.prefix}docs` }, headers);
-    expect(moved.body.errors).toBeUndefined();
-    const file = moved.body.data?.uploadFile as { key: string; filename: string; size: number };
-    expect(file.key).toMatch(new RegExp(`^${user.prefix}docs/[0-9a-f-]{36}$`));
-    expect(file).toMatchObject({ filename: "up.txt", size: 8 });
     expect(await (await env.FILES.get(file.key))?.text()).toBe("uploaded");
-    expect(await env.FILES.head(stored.key)).toBeNull();
   });
 
-  it("refuses a prefix the caller may not write, and another user's object", async () => {
+  it("moves the upload to <prefix>/<uuid> when the rules allow writing there", async () => {
     const gw = filesGateway();
     const user = newUser();
     const headers = await asRole("user", user.id);
-    const stored = await putFile(`${user.prefix}${uniqueId("up")}`, "mine", { uploaderId: user.id });
-    const elsewhere = await gw.graphql(upload, { f: { key: stored.key }, p: "public" }, headers);
-    expect(codes(elsewhere.body)).toEqual(["FILE_ACCESS_DENIED"]);
-    expect(await env.FILES.head(stored.key)).not.toBeNull();
+    const res = await multipart(gw, upload, { f: null, p: `${user.prefix}docs` }, text, headers);
+    expect(res.body.errors).toBeUndefined();
+    const file = res.body.data?.uploadFile as { key: string; filename: string; size: number; sha256: string };
+    expect(file.key).toMatch(new RegExp(`^${user.prefix}docs/[0-9a-f-]{36}$`));
+    expect(file).toMatchObject({ filename: "up.txt", size: 8, sha256: await textSha() });
+    expect(await (await env.FILES.get(file.key))?.text()).toBe("uploaded");
+    const left = await env.FILES.list({ prefix: user.prefix });
+    expect(left.objects.map((o) => o.key)).toEqual([file.key]);
+  });
+
+  it("refuses a prefix the caller may not write, and keeps nothing of the upload", async () => {
+    const gw = filesGateway();
+    const user = newUser();
+    const res = await multipart(gw, upload, { f: null, p: "public" }, text, await asRole("user", user.id));
+    expect(codes(res.body)).toEqual(["FILE_ACCESS_DENIED"]);
+    expect((await env.FILES.list({ prefix: user.prefix })).objects).toEqual([]);
+    expect(
+      (await env.FILES.list({ prefix: "public/" })).objects.filter((o) => o.customMetadata?.uploaderId === user.id),
+    ).toEqual([]);
+  });
+
+  it("refuses a reference sent as plain JSON (another user's key)", async () => {
+    const gw = filesGateway();
     const other = newUser();
     const theirs = await putFile(`${other.prefix}${uniqueId("up")}`, "theirs", { uploaderId: other.id });
-    const stolen = await gw.graphql(upload, { f: { key: theirs.key }, p: `${user.prefix}loot` }, headers);
-    expect(codes(stolen.body)).toEqual(["FILE_ACCESS_DENIED"]);
-    const bad = await gw.graphql(upload, { f: { key: "../x" } }, headers);
-    expect(codes(bad.body)).toEqual(["INVALID_FILE_KEY"]);
+    const user = newUser();
+    const res = await gw.graphql(
+      upload,
+      { f: { key: theirs.key }, p: `${user.prefix}loot` },
+      await asRole("user", user.id),
+    );
+    expect(res.body.data ?? null).toBeNull();
+    expect(res.body.errors?.length).toBeGreaterThan(0);
+    expect((await env.FILES.list({ prefix: user.prefix })).objects).toEqual([]);
+    expect(await env.FILES.head(theirs.key)).not.toBeNull();
   });
 });
