@@ -107,14 +107,16 @@ describe("built-in file fields", () => {
     for (const name of ["a", "b", "c"]) await putFile(`${user.prefix}${name}.txt`, name);
     await putFile(`${newUser().prefix}other.txt`, "not mine");
     const headers = await asRole("user", user.id);
-    const query = `query ($after: String) { files(first: 2, after: $after) { nodes { key } pageInfo { endCursor hasNextPage } } }`;
+    const query = `query ($after: String) { files(first: 2, after: $after) { nodes { key filename contentType } pageInfo { endCursor hasNextPage } } }`;
     const first = await gw.graphql(query, {}, headers);
     expect(first.body.errors).toBeUndefined();
     const page1 = first.body.data?.files as {
-      nodes: { key: string }[];
+      nodes: { key: string; filename?: string; contentType?: string }[];
       pageInfo: { endCursor: string; hasNextPage: boolean };
     };
     expect(page1.nodes.map((n) => n.key)).toEqual([`${user.prefix}a.txt`, `${user.prefix}b.txt`]);
+    // The listing includes the custom and HTTP metadata (R2 list `include`).
+    expect(page1.nodes[0]).toEqual({ key: `${user.prefix}a.txt`, filename: "report.txt", contentType: "text/plain" });
     expect(page1.pageInfo.hasNextPage).toBe(true);
     expect(page1.pageInfo.endCursor).toEqual(expect.any(String));
     const second = await gw.graphql(query, { after: page1.pageInfo.endCursor }, headers);
@@ -138,6 +140,22 @@ describe("built-in file fields", () => {
     await putFile(`${other.prefix}seen.txt`, "s");
     const seen = await gw.graphql(list, { p: other.prefix }, auditor);
     expect(seen.body.data?.files).toEqual({ nodes: [{ key: `${other.prefix}seen.txt` }] });
+  });
+
+  it("File.sha256 of a file stored by multipart upload comes from its .junction/meta record", async () => {
+    const gw = filesGateway();
+    const user = newUser();
+    const key = `${user.prefix}large.bin`;
+    await env.FILES.put(key, "large", { customMetadata: { filename: "large.bin", uploaderId: user.id } });
+    await env.FILES.put(`.junction/meta/${key}`, JSON.stringify({ sha256: "cd".repeat(32), size: 5 }));
+    const res = await gw.graphql(
+      "query ($k: String!) { file(key: $k) { sha256 size } files { nodes { key sha256 } } }",
+      { k: key },
+      await asRole("user", user.id),
+    );
+    expect(res.body).toEqual({
+      data: { file: { sha256: "cd".repeat(32), size: 5 }, files: { nodes: [{ key, sha256: "cd".repeat(32) }] } },
+    });
   });
 
   it("files never lists the gateway's own .junction/ objects, even to the admin", async () => {
