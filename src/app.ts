@@ -5,7 +5,7 @@ import { withoutAdminSecret } from "./browser";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { eventRoutes } from "./events";
-import { isUploadRequest, type ReceivedUploads, receiveUploads, signedUrl } from "./files";
+import { fileRoutes, isUploadRequest, type ReceivedUploads, receiveUploads, signedUrl } from "./files";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
 import { graphqlBodyLimit, resolveLimits } from "./limits";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
@@ -117,7 +117,8 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
  * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
  * body limit, SSE subscriptions to the realtime shards, else Yoga; PUT, PATCH and DELETE are 405
  * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`, `POST /events/{topic}` (see
- * `eventRoutes`; no CORS and no `rateLimits`: server-to-server, authorised by a secret).
+ * `eventRoutes`; no CORS and no `rateLimits`: server-to-server, authorised by a secret), `GET`/`HEAD
+ * /files/{key}` (see `fileRoutes`: R2 downloads by `files.rules` or a signed URL; 404 without `files`).
  *
  * @param options - the raw config and tuning; see {@link GatewayOptions}
  * @returns the app; `app.fetch(request, env, ctx)` is a Worker fetch handler
@@ -146,6 +147,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       requestId: c.var.requestId,
       headers: c.req.raw.headers,
       session: c.var.session,
+      origin: new URL(c.req.url).origin,
     });
     const files = gateway.config.files;
     if (files === undefined || !isUploadRequest(c.req.raw, files)) return gateway.yoga.fetch(c.req.raw, context);
@@ -227,6 +229,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.route("/admin", adminRoutes());
   app.route("/events", eventRoutes());
+  app.route(
+    "/files",
+    fileRoutes<AppEnv>({ authenticate: (c) => authenticateRequest(c.var.gateway, c.req.raw.headers, c.env) }),
+  );
 
   app.notFound((c) => new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`).toResponse());
 

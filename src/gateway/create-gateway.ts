@@ -11,7 +11,7 @@ import {
 import { createSchemaCache, createSchemaRegistry, remotePublishConfigProblems, type SchemaRegistry } from "../compose";
 import { type GatewayConfig, loadConfig } from "../config";
 import { ConfigError } from "../errors";
-import { UploadScalar } from "../files";
+import { buildFilesSchema, UploadScalar } from "../files";
 import { createGatewayYoga } from "../graphql";
 import type { Logger } from "../observability";
 import { checkRateLimitBindings } from "../rate-limits";
@@ -24,6 +24,9 @@ const UPLOAD_SCALAR_FILE = { path: "schemas/(built in: files).graphql", sdl: "sc
 
 /** How the SDL of schemas/*.graphql is named in conflicts and logs. */
 export const LOCAL_SDL_NAME = "schemas/*.graphql";
+
+/** How the built-in file fields (`files.graphql`) are named in conflicts and logs. */
+export const FILES_SUBSCHEMA_NAME = "files";
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -95,7 +98,12 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     throw new ConfigError([{ path: "$.auth.jwt", message: (error as Error).message }]);
   }
   const registry = createSchemaRegistry({
-    localSubschemas: rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }],
+    localSubschemas: [
+      ...(rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }]),
+      ...(config.files?.graphql === true
+        ? [{ name: FILES_SUBSCHEMA_NAME, subschema: { schema: buildFilesSchema(config.files) } }]
+        : []),
+    ],
     extensions: rest.extensions,
     joinFields: rest.joinFields,
     rootResolvers: { Subscription: rest.subscriptionResolvers },

@@ -94,6 +94,11 @@ export interface GatewayContext extends UpstreamContext {
   log: Logger;
   /** Who the caller is: role and session variables (src/auth). */
   session: Session;
+  /**
+   * The origin (`https://host[:port]`) the client reached the gateway at, from the request URL; absolute
+   * URLs the gateway hands out (signed file URLs) start with it. Absent where no URL is known.
+   */
+  origin?: string;
 }
 
 /**
