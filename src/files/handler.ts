@@ -5,7 +5,8 @@ import { type Session, USER_ID_VARIABLE } from "../shared";
 import { newKey, renderPrefix } from "./keys";
 import { multipartBoundary, readParts } from "./multipart";
 import { type FileReference, registerUpload, releaseUploads } from "./references";
-import { FileSink, type StoredFile, sanitizeFilename } from "./store";
+import { fileAccess } from "./rules";
+import { FileSink, META_PREFIX, PART_BYTES, type StoredFile, sanitizeFilename } from "./store";
 
 /** The CSRF headers a multipart request must carry (any one; the same as Yoga's CSRF prevention). */
 export const UPLOAD_CSRF_HEADERS = ["x-graphql-csrf", "apollo-require-preflight", "x-graphql-yoga-csrf"] as const;
@@ -113,6 +114,10 @@ export async function receiveUploads(input: UploadInput): Promise<ReceivedUpload
   }
   if (request.body === null) throw invalid("A multipart request needs a body.");
   const prefix = renderPrefix(config.keyPrefix, session);
+  // With rules, an upload needs write access where it lands (without any, the fields' permissions decide).
+  if (config.rules.length > 0 && !fileAccess(config, session, newKey(prefix), "write")) {
+    throw new GatewayError(ErrorCode.FILE_ACCESS_DENIED, `The caller may not upload under ${prefix} (files.rules).`);
+  }
   let operations: unknown;
   let map: Map<string, string[]> | undefined;
   const stored = new Map<string, StoredFile>();
@@ -120,7 +125,7 @@ export async function receiveUploads(input: UploadInput): Promise<ReceivedUpload
   const drop = (): Promise<void> => {
     const done = (async () => {
       await open?.abort();
-      await Promise.all([...stored.values()].map((file) => input.bucket.delete(file.key).catch(() => undefined)));
+      await Promise.all([...stored.values()].map((file) => deleteStored(input.bucket, file)));
     })();
     input.waitUntil?.(done);
     return done;
@@ -209,12 +214,18 @@ export async function receiveUploads(input: UploadInput): Promise<ReceivedUpload
     async settle(response) {
       releaseUploads(tokens);
       const failed = await failedFiles(response, operations, byVariable, stored);
-      const deleting = Promise.all(failed.map((file) => input.bucket.delete(file.key).catch(() => undefined)));
+      const deleting = Promise.all(failed.map((file) => deleteStored(input.bucket, file)));
       input.waitUntil?.(deleting);
       await deleting;
       return response;
     },
   };
+}
+
+/** Deletes a stored file and, for one stored by multipart upload, its SHA-256 record (never throws). */
+async function deleteStored(bucket: R2Bucket, file: StoredFile): Promise<void> {
+  const keys = file.size > PART_BYTES ? [file.key, `${META_PREFIX}${file.key}`] : [file.key];
+  await bucket.delete(keys).catch(() => undefined);
 }
 
 /** A text part (`operations`, `map`), bounded. */
