@@ -38,7 +38,7 @@ export const FilesSchema = z
       .describe("Largest file, in bytes (413 PAYLOAD_TOO_LARGE as soon as a file passes it)."),
     maxFiles: z.number().int().min(1).max(100).default(10).describe("Most files in one request."),
     allowedContentTypes: z
-      .array(z.string().regex(/^[a-z0-9.+-]+\/(\*|[a-z0-9.+-]+)$/i, 'a media type, or "type/*"'))
+      .array(z.string().regex(/^(\*\/\*|[a-z0-9.+-]+\/(\*|[a-z0-9.+-]+))$/i, 'a media type, "type/*" or "*/*"'))
       .default(["*/*"])
       .describe(
         'Media types an upload may have ("image/*" allowed); checked against the bytes\' signature for common types.',
