@@ -57,30 +57,72 @@ async function storedSha256(key: string): Promise<string> {
 describe.skipIf(!UPLOADS_READY)("streamed uploads", () => {
   it("stores a 50 MB file generated lazily, with the right size and sha256, memory growing far less than the file", async () => {
     const id = uniqueId();
-    const gw = ordersGateway(id, { maxFileBytes: 100 * MiB, maxFiles: 1 });
-    const size = 50 * MB;
-    const expectedSha = await patternSha256(size);
+    const gw = ordersGateway(id, { maxFileBytes: 200 * MiB, maxFiles: 1 });
     const headers = await userHeaders();
+    /** Uploads `size` bytes of the pattern, checks what was stored, deletes it; returns the RSS growth. */
+    const upload = async (size: number): Promise<number> => {
+      const lazy = lazyMultipart({ operations: operationsOf(ATTACH, { orderId: "o1", file: null }), size });
+      const { result, growthBytes, samples } = await memoryDuring(() =>
+        send(gw, { body: lazy.body, headers: lazy.headers }, headers),
+      );
+      const ref = (succeeded(result).attachInvoice as { file: FileReference }).file;
+      const expectedSha = await patternSha256(size);
+      expect({ size: ref.size, sha256: ref.sha256 }).toEqual({ size, sha256: expectedSha });
+      expect(lazy.progress.bytesPulled).toBe(lazy.progress.totalBytes);
+      expect(lazy.progress.largestChunk).toBeLessThanOrEqual(64 * 1024);
+      expect((await env.FILES.head(ref.key))?.size).toBe(size);
+      expect(await storedSha256(ref.key)).toBe(expectedSha);
+      await env.FILES.delete(ref.key);
+      console.log(
+        `${size / MB} MB upload: workerd RSS grew by ${(growthBytes / MiB).toFixed(1)} MiB (${samples} samples)`,
+      );
+      return growthBytes;
+    };
+    // The first large upload of the process also grows V8's heap for the test's own garbage (64 KiB blocks):
+    // 50-120 MiB measured on any 50 MB stream, even one the test only drains. Later ones show the upload's cost.
+    await upload(50 * MB);
+    // Three times the size, not three times the memory: buffering would cost 143 MiB (over the isolate's
+    // 128 MB); streamed in 5 MiB parts it measured 1-6 MiB here.
+    expect(await upload(150 * MB)).toBeLessThan(64 * MiB);
+    // Buffering 50 MB whole would cost at least its 47.7 MiB (the control below sees that much).
+    expect(await upload(50 * MB)).toBeLessThan(40 * MiB);
+  }, 120_000);
+
+  // KNOWN FAILURE at main 88c5b9f (it.fails until fixed): R2 takes custom metadata when a multipart upload is
+  // created, before the hash is known, so src/files/store.ts keeps sha256 and size of large files in a side
+  // object `.junction/meta/<key>` instead; files-spec.md has them in the object's custom metadata.
+  it.fails("a file stored by R2 multipart upload (6 MiB > one 5 MiB part) has sha256 and size in its custom metadata, as a small one", async () => {
+    const id = uniqueId();
+    const gw = ordersGateway(id, { maxFileBytes: 100 * MiB, maxFiles: 1 });
+    const size = 6 * MiB;
     const lazy = lazyMultipart({ operations: operationsOf(ATTACH, { orderId: "o1", file: null }), size });
-    const {
-      result: answer,
-      growthBytes,
-      samples,
-    } = await memoryDuring(() => send(gw, { body: lazy.body, headers: lazy.headers }, headers));
-    const data = succeeded(answer);
+    const data = succeeded(await send(gw, { body: lazy.body, headers: lazy.headers }, await userHeaders()));
     const ref = (data.attachInvoice as { file: FileReference }).file;
-    expect({ size: ref.size, sha256: ref.sha256 }).toEqual({ size, sha256: expectedSha });
-    expect(lazy.progress.bytesPulled).toBe(lazy.progress.totalBytes);
-    expect(lazy.progress.largestChunk).toBeLessThanOrEqual(64 * 1024);
     const head = await env.FILES.head(ref.key);
     expect(head?.size).toBe(size);
-    expect(head?.customMetadata?.sha256).toBe(expectedSha);
-    expect(await storedSha256(ref.key)).toBe(expectedSha);
-    console.log(`50 MB upload: workerd RSS grew by ${(growthBytes / MiB).toFixed(1)} MiB (${samples} samples)`);
-    // Buffering the file whole would cost at least its 47.7 MiB (and a copy more); parts of 5 MiB a few of those.
-    expect(growthBytes).toBeLessThan(32 * MiB);
-    await env.FILES.delete(ref.key);
-  }, 120_000);
+    expect(head?.customMetadata).toMatchObject({
+      sha256: await patternSha256(size),
+      size: String(size),
+      filename: "big.bin",
+      uploaderId: "u1",
+    });
+  });
+
+  // KNOWN FAILURE at main 88c5b9f (it.fails until fixed): src/files/handler.ts deletes the object of a failed
+  // field but not its side object `.junction/meta/<key>` (store.ts), which stays in the bucket.
+  it.fails("a failing field whose file went to R2 by multipart upload leaves nothing: no object, no side object", async () => {
+    const id = uniqueId();
+    const gw = ordersGateway(id, { maxFileBytes: 100 * MiB, maxFiles: 1 });
+    const lazy = lazyMultipart({
+      operations: operationsOf(`mutation($file: Upload!) { attachInvoiceFailing(orderId: "o1", file: $file) { id } }`),
+      size: 6 * MiB,
+    });
+    const answer = await send(gw, { body: lazy.body, headers: lazy.headers }, await userHeaders());
+    expect(answer.body.errors?.length, answer.text).toBeGreaterThan(0);
+    expect(await keysUnder(`uploads/${id}/`)).toEqual([]);
+    // Anything else the gateway keeps about the key (the lead's sidecar `.junction/meta/<key>`) must go too.
+    expect(await keysUnder(`.junction/meta/uploads/${id}/`)).toEqual([]);
+  });
 
   it("a client that goes away mid-file (after 7 MiB, past the first 5 MiB part) leaves no object", async () => {
     const id = uniqueId();
@@ -115,7 +157,7 @@ describe.skipIf(!UPLOADS_READY)("streamed uploads", () => {
 });
 
 describe("memory sampling (test/fixtures/memory.ts)", () => {
-  it("control: the sampling sees 50 MB held by the isolate", async () => {
+  it("control: the sampling sees 50 MB held by the isolate (after the warm-up of the upload test)", async () => {
     const { growthBytes } = await memoryDuring(async () => {
       const held = new Uint8Array(50 * MB);
       for (let i = 0; i < held.length; i += 4096) held[i] = i & 0xff;
