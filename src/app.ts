@@ -5,8 +5,9 @@ import { withoutAdminSecret } from "./browser";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { eventRoutes } from "./events";
+import { fileRoutes, isUploadRequest, type ReceivedUploads, receiveUploads, signedUrl } from "./files";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
-import { graphqlBodyLimit } from "./limits";
+import { graphqlBodyLimit, resolveLimits } from "./limits";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
 import { rateLimits } from "./rate-limits";
 import { realtimeUpgrade, routeEventStream } from "./realtime";
@@ -116,7 +117,8 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
  * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
  * body limit, SSE subscriptions to the realtime shards, else Yoga; PUT, PATCH and DELETE are 405
  * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`, `POST /events/{topic}` (see
- * `eventRoutes`; no CORS and no `rateLimits`: server-to-server, authorised by a secret).
+ * `eventRoutes`; no CORS and no `rateLimits`: server-to-server, authorised by a secret), `GET`/`HEAD
+ * /files/{key}` (see `fileRoutes`: R2 downloads by `files.rules` or a signed URL; 404 without `files`).
  *
  * @param options - the raw config and tuning; see {@link GatewayOptions}
  * @returns the app; `app.fetch(request, env, ctx)` is a Worker fetch handler
@@ -129,7 +131,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(gateway(options, log));
   app.use(gatewayCors());
 
-  const bodyLimit = graphqlBodyLimit<AppEnv>((c) => c.var.gateway.config);
+  const jsonBodyLimit = graphqlBodyLimit<AppEnv>((c) => c.var.gateway.config);
+  // A multipart request (file upload) is bounded by the files' limits instead, while it is read (src/files).
+  const bodyLimit: MiddlewareHandler<AppEnv> = (c, next) =>
+    isUploadRequest(c.req.raw, c.var.gateway.config.files) ? next() : jsonBodyLimit(c, next);
   app.on(["GET", "POST"], "/graphql", realtimeUpgrade(), authentication(), rateLimits(), bodyLimit, async (c) => {
     const gateway = c.var.gateway;
     const stream = await routeEventStream(gateway, c.env, c.req.raw, c.var.requestId, c.var.session);
@@ -142,8 +147,44 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       requestId: c.var.requestId,
       headers: c.req.raw.headers,
       session: c.var.session,
+      origin: new URL(c.req.url).origin,
     });
-    return gateway.yoga.fetch(c.req.raw, context);
+    const files = gateway.config.files;
+    if (files === undefined || !isUploadRequest(c.req.raw, files)) return gateway.yoga.fetch(c.req.raw, context);
+    let uploads: ReceivedUploads;
+    try {
+      uploads = await receiveUploads({
+        request: c.req.raw,
+        config: files,
+        bucket: c.env.FILES,
+        session: c.var.session,
+        maxOperationsBytes: resolveLimits(gateway.config, c.var.session).maxBodyBytes,
+        waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+        reference: async (file) => ({
+          key: file.key,
+          url: await signedUrl(
+            new URL(c.req.url).origin,
+            file.key,
+            files.signedUrlTtlSec,
+            c.env.FILES_SIGNING_SECRET ?? "",
+          ),
+          size: file.size,
+          contentType: file.contentType,
+          filename: file.filename,
+          sha256: file.sha256,
+        }),
+      });
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      c.var.log.info({ code: error.code }, "upload refused");
+      return error.toGraphQLResponse();
+    }
+    // For remotes with `uploads: "forward"` (the upstream plugin `uploads`): the files, streamed from R2.
+    context.uploads = {
+      files: uploads.files,
+      open: async (key) => (await c.env.FILES.get(key))?.body ?? null,
+    };
+    return uploads.settle(await gateway.yoga.fetch(uploads.request, context));
   });
 
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.
@@ -188,6 +229,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.route("/admin", adminRoutes());
   app.route("/events", eventRoutes());
+  app.route(
+    "/files",
+    fileRoutes<AppEnv>({ authenticate: (c) => authenticateRequest(c.var.gateway, c.req.raw.headers, c.env) }),
+  );
 
   app.notFound((c) => new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`).toResponse());
 

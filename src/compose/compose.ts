@@ -1,7 +1,7 @@
 import { Subschema, type SubschemaConfig } from "@graphql-tools/delegate";
 import { stitchSchemas } from "@graphql-tools/stitch";
 import type { Executor, IResolvers } from "@graphql-tools/utils";
-import { type GraphQLSchema, isObjectType, validateSchema } from "graphql";
+import { type GraphQLScalarType, type GraphQLSchema, isObjectType, validateSchema } from "graphql";
 import type { RemoteConfig } from "../config";
 import { ConfigError, ErrorCode, GatewayError } from "../errors";
 import {
@@ -47,6 +47,11 @@ export interface ComposeOptions {
    * Fields the composed schema lacks are skipped. @default {}
    */
   rootResolvers?: Readonly<Record<string, Readonly<Record<string, object>>>>;
+  /**
+   * Scalars whose implementation the gateway provides whatever a source declares (the `Upload` scalar of
+   * files); each is used where some source has a type of its name. @default []
+   */
+  scalars?: readonly GraphQLScalarType[];
 }
 
 /** What {@link composeSubschemas} produced. */
@@ -173,7 +178,11 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
     schema = stitchSchemas({
       subschemas,
       typeDefs: built.typeDefs ?? [],
-      resolvers: [built.resolvers, ...rootResolversOf(accepted, options.rootResolvers)],
+      resolvers: [
+        built.resolvers,
+        ...rootResolversOf(accepted, options.rootResolvers),
+        ...scalarsOf(accepted, options.scalars),
+      ],
     });
   } catch (error) {
     // Checked above; should stitching still refuse the extensions, serve without them.
@@ -183,7 +192,10 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
         Object.assign(status, { status: "error", lastError: { code: ErrorCode.INVALID_JOIN, message } });
     }
     joinFields = [];
-    schema = stitchSchemas({ subschemas, resolvers: rootResolversOf(accepted, options.rootResolvers) });
+    schema = stitchSchemas({
+      subschemas,
+      resolvers: [...rootResolversOf(accepted, options.rootResolvers), ...scalarsOf(accepted, options.scalars)],
+    });
   }
   wrapRemotePublishes(schema, accepted);
   setPassthroughSources(schema, accepted);
@@ -207,6 +219,14 @@ function rootResolversOf(sources: readonly JoinSource[], rootResolvers: ComposeO
     }
   }
   return Object.keys(out).length === 0 ? [] : [out as IResolvers];
+}
+
+/** The gateway's scalars that some accepted source has a type for, as stitching resolvers. */
+function scalarsOf(sources: readonly JoinSource[], scalars: ComposeOptions["scalars"]): IResolvers[] {
+  const used = (scalars ?? []).filter((scalar) =>
+    sources.some((source) => source.schema.getType(scalar.name) !== undefined),
+  );
+  return used.length === 0 ? [] : [Object.fromEntries(used.map((scalar) => [scalar.name, scalar])) as IResolvers];
 }
 
 /** For each type merged by some remote: field -> the sources serving it. */

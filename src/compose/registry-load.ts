@@ -139,6 +139,7 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
         extensions: options.extensions,
         joinFields: options.joinFields,
         rootResolvers: options.rootResolvers,
+        scalars: options.scalars,
       });
       for (const [name, conflict] of result.conflicts)
         log.error({ remote: name, error: conflict.message }, "schema conflict");

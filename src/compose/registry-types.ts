@@ -83,6 +83,8 @@ export interface SchemaRegistryOptions {
   joinFields?: readonly string[];
   /** Resolvers stitched over the composed schema's root fields (the topic-bound Subscription fields). @default {} */
   rootResolvers?: ComposeOptions["rootResolvers"];
+  /** Scalars the gateway implements whatever a source declares (`Upload`). @default [] */
+  scalars?: ComposeOptions["scalars"];
 }
 
 /**

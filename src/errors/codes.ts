@@ -132,6 +132,42 @@ export const ERROR_TABLE = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: "an event payload over events.maxPayloadBytes" },
   INVALID_EVENT_PAYLOAD: { status: 400, meaning: "an event payload that is not JSON" },
+  FILE_NOT_FOUND: { status: 404, meaning: "GET /files/{key} for a key that holds no object" },
+  FILE_ACCESS_DENIED: {
+    status: 403,
+    meaning:
+      "no files.rules entry of the caller's role allows this read, write, delete or listing of the key or prefix",
+  },
+  INVALID_SIGNATURE: {
+    status: 403,
+    meaning:
+      "a download URL whose sig is not the HMAC-SHA256 of <key>\\n<exp> with FILES_SIGNING_SECRET, or whose exp has passed",
+  },
+  INVALID_FILE_KEY: {
+    status: 400,
+    meaning:
+      "a file key that is empty, starts with /, or has an empty, . or .. segment, a backslash, a control character or an encoded slash, or is under .junction/",
+  },
+  RANGE_NOT_SATISFIABLE: {
+    status: 416,
+    meaning: "a download whose Range starts past the object's end; Content-Range: bytes */<size> gives the size",
+  },
+  FILE_TOO_LARGE: {
+    status: 413,
+    meaning: "an uploaded file over files.maxFileBytes (or a multipart body over what the files allow)",
+  },
+  TOO_MANY_FILES: { status: 413, meaning: "a multipart request with more files than files.maxFiles" },
+  INVALID_MULTIPART: {
+    status: 400,
+    meaning:
+      "a GraphQL multipart request that does not follow the spec (operations, map, then the files the map names)",
+  },
+  CONTENT_TYPE_NOT_ALLOWED: {
+    status: 415,
+    meaning:
+      "an uploaded file whose type is outside files.allowedContentTypes, or whose bytes contradict its declared type",
+  },
+  UPLOAD_FAILED: { status: 500, meaning: "storing an uploaded file in R2 failed; nothing of it was kept" },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: "anything unexpected; the real error is logged, never sent" },
 } as const satisfies Record<string, { status: number | "cause"; meaning: string }>;
 

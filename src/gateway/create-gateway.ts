@@ -11,6 +11,7 @@ import {
 import { createSchemaCache, createSchemaRegistry, remotePublishConfigProblems, type SchemaRegistry } from "../compose";
 import { type GatewayConfig, loadConfig } from "../config";
 import { ConfigError } from "../errors";
+import { buildFilesSchema, UploadScalar } from "../files";
 import { createGatewayYoga } from "../graphql";
 import type { Logger } from "../observability";
 import { checkRateLimitBindings } from "../rate-limits";
@@ -18,8 +19,14 @@ import type { FetchFn, GatewayContext } from "../shared";
 import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile, type TopicBinding } from "../sources";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
 
+/** The `Upload` scalar's declaration, added to the SDL files when `files` is set and no file declares it. */
+const UPLOAD_SCALAR_FILE = { path: "schemas/(built in: files).graphql", sdl: "scalar Upload" };
+
 /** How the SDL of schemas/*.graphql is named in conflicts and logs. */
 export const LOCAL_SDL_NAME = "schemas/*.graphql";
+
+/** How the built-in file fields (`files.graphql`) are named in conflicts and logs. */
+export const FILES_SUBSCHEMA_NAME = "files";
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -91,10 +98,16 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     throw new ConfigError([{ path: "$.auth.jwt", message: (error as Error).message }]);
   }
   const registry = createSchemaRegistry({
-    localSubschemas: rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }],
+    localSubschemas: [
+      ...(rest.schema === undefined ? [] : [{ name: LOCAL_SDL_NAME, subschema: { schema: rest.schema } }]),
+      ...(config.files?.graphql === true
+        ? [{ name: FILES_SUBSCHEMA_NAME, subschema: { schema: buildFilesSchema(config.files) } }]
+        : []),
+    ],
     extensions: rest.extensions,
     joinFields: rest.joinFields,
     rootResolvers: { Subscription: rest.subscriptionResolvers },
+    scalars: config.files === undefined ? [] : [UploadScalar],
     remotes: config.remotes.map((remote) => createRemoteSource(remote, pipeline)),
     cache: createSchemaCache({ kv: env.SCHEMA_CACHE, prefix: options.kvPrefix }),
     log,
@@ -151,6 +164,10 @@ export function buildSchemaFiles(
 ): { rest: RestSchema; permissions: PermissionSet } {
   const permissionFiles = files.filter((file) => file.path.startsWith(PERMISSION_FILES_DIR));
   const restFiles = files.filter((file) => !file.path.startsWith(PERMISSION_FILES_DIR));
+  // With `files`, SDL files use the Upload scalar without declaring it.
+  if (config.files !== undefined && !restFiles.some((file) => /\bscalar\s+Upload\b/.test(file.sdl))) {
+    restFiles.push(UPLOAD_SCALAR_FILE);
+  }
   const rest = buildRestSchema(restFiles, config.services, {
     pipeline,
     remotes: config.remotes.map((remote) => remote.name),

@@ -19,6 +19,8 @@ export interface GatewayContextInput {
   headers: Headers;
   /** The caller's session, from {@link authenticateRequest}. */
   session: Session;
+  /** The origin of the request URL (`https://host`), for absolute URLs such as signed file URLs. */
+  origin?: string;
   /**
    * Whether the entry point has a response to put upstream `Set-Cookie` values on: true for HTTP
    * (`/graphql`), false for WebSocket messages and SSE streams, whose upstream cookies are dropped.
@@ -67,6 +69,7 @@ export async function createGatewayContext(input: GatewayContextInput): Promise<
     clientHeaders: input.headers,
     responseCookies: input.responseCookies === false ? undefined : [],
     session,
+    ...(input.origin === undefined ? {} : { origin: input.origin }),
     sessionHeaderPrefix: prefix,
     gatewayToken: createGatewayTokenSource(
       gateway.tokenSigner,

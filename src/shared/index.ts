@@ -31,6 +31,7 @@ export {
   type GatewayContext,
   isUpstreamContext,
   type Session,
+  type UploadedFiles,
   type UpstreamContext,
   type WaitUntil,
 } from "./types";

@@ -61,6 +61,23 @@ export interface UpstreamContext {
    * @see src/auth/gateway-token.ts
    */
   gatewayToken?: (audience: string) => Promise<string | undefined>;
+  /**
+   * The files of a GraphQL multipart request, once stored (src/files): what a remote with
+   * `uploads: "forward"` receives as a multipart request again, each file streamed from R2.
+   */
+  uploads?: UploadedFiles;
+}
+
+/** The stored files of one multipart request, for upstream calls that forward them. */
+export interface UploadedFiles {
+  /** Each stored file: its key (as the references in the variables carry it), name, type and size. */
+  files: readonly { key: string; filename: string; contentType: string; size: number }[];
+  /**
+   * Opens a stored file's bytes.
+   * @param key - its key
+   * @returns the bytes as a stream, or null when the object is gone
+   */
+  open(key: string): Promise<ReadableStream<Uint8Array> | null>;
 }
 
 /**
@@ -77,6 +94,11 @@ export interface GatewayContext extends UpstreamContext {
   log: Logger;
   /** Who the caller is: role and session variables (src/auth). */
   session: Session;
+  /**
+   * The origin (`https://host[:port]`) the client reached the gateway at, from the request URL; absolute
+   * URLs the gateway hands out (signed file URLs) start with it. Absent where no URL is known.
+   */
+  origin?: string;
 }
 
 /**

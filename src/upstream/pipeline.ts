@@ -7,6 +7,7 @@ import {
   useGatewayToken,
   useHeaderRules,
   useResponseSize,
+  useUploadForwarding,
   useUpstreamCookies,
   useUpstreamErrors,
   useUpstreamRetry,
@@ -33,7 +34,8 @@ export interface DefaultUpstreamPluginsOptions extends UpstreamCookiesOptions {
  * 6. `retry`: sends idempotent calls again after a connection failure, 429, 502, 503 or 504;
  * 7. `response-size`: cuts off an answer over `maxResponseBytes` (UPSTREAM_RESPONSE_TOO_LARGE);
  * 8. `gateway-token`: signs this request's `x-gateway-token` for the upstream;
- * 9. `header-rules`: builds the headers, Hasura's precedence.
+ * 9. `uploads`: a remote with `uploads: "forward"` gets the request's files as a multipart request;
+ * 10. `header-rules`: builds the headers, Hasura's precedence.
  * @param options - the retry plugin's backoff, the `cookies` plugin's `protectedCookies`
  * @returns a fresh list (plugins hold no request state; the circuit breaker holds its circuits)
  */
@@ -47,6 +49,7 @@ export function defaultUpstreamPlugins(options: DefaultUpstreamPluginsOptions = 
     useUpstreamRetry(options.retry),
     useResponseSize(),
     useGatewayToken(),
+    useUploadForwarding(),
     useHeaderRules(),
   ];
 }

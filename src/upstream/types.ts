@@ -24,6 +24,8 @@ export interface UpstreamConfig {
   circuitBreaker?: false | { failureThreshold: number; resetTimeoutMs: number };
   /** Largest answer body, bytes (see the `response-size` plugin). @default 10485760 (10 MB) */
   maxResponseBytes?: number;
+  /** Remotes: what an Upload argument sends, its reference or the file (see the `uploads` plugin). @default "reference" */
+  uploads?: "reference" | "forward";
 }
 
 /** The type of a remote call's GraphQL operation (GraphQL spec, section 2.3 "Operations"). */

@@ -76,6 +76,7 @@ describe("invalid config", () => {
       name: "x",
       url: "https://x.example/graphql",
       headers: {},
+      uploads: "reference",
       forwardClientHeaders: [],
       timeoutMs: 10_000,
       gatewayToken: true,

@@ -20,7 +20,7 @@ import {
   succeeded,
   UPLOADS_READY,
   userHeaders,
-} from "./setup";
+} from "./upload-setup";
 
 const MiB = 1024 * 1024;
 /** A mutation with one `$file: Upload!` variable (the malformed bodies send `{ file: null }`). */

@@ -18,7 +18,7 @@ import {
   succeeded,
   UPLOADS_READY,
   userHeaders,
-} from "./setup";
+} from "./upload-setup";
 
 const MiB = 1024 * 1024;
 const DESCRIBE =

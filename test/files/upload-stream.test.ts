@@ -22,7 +22,7 @@ import {
   succeeded,
   UPLOADS_READY,
   userHeaders,
-} from "./setup";
+} from "./upload-setup";
 
 const MB = 1_000_000;
 const MiB = 1024 * 1024;

@@ -22,7 +22,7 @@ import {
   UPLOADS_READY,
   USER_ID,
   userHeaders,
-} from "./setup";
+} from "./upload-setup";
 
 const INVOICE_TEXT = "Invoice 2026-001: 3 chairs, 162.00 EUR\n";
 

@@ -8,3 +8,4 @@ export { useResponseSize } from "./response-size";
 export { parseRetryAfter, type UpstreamRetryOptions, useUpstreamRetry } from "./retry";
 export { useUpstreamTimeout } from "./timeout";
 export { type UpstreamCallStats, upstreamCallStats, useUpstreamTiming } from "./timing";
+export { useUploadForwarding } from "./uploads";

@@ -1,0 +1,197 @@
+import type { FilesConfig } from "../config";
+import { ErrorCode, GatewayError } from "../errors";
+import { concat } from "./multipart";
+
+/** R2 multipart upload part size, bytes: uniform parts (the platform's minimum is 5 MiB), the last one shorter. */
+export const PART_BYTES = 5 * 1024 * 1024;
+
+/** Where the SHA-256 and size of objects stored by multipart upload are kept (R2 sets metadata at creation). */
+export const META_PREFIX = ".junction/meta/";
+
+/** What the gateway records of a stored file (R2 custom metadata; sha256 and size of large files in {@link META_PREFIX}). */
+export interface StoredFile {
+  key: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  filename: string;
+}
+
+/** Magic bytes of common types: a declared type whose bytes start otherwise is refused. */
+const SIGNATURES: Record<string, (bytes: Uint8Array) => boolean> = {
+  "image/png": (b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47,
+  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  "image/gif": (b) => b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38,
+  "image/webp": (b) => ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP",
+  "application/pdf": (b) => ascii(b, 0, 5) === "%PDF-",
+  "application/zip": (b) => b[0] === 0x50 && b[1] === 0x4b,
+};
+
+function ascii(bytes: Uint8Array, from: number, to: number): string {
+  return String.fromCharCode(...bytes.subarray(from, to));
+}
+
+/**
+ * Whether a media type is allowed by `files.allowedContentTypes` (`type/*` and `*\/*` patterns).
+ * @param contentType - the declared type, lower-case
+ * @param allowed - the patterns
+ */
+export function typeAllowed(contentType: string, allowed: readonly string[]): boolean {
+  const [type] = contentType.split("/");
+  return allowed.some((pattern) => {
+    const lower = pattern.toLowerCase();
+    return lower === "*/*" || lower === contentType || lower === `${type}/*`;
+  });
+}
+
+/**
+ * A filename fit to keep as metadata: no path, no control characters, at most 200 characters.
+ * @param filename - the client's filename
+ */
+export function sanitizeFilename(filename: string | undefined): string {
+  const base = (filename ?? "").split(/[\\/]/).pop() ?? "";
+  const clean = [...base]
+    .filter((char) => char.charCodeAt(0) > 0x1f && char.charCodeAt(0) !== 0x7f && char !== '"')
+    .join("")
+    .trim()
+    .slice(0, 200);
+  return clean === "" || clean === "." || clean === ".." ? "file" : clean;
+}
+
+/** Who uploaded a file, and when: R2 custom metadata of every stored object. */
+export interface UploadMetadata {
+  filename: string;
+  contentType: string;
+  uploaderId: string;
+  uploaderRole: string;
+  uploadedAt: string;
+}
+
+/**
+ * A file being stored in R2 as its bytes arrive: the first {@link PART_BYTES} are held; a file that ends
+ * within them is `put` with its length known; a longer one becomes an R2 multipart upload in uniform parts.
+ * The SHA-256 is computed on the way (`crypto.DigestStream`). Peak memory: about one part.
+ */
+export class FileSink {
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private size = 0;
+  private sniffed = false;
+  private upload: R2MultipartUpload | undefined;
+  private readonly parts: R2UploadedPart[] = [];
+  // Workers' streaming digest (`crypto.DigestStream`): Web Crypto's digest() needs the whole input.
+  private readonly digest = new (crypto as unknown as { DigestStream: typeof DigestStream }).DigestStream("SHA-256");
+  private readonly digestWriter = this.digest.getWriter();
+
+  /**
+   * @param bucket - the `FILES` binding
+   * @param key - the new object's key
+   * @param metadata - what is recorded with it
+   * @param config - `files` (maxFileBytes, allowedContentTypes)
+   */
+  constructor(
+    private readonly bucket: R2Bucket,
+    readonly key: string,
+    private readonly metadata: UploadMetadata,
+    private readonly config: FilesConfig,
+  ) {
+    if (!typeAllowed(metadata.contentType, config.allowedContentTypes)) {
+      throw new GatewayError(
+        ErrorCode.CONTENT_TYPE_NOT_ALLOWED,
+        `Files of type ${metadata.contentType} are not accepted (files.allowedContentTypes: ${config.allowedContentTypes.join(", ")}).`,
+      );
+    }
+  }
+
+  /**
+   * Takes the next bytes of the file.
+   * @throws GatewayError `FILE_TOO_LARGE` past `maxFileBytes`; `CONTENT_TYPE_NOT_ALLOWED` when the first
+   *   bytes contradict the declared type; `UPLOAD_FAILED` when R2 refuses a part
+   */
+  async write(bytes: Uint8Array): Promise<void> {
+    this.size += bytes.length;
+    if (this.size > this.config.maxFileBytes) {
+      throw new GatewayError(
+        ErrorCode.FILE_TOO_LARGE,
+        `A file is larger than ${this.config.maxFileBytes} bytes (files.maxFileBytes).`,
+      );
+    }
+    const copy = bytes.slice();
+    await this.digestWriter.write(copy);
+    this.held.push(copy);
+    this.heldBytes += copy.length;
+    if (!this.sniffed && this.heldBytes >= 16) this.sniff();
+    while (this.heldBytes >= PART_BYTES) await this.flushPart(PART_BYTES);
+  }
+
+  private sniff(): void {
+    this.sniffed = true;
+    const check = SIGNATURES[this.metadata.contentType];
+    if (check !== undefined && !check(concat(this.held).subarray(0, 16))) {
+      throw new GatewayError(
+        ErrorCode.CONTENT_TYPE_NOT_ALLOWED,
+        `A file declared as ${this.metadata.contentType} does not start like one.`,
+      );
+    }
+  }
+
+  /** Sends the first `count` held bytes as the next part (starting the multipart upload on the first). */
+  private async flushPart(count: number): Promise<void> {
+    const all = concat(this.held);
+    const part = all.slice(0, count);
+    const rest = all.subarray(count);
+    this.held = rest.length > 0 ? [rest.slice()] : [];
+    this.heldBytes = rest.length;
+    try {
+      this.upload ??= await this.bucket.createMultipartUpload(this.key, {
+        httpMetadata: { contentType: this.metadata.contentType },
+        customMetadata: { ...this.metadata },
+      });
+      this.parts.push(await this.upload.uploadPart(this.parts.length + 1, part));
+    } catch (error) {
+      throw new GatewayError(ErrorCode.UPLOAD_FAILED, "Storing the file failed.", { cause: error });
+    }
+  }
+
+  /**
+   * The file ended: stores what is held (one `put`, or the last part and completion).
+   * @returns what was stored
+   * @throws GatewayError `CONTENT_TYPE_NOT_ALLOWED` (a short file contradicting its type), `UPLOAD_FAILED`
+   */
+  async end(): Promise<StoredFile> {
+    if (!this.sniffed) this.sniff();
+    await this.digestWriter.close();
+    const sha256 = [...new Uint8Array(await this.digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    try {
+      if (this.upload === undefined) {
+        await this.bucket.put(this.key, concat(this.held), {
+          httpMetadata: { contentType: this.metadata.contentType },
+          customMetadata: { ...this.metadata, sha256, size: String(this.size) },
+        });
+      } else {
+        if (this.heldBytes > 0) await this.flushPart(this.heldBytes);
+        await this.upload.complete(this.parts);
+        await this.bucket.put(`${META_PREFIX}${this.key}`, JSON.stringify({ sha256, size: this.size }));
+      }
+    } catch (error) {
+      await this.abort();
+      if (error instanceof GatewayError) throw error;
+      throw new GatewayError(ErrorCode.UPLOAD_FAILED, "Storing the file failed.", { cause: error });
+    }
+    this.held = [];
+    return {
+      key: this.key,
+      size: this.size,
+      sha256,
+      contentType: this.metadata.contentType,
+      filename: this.metadata.filename,
+    };
+  }
+
+  /** Drops everything of the file: an open multipart upload is aborted; nothing is left in R2. */
+  async abort(): Promise<void> {
+    this.held = [];
+    await this.digestWriter.abort().catch(() => undefined);
+    await this.upload?.abort().catch(() => undefined);
+  }
+}
