@@ -18,7 +18,6 @@ import {
   refusedWith,
   send,
   succeeded,
-  UPLOADS_READY,
   userHeaders,
 } from "./upload-setup";
 
@@ -27,7 +26,7 @@ const MiB = 1024 * 1024;
 const SINGLE = `mutation($file: Upload!) { attachInvoice(orderId: "o1", file: $file) { id } }`;
 const text = (name: string, body = "hello") => new File([body], name, { type: "text/plain" });
 
-describe.skipIf(!UPLOADS_READY)("malformed multipart requests: 400 INVALID_MULTIPART", () => {
+describe("malformed multipart requests: 400 INVALID_MULTIPART", () => {
   it.each([
     ["files before map", MALFORMED.filesBeforeMap],
     ["map that is not JSON", MALFORMED.mapNotJson],
@@ -67,7 +66,7 @@ describe.skipIf(!UPLOADS_READY)("malformed multipart requests: 400 INVALID_MULTI
   });
 });
 
-describe.skipIf(!UPLOADS_READY)("limits", () => {
+describe("limits", () => {
   it("413 TOO_MANY_FILES over maxFiles (2), nothing stored, the service not called", async () => {
     const id = uniqueId();
     const gw = ordersGateway(id);
@@ -143,7 +142,7 @@ describe.skipIf(!UPLOADS_READY)("limits", () => {
   });
 });
 
-describe.skipIf(!UPLOADS_READY)("content types: 415 CONTENT_TYPE_NOT_ALLOWED", () => {
+describe("content types: 415 CONTENT_TYPE_NOT_ALLOWED", () => {
   it("a type outside allowedContentTypes", async () => {
     const id = uniqueId();
     const gw = ordersGateway(id);
@@ -186,7 +185,7 @@ describe.skipIf(!UPLOADS_READY)("content types: 415 CONTENT_TYPE_NOT_ALLOWED", (
   });
 });
 
-describe.skipIf(!UPLOADS_READY)("who uploads, and what may pose as a file", () => {
+describe("who uploads, and what may pose as a file", () => {
   it("400 MISSING_SESSION_VARIABLE when keyPrefix needs a session variable the uploader lacks; nothing stored", async () => {
     const id = uniqueId();
     const gw = ordersGateway(id);
@@ -226,7 +225,7 @@ describe.skipIf(!UPLOADS_READY)("who uploads, and what may pose as a file", () =
   });
 });
 
-describe.skipIf(!UPLOADS_READY)("config", () => {
+describe("config", () => {
   it("a gateway without `files` refuses multipart requests as before (400 BAD_REQUEST)", async () => {
     const id = uniqueId();
     // Without `files` the gateway provides no Upload scalar: the SDL declares one itself.
@@ -249,7 +248,7 @@ describe.skipIf(!UPLOADS_READY)("config", () => {
   });
 });
 
-describe.skipIf(!UPLOADS_READY)("CSRF", () => {
+describe("CSRF", () => {
   it("403 CSRF_HEADER_REQUIRED for a multipart request without a CSRF header; nothing stored", async () => {
     const id = uniqueId();
     const gw = ordersGateway(id);
@@ -260,7 +259,7 @@ describe.skipIf(!UPLOADS_READY)("CSRF", () => {
   });
 });
 
-describe.skipIf(!UPLOADS_READY)("nothing lost", () => {
+describe("nothing lost", () => {
   it("the REST endpoint answering 500: the field errors and its object is deleted", async () => {
     const id = uniqueId();
     const gw = ordersGateway(id);

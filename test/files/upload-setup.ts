@@ -10,29 +10,6 @@ import { asRole, type Entry, hsAuth, testGateway } from "../fixtures/gateways";
 import type { MultipartRequest } from "../fixtures/multipart";
 import { type GraphQLBody, restUrl, type TestGateway } from "../helpers";
 
-/**
- * Whether the gateway has the upload path (the `Upload` scalar when `files` is set): false on a main
- * without src/files, where these tests are skipped (`describe.skipIf(!UPLOADS_READY)`). Probed once by
- * building a gateway whose SDL uses `Upload` undeclared.
- */
-export const UPLOADS_READY: boolean = await (async () => {
-  const gw = testGateway(
-    "probe",
-    {
-      services: [{ name: "orders", url: "http://127.0.0.1:9", endpoints: { ping: { method: "GET", path: "/" } } }],
-      files: {},
-    },
-    {
-      files: {
-        "schemas/probe.graphql":
-          'extend type Query { probe(file: Upload): String @rest(service: "orders", endpoint: "ping") }',
-      },
-    },
-  );
-  const res = await gw.fetch("/healthz");
-  return !(res.status === 500 && (await res.text()).includes("Upload"));
-})();
-
 /** The signing secret of the test gateways (FILES_SIGNING_SECRET). */
 export const SIGNING_SECRET = "files-test-signing-secret-0123456789abcdef";
 

@@ -19,14 +19,13 @@ import {
   remoteGateway,
   send,
   succeeded,
-  UPLOADS_READY,
   USER_ID,
   userHeaders,
 } from "./upload-setup";
 
 const INVOICE_TEXT = "Invoice 2026-001: 3 chairs, 162.00 EUR\n";
 
-describe.skipIf(!UPLOADS_READY)("uploads to a REST field", () => {
+describe("uploads to a REST field", () => {
   it("stores the file in R2 and sends the REST service the reference { key, url, size, contentType, filename, sha256 }", async () => {
     const id = uniqueId();
     const gw = ordersGateway(id);
@@ -187,7 +186,7 @@ describe.skipIf(!UPLOADS_READY)("uploads to a REST field", () => {
   );
 });
 
-describe.skipIf(!UPLOADS_READY)("uploads to a remote schema (uploads: reference, the default)", () => {
+describe("uploads to a remote schema (uploads: reference, the default)", () => {
   it("sends the remote's Upload variable the same reference the REST service would get", async () => {
     const id = uniqueId();
     const gw = remoteGateway(id);
