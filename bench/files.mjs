@@ -178,9 +178,9 @@ async function uploadThroughGateway(origin, size) {
   return { file, ms: answer.ms };
 }
 
-/** One PUT of a `size`-byte file to the bare Worker. */
-async function uploadBare(origin, key, size) {
-  const answer = await sendStreamed(`${origin}/raw/${key}`, "PUT", {}, Buffer.alloc(0), size, Buffer.alloc(0));
+/** One PUT of a `size`-byte file to the bare Worker (`raw`: one put; `mp`: a multipart upload in 5 MiB parts). */
+async function uploadBare(origin, key, size, kind = "raw") {
+  const answer = await sendStreamed(`${origin}/${kind}/${key}`, "PUT", {}, Buffer.alloc(0), size, Buffer.alloc(0));
   if (answer.status !== 201)
     throw new Error(`bare PUT of ${size} bytes: ${answer.status} ${answer.text.slice(0, 300)}`);
   return { ms: answer.ms };
@@ -281,15 +281,18 @@ async function gatewaySize({ script, rest, size, reps, log }) {
   }
 }
 
-/** One size against the bare Worker, in a fresh workerd. */
-async function bareSize({ script, size, reps, log }) {
+/**
+ * One size against the bare Worker, in a fresh workerd, storing with `kind` ("raw": one put; "mp": a
+ * multipart upload in 5 MiB parts, the layout the gateway gives files over 5 MiB).
+ */
+async function bareSize({ script, size, reps, kind, log }) {
   const worker = await startWorker(script, {}, { handleRuntimeStdio: quietRuntime, durableObjects: {} });
   try {
-    await uploadBare(worker.url, "warm", MB);
+    await uploadBare(worker.url, "warm", MB, kind);
     const warmPeakMiB = peakMiB(worker.pid);
     const expectedSha = await sha256Of(size);
     const uploads = [];
-    for (let i = 0; i < reps; i++) uploads.push((await uploadBare(worker.url, `f${i}`, size)).ms);
+    for (let i = 0; i < reps; i++) uploads.push((await uploadBare(worker.url, `f${i}`, size, kind)).ms);
     const uploadPeakMiB = peakMiB(worker.pid);
     const downloads = [];
     for (let i = 0; i < reps; i++) {
@@ -301,6 +304,7 @@ async function bareSize({ script, size, reps, log }) {
     const row = {
       sizeBytes: size,
       reps,
+      storedBy: kind === "mp" ? "multipart upload, 5 MiB parts" : "put",
       uploadMs: uploads.map((ms) => +ms.toFixed(1)),
       uploadMBps: mbps(size, median(uploads)),
       downloadMs: downloads.map((ms) => +ms.toFixed(1)),
@@ -310,7 +314,7 @@ async function bareSize({ script, size, reps, log }) {
       workerdPeakMiBAfterDownloads: peakMiB(worker.pid),
     };
     log(
-      `files bare     ${size / MB} MB: upload ${row.uploadMBps} MB/s, download ${row.downloadMBps} MB/s, workerd peak ${warmPeakMiB} -> ${uploadPeakMiB} MiB`,
+      `files bare ${kind.padEnd(3)} ${size / MB} MB: upload ${row.uploadMBps} MB/s, download ${row.downloadMBps} MB/s, workerd peak ${warmPeakMiB} -> ${uploadPeakMiB} MiB`,
     );
     return row;
   } finally {
@@ -339,12 +343,13 @@ export async function runFiles({ quick, log }) {
         [100 * MB, 3],
       ];
   const rest = await restServer();
-  const out = { sizes: plan.map(([size]) => size), gateway: [], bare: [], errors: [] };
+  const out = { sizes: plan.map(([size]) => size), gateway: [], bare: [], bareMultipart: [], errors: [] };
   try {
     for (const [size, reps] of plan) {
       for (const [key, run] of [
         ["gateway", () => gatewaySize({ script, rest, size, reps, log })],
-        ["bare", () => bareSize({ script: bareScript, size, reps, log })],
+        ["bare", () => bareSize({ script: bareScript, size, reps, kind: "raw", log })],
+        ["bareMultipart", () => bareSize({ script: bareScript, size, reps, kind: "mp", log })],
       ]) {
         try {
           out[key].push(await run());
@@ -366,14 +371,17 @@ export async function runFiles({ quick, log }) {
 export function filesTables(files) {
   const lines = [
     "\n**Files: uploads (GraphQL multipart request, streamed) and downloads, Miniflare's local R2**\n",
-    "| file | upload MB/s gateway | upload MB/s bare Worker | download MB/s gateway (`GET /files/{key}`, signed URL) | download MB/s bare Worker | workerd VmHWM MiB gateway (after warm-up -> after uploads) | workerd VmHWM MiB bare Worker |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| file | upload MB/s: gateway / bare put / bare multipart | download MB/s: gateway `GET /files/{key}` (signed URL) / bare, put object / bare, multipart object | workerd VmHWM MiB after warm-up -> after uploads: gateway / bare put / bare multipart |",
+    "| --- | --- | --- | --- |",
   ];
+  const cell = (row, field) => (row ? (row[field] ?? row.downloadNote ?? "–") : "–");
+  const peak = (row) => (row ? `${row.workerdPeakMiBAfterWarmup} -> ${row.workerdPeakMiB}` : "–");
   for (const size of files.sizes) {
-    const g = files.gateway.find((row) => row.sizeBytes === size);
-    const b = files.bare.find((row) => row.sizeBytes === size);
+    const [g, b, m] = [files.gateway, files.bare, files.bareMultipart ?? []].map((rows) =>
+      rows.find((row) => row.sizeBytes === size),
+    );
     lines.push(
-      `| ${size / MB} MB | ${g?.uploadMBps ?? "–"} | ${b?.uploadMBps ?? "–"} | ${g ? (g.downloadMBps ?? g.downloadNote) : "–"} | ${b?.downloadMBps ?? "–"} | ${g ? `${g.workerdPeakMiBAfterWarmup} -> ${g.workerdPeakMiB}` : "–"} | ${b ? `${b.workerdPeakMiBAfterWarmup} -> ${b.workerdPeakMiB}` : "–"} |`,
+      `| ${size / MB} MB | ${cell(g, "uploadMBps")} / ${cell(b, "uploadMBps")} / ${cell(m, "uploadMBps")} | ${cell(g, "downloadMBps")} / ${cell(b, "downloadMBps")} / ${cell(m, "downloadMBps")} | ${peak(g)} / ${peak(b)} / ${peak(m)} |`,
     );
   }
   if (files.errors.length) lines.push("", ...files.errors.map((error) => `- error: ${error.split("\n")[0]}`));
