@@ -9,6 +9,7 @@ import { lazyMultipart, MALFORMED, operationsOf, pngBytes, rawMultipart, uploadF
 import { uniqueId } from "../helpers";
 import {
   ATTACH,
+  expectNoOpenMultipartUpload,
   type FileReference,
   keysUnder,
   ORDERS,
@@ -119,7 +120,7 @@ describe("limits", () => {
     expect(await keysUnder(`uploads/${id}/`)).toEqual([]);
   });
 
-  it("413 FILE_TOO_LARGE past a part already sent to R2 (multipart upload aborted): no object", async () => {
+  it("413 FILE_TOO_LARGE past a part already sent to R2: no object, no open multipart upload", async () => {
     const id = uniqueId();
     const gw = ordersGateway(id, { maxFileBytes: 6 * MiB, maxFiles: 1 });
     const lazy = lazyMultipart({ operations: operationsOf(ATTACH, { orderId: "o1", file: null }), size: 9 * MiB });
@@ -127,6 +128,7 @@ describe("limits", () => {
     expect(lazy.progress.bytesPulled).toBeLessThan(lazy.progress.totalBytes);
     expect(await keysUnder(`uploads/${id}/`)).toEqual([]);
     expect(await keysUnder(`.junction/meta/uploads/${id}/`)).toEqual([]);
+    await expectNoOpenMultipartUpload(`uploads/${id}/`);
   });
 
   it("413 FILE_TOO_LARGE while counting a file's bytes (no Content-Length): stops reading long before the end", async () => {

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { asRole, type Entry, hsAuth, testGateway } from "../fixtures/gateways";
 import type { MultipartRequest } from "../fixtures/multipart";
-import { type GraphQLBody, restUrl, type TestGateway } from "../helpers";
+import { type GraphQLBody, restUrl, type TestGateway, upstreamBase } from "../helpers";
 
 /** The signing secret of the test gateways (FILES_SIGNING_SECRET). */
 export const SIGNING_SECRET = "files-test-signing-secret-0123456789abcdef";
@@ -195,4 +195,22 @@ export function expectReference(
     sha256: expected.sha256,
   });
   return ref;
+}
+
+/** The multipart uploads Miniflare's local R2 holds under `prefix` (test/fixtures/r2-state.ts). */
+export async function multipartUploads(prefix: string): Promise<Array<{ key: string; state: number }>> {
+  const res = await fetch(`${upstreamBase()}/__r2/multipart?prefix=${encodeURIComponent(prefix)}`);
+  const body = (await res.json()) as {
+    available: boolean;
+    error?: string;
+    uploads: Array<{ key: string; state: number }>;
+  };
+  expect(body.available, `local R2 storage not readable: ${body.error ?? "no database"}`).toBe(true);
+  return body.uploads;
+}
+
+/** Asserts that no multipart upload under `prefix` is left open (state 0, in progress). */
+export async function expectNoOpenMultipartUpload(prefix: string): Promise<void> {
+  const open = (await multipartUploads(prefix)).filter((upload) => upload.state === 0);
+  expect(open, "open R2 multipart uploads").toEqual([]);
 }

@@ -13,7 +13,17 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hex, lazyMultipart, operationsOf, patternSha256, sha256Stream } from "../fixtures/multipart";
 import { uniqueId, upstreamBase } from "../helpers";
-import { ATTACH, type FileReference, keysUnder, ordersGateway, send, succeeded, userHeaders } from "./upload-setup";
+import {
+  ATTACH,
+  expectNoOpenMultipartUpload,
+  type FileReference,
+  keysUnder,
+  multipartUploads,
+  ordersGateway,
+  send,
+  succeeded,
+  userHeaders,
+} from "./upload-setup";
 
 const MB = 1_000_000;
 const MiB = 1024 * 1024;
@@ -93,6 +103,9 @@ describe("streamed uploads", () => {
     expect(head?.size).toBe(size);
     expect(head?.httpMetadata?.contentType).toBe("application/octet-stream");
     expect(head?.customMetadata).toMatchObject({ filename: "big.bin", uploaderId: "u1", uploaderRole: "user" });
+    // The reader of local R2's multipart state sees this completed upload (state 1): the "no open upload"
+    // checks below can fail.
+    expect(await multipartUploads(ref.key)).toEqual([{ key: ref.key, state: 1 }]);
     const side = await env.FILES.get(`.junction/meta/${ref.key}`);
     expect(side, "no side object .junction/meta/<key>").not.toBeNull();
     expect(JSON.parse(await (side as R2ObjectBody).text())).toEqual({ sha256: await patternSha256(size), size });
@@ -110,11 +123,12 @@ describe("streamed uploads", () => {
     const answer = await send(gw, { body: lazy.body, headers: lazy.headers }, await userHeaders());
     expect(answer.body.errors?.length, answer.text).toBeGreaterThan(0);
     expect(await keysUnder(`uploads/${id}/`)).toEqual([]);
+    await expectNoOpenMultipartUpload(`uploads/${id}/`);
     // Anything else the gateway keeps about the key (the lead's sidecar `.junction/meta/<key>`) must go too.
     expect(await keysUnder(`.junction/meta/uploads/${id}/`)).toEqual([]);
   });
 
-  it("a client that goes away mid-file (after 7 MiB, past the first 5 MiB part) leaves no object", async () => {
+  it("a client that goes away mid-file (after 7 MiB, past the first 5 MiB part) leaves no object and no open multipart upload", async () => {
     const id = uniqueId();
     const gw = ordersGateway(id, { maxFileBytes: 100 * MiB, maxFiles: 1 });
     const lazy = lazyMultipart({
@@ -128,6 +142,9 @@ describe("streamed uploads", () => {
     expect(lazy.progress.failed).toBe(true);
     expect(answer.status, answer.text).not.toBe(200);
     expect(await keysUnder(`uploads/${id}/`)).toEqual([]);
+    // A 5 MiB part was sent before the client went away: the multipart upload exists, and was aborted.
+    const uploads = await multipartUploads(`uploads/${id}/`);
+    expect(uploads.map((upload) => upload.state)).toEqual([2]);
   });
 
   it("a slow client (a block every 20 ms) still gets its file stored whole", async () => {
