@@ -14,16 +14,22 @@
  * otherwise). Then the realtime section (bench/realtime.mjs): 1,000 subscribers of one topic (500
  * graphql-ws, 500 graphql-sse) and one publish, with 16 shards and with 1: deliveries, exact bytes, ms to
  * the last delivery, workerd CPU per delivery, REST calls per event for a key-only payload; then idle
- * graphql-ws sockets in steps up to 10,000: workerd and Node memory per socket. Writes
- * bench/results/latest.json (the realtime figures under `realtime`) and prints markdown tables.
+ * graphql-ws sockets in steps up to 10,000: workerd and Node memory per socket. Then the files section
+ * (bench/files.mjs): uploads of 1, 10 and 100 MB through the gateway into Miniflare's local R2 and downloads
+ * back, MB/s and workerd's VmHWM, against a bare Worker on the same binding. Writes
+ * bench/results/latest.json (the realtime figures under `realtime`, the files figures under `files`) and
+ * prints markdown tables.
  *
  * Usage: npm run bench [-- --quick] [-- --scenarios S,L] [-- --systems ours,hive] [-- --connections N]
  *   [-- --no-load | --load-only] [-- --load-seconds N] [-- --no-realtime | --realtime-only]
+ *   [-- --no-files | --files-only]
  *   default: 5 s warm-up and 20 s measured per cell, 60 s load run; --quick: 1 s and 2 s, 10 s load run
  *   (a smoke run of about 2 min); --load-only (`npm run bench:load`): the load run alone;
  *   --realtime-only (`npm run bench:realtime`, which also raises the open-file limit to the hard one for the
  *   idle sockets): the realtime section alone, written into latest.json's `realtime` key (the rest of the
- *   file is kept); with --quick it runs 200 subscribers and idle steps of 500 and 1,000.
+ *   file is kept); with --quick it runs 200 subscribers and idle steps of 500 and 1,000;
+ *   --files-only (`npm run bench:files`): the files section alone, written into latest.json's `files` key
+ *   (the rest kept); with --quick 1 MB and 10 MB only.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -32,6 +38,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { parse } from "graphql";
+import { filesTables, runFiles } from "./files.mjs";
 import { bundleSize, cpuMs, peakMiB, startWorker, WORKER_BUILD } from "./lib.mjs";
 import { loadConfig, loadPassed, loadRun, loadTable } from "./load.mjs";
 import { realtimeTables, runRealtime } from "./realtime.mjs";
@@ -49,15 +56,18 @@ const CONNECTIONS = Number(option("--connections") ?? 20);
 const MAX_REQUESTS = 2_000_000;
 const loadOnly = argv.includes("--load-only");
 const realtimeOnly = argv.includes("--realtime-only");
-const withRealtime = realtimeOnly || (!loadOnly && !argv.includes("--no-realtime"));
+const filesOnly = argv.includes("--files-only");
+const withRealtime = realtimeOnly || (!loadOnly && !filesOnly && !argv.includes("--no-realtime"));
+const withFiles = filesOnly || (!loadOnly && !realtimeOnly && !argv.includes("--no-files"));
 const log = (line) => process.stderr.write(`${line}\n`);
 const LOAD_S = Number(option("--load-seconds") ?? (quick ? 10 : 60));
 const scenarios =
-  loadOnly || realtimeOnly
+  loadOnly || realtimeOnly || filesOnly
     ? []
     : SCENARIOS.filter((s) => (option("--scenarios") ?? "S,L,J,R,H").split(",").includes(s.id));
-const systems = loadOnly || realtimeOnly ? [] : (option("--systems") ?? "direct,forwarder,ours,hive").split(",");
-const withLoad = loadOnly || (!realtimeOnly && !argv.includes("--no-load"));
+const systems =
+  loadOnly || realtimeOnly || filesOnly ? [] : (option("--systems") ?? "direct,forwarder,ours,hive").split(",");
+const withLoad = loadOnly || (!realtimeOnly && !filesOnly && !argv.includes("--no-load"));
 
 /** The bench's own dependencies (autocannon, Hive Gateway) live in bench/package.json. */
 function benchRequire() {
@@ -346,6 +356,17 @@ if (realtimeOnly) {
   process.exit(realtime.errors.length || realtime.failures.length ? 1 : 0);
 }
 
+if (filesOnly) {
+  // The files section alone: no autocannon, no upstreams; the other results in latest.json are kept.
+  const files = { date: new Date().toISOString(), machine: machine(), quick, ...(await runFiles({ quick, log })) };
+  const path = join(BENCH, "results", "latest.json");
+  const previous = existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {};
+  mkdirSync(join(BENCH, "results"), { recursive: true });
+  writeFileSync(path, `${JSON.stringify({ ...previous, files }, null, 2)}\n`);
+  console.log(filesTables(files));
+  process.exit(files.errors.length ? 1 : 0);
+}
+
 benchRequire();
 const autocannon = (await import("autocannon")).default;
 const upstreams = await startUpstreams();
@@ -440,10 +461,15 @@ try {
     results.realtime = await runRealtime({ quick, log });
     if (results.realtime.errors.length || results.realtime.failures.length) process.exitCode = 1;
   }
+  if (withFiles) {
+    results.files = await runFiles({ quick, log });
+    if (results.files.errors.length) process.exitCode = 1;
+  }
   mkdirSync(join(BENCH, "results"), { recursive: true });
   writeFileSync(join(BENCH, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table(results));
   if (results.realtime) console.log(realtimeTables(results.realtime));
+  if (results.files) console.log(filesTables(results.files));
   for (const note of results.notes) console.log(`- ${note}`);
 } finally {
   for (const mf of running) await mf.dispose().catch(() => undefined);

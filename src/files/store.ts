@@ -191,6 +191,9 @@ export class FileSink {
   /** Drops everything of the file: an open multipart upload is aborted; nothing is left in R2. */
   async abort(): Promise<void> {
     this.held = [];
+    // Aborting the DigestStream rejects its `digest` promise, which nothing else awaits: without this,
+    // every refused upload (too large, wrong type) is an unhandled rejection in the isolate.
+    this.digest.digest.catch(() => undefined);
     await this.digestWriter.abort().catch(() => undefined);
     await this.upload?.abort().catch(() => undefined);
   }
