@@ -240,9 +240,7 @@ describe("config", () => {
     expect(await recordedBodies(id)).toEqual([]);
   });
 
-  // KNOWN FAILURE since c51269e (it.fails until fixed): the default of allowedContentTypes is ["*/*"], but
-  // src/config/files-schema.ts's pattern /^[a-z0-9.+-]+\/(\*|[a-z0-9.+-]+)$/i refuses "*/*" written out.
-  it.fails('allowedContentTypes ["*/*"] written out (the default) is a valid config', async () => {
+  it('allowedContentTypes ["*/*"] written out (the default) is a valid config', async () => {
     const id = uniqueId();
     const gw = ordersGateway(id, { allowedContentTypes: ["*/*"] });
     const file = new File([new Uint8Array([1, 2, 3])], "a.bin", { type: "application/x-anything" });

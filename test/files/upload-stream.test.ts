@@ -111,9 +111,7 @@ describe("streamed uploads", () => {
     expect(JSON.parse(await (side as R2ObjectBody).text())).toEqual({ sha256: await patternSha256(size), size });
   });
 
-  // KNOWN FAILURE at main 88c5b9f..2d33d64 (it.fails until fixed): src/files/handler.ts deletes the object of a failed
-  // field but not its side object `.junction/meta/<key>` (store.ts), which stays in the bucket.
-  it.fails("a failing field whose file went to R2 by multipart upload leaves nothing: no object, no side object", async () => {
+  it("a failing field whose file went to R2 by multipart upload leaves nothing: no object, no side object", async () => {
     const id = uniqueId();
     const gw = ordersGateway(id, { maxFileBytes: 100 * MiB, maxFiles: 1 });
     const lazy = lazyMultipart({
