@@ -1,6 +1,5 @@
 import type { FilesConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
-import { concat } from "./multipart";
 
 /** R2 multipart upload part size, bytes: uniform parts (the platform's minimum is 5 MiB), the last one shorter. */
 export const PART_BYTES = 5 * 1024 * 1024;
@@ -73,8 +72,9 @@ export interface UploadMetadata {
  * The SHA-256 is computed on the way (`crypto.DigestStream`). Peak memory: about one part.
  */
 export class FileSink {
-  private held: Uint8Array[] = [];
-  private heldBytes = 0;
+  /** The part being filled (reused: each part is sent before the next is filled). */
+  private part: Uint8Array | undefined = new Uint8Array(PART_BYTES);
+  private filled = 0;
   private size = 0;
   private sniffed = false;
   private upload: R2MultipartUpload | undefined;
@@ -116,18 +116,24 @@ export class FileSink {
         `A file is larger than ${this.config.maxFileBytes} bytes (files.maxFileBytes).`,
       );
     }
-    const copy = bytes.slice();
-    await this.digestWriter.write(copy);
-    this.held.push(copy);
-    this.heldBytes += copy.length;
-    if (!this.sniffed && this.heldBytes >= 16) this.sniff();
-    while (this.heldBytes >= PART_BYTES) await this.flushPart(PART_BYTES);
+    // The reader never reuses its arrays: the digest takes the bytes as they are, the part gets one copy.
+    await this.digestWriter.write(bytes);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const part = this.part as Uint8Array;
+      const count = Math.min(PART_BYTES - this.filled, bytes.length - offset);
+      part.set(bytes.subarray(offset, offset + count), this.filled);
+      this.filled += count;
+      offset += count;
+      if (!this.sniffed && this.filled >= 16) this.sniff();
+      if (this.filled === PART_BYTES) await this.flushPart();
+    }
   }
 
   private sniff(): void {
     this.sniffed = true;
     const check = SIGNATURES[this.metadata.contentType];
-    if (check !== undefined && !check(concat(this.held).subarray(0, 16))) {
+    if (check !== undefined && !check((this.part as Uint8Array).subarray(0, Math.min(16, this.filled)))) {
       throw new GatewayError(
         ErrorCode.CONTENT_TYPE_NOT_ALLOWED,
         `A file declared as ${this.metadata.contentType} does not start like one.`,
@@ -135,22 +141,20 @@ export class FileSink {
     }
   }
 
-  /** Sends the first `count` held bytes as the next part (starting the multipart upload on the first). */
-  private async flushPart(count: number): Promise<void> {
-    const all = concat(this.held);
-    const part = all.slice(0, count);
-    const rest = all.subarray(count);
-    this.held = rest.length > 0 ? [rest.slice()] : [];
-    this.heldBytes = rest.length;
+  /** Sends the filled bytes as the next part (starting the multipart upload on the first), then refills. */
+  private async flushPart(): Promise<void> {
     try {
       this.upload ??= await this.bucket.createMultipartUpload(this.key, {
         httpMetadata: { contentType: this.metadata.contentType },
         customMetadata: { ...this.metadata },
       });
-      this.parts.push(await this.upload.uploadPart(this.parts.length + 1, part));
+      this.parts.push(
+        await this.upload.uploadPart(this.parts.length + 1, (this.part as Uint8Array).subarray(0, this.filled)),
+      );
     } catch (error) {
       throw new GatewayError(ErrorCode.UPLOAD_FAILED, "Storing the file failed.", { cause: error });
     }
+    this.filled = 0;
   }
 
   /**
@@ -164,12 +168,12 @@ export class FileSink {
     const sha256 = [...new Uint8Array(await this.digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
     try {
       if (this.upload === undefined) {
-        await this.bucket.put(this.key, concat(this.held), {
+        await this.bucket.put(this.key, (this.part as Uint8Array).subarray(0, this.filled), {
           httpMetadata: { contentType: this.metadata.contentType },
           customMetadata: { ...this.metadata, sha256, size: String(this.size) },
         });
       } else {
-        if (this.heldBytes > 0) await this.flushPart(this.heldBytes);
+        if (this.filled > 0) await this.flushPart();
         await this.upload.complete(this.parts);
         await this.bucket.put(`${META_PREFIX}${this.key}`, JSON.stringify({ sha256, size: this.size }));
       }
@@ -178,7 +182,7 @@ export class FileSink {
       if (error instanceof GatewayError) throw error;
       throw new GatewayError(ErrorCode.UPLOAD_FAILED, "Storing the file failed.", { cause: error });
     }
-    this.held = [];
+    this.part = undefined;
     return {
       key: this.key,
       size: this.size,
@@ -190,7 +194,7 @@ export class FileSink {
 
   /** Drops everything of the file: an open multipart upload is aborted; nothing is left in R2. */
   async abort(): Promise<void> {
-    this.held = [];
+    this.part = undefined;
     // Aborting the DigestStream rejects its `digest` promise, which nothing else awaits: without this,
     // every refused upload (too large, wrong type) is an unhandled rejection in the isolate.
     this.digest.digest.catch(() => undefined);
