@@ -72,8 +72,11 @@ export interface UploadMetadata {
  * The SHA-256 is computed on the way (`crypto.DigestStream`). Peak memory: about one part.
  */
 export class FileSink {
-  /** The part being filled (reused: each part is sent before the next is filled). */
-  private part: Uint8Array | undefined = new Uint8Array(PART_BYTES);
+  /**
+   * The part being filled, reused: each part is sent before the next is filled. It starts at 64 KiB and
+   * doubles up to {@link PART_BYTES}, so a small file never costs a whole part of memory.
+   */
+  private part: Uint8Array | undefined = new Uint8Array(64 * 1024);
   private filled = 0;
   private size = 0;
   private sniffed = false;
@@ -120,14 +123,26 @@ export class FileSink {
     await this.digestWriter.write(bytes);
     let offset = 0;
     while (offset < bytes.length) {
-      const part = this.part as Uint8Array;
       const count = Math.min(PART_BYTES - this.filled, bytes.length - offset);
+      const part = this.room(this.filled + count);
       part.set(bytes.subarray(offset, offset + count), this.filled);
       this.filled += count;
       offset += count;
       if (!this.sniffed && this.filled >= 16) this.sniff();
       if (this.filled === PART_BYTES) await this.flushPart();
     }
+  }
+
+  /** The part buffer, grown (doubling, at most {@link PART_BYTES}) to hold `bytes`. */
+  private room(bytes: number): Uint8Array {
+    let part = this.part as Uint8Array;
+    if (part.length < bytes) {
+      const grown = new Uint8Array(Math.min(PART_BYTES, Math.max(bytes, part.length * 2)));
+      grown.set(part.subarray(0, this.filled));
+      part = grown;
+      this.part = grown;
+    }
+    return part;
   }
 
   private sniff(): void {
