@@ -1,7 +1,8 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
 import { withoutAdminSecret } from "./browser";
+import type { FilesConfig } from "./config";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { eventRoutes } from "./events";
@@ -11,7 +12,7 @@ import { graphqlBodyLimit, resolveLimits } from "./limits";
 import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./observability";
 import { rateLimits } from "./rate-limits";
 import { realtimeUpgrade, routeEventStream } from "./realtime";
-import { ROLE_VARIABLE, type Session } from "./shared";
+import { type GatewayContext, ROLE_VARIABLE, type Session } from "./shared";
 
 /** Options of {@link createApp}: the gateway's options plus the base logger. */
 export interface AppOptions extends GatewayOptions {
@@ -113,6 +114,45 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
 }
 
 /**
+ * Runs a GraphQL multipart request (file upload, src/files): the files are stored in R2 as they arrive,
+ * the operation runs with their references, and the objects of failed fields are deleted. A refused
+ * upload is answered with its code in the GraphQL shape (`{ errors: [{ message, extensions: { code } }] }`).
+ */
+async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, files: FilesConfig): Promise<Response> {
+  const gateway = c.var.gateway;
+  const origin = new URL(c.req.url).origin;
+  let uploads: ReceivedUploads;
+  try {
+    uploads = await receiveUploads({
+      request: c.req.raw,
+      config: files,
+      bucket: c.env.FILES,
+      session: c.var.session,
+      maxOperationsBytes: resolveLimits(gateway.config, c.var.session).maxBodyBytes,
+      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      reference: async (file) => ({
+        key: file.key,
+        url: await signedUrl(origin, file.key, files.signedUrlTtlSec, c.env.FILES_SIGNING_SECRET ?? ""),
+        size: file.size,
+        contentType: file.contentType,
+        filename: file.filename,
+        sha256: file.sha256,
+      }),
+    });
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    c.var.log.info({ code: error.code }, "upload refused");
+    return error.toGraphQLResponse();
+  }
+  // For remotes with `uploads: "forward"` (the upstream plugin `uploads`): the files, streamed from R2.
+  context.uploads = {
+    files: uploads.files,
+    open: async (key) => (await c.env.FILES.get(key))?.body ?? null,
+  };
+  return uploads.settle(await gateway.yoga.fetch(uploads.request, context));
+}
+
+/**
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
  * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
  * body limit, SSE subscriptions to the realtime shards, else Yoga; PUT, PATCH and DELETE are 405
@@ -151,40 +191,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     });
     const files = gateway.config.files;
     if (files === undefined || !isUploadRequest(c.req.raw, files)) return gateway.yoga.fetch(c.req.raw, context);
-    let uploads: ReceivedUploads;
-    try {
-      uploads = await receiveUploads({
-        request: c.req.raw,
-        config: files,
-        bucket: c.env.FILES,
-        session: c.var.session,
-        maxOperationsBytes: resolveLimits(gateway.config, c.var.session).maxBodyBytes,
-        waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-        reference: async (file) => ({
-          key: file.key,
-          url: await signedUrl(
-            new URL(c.req.url).origin,
-            file.key,
-            files.signedUrlTtlSec,
-            c.env.FILES_SIGNING_SECRET ?? "",
-          ),
-          size: file.size,
-          contentType: file.contentType,
-          filename: file.filename,
-          sha256: file.sha256,
-        }),
-      });
-    } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      c.var.log.info({ code: error.code }, "upload refused");
-      return error.toGraphQLResponse();
-    }
-    // For remotes with `uploads: "forward"` (the upstream plugin `uploads`): the files, streamed from R2.
-    context.uploads = {
-      files: uploads.files,
-      open: async (key) => (await c.env.FILES.get(key))?.body ?? null,
-    };
-    return uploads.settle(await gateway.yoga.fetch(uploads.request, context));
+    return graphqlWithUploads(c, context, files);
   });
 
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.
