@@ -3,7 +3,7 @@ import { secretsEqual } from "../auth";
 import type { EventsConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 import type { Logger } from "../observability";
-import { ADMIN_SECRET_HEADER, cappedStream } from "../shared";
+import { ADMIN_SECRET_HEADER, cappedStream, concatBytes } from "../shared";
 import { publishEvent } from "./publish";
 import { checkTopic } from "./topics";
 
@@ -111,20 +111,12 @@ async function readBody(request: Request, maxBytes: number): Promise<Uint8Array<
   if (request.body === null) return new Uint8Array(0);
   const reader = cappedStream(request.body, maxBytes, tooLarge).getReader();
   const chunks: Uint8Array[] = [];
-  let length = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
-    length += value.byteLength;
   }
-  const body = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ErrorCode, GatewayError } from "../errors";
+import { concatBytes } from "../shared";
 
 /**
  * A streaming reader of `multipart/form-data` bodies (RFC 7578): parts are read one after the other from
@@ -168,7 +169,7 @@ export async function readParts(
         if (headerBytes > MAX_HEADER_BYTES) throw invalid(`A part's headers exceed ${MAX_HEADER_BYTES} bytes.`);
         header.push(bytes.slice());
       });
-      const part = await onPart(parseHeaders(decoder.decode(concat(header))));
+      const part = await onPart(parseHeaders(decoder.decode(concatBytes(header))));
       await scanner.until(delimiter, (bytes) => part.write(bytes));
       await part.end();
     }
@@ -178,19 +179,4 @@ export async function readParts(
   } finally {
     reader.releaseLock();
   }
-}
-
-/**
- * Concatenates byte arrays.
- * @param chunks - the arrays, in order
- */
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

@@ -24,7 +24,7 @@ export {
   SESSION_VARIABLE_PREFIX,
   USER_ID_VARIABLE,
 } from "./names";
-export { cappedStream } from "./streams";
+export { cappedStream, concatBytes } from "./streams";
 export {
   type CustomizedNames,
   type FetchFn,

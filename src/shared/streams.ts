@@ -24,3 +24,18 @@ export function cappedStream(
     }),
   );
 }
+
+/**
+ * Concatenates byte arrays into one.
+ * @param chunks - the arrays, in order
+ * @returns a new array of their total length
+ */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
