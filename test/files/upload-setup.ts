@@ -6,6 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { FileReference } from "../../src/files";
 import { asRole, type Entry, hsAuth, testGateway } from "../fixtures/gateways";
 import type { MultipartRequest } from "../fixtures/multipart";
 import { type GraphQLBody, restUrl, type TestGateway, upstreamBase } from "../helpers";
@@ -159,15 +160,8 @@ export async function recordedBodies(id: string): Promise<Array<{ path: string; 
   return (await res.json()) as Array<{ path: string; body: Record<string, unknown> }>;
 }
 
-/** A file reference as the contract has it. */
-export interface FileReference {
-  key: string;
-  url: string;
-  size: number;
-  contentType: string;
-  filename: string;
-  sha256: string;
-}
+/** A file reference, as the gateway sends it upstream. */
+export type { FileReference };
 
 /**
  * Asserts the shape of a reference: exactly the six keys, key under `prefix` and free of the client's
