@@ -1,11 +1,2 @@
-/**
- * SHA-256 of a string as lower-case hex (Web Crypto, available in Workers).
- * @param text - UTF-8 text
- * @returns 64 hex characters
- */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  let hex = "";
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
-}
+/** SHA-256 of text as hex: the one in src/shared, for the registry's content-addressed keys. */
+export { sha256Hex } from "../shared";

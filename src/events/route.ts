@@ -3,7 +3,7 @@ import { secretsEqual } from "../auth";
 import type { EventsConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 import type { Logger } from "../observability";
-import { ADMIN_SECRET_HEADER, cappedStream, concatBytes } from "../shared";
+import { ADMIN_SECRET_HEADER, cappedStream, concatBytes, fromHex, hmacSha256Key } from "../shared";
 import { publishEvent } from "./publish";
 import { checkTopic } from "./topics";
 
@@ -12,29 +12,6 @@ export const EVENT_SIGNATURE_HEADER = "x-junction-signature";
 
 /** The only form of {@link EVENT_SIGNATURE_HEADER} accepted: `sha256=` and 32 bytes in hex (either case). */
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
-
-/** The HMAC key of each EVENTS_SECRET seen by this isolate (one in practice), imported once. */
-const keys = new Map<string, Promise<CryptoKey>>();
-
-/** The HMAC-SHA256 verification key of `secret` (raw UTF-8 bytes, as GitHub's webhooks use it). */
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (key === undefined) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "verify",
-    ]);
-    keys.clear();
-    keys.set(secret, key);
-  }
-  return key;
-}
-
-/** Hex to bytes; the caller has checked the text is even-length hex. */
-function hexBytes(hex: string): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
-}
 
 /**
  * What the route needs from the app's Hono context (a subset of the app's `AppEnv`, declared here so
@@ -177,8 +154,8 @@ async function publishRequest(c: Context<EventsEnv>): Promise<Response> {
   const body = await readBody(c.req.raw, c.var.gateway.config.events.maxPayloadBytes);
   if (authorisation === "signature") {
     const match = SIGNATURE.exec(c.req.header(EVENT_SIGNATURE_HEADER) ?? "") as RegExpExecArray;
-    const key = await hmacKey(c.env.EVENTS_SECRET);
-    if (!(await crypto.subtle.verify("HMAC", key, hexBytes(match[1] as string), body))) {
+    const key = await hmacSha256Key(c.env.EVENTS_SECRET);
+    if (!(await crypto.subtle.verify("HMAC", key, fromHex(match[1] as string), body))) {
       throw new GatewayError(
         ErrorCode.INVALID_EVENT_SIGNATURE,
         `${EVENT_SIGNATURE_HEADER} is not the HMAC-SHA256 of the body with EVENTS_SECRET.`,

@@ -11,7 +11,7 @@ import {
 } from "graphql";
 import type { FilesConfig } from "../config";
 import { ErrorCode, ForbiddenError, GatewayError, ValidationError } from "../errors";
-import { type GatewayContext, type Session, USER_ID_VARIABLE } from "../shared";
+import { type GatewayContext, type Session, toHex, USER_ID_VARIABLE } from "../shared";
 import { renderTemplate, sessionScope } from "../templates";
 import { checkFileKey } from "./file-key";
 import { fileAccess, isFilesAdmin, prefixReadable } from "./rules";
@@ -62,11 +62,7 @@ export function fileInfo(object: R2Object): FileInfo {
     size: object.size,
     contentType: object.httpMetadata?.contentType || meta.contentType || "application/octet-stream",
     filename: meta.filename || (object.key.split("/").pop() as string),
-    sha256:
-      meta.sha256 ??
-      (digest === undefined
-        ? null
-        : Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")),
+    sha256: meta.sha256 ?? (digest === undefined ? null : toHex(digest)),
     uploadedAt: meta.uploadedAt || object.uploaded.toISOString(),
   };
 }

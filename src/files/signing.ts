@@ -1,4 +1,5 @@
 import { ErrorCode, GatewayError } from "../errors";
+import { fromHex, hmacSha256Key, toHex } from "../shared";
 import { keyPath } from "./file-key";
 
 /** The outcome of {@link verifyDownload}. */
@@ -10,43 +11,20 @@ const SIGNATURE = /^[0-9a-fA-F]{64}$/;
 /** An expiry as sent: unix seconds, decimal digits only. */
 const EXPIRY = /^[0-9]{1,12}$/;
 
-/** The HMAC key of each FILES_SIGNING_SECRET seen by this isolate (one in practice), imported once. */
-const keys = new Map<string, Promise<CryptoKey>>();
-
 /**
- * The HMAC-SHA256 key of `secret` (its raw UTF-8 bytes), for signing and verifying.
+ * The HMAC-SHA256 key of `secret`, for signing and verifying.
  * @throws GatewayError INVALID_CONFIG when the secret is empty (FILES_SIGNING_SECRET not set)
  */
 function hmacKey(secret: string): Promise<CryptoKey> {
   if (secret === "") {
     throw new GatewayError(ErrorCode.INVALID_CONFIG, "FILES_SIGNING_SECRET is not set: signed file URLs are off.");
   }
-  let key = keys.get(secret);
-  if (key === undefined) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.clear();
-    keys.set(secret, key);
-  }
-  return key;
+  return hmacSha256Key(secret);
 }
 
 /** The signed message: the UTF-8 bytes of `<key>\n<exp>`. */
 const message = (key: string, expSec: number | string): Uint8Array<ArrayBuffer> =>
   new TextEncoder().encode(`${key}\n${expSec}`);
-
-/** Bytes to lower-case hex. */
-const hex = (bytes: ArrayBuffer): string =>
-  Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("");
-
-/** Hex to bytes; the caller has checked the text is even-length hex. */
-function hexBytes(text: string): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(text.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
-}
 
 /**
  * The signature of a download URL: HMAC-SHA256 over the UTF-8 string `<key>\n<exp>` (issue 14).
@@ -57,7 +35,7 @@ function hexBytes(text: string): Uint8Array<ArrayBuffer> {
  * @throws GatewayError INVALID_CONFIG (as a rejection) when the secret is empty
  */
 export async function signDownload(key: string, expSec: number, secret: string): Promise<string> {
-  return hex(await crypto.subtle.sign("HMAC", await hmacKey(secret), message(key, expSec)));
+  return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), message(key, expSec)));
 }
 
 /**
@@ -104,7 +82,7 @@ export async function verifyDownload(
   nowMs: number = Date.now(),
 ): Promise<SignatureCheck> {
   if (secret === "" || !EXPIRY.test(exp) || !SIGNATURE.test(sig)) return "forged";
-  const genuine = await crypto.subtle.verify("HMAC", await hmacKey(secret), hexBytes(sig), message(key, exp));
+  const genuine = await crypto.subtle.verify("HMAC", await hmacKey(secret), fromHex(sig), message(key, exp));
   if (!genuine) return "forged";
   return Number(exp) * 1000 > nowMs ? "ok" : "expired";
 }

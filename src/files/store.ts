@@ -1,5 +1,6 @@
 import type { FilesConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
+import { toHex } from "../shared";
 
 /** R2 multipart upload part size, bytes: uniform parts (the platform's minimum is 5 MiB), the last one shorter. */
 export const PART_BYTES = 5 * 1024 * 1024;
@@ -180,7 +181,7 @@ export class FileSink {
   async end(): Promise<StoredFile> {
     if (!this.sniffed) this.sniff();
     await this.digestWriter.close();
-    const sha256 = [...new Uint8Array(await this.digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const sha256 = toHex(await this.digest.digest);
     try {
       if (this.upload === undefined) {
         await this.bucket.put(this.key, (this.part as Uint8Array).subarray(0, this.filled), {

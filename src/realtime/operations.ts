@@ -14,7 +14,7 @@ import { ErrorCode, GatewayError, maskError, ValidationError } from "../errors";
 import { checkTopic } from "../events";
 import type { Gateway } from "../gateway";
 import { createGatewayEnvelop } from "../graphql";
-import { type GatewayContext, type Session, USER_ID_VARIABLE } from "../shared";
+import { type GatewayContext, type Session, sha256Hex, USER_ID_VARIABLE } from "../shared";
 import type { TopicBinding } from "../sources";
 import { sessionScope, templateReferences, valueAt } from "../templates";
 
@@ -117,9 +117,7 @@ async function groupKey(binding: TopicBinding, session: Session, request: Operat
     binding.share === "role"
       ? { role: session.role }
       : { source: session.source, role: session.role, variables: session.variables };
-  const text = JSON.stringify([who, request.query, request.operationName ?? null, request.variables ?? {}]);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(JSON.stringify([who, request.query, request.operationName ?? null, request.variables ?? {}]));
 }
 
 /** The schema the session runs against (its role's), and the envelop run for it. */

@@ -16,6 +16,7 @@ export {
   MAX_SELECTION_NESTING,
   rootSelections,
 } from "./collect-fields";
+export { fromHex, hmacSha256Key, sha256Hex, toHex } from "./crypto";
 export {
   ADMIN_SECRET_HEADER,
   GATEWAY_TOKEN_HEADER,
