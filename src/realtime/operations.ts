@@ -10,13 +10,14 @@ import {
   Kind,
   type OperationDefinitionNode,
 } from "graphql";
-import { ErrorCode, GatewayError, maskError, ValidationError } from "../errors";
-import { checkTopic } from "../events";
+import { ADMIN_ROLE } from "../auth";
+import { ErrorCode, GatewayError, maskError } from "../errors";
+import { renderTopic } from "../events";
 import type { Gateway } from "../gateway";
 import { createGatewayEnvelop } from "../graphql";
 import { type GatewayContext, type Session, sha256Hex, USER_ID_VARIABLE } from "../shared";
 import type { TopicBinding } from "../sources";
-import { sessionScope, templateReferences, valueAt } from "../templates";
+import { sessionScope } from "../templates";
 
 /** One operation as a client sends it (`subscribe` message payload, SSE request parameters). */
 export interface OperationRequest {
@@ -72,40 +73,22 @@ export function errorsOf(error: unknown): GraphQLError[] {
 }
 
 /**
- * Renders a topic template for one subscription: `{args.x}` from the field's arguments, `{session.x}`
- * from the session. A value that is missing, null or empty is an error, never an empty segment; a topic
- * under `users.<id>` belongs to user `<id>` alone (the admin role excepted).
+ * The topic of one subscription: its `@topic` template rendered with the events' renderer (a missing,
+ * null, empty or object value is an error, never an empty segment), then checked for ownership: a topic
+ * under `users.<id>` belongs to user `<id>` alone (the admin excepted).
  * @param binding - the field's `@topic`
  * @param args - the field's coerced arguments
  * @param session - the subscriber's session
  * @returns the topic
- * @throws ValidationError `MISSING_SESSION_VARIABLE` for a `{session.x}` the session lacks,
- *   `INVALID_ARGUMENT` for an `{args.x}` without a value; GatewayError `TOPIC_FORBIDDEN` for another
- *   user's topic, `INVALID_TOPIC` for a malformed one
+ * @throws ValidationError `MISSING_SESSION_VARIABLE` for a `{session.x}` the session lacks; GatewayError
+ *   `INVALID_TOPIC` for an `{args.x}` without a value or a malformed topic, `TOPIC_FORBIDDEN` for another
+ *   user's topic
  */
-export function renderTopic(binding: TopicBinding, args: Record<string, unknown>, session: Session): string {
-  const scope = { args, session: sessionScope(session.variables) };
-  let topic = binding.template;
-  for (const reference of templateReferences(binding.template)) {
-    const value = valueAt(reference.root === "args" ? scope.args : scope.session, reference.path);
-    if (value === undefined || value === null || value === "") {
-      if (reference.root === "session") {
-        throw new ValidationError(
-          ErrorCode.MISSING_SESSION_VARIABLE,
-          `The topic of Subscription.${binding.fieldName} needs the session variable ${reference.path.join(".")}, which the session lacks.`,
-        );
-      }
-      throw new ValidationError(
-        ErrorCode.INVALID_ARGUMENT,
-        `The topic of Subscription.${binding.fieldName} needs a value for ${reference.text}.`,
-        { extensions: { argument: reference.path.join(".") } },
-      );
-    }
-    topic = topic.replace(reference.text, typeof value === "object" ? JSON.stringify(value) : String(value));
-  }
-  checkTopic(topic);
+export function subscriptionTopic(binding: TopicBinding, args: Record<string, unknown>, session: Session): string {
+  const topic = renderTopic(binding.template, { args, session: sessionScope(session.variables) });
   const [first, owner] = topic.split(".");
-  if (first === "users" && session.role !== "admin" && owner !== session.variables[USER_ID_VARIABLE]) {
+  const admin = session.source === "admin" || session.role === ADMIN_ROLE;
+  if (first === "users" && !admin && owner !== session.variables[USER_ID_VARIABLE]) {
     throw new GatewayError(ErrorCode.TOPIC_FORBIDDEN, `Topic ${topic} belongs to another user.`);
   }
   return topic;
@@ -211,7 +194,7 @@ async function subscriptionOf(
   if (variables.errors !== undefined) throw variables.errors[0];
   const args = getArgumentValues(field, root, variables.coerced);
   return {
-    topic: renderTopic(binding, args, context.session),
+    topic: subscriptionTopic(binding, args, context.session),
     group: await groupKey(binding, context.session, request),
   };
 }
