@@ -12,8 +12,8 @@ import {
 import type { FilesConfig } from "../config";
 import { ErrorCode, ForbiddenError, GatewayError, ValidationError } from "../errors";
 import { type GatewayContext, type Session, toHex, USER_ID_VARIABLE } from "../shared";
-import { renderTemplate, sessionScope } from "../templates";
 import { checkFileKey } from "./file-key";
+import { renderPrefix } from "./keys";
 import { fileAccess, isFilesAdmin, prefixReadable } from "./rules";
 import { signedUrl } from "./signing";
 import { META_PREFIX } from "./store";
@@ -221,12 +221,7 @@ export function buildFilesSchema(config: FilesConfig): GraphQLSchema {
       after: { type: GraphQLString, description: "The previous page's pageInfo.endCursor." },
     },
     resolve: coded(async (_root, args, { env, session }) => {
-      const prefix = checkPrefix(
-        args.prefix ??
-          (isFilesAdmin(session)
-            ? ""
-            : renderTemplate(config.keyPrefix, { args: {}, session: sessionScope(session.variables) })),
-      );
+      const prefix = checkPrefix(args.prefix ?? (isFilesAdmin(session) ? "" : renderPrefix(config.keyPrefix, session)));
       const first = bounded("first", args.first ?? DEFAULT_PAGE, 1, MAX_PAGE);
       if (!prefixReadable(config, session, prefix))
         throw denied(session, `list ${prefix === "" ? "every key" : prefix}`);

@@ -2,19 +2,24 @@ import { ErrorCode, GatewayError, ValidationError } from "../errors";
 import type { Session } from "../shared";
 import { sessionScope, templateReferences, valueAt } from "../templates";
 
+/** Whether a session value may stand as one path segment of a key. */
+const isSegment = (value: string): boolean =>
+  value !== "" && value !== "." && value !== ".." && !value.includes("/") && !value.includes("\\");
+
 /**
  * Renders a key prefix template (`uploads/{session.x-hasura-user-id}/`) for a session.
  * @param template - the prefix template (`files.keyPrefix`, a rule's `prefix`)
  * @param session - the caller's session
  * @returns the prefix
- * @throws ValidationError `MISSING_SESSION_VARIABLE` for a `{session.x}` the session lacks (or that is
- *   empty or holds a `/`): a prefix is never rendered with an empty or climbing segment
+ * @throws ValidationError `MISSING_SESSION_VARIABLE` for a `{session.x}` the session lacks, or whose
+ *   value is not one plain path segment (empty, `.`, `..`, or with `/` or `\`): a session variable never
+ *   renders an empty or climbing segment, so it can never widen a prefix to another user's keys
  */
 export function renderPrefix(template: string, session: Pick<Session, "variables">): string {
   let prefix = template;
   for (const reference of templateReferences(template)) {
     const value = reference.root === "session" ? valueAt(sessionScope(session.variables), reference.path) : undefined;
-    if (typeof value !== "string" || value === "" || value.includes("/") || value === "." || value === "..") {
+    if (typeof value !== "string" || !isSegment(value)) {
       throw new ValidationError(
         ErrorCode.MISSING_SESSION_VARIABLE,
         `The key prefix ${template} needs ${reference.text}, which the session lacks (or cannot be a path segment).`,

@@ -2,15 +2,12 @@ import { ADMIN_ROLE } from "../auth";
 import type { FileRule, FilesConfig } from "../config";
 import { GatewayError } from "../errors";
 import type { Session } from "../shared";
-import { renderTemplate, sessionScope } from "../templates";
+import { renderPrefix } from "./keys";
 
 /** What a caller may do with a key: download or list (`read`), upload (`write`), delete (`delete`). */
 export type FileAction = "read" | "write" | "delete";
 
 /** A value a session variable may put into a rule's prefix: one non-empty path segment, not `.` or `..`. */
-const isSegment = (value: string): boolean =>
-  value !== "" && value !== "." && value !== ".." && !value.includes("/") && !value.includes("\\");
-
 /**
  * A rule's prefix for a session: `{session.x}` references filled. A reference the session lacks, or
  * whose value is not one plain path segment (empty, `.`, `..`, or with `/` or `\`), leaves the rule out
@@ -21,18 +18,12 @@ const isSegment = (value: string): boolean =>
  * @returns the rendered prefix, or null when the rule does not apply to this session
  */
 export function renderRulePrefix(template: string, session: Session): string | null {
-  let safe = true;
-  let rendered: string;
   try {
-    rendered = renderTemplate(template, { args: {}, session: sessionScope(session.variables) }, (value) => {
-      if (!isSegment(value)) safe = false;
-      return value;
-    });
+    return renderPrefix(template, session);
   } catch (error) {
     if (error instanceof GatewayError) return null; // MISSING_SESSION_VARIABLE: the rule is not for this session
     throw error;
   }
-  return safe ? rendered : null;
 }
 
 /**
