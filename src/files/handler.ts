@@ -1,4 +1,5 @@
 import { type DocumentNode, Kind, parse, type TypeNode, visit } from "graphql";
+import { CSRF_HEADERS } from "../browser";
 import type { FilesConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 import { type Session, USER_ID_VARIABLE } from "../shared";
@@ -7,9 +8,6 @@ import { multipartBoundary, readParts } from "./multipart";
 import { type FileReference, registerUpload, releaseUploads } from "./references";
 import { fileAccess } from "./rules";
 import { FileSink, META_PREFIX, PART_BYTES, type StoredFile, sanitizeFilename } from "./store";
-
-/** The CSRF headers a multipart request must carry (any one; the same as Yoga's CSRF prevention). */
-export const UPLOAD_CSRF_HEADERS = ["x-graphql-csrf", "apollo-require-preflight", "x-graphql-yoga-csrf"] as const;
 
 /** What {@link receiveUploads} needs. */
 export interface UploadInput {
@@ -97,10 +95,10 @@ function setAt(operations: unknown, path: string, value: unknown): boolean {
  */
 export async function receiveUploads(input: UploadInput): Promise<ReceivedUploads> {
   const { request, config, session } = input;
-  if (!UPLOAD_CSRF_HEADERS.some((name) => request.headers.has(name))) {
+  if (!CSRF_HEADERS.some((name) => request.headers.has(name))) {
     throw new GatewayError(
       ErrorCode.CSRF_HEADER_REQUIRED,
-      `A multipart request (file upload) needs one of the headers ${UPLOAD_CSRF_HEADERS.join(", ")} (any value): browsers send multipart requests cross-site without a CORS preflight.`,
+      `A multipart request (file upload) needs one of the headers ${CSRF_HEADERS.join(", ")} (any value): browsers send multipart requests cross-site without a CORS preflight.`,
     );
   }
   const boundary = multipartBoundary(request.headers.get("content-type")) as string;

@@ -15,7 +15,6 @@ export {
   isUploadRequest,
   type ReceivedUploads,
   receiveUploads,
-  UPLOAD_CSRF_HEADERS,
   type UploadInput,
 } from "./handler";
 export { checkKey, newKey, renderPrefix } from "./keys";
