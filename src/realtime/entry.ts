@@ -7,31 +7,40 @@ import { shardName } from "../events";
 import { authenticateRequest, type Gateway } from "../gateway";
 import { CLIENT_IP_HEADER, enforceRateLimits, rateLimited } from "../rate-limits";
 import type { Session } from "../shared";
+import { HOP_BY_HOP_HEADERS } from "../upstream";
 import { REALTIME_HEADER, type RoutedConnection, shardIndex } from "./connection";
 
 /**
- * The client headers some upstream may receive (`forwardClientHeaders` of remotes and services), per
- * gateway; `true` when one forwards every header.
+ * What a gateway's upstreams may receive of a client's headers (`forwardClientHeaders` of remotes and
+ * services): the names listed, and whether one forwards every header (`true`).
  */
-const forwardable = new WeakMap<Gateway, string[] | true>();
+const forwardable = new WeakMap<Gateway, { named: ReadonlySet<string>; all: boolean }>();
 
-/** Never kept for upstream calls of a connection: credentials (the session carries them) and the upgrade's own. */
-const NOT_KEPT = /^(authorization|cookie|connection|upgrade|sec-websocket-.*|x-admin-secret|x-junction-realtime)$/;
-
-/** The client headers a connection keeps for the upstream calls its events make. */
+/**
+ * The client headers a connection keeps for the upstream calls its events make: the ones some upstream
+ * could receive. The upstream pipeline's header rules decide, per upstream, at each call, as for HTTP;
+ * kept here is only what they could use: named headers, and with `true` every other header except the
+ * hop-by-hop ones, the handshake's own (`sec-websocket-*`) and credentials (`true` never forwards
+ * `authorization` or `cookie`; a list that names them does).
+ */
 function forwardedHeaders(gateway: Gateway, headers: Headers): Record<string, string> {
-  let names = forwardable.get(gateway);
-  if (names === undefined) {
-    const { remotes, services } = gateway.config;
-    const lists = [...remotes, ...services].map((upstream) => upstream.forwardClientHeaders);
-    names = lists.some((list) => list === true)
-      ? true
-      : [...new Set(lists.flatMap((list) => (list === true ? [] : list.map((name) => name.toLowerCase()))))];
-    forwardable.set(gateway, names);
+  let rules = forwardable.get(gateway);
+  if (rules === undefined) {
+    const lists = [...gateway.config.remotes, ...gateway.config.services].map(
+      (upstream) => upstream.forwardClientHeaders,
+    );
+    rules = {
+      named: new Set(lists.flatMap((list) => (list === true ? [] : list.map((name) => name.toLowerCase())))),
+      all: lists.some((list) => list === true),
+    };
+    forwardable.set(gateway, rules);
   }
+  const { named, all } = rules;
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
-    if ((names === true || names.includes(name)) && !NOT_KEPT.test(name)) out[name] = value;
+    if (name === REALTIME_HEADER || HOP_BY_HOP_HEADERS.has(name)) return;
+    const unnamedOk = all && !name.startsWith("sec-websocket-") && name !== "authorization" && name !== "cookie";
+    if (named.has(name) || unnamedOk) out[name] = value;
   });
   return out;
 }

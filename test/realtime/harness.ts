@@ -113,6 +113,8 @@ export interface OrdersUpstream {
   gets(id: string): number;
   /** The `x-hasura-user-id` header of each `GET /orders/:id` for `id`, in order (absent: ""). */
   getUsers(id: string): string[];
+  /** The request headers of each `GET /orders/:id` for `id`, in order. */
+  getHeaders(id: string): Array<Record<string, string | string[] | undefined>>;
   /** The id `POST /orders` gives the next order it creates. */
   nextId(): string;
   /** Stops the server. */
@@ -131,6 +133,7 @@ export async function startOrders(): Promise<OrdersUpstream> {
   );
   const gets = new Map<string, number>();
   const users = new Map<string, string[]>();
+  const headers = new Map<string, Array<Record<string, string | string[] | undefined>>>();
   let created = 0;
   const server = createServer((req, res) => {
     let body = "";
@@ -148,6 +151,7 @@ export async function startOrders(): Promise<OrdersUpstream> {
         const id = decodeURIComponent(one[1] as string);
         gets.set(id, (gets.get(id) ?? 0) + 1);
         users.set(id, [...(users.get(id) ?? []), String(req.headers["x-hasura-user-id"] ?? "")]);
+        headers.set(id, [...(headers.get(id) ?? []), { ...req.headers }]);
         const order = orders.get(id) ?? { id, userId: "42", status: "PENDING", total: 1, quantity: 1 };
         orders.set(id, order);
         return json(200, order);
@@ -175,6 +179,7 @@ export async function startOrders(): Promise<OrdersUpstream> {
     orders,
     gets: (id) => gets.get(id) ?? 0,
     getUsers: (id) => users.get(id) ?? [],
+    getHeaders: (id) => headers.get(id) ?? [],
     nextId: () => `n${created + 1}`,
     close: () =>
       new Promise<void>((resolve) => {

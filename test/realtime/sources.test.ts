@@ -11,10 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Gateway,
   HS_SECRET,
+  type OrdersUpstream,
   publish,
   rawUpgrade,
+  realtimeConfig,
   settle,
   startGateway,
+  startOrders,
   token,
   totals,
   waitForTotals,
@@ -170,6 +173,37 @@ describe("rateLimits over a WebSocket", () => {
     expect(answer.body).toEqual({ topic: "ticks", subscribers: 1 });
     const upgrade = await rawUpgrade(gw, { protocol: "graphql-transport-ws" });
     expect(upgrade.status).toBe(429);
+    await client.dispose();
+  });
+});
+
+describe("client headers of a subscribing connection", () => {
+  let orders: OrdersUpstream;
+  let gw: Gateway;
+  beforeAll(async () => {
+    orders = await startOrders();
+    const config = realtimeConfig(orders.url, { auth: undefined });
+    (config.services as Array<Record<string, unknown>>)[0] = {
+      ...(config.services as Array<Record<string, unknown>>)[0],
+      forwardClientHeaders: ["accept-language"],
+    };
+    gw = await startGateway({ config });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await orders?.close();
+  });
+
+  it("reach the upstream calls of its events as they reach a query's: a named header of the upgrade request, never an unnamed one", async () => {
+    const client = wsClient(gw, { headers: { "accept-language": "de-CH", "x-unnamed": "no" } });
+    const received = client.subscribe('subscription { orderUpdated(id: "77") { id status total } }');
+    await waitForTotals(gw, { subscriptions: 1 });
+    await publish(gw, "orders.77", { id: "77" });
+    await received.wait(1);
+    const seen = orders.getHeaders("77");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.["accept-language"]).toBe("de-CH");
+    expect(seen[0]?.["x-unnamed"]).toBeUndefined();
     await client.dispose();
   });
 });
