@@ -45,7 +45,11 @@ describe.each([
     if (transport === "sse") {
       const client = createSseClient({ url: remote.url, headers, retryAttempts: 0 });
       const stop = client.subscribe({ query: TICKS, variables: { c: channel } }, got.sink as never);
-      return { ...got, dispose: () => (stop(), client.dispose()) };
+      const dispose = () => {
+        stop();
+        client.dispose();
+      };
+      return { ...got, dispose };
     }
     class WithHeaders extends WebSocket {
       constructor(address: string, protocols?: string | string[]) {
@@ -59,7 +63,11 @@ describe.each([
       retryAttempts: 0,
     });
     const stop = client.subscribe({ query: TICKS, variables: { c: channel } }, got.sink as never);
-    return { ...got, dispose: () => (stop(), void client.dispose()) };
+    const dispose = () => {
+      stop();
+      void client.dispose();
+    };
+    return { ...got, dispose };
   }
 
   it("delivers emitted ticks to each open subscription of the channel with its own user, counts and records them", async () => {
