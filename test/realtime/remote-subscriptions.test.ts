@@ -1,0 +1,369 @@
+/**
+ * Subscriptions on remote schemas (issue 15, /work/notes/remote-subs-spec.md), end to end: a real
+ * graphql-yoga remote (GraphQL over SSE) and a graphql-ws remote (`ws`) on loopback, the real `graphql-ws`
+ * and `graphql-sse` clients against the gateway in workerd. This file: the schema, events through both
+ * upstream and both client transports, sharing (`all`: one upstream for 100 clients; per user: one per
+ * user, no event crossing users), the headers on connect (session variables, forwarded client headers, a
+ * fresh `x-gateway-token` on reconnect), a join on the payload once per event, the last client leaving,
+ * and a plain HTTP POST. The lifecycle (restart, outage, complete, error, expiry, re-establishing) is in
+ * remote-lifecycle.test.ts.
+ */
+import { decodeJwt } from "jose";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Gateway,
+  graphqlHttp,
+  type OrdersUpstream,
+  type Received,
+  sleep,
+  startGateway,
+  startOrders,
+  token,
+} from "./harness";
+import {
+  emitUntilAll,
+  GATEWAY_TOKEN_SECRET,
+  Opened,
+  REMOTE_SUBSCRIPTIONS_LANDED,
+  remoteConfig,
+  sseAs,
+  TICK_SDL,
+  ticksQuery,
+  untilEach,
+  untilUpstreams,
+  wsAs,
+} from "./remote-helpers";
+import { type RemoteUpstream, startWsRemote, startYogaRemote } from "./remote-upstreams";
+
+let orders: OrdersUpstream;
+const opened = new Opened();
+
+beforeAll(async () => {
+  orders = await startOrders();
+});
+afterAll(async () => orders?.close());
+afterEach(async () => opened.disposeAll());
+
+/** The ticks every result of `sub` carries. */
+const ticksOf = (sub: Received) => sub.results.map((r) => r.data?.ticks);
+
+describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over SSE, share: all", () => {
+  let remote: RemoteUpstream;
+  let gw: Gateway;
+  beforeAll(async () => {
+    remote = await startYogaRemote();
+    gw = await startGateway({ config: remoteConfig(orders.url, remote, { share: "all" }), sdl: TICK_SDL });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await remote?.stop();
+  });
+
+  it("shows the remote's Subscription field in the gateway schema", async () => {
+    const answer = await graphqlHttp(gw, "{ __schema { subscriptionType { fields { name type { name } } } } }", {
+      authorization: `Bearer ${await token()}`,
+    });
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body?.data?.__schema?.subscriptionType?.fields).toContainEqual({
+      name: "ticks",
+      type: { name: "Tick" },
+    });
+  });
+
+  it("passes events through to a graphql-ws client and an SSE client, from one upstream SSE subscription", async () => {
+    const ws = (await wsAs(gw, opened, "a1")).subscribe(ticksQuery("pass"));
+    const sse = await sseAs(gw, opened, "a2", ticksQuery("pass"));
+    const next = await emitUntilAll(remote, "pass", [ws, sse]);
+    expect(remote.opened("pass")).toBe(1);
+    remote.emit("pass", next);
+    await untilEach([ws, sse], next);
+    for (const sub of [ws, sse]) {
+      expect(
+        sub.results.every((r) => r.errors === undefined),
+        JSON.stringify(sub.results),
+      ).toBe(true);
+      expect(ticksOf(sub).at(-1)).toEqual({ id: `pass-${next}`, n: next, user: null, channel: "pass" });
+    }
+    // share "all" connects with no session variables.
+    expect(remote.subscriptions.find((s) => s.channel === "pass")?.headers["x-hasura-user-id"]).toBeUndefined();
+    expect(remote.subscriptions.find((s) => s.channel === "pass")?.headers["x-hasura-role"]).toBeUndefined();
+  });
+
+  it("serves 100 clients (50 graphql-ws, 50 SSE, 100 users) of one subscription from exactly 1 upstream subscription", async () => {
+    const subs: Received[] = [];
+    for (let i = 0; i < 50; i++) subs.push((await wsAs(gw, opened, `many-w${i}`)).subscribe(ticksQuery("many")));
+    for (let i = 0; i < 50; i++) subs.push(await sseAs(gw, opened, `many-s${i}`, ticksQuery("many")));
+    const next = await emitUntilAll(remote, "many", subs, 1000, 15_000);
+    for (let n = next; n < next + 3; n++) remote.emit("many", n);
+    await untilEach(subs, next + 2);
+    expect(remote.opened("many")).toBe(1);
+    expect(remote.open("many")).toBe(1);
+    for (const sub of subs)
+      expect(
+        ticksOf(sub)
+          .slice(-3)
+          .map((t) => t?.n),
+      ).toEqual([next, next + 1, next + 2]);
+  }, 40_000);
+
+  it("resolves a join on the payload once per event for 100 clients with the same selection", async () => {
+    const query = ticksQuery("join", "order { id status }");
+    const subs: Received[] = [];
+    for (let i = 0; i < 50; i++) subs.push((await wsAs(gw, opened, `join-w${i}`)).subscribe(query));
+    for (let i = 0; i < 50; i++) subs.push(await sseAs(gw, opened, `join-s${i}`, query));
+    const next = await emitUntilAll(remote, "join", subs, 1000, 15_000);
+    const fresh = [next + 100, next + 101, next + 102];
+    for (const n of fresh) remote.emit("join", n);
+    await untilEach(subs, fresh[2] as number);
+    for (const n of fresh) expect(orders.gets(`o${n}`), `GET /orders/o${n}`).toBe(1);
+    const last = subs[99]?.results.at(-1);
+    expect(last).toEqual({
+      data: {
+        ticks: {
+          id: `join-${fresh[2]}`,
+          n: fresh[2],
+          user: null,
+          channel: "join",
+          order: { id: `o${fresh[2]}`, status: "PENDING" },
+        },
+      },
+    });
+  }, 40_000);
+
+  it("closes the upstream within 5 s of the last client leaving, and not while one remains", async () => {
+    const first = await wsAs(gw, opened, "leave-1");
+    const second = await wsAs(gw, opened, "leave-2");
+    const a = first.subscribe(ticksQuery("leave"));
+    const b = second.subscribe(ticksQuery("leave"));
+    await emitUntilAll(remote, "leave", [a, b]);
+    a.dispose();
+    await sleep(1_500);
+    expect(remote.open("leave")).toBe(1);
+    const left = Date.now();
+    await second.dispose();
+    await untilUpstreams(remote, "leave", 0, 6_000);
+    expect(Date.now() - left).toBeLessThanOrEqual(5_500);
+    expect(remote.opened("leave")).toBe(1);
+  });
+
+  it("answers a remote subscription sent as plain HTTP POST with 400 SUBSCRIPTION_TRANSPORT_REQUIRED, opening nothing upstream", async () => {
+    const answer = await graphqlHttp(gw, ticksQuery("http"), { authorization: `Bearer ${await token()}` });
+    expect(answer.status, answer.text).toBe(400);
+    expect(answer.body?.errors?.[0]?.extensions?.code).toBe("SUBSCRIPTION_TRANSPORT_REQUIRED");
+    expect(remote.opened("http")).toBe(0);
+  });
+});
+
+describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over SSE, shared per session (the default)", () => {
+  let remote: RemoteUpstream;
+  let gw: Gateway;
+  beforeAll(async () => {
+    remote = await startYogaRemote();
+    gw = await startGateway({
+      config: remoteConfig(orders.url, remote, undefined, { forwardClientHeaders: ["accept-language"] }),
+      sdl: TICK_SDL,
+      bindings: { GATEWAY_TOKEN_SECRET },
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await remote?.stop();
+  });
+
+  it("opens one upstream subscription per user (3 users x 4 clients), each user's events carrying its own x-hasura-user-id", async () => {
+    const users = ["pu-1", "pu-2", "pu-3"];
+    const byUser = new Map<string, Received[]>();
+    for (const user of users) {
+      const subs = [
+        (await wsAs(gw, opened, user)).subscribe(ticksQuery("per-user")),
+        (await wsAs(gw, opened, user)).subscribe(ticksQuery("per-user")),
+        await sseAs(gw, opened, user, ticksQuery("per-user")),
+        await sseAs(gw, opened, user, ticksQuery("per-user")),
+      ];
+      byUser.set(user, subs);
+    }
+    const all = [...byUser.values()].flat();
+    const next = await emitUntilAll(remote, "per-user", all);
+    remote.emit("per-user", next);
+    await untilEach(all, next);
+    expect(remote.opened("per-user")).toBe(3);
+    const upstreamUsers = remote.subscriptions
+      .filter((s) => s.channel === "per-user")
+      .map((s) => s.headers["x-hasura-user-id"]);
+    expect(upstreamUsers.sort()).toEqual(users);
+    for (const [user, subs] of byUser) {
+      for (const sub of subs) {
+        expect(
+          ticksOf(sub).map((t) => t?.user),
+          `events of ${user}`,
+        ).toEqual(ticksOf(sub).map(() => user));
+      }
+    }
+  });
+
+  it("connects with the session variables, the forwarded client headers and an x-gateway-token for the user; a reconnect signs a fresh token", async () => {
+    const client = await wsAs(gw, opened, "hdr-1", { headers: { "accept-language": "de-CH", "x-unnamed": "no" } });
+    const sub = client.subscribe(ticksQuery("headers"));
+    await emitUntilAll(remote, "headers", [sub]);
+    const first = remote.subscriptions.filter((s) => s.channel === "headers");
+    expect(first).toHaveLength(1);
+    const headers = first[0]?.headers ?? {};
+    expect(headers["x-hasura-user-id"]).toBe("hdr-1");
+    expect(headers["x-hasura-role"]).toBe("user");
+    expect(headers["accept-language"]).toBe("de-CH");
+    expect(headers["x-unnamed"]).toBeUndefined();
+    expect(headers.authorization).toBeUndefined();
+    expect(headers.accept).toContain("text/event-stream");
+    const firstToken = decodeJwt(headers["x-gateway-token"] ?? "");
+    expect(firstToken).toMatchObject({ aud: "ticks", sub: "hdr-1" });
+
+    await remote.restart(300);
+    await untilUpstreams(remote, "headers", 1);
+    const second = remote.subscriptions.filter((s) => s.channel === "headers")[1];
+    expect(second?.headers["x-hasura-user-id"]).toBe("hdr-1");
+    const secondToken = decodeJwt(second?.headers["x-gateway-token"] ?? "");
+    expect(secondToken).toMatchObject({ aud: "ticks", sub: "hdr-1" });
+    expect(secondToken.jti).not.toBe(firstToken.jti);
+    remote.emit("headers", 5000);
+    await untilEach([sub], 5000);
+    expect(
+      sub.results.every((r) => r.errors === undefined),
+      JSON.stringify(sub.results),
+    ).toBe(true);
+  });
+});
+
+describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over graphql-ws", () => {
+  let remote: RemoteUpstream;
+  let gw: Gateway;
+  beforeAll(async () => {
+    remote = await startWsRemote();
+    gw = await startGateway({
+      config: remoteConfig(
+        orders.url,
+        remote,
+        { transport: "graphql-ws" },
+        { forwardClientHeaders: ["accept-language"] },
+      ),
+      sdl: TICK_SDL,
+      bindings: { GATEWAY_TOKEN_SECRET },
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await remote?.stop();
+  });
+
+  it("passes events through to a graphql-ws client and an SSE client of one user, from one upstream WebSocket", async () => {
+    const ws = (await wsAs(gw, opened, "w-1")).subscribe(ticksQuery("ws-pass"));
+    const sse = await sseAs(gw, opened, "w-1", ticksQuery("ws-pass"));
+    const next = await emitUntilAll(remote, "ws-pass", [ws, sse]);
+    remote.emit("ws-pass", next);
+    await untilEach([ws, sse], next);
+    for (const sub of [ws, sse]) {
+      expect(ticksOf(sub).at(-1)).toEqual({ id: `ws-pass-${next}`, n: next, user: "w-1", channel: "ws-pass" });
+    }
+    const upstream = remote.subscriptions.filter((s) => s.channel === "ws-pass");
+    expect(upstream.map((s) => s.transport)).toEqual(["ws"]);
+    expect(remote.sockets.filter((s) => s.ordinal === upstream[0]?.socket)).toHaveLength(1);
+  });
+
+  it("opens the WebSocket with graphql-transport-ws and the header rules' headers, repeated in connection_init's { headers }; one upstream per user; a reconnect signs a fresh token", async () => {
+    const subs: Received[] = [];
+    for (const user of ["wu-1", "wu-2"]) {
+      subs.push(
+        (await wsAs(gw, opened, user, { headers: { "accept-language": "fr-CH" } })).subscribe(ticksQuery("ws-hdr")),
+      );
+    }
+    await emitUntilAll(remote, "ws-hdr", subs);
+    const upstream = remote.subscriptions.filter((s) => s.channel === "ws-hdr");
+    expect(upstream.map((s) => s.headers["x-hasura-user-id"]).sort()).toEqual(["wu-1", "wu-2"]);
+    for (const sub of subs) {
+      const user = ticksOf(sub)[0]?.user;
+      expect(ticksOf(sub).every((t) => t?.user === user)).toBe(true);
+    }
+    const record = upstream.find((s) => s.headers["x-hasura-user-id"] === "wu-1");
+    const socket = remote.sockets.find((s) => s.ordinal === record?.socket);
+    expect(socket?.headers["sec-websocket-protocol"]).toBe("graphql-transport-ws");
+    expect(socket?.headers["x-hasura-role"]).toBe("user");
+    expect(socket?.headers["accept-language"]).toBe("fr-CH");
+    expect(socket?.headers.authorization).toBeUndefined();
+    const upgradeToken = socket?.headers["x-gateway-token"] ?? "";
+    expect(decodeJwt(upgradeToken)).toMatchObject({ aud: "ticks", sub: "wu-1" });
+    const initHeaders = (socket?.initPayload?.headers ?? {}) as Record<string, string>;
+    expect(initHeaders["x-hasura-user-id"]).toBe("wu-1");
+    expect(initHeaders["x-gateway-token"]).toBe(upgradeToken);
+
+    await remote.restart(300);
+    await untilUpstreams(remote, "ws-hdr", 2);
+    const again = remote.subscriptions.filter((s) => s.channel === "ws-hdr").slice(2);
+    const reconnected = remote.sockets.find(
+      (s) => s.ordinal === again.find((r) => r.headers["x-hasura-user-id"] === "wu-1")?.socket,
+    );
+    expect(decodeJwt(reconnected?.headers["x-gateway-token"] ?? "").jti).not.toBe(decodeJwt(upgradeToken).jti);
+    remote.emit("ws-hdr", 5000);
+    await untilEach(subs, 5000);
+  });
+});
+
+describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions under customization", () => {
+  let sse: RemoteUpstream;
+  let ws: RemoteUpstream;
+  let gw: Gateway;
+  beforeAll(async () => {
+    sse = await startYogaRemote();
+    ws = await startWsRemote();
+    const config = remoteConfig(
+      orders.url,
+      sse,
+      { share: "all" },
+      {
+        customization: {
+          typeNames: { prefix: "TK_" },
+          fieldNames: [
+            { parentType: "Query", prefix: "tk_" },
+            { parentType: "Subscription", prefix: "tk_" },
+          ],
+        },
+      },
+    );
+    (config.remotes as unknown[]).push({
+      name: "nsticks",
+      url: ws.url,
+      subscriptions: { transport: "graphql-ws", share: "all" },
+      customization: { rootFieldsNamespace: "ns", typeNames: { prefix: "NS_" } },
+    });
+    gw = await startGateway({ config });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await sse?.stop();
+    await ws?.stop();
+  });
+
+  it("renames the Subscription field and its type by fieldNames / typeNames, and events reach the renamed field", async () => {
+    const sub = (await wsAs(gw, opened, "c-1")).subscribe(
+      'subscription { tk_ticks(channel: "cust") { __typename n } }',
+    );
+    await emitUntilAll(sse, "cust", [sub]);
+    expect(sub.results[0]).toEqual({ data: { tk_ticks: { __typename: "TK_Tick", n: expect.any(Number) } } });
+  });
+
+  it("puts the Subscription fields of a remote with rootFieldsNamespace under its namespace field", async () => {
+    const answer = await graphqlHttp(
+      gw,
+      "{ __schema { subscriptionType { fields { name type { fields { name type { name } } } } } } }",
+      { authorization: `Bearer ${await token()}` },
+    );
+    expect(answer.status, answer.text).toBe(200);
+    const fields = answer.body?.data?.__schema?.subscriptionType?.fields as Array<{
+      name: string;
+      type: { fields?: Array<{ name: string; type: { name: string } }> };
+    }>;
+    expect(fields.map((f) => f.name)).toEqual(expect.arrayContaining(["tk_ticks", "ns"]));
+    expect(fields.find((f) => f.name === "ns")?.type.fields).toContainEqual({
+      name: "ticks",
+      type: { name: "NS_Tick" },
+    });
+  });
+});
