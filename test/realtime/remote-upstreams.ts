@@ -248,7 +248,12 @@ function remoteCore(transport: "sse" | "ws") {
 }
 
 /** A node:http server on 127.0.0.1 that can be closed and listen again on the same port. */
-async function restartableServer(setup: (server: Server) => void, beforeClose: () => void) {
+/**
+ * @param setup - attaches the handlers to each new server
+ * @param dropStreams - called once every connection is destroyed: ends the source streams without a word to
+ *   anyone (ending them earlier would let Yoga write a `complete` event, which is not what a crash looks like)
+ */
+async function restartableServer(setup: (server: Server) => void, dropStreams: () => void) {
   const sockets = new Set<Socket>();
   let server: Server;
   const listen = async (port: number) => {
@@ -269,9 +274,9 @@ async function restartableServer(setup: (server: Server) => void, beforeClose: (
   };
   const port = await listen(0);
   const close = async () => {
-    beforeClose();
     // closeAllConnections() leaves upgraded (WebSocket) sockets alone: destroy every socket by hand.
     for (const socket of sockets) socket.destroy();
+    dropStreams();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   return {
