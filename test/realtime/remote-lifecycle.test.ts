@@ -135,11 +135,11 @@ describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("the upstream subscription's lifec
   });
 
   it("closes a socket with 4403 and ends an SSE stream with JWT_EXPIRED when their tokens expire; the upstream closes after the last", async () => {
-    const exp = nowSec() + 3;
+    const exp = nowSec() + 5;
     const ws = (await wsAs(gw, opened, "exp-w", { exp })).subscribe(ticksQuery("exp"));
     const sse = await sseAs(gw, opened, "exp-s", ticksQuery("exp"), { exp });
-    await emitUntilAll(remote, "exp", [ws, sse], 1000, 2_500);
-    const wsEnded = await within("socket closed at exp", ws.ended, 8_000);
+    await emitUntilAll(remote, "exp", [ws, sse], 1000, 3_500);
+    const wsEnded = await within("socket closed at exp", ws.ended, 9_000);
     expect(closeCodeOf(wsEnded)).toBe(4403);
     const sseEnded = await within("stream ended at exp", sse.ended, 8_000);
     expect(sseEnded).toEqual({});
