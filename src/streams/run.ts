@@ -137,7 +137,10 @@ export class StreamRun {
     }
     if (this.stopped) return;
     const { transport, url = remote.url } = remote.subscriptions;
-    if (transport === "graphql-ws") delete headers.accept;
+    if (transport === "graphql-ws") {
+      delete headers.accept;
+      delete headers["content-type"];
+    }
     const operation = {
       query: this.spec.query,
       variables: this.spec.variables,
