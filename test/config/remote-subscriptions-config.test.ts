@@ -25,13 +25,7 @@ function problemsFor(subscriptions: unknown): ConfigProblem[] {
   }
 }
 
-/**
- * Whether main accepts `remotes[].subscriptions` yet (the lead's part of issue 15). Until it does, these
- * tests are skipped: they pin the contract the lead implements. TODO(issue 15): drop once it has landed.
- */
-const LANDED = problemsFor({}).length === 0;
-
-describe.skipIf(!LANDED)("remotes[].subscriptions (skipped until main accepts the key)", () => {
+describe("remotes[].subscriptions", () => {
   it("applies the defaults: transport sse, share session, reconnectWithinMs 30000, reestablishAfterMs 600000; url the remote's", () => {
     const remote = loadConfig(withSubscriptions({}), {}).remotes[0] as unknown as {
       subscriptions: Record<string, unknown>;

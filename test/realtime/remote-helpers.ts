@@ -3,8 +3,6 @@
  * remote of remote-upstreams.ts, authenticated clients of either transport, and a bounded warm-up that emits
  * until every subscriber has an event (so a test never depends on how the gateway counts its subscriptions).
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import {
   type Gateway,
   type Received,
@@ -17,14 +15,6 @@ import {
   wsClient,
 } from "./harness";
 import type { RemoteUpstream } from "./remote-upstreams";
-
-/**
- * Whether main's remote subscriptions have landed: the harness runs the `REMOTE_STREAMS` Durable Object
- * (the contract has the lead add it). Until then the e2e files skip; `REMOTE_SUBS_TESTS=1` runs them anyway.
- */
-export const REMOTE_SUBSCRIPTIONS_LANDED =
-  process.env.REMOTE_SUBS_TESTS === "1" ||
-  readFileSync(resolve(import.meta.dirname, "harness.ts"), "utf8").includes("REMOTE_STREAMS");
 
 /** A 32-byte GATEWAY_TOKEN_SECRET, so every upstream call carries `x-gateway-token` (HS256). */
 export const GATEWAY_TOKEN_SECRET = "remote-subs-gateway-token-secret-0123456789";

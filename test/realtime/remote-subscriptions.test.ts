@@ -24,7 +24,6 @@ import {
   emitUntilAll,
   GATEWAY_TOKEN_SECRET,
   Opened,
-  REMOTE_SUBSCRIPTIONS_LANDED,
   remoteConfig,
   sseAs,
   TICK_SDL,
@@ -47,7 +46,7 @@ afterEach(async () => opened.disposeAll());
 /** The ticks every result of `sub` carries. */
 const ticksOf = (sub: Received) => sub.results.map((r) => r.data?.ticks);
 
-describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over SSE, share: all", () => {
+describe("remote subscriptions over SSE, share: all", () => {
   let remote: RemoteUpstream;
   let gw: Gateway;
   beforeAll(async () => {
@@ -154,7 +153,7 @@ describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over SSE, sh
   });
 });
 
-describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over SSE, shared per session (the default)", () => {
+describe("remote subscriptions over SSE, shared per session (the default)", () => {
   let remote: RemoteUpstream;
   let gw: Gateway;
   beforeAll(async () => {
@@ -170,15 +169,18 @@ describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over SSE, sh
     await remote?.stop();
   });
 
-  it("opens one upstream subscription per user (3 users x 4 clients), each user's events carrying its own x-hasura-user-id", async () => {
+  it("opens one upstream subscription per user (3 users x 4 clients), each user's events carrying its own x-hasura-user-id; a client whose forwarded header differs gets its own", async () => {
     const users = ["pu-1", "pu-2", "pu-3"];
+    // The same forwarded header for every client (Node's fetch, under graphql-sse, sends `accept-language: *`
+    // by itself; the ws upgrade sends none): accept-language is forwarded, so it is part of the scope.
+    const headers = { "accept-language": "en" };
     const byUser = new Map<string, Received[]>();
     for (const user of users) {
       const subs = [
-        (await wsAs(gw, opened, user)).subscribe(ticksQuery("per-user")),
-        (await wsAs(gw, opened, user)).subscribe(ticksQuery("per-user")),
-        await sseAs(gw, opened, user, ticksQuery("per-user")),
-        await sseAs(gw, opened, user, ticksQuery("per-user")),
+        (await wsAs(gw, opened, user, { headers })).subscribe(ticksQuery("per-user")),
+        (await wsAs(gw, opened, user, { headers })).subscribe(ticksQuery("per-user")),
+        await sseAs(gw, opened, user, ticksQuery("per-user"), { headers }),
+        await sseAs(gw, opened, user, ticksQuery("per-user"), { headers }),
       ];
       byUser.set(user, subs);
     }
@@ -199,6 +201,13 @@ describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over SSE, sh
         ).toEqual(ticksOf(sub).map(() => user));
       }
     }
+    const french = await sseAs(gw, opened, "pu-1", ticksQuery("per-user"), { headers: { "accept-language": "fr" } });
+    await emitUntilAll(remote, "per-user", [french], 2000);
+    expect(remote.opened("per-user")).toBe(4);
+    expect(remote.subscriptions.filter((s) => s.channel === "per-user")[3]?.headers).toMatchObject({
+      "x-hasura-user-id": "pu-1",
+      "accept-language": "fr",
+    });
   });
 
   it("connects with the session variables, the forwarded client headers and an x-gateway-token for the user; a reconnect signs a fresh token", async () => {
@@ -233,7 +242,7 @@ describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over SSE, sh
   });
 });
 
-describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over graphql-ws", () => {
+describe("remote subscriptions over graphql-ws", () => {
   let remote: RemoteUpstream;
   let gw: Gateway;
   beforeAll(async () => {
@@ -255,8 +264,10 @@ describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over graphql
   });
 
   it("passes events through to a graphql-ws client and an SSE client of one user, from one upstream WebSocket", async () => {
-    const ws = (await wsAs(gw, opened, "w-1")).subscribe(ticksQuery("ws-pass"));
-    const sse = await sseAs(gw, opened, "w-1", ticksQuery("ws-pass"));
+    // The same forwarded accept-language on both (Node's fetch sends `*` by itself), so one scope.
+    const headers = { "accept-language": "en" };
+    const ws = (await wsAs(gw, opened, "w-1", { headers })).subscribe(ticksQuery("ws-pass"));
+    const sse = await sseAs(gw, opened, "w-1", ticksQuery("ws-pass"), { headers });
     const next = await emitUntilAll(remote, "ws-pass", [ws, sse]);
     remote.emit("ws-pass", next);
     await untilEach([ws, sse], next);
@@ -307,7 +318,7 @@ describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions over graphql
   });
 });
 
-describe.skipIf(!REMOTE_SUBSCRIPTIONS_LANDED)("remote subscriptions under customization", () => {
+describe("remote subscriptions under customization", () => {
   let sse: RemoteUpstream;
   let ws: RemoteUpstream;
   let gw: Gateway;
