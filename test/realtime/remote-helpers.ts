@@ -66,14 +66,14 @@ export class Opened {
   }
 }
 
-/** A graphql-ws client authenticated in connection_init as `userId` (token of role "user"), kept in `opened`. */
+/** A graphql-ws client authenticated in connection_init as `userId` (role "user" unless given), kept in `opened`. */
 export async function wsAs(
   gw: Gateway,
   opened: Opened,
   userId: string,
-  options: { exp?: number; headers?: Record<string, string> } = {},
+  options: { exp?: number; role?: string; headers?: Record<string, string> } = {},
 ): Promise<WsTestClient> {
-  const bearer = `Bearer ${await token({ userId, exp: options.exp })}`;
+  const bearer = `Bearer ${await token({ userId, exp: options.exp, role: options.role })}`;
   return opened.keep(wsClient(gw, { connectionParams: { authorization: bearer }, headers: options.headers }));
 }
 

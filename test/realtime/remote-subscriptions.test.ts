@@ -11,6 +11,7 @@
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  ADMIN_SECRET,
   type Gateway,
   graphqlHttp,
   type OrdersUpstream,
@@ -19,6 +20,8 @@ import {
   startGateway,
   startOrders,
   token,
+  until,
+  within,
 } from "./harness";
 import {
   emitUntilAll,
@@ -280,6 +283,25 @@ describe("remote subscriptions over graphql-ws", () => {
     expect(remote.subscriptions.filter((s) => s.transport === "sse")).toEqual([]);
   });
 
+  it("completes the clients when the ws remote completes, and passes its GraphQL error on with serviceName", async () => {
+    const done = (await wsAs(gw, opened, "wc-1")).subscribe(ticksQuery("ws-done"));
+    const failed = await sseAs(gw, opened, "wc-2", ticksQuery("ws-err"));
+    await emitUntilAll(remote, "ws-done", [done]);
+    await emitUntilAll(remote, "ws-err", [failed]);
+    expect(remote.complete("ws-done")).toBe(1);
+    expect(await within("completed", done.ended)).toEqual({});
+    expect(remote.fail("ws-err", "ws broke", "WS_BROKEN")).toBe(1);
+    expect(await within("SSE complete after the error", failed.ended)).toEqual({});
+    expect(failed.results.at(-1)).toEqual({
+      errors: [
+        expect.objectContaining({
+          message: "ws broke",
+          extensions: expect.objectContaining({ code: "WS_BROKEN", serviceName: "ticks" }),
+        }),
+      ],
+    });
+  });
+
   it("opens the WebSocket with graphql-transport-ws and the header rules' headers, repeated in connection_init's { headers }; one upstream per user; a reconnect signs a fresh token", async () => {
     const subs: Received[] = [];
     for (const user of ["wu-1", "wu-2"]) {
@@ -318,7 +340,13 @@ describe("remote subscriptions over graphql-ws", () => {
   });
 });
 
-describe("remote subscriptions under customization", () => {
+describe("remote subscriptions under customization, shared per role, under a role's permissions", () => {
+  /** The role schema of user and viewer: the remote's fields under their customized names. */
+  const ALLOWED = [
+    "type Query { tk_hello: String }",
+    "type Subscription { tk_ticks(channel: String!): TK_Tick }",
+    "type TK_Tick { id: ID! n: Int! sentAt: Float! user: String channel: String! orderId: ID! }",
+  ].join("\n");
   let sse: RemoteUpstream;
   let ws: RemoteUpstream;
   let gw: Gateway;
@@ -328,7 +356,7 @@ describe("remote subscriptions under customization", () => {
     const config = remoteConfig(
       orders.url,
       sse,
-      { share: "all" },
+      { share: "role" },
       {
         customization: {
           typeNames: { prefix: "TK_" },
@@ -345,12 +373,55 @@ describe("remote subscriptions under customization", () => {
       subscriptions: { transport: "graphql-ws", share: "all" },
       customization: { rootFieldsNamespace: "ns", typeNames: { prefix: "NS_" } },
     });
-    gw = await startGateway({ config });
+    gw = await startGateway({
+      config,
+      // With permissions, a role without a file sees nothing: user and viewer may subscribe, limited may not.
+      files: {
+        "schemas/permissions/user.graphql": ALLOWED,
+        "schemas/permissions/viewer.graphql": ALLOWED,
+        "schemas/permissions/limited.graphql": "type Query { tk_hello: String }",
+      },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
     await sse?.stop();
     await ws?.stop();
+  });
+
+  it('opens one upstream subscription per role with share "role", connecting with x-hasura-role only', async () => {
+    const subs = [
+      (await wsAs(gw, opened, "ro-1")).subscribe('subscription { tk_ticks(channel: "role") { n user } }'),
+      (await wsAs(gw, opened, "ro-2")).subscribe('subscription { tk_ticks(channel: "role") { n user } }'),
+      (await wsAs(gw, opened, "ro-3", { role: "viewer" })).subscribe(
+        'subscription { tk_ticks(channel: "role") { n user } }',
+      ),
+    ];
+    const next = await emitUntilAll(sse, "role", subs);
+    sse.emit("role", next);
+    await until(
+      "the tick at every subscriber",
+      async () => subs.filter((s) => s.results.some((r) => r.data?.tk_ticks?.n === next)).length,
+      (n) => n === 3,
+    );
+    expect(sse.opened("role")).toBe(2);
+    const upstream = sse.subscriptions.filter((s) => s.channel === "role");
+    expect(upstream.map((s) => s.headers["x-hasura-role"]).sort()).toEqual(["user", "viewer"]);
+    expect(upstream.map((s) => s.headers["x-hasura-user-id"])).toEqual([undefined, undefined]);
+    for (const sub of subs) expect(sub.results.every((r) => r.data?.tk_ticks?.user === null)).toBe(true);
+  });
+
+  it("refuses a remote's Subscription field outside the role's schema, opening nothing upstream; the socket is not closed", async () => {
+    const client = await wsAs(gw, opened, "lim-1", { role: "limited" });
+    const held = client.subscribe("{ tk_hello }");
+    const refused = await within("refusal", client.subscribe('subscription { tk_ticks(channel: "perm") { n } }').ended);
+    expect(Array.isArray(refused.error), JSON.stringify(refused)).toBe(true);
+    expect(JSON.stringify(refused.error)).toMatch(/tk_ticks|subscription/i);
+    expect(await held.wait(1)).toEqual([{ data: { tk_hello: "world" } }]);
+    await sleep(300);
+    expect(sse.opened("perm")).toBe(0);
+    // Not closed by the gateway (the lazy client itself closes with 1000 once nothing is left to run).
+    expect(client.closes.filter((c) => c.code !== 1000)).toEqual([]);
   });
 
   it("renames the Subscription field and its type by fieldNames / typeNames, and events reach the renamed field", async () => {
@@ -362,7 +433,8 @@ describe("remote subscriptions under customization", () => {
   });
 
   it("puts the Subscription fields of a remote with rootFieldsNamespace under its namespace field", async () => {
-    const headers = { authorization: `Bearer ${await token()}` };
+    // The admin sees the whole schema (the roles here see their permission files).
+    const headers = { "x-admin-secret": ADMIN_SECRET };
     const answer = await graphqlHttp(
       gw,
       "{ __schema { subscriptionType { fields { name type { name ofType { name } } } } } }",
