@@ -1,8 +1,8 @@
 import { isAsyncIterable } from "@graphql-tools/utils";
 import { type DocumentNode, type ExecutionResult, GraphQLError, print } from "graphql";
 import type { RemoteConfig } from "../config";
-import { REMOTE_TOPIC_PREFIX, type StreamContext, type StreamSpec } from "../events";
 import { ErrorCode, GatewayError } from "../errors";
+import { REMOTE_TOPIC_PREFIX, type StreamContext, type StreamSpec } from "../events";
 import type { Gateway } from "../gateway";
 import {
   type GatewayContext,
