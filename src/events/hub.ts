@@ -49,6 +49,8 @@ export interface ShardStats {
   subscriptions: number;
   /** Distinct topics of those subscriptions. */
   topics: number;
+  /** Distinct remote streams (upstream subscriptions of remote schemas) among those topics. */
+  remoteStreams: number;
 }
 
 /** The Durable Object name of connection shard `index` (`realtime.shards` of them). */

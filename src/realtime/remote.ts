@@ -1,6 +1,7 @@
 import { isAsyncIterable } from "@graphql-tools/utils";
 import { type DocumentNode, type ExecutionResult, GraphQLError, print } from "graphql";
 import type { RemoteConfig } from "../config";
+import { ErrorCode, GatewayError } from "../errors";
 import { REMOTE_TOPIC_PREFIX, type StreamContext, type StreamSpec } from "../events";
 import type { Gateway } from "../gateway";
 import {
@@ -91,12 +92,13 @@ export async function prepareRemoteSubscription(
     captured ??= { remote, request: upstream };
     return nothing();
   };
+  const base = await run.contextFactory();
   const result = await run.subscribe({
     schema: run.schema,
     document,
     operationName: request.operationName ?? undefined,
     variableValues: request.variables ?? undefined,
-    contextValue: { ...(await run.contextFactory()), remoteSubscribe },
+    contextValue: { ...base, remoteSubscribe },
   });
   if (isAsyncIterable(result)) await result[Symbol.asyncIterator]().return?.();
   else if ((result as ExecutionResult).errors?.length) {
@@ -105,6 +107,13 @@ export async function prepareRemoteSubscription(
   if (captured === undefined) return undefined;
   const remote = gateway.config.remotes.find((candidate) => candidate.name === captured?.remote);
   if (remote === undefined) return undefined;
+  if ((base.env as Partial<Env>).REMOTE_STREAMS === undefined) {
+    const error = new GatewayError(
+      ErrorCode.INVALID_CONFIG,
+      "Subscriptions on remote schemas need the REMOTE_STREAMS Durable Object binding (class RemoteStream) in wrangler.toml.",
+    );
+    return { kind: "errors", errors: errorsOf(error) };
+  }
   const spec: StreamSpec = {
     remote: remote.name,
     query: print(captured.request.document),

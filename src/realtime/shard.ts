@@ -337,7 +337,7 @@ export function createShardClass(options: RealtimeOptions) {
 
     /** Counts for `GET /admin/realtime`: connections (WebSockets and SSE streams), subscriptions, topics. */
     async stats(): Promise<ShardStats> {
-      const { subscriptions, topics } = this.store.stats();
+      const { subscriptions, topics, remoteStreams } = this.store.stats();
       const sockets = this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN).length;
       return {
         instance: this.instance,
@@ -346,6 +346,7 @@ export function createShardClass(options: RealtimeOptions) {
         streams: this.streams.size,
         subscriptions,
         topics,
+        remoteStreams,
       };
     }
   };
