@@ -61,6 +61,9 @@ describe("remotes[].subscriptions", () => {
     ["a negative reestablishAfterMs", { reestablishAfterMs: -5 }, "reestablishAfterMs"],
     ["an unknown share", { share: "everyone" }, "share"],
     ["a non-number time", { reconnectWithinMs: "soon" }, "reconnectWithinMs"],
+    // docs/remote-subscriptions.md: 1000-840000 (the platform evicts an object holding a socket after 15 min).
+    ["a reestablishAfterMs under 1000", { reestablishAfterMs: 999 }, "reestablishAfterMs"],
+    ["a reestablishAfterMs over 840000 (14 min)", { reestablishAfterMs: 840_001 }, "reestablishAfterMs"],
   ])("refuses %s with INVALID_CONFIG at its path", (_name, subscriptions, key) => {
     expect(problemsFor(subscriptions).map((p) => p.path)).toEqual([`$.remotes[0].subscriptions.${key}`]);
   });
