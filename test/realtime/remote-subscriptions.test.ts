@@ -108,7 +108,7 @@ describe("remote subscriptions over SSE, share: all", () => {
       ).toEqual([next, next + 1, next + 2]);
   }, 40_000);
 
-  it("resolves a join on the payload once per event for 100 clients with the same selection", async () => {
+  it("resolves a join on the payload once per event for 100 clients of 100 users with the same selection (share all: one scope, the contract)", async () => {
     const query = ticksQuery("join", "order { id status }");
     const subs: Received[] = [];
     for (let i = 0; i < 50; i++) subs.push((await wsAs(gw, opened, `join-w${i}`)).subscribe(query));
@@ -130,6 +130,20 @@ describe("remote subscriptions over SSE, share: all", () => {
         },
       },
     });
+  }, 40_000);
+
+  it("resolves a join on the payload once per event for 100 subscriptions of one user (10 sockets x 10)", async () => {
+    const query = ticksQuery("join-one", "order { id }");
+    const subs: Received[] = [];
+    for (let c = 0; c < 10; c++) {
+      const client = await wsAs(gw, opened, "join-one");
+      for (let i = 0; i < 10; i++) subs.push(client.subscribe(query));
+    }
+    const next = await emitUntilAll(remote, "join-one", subs, 1000, 15_000);
+    const fresh = [next + 200, next + 201];
+    for (const n of fresh) remote.emit("join-one", n);
+    await untilEach(subs, fresh[1] as number);
+    for (const n of fresh) expect(orders.gets(`o${n}`), `GET /orders/o${n}`).toBe(1);
   }, 40_000);
 
   it("closes the upstream within 5 s of the last client leaving, and not while one remains", async () => {
