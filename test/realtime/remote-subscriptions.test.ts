@@ -162,6 +162,39 @@ describe("remote subscriptions over SSE, share: all", () => {
     expect(remote.opened("leave")).toBe(1);
   });
 
+  it("passes an upstream result carrying data and errors on as an ordinary event; the subscriptions go on", async () => {
+    const ws = (await wsAs(gw, opened, "part-w")).subscribe(ticksQuery("partial"));
+    const sse = await sseAs(gw, opened, "part-s", ticksQuery("partial"));
+    const next = await emitUntilAll(remote, "partial", [ws, sse]);
+    remote.emit("partial", next, { fieldError: "no user today" });
+    remote.emit("partial", next + 1);
+    await untilEach([ws, sse], next + 1);
+    for (const sub of [ws, sse]) {
+      const partial = sub.results.find((r) => r.data?.ticks?.n === next);
+      expect(partial?.data?.ticks).toEqual({ id: `partial-${next}`, n: next, user: null, channel: "partial" });
+      expect(partial?.errors).toEqual([expect.objectContaining({ message: "no user today" })]);
+      expect(sub.results.at(-1)).toEqual({
+        data: { ticks: { id: `partial-${next + 1}`, n: next + 1, user: null, channel: "partial" } },
+      });
+    }
+  });
+
+  it("ends a subscription the remote refuses (HTTP 400 with the error) with its message, code and serviceName, at once", async () => {
+    const ws = (await wsAs(gw, opened, "ref-w")).subscribe(ticksQuery("refuse-gw"));
+    const sse = await sseAs(gw, opened, "ref-s", ticksQuery("refuse-gw"));
+    const refusal = [
+      expect.objectContaining({
+        message: "channel refuse-gw refused",
+        extensions: expect.objectContaining({ code: "REFUSED", serviceName: "ticks" }),
+      }),
+    ];
+    // reconnectWithinMs is 30 s here: a refusal is not an outage to retry.
+    const wsEnded = await within("graphql-ws refusal", ws.ended, 5_000);
+    expect(wsEnded.error).toEqual(refusal);
+    expect(await within("SSE refusal", sse.ended, 5_000)).toEqual({});
+    expect(sse.results).toEqual([{ errors: refusal }]);
+  });
+
   it("answers a remote subscription sent as plain HTTP POST with 400 SUBSCRIPTION_TRANSPORT_REQUIRED, opening nothing upstream", async () => {
     const answer = await graphqlHttp(gw, ticksQuery("http"), { authorization: `Bearer ${await token()}` });
     expect(answer.status, answer.text).toBe(400);
@@ -314,6 +347,21 @@ describe("remote subscriptions over graphql-ws", () => {
         }),
       ],
     });
+  });
+
+  it("ends a subscription the ws remote refuses (a result with errors and no data, then complete) with the protocol's error and serviceName", async () => {
+    const ws = (await wsAs(gw, opened, "wref-w")).subscribe(ticksQuery("refuse-ws"));
+    const sse = await sseAs(gw, opened, "wref-s", ticksQuery("refuse-ws"));
+    const refusal = [
+      expect.objectContaining({
+        message: "channel refuse-ws refused",
+        extensions: expect.objectContaining({ code: "REFUSED", serviceName: "ticks" }),
+      }),
+    ];
+    const wsEnded = await within("graphql-ws refusal", ws.ended, 5_000);
+    expect(wsEnded.error, JSON.stringify({ wsEnded, results: ws.results })).toEqual(refusal);
+    expect(await within("SSE refusal", sse.ended, 5_000)).toEqual({});
+    expect(sse.results).toEqual([{ errors: refusal }]);
   });
 
   it("opens the WebSocket with graphql-transport-ws and the header rules' headers, repeated in connection_init's { headers }; one upstream per user; a reconnect signs a fresh token", async () => {

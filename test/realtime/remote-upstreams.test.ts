@@ -128,6 +128,49 @@ describe.each([
     failed.dispose();
   });
 
+  it("emit with fieldError sends data and errors and goes on; a refuse... channel is refused with code REFUSED", async () => {
+    const sub = subscribe("f5", "u1");
+    await until(
+      "1 open",
+      async () => remote.open("f5"),
+      (n) => n === 1,
+    );
+    remote.emit("f5", 1, { fieldError: "no user today" });
+    remote.emit("f5", 2);
+    await until(
+      "2 results",
+      async () => sub.results.length,
+      (n) => n === 2,
+    );
+    expect(sub.results[0]?.data?.ticks).toMatchObject({ n: 1, user: null });
+    expect(sub.results[0]?.errors).toEqual([expect.objectContaining({ message: "no user today" })]);
+    expect(sub.results[1]).toEqual({ data: { ticks: expect.objectContaining({ n: 2, user: "u1" }) } });
+    sub.dispose();
+    const refusal = [
+      expect.objectContaining({
+        message: "channel refuse-1 refused",
+        extensions: expect.objectContaining({ code: "REFUSED" }),
+      }),
+    ];
+    if (transport === "sse") {
+      const res = await fetch(remote.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ query: TICKS, variables: { c: "refuse-1" } }),
+        signal: AbortSignal.timeout(5_000),
+      });
+      const text = await res.text();
+      expect(res.status, text).toBe(400);
+      const data = /data: (\{.*\})/.exec(text)?.[1];
+      expect(JSON.parse(data ?? "{}").errors, text).toEqual(refusal);
+    } else {
+      const refused = subscribe("refuse-1", "u1");
+      await within("refusal", refused.ended);
+      expect(refused.results[0]?.errors).toEqual(refusal);
+      refused.dispose();
+    }
+  });
+
   it("restart(ms) drops every connection, then serves again on the same port", async () => {
     const sub = subscribe("f4", "u1");
     await until(

@@ -8,7 +8,8 @@
  * The tests drive the streams: {@link RemoteUpstream.emit} pushes one tick to every open subscription of a
  * channel, {@link RemoteUpstream.complete} ends them, {@link RemoteUpstream.fail} ends them with a GraphQL error
  * (thrown from the source stream, so Yoga answers `next {errors}` then `complete`, graphql-ws an `error`
- * message); each subscription is recorded with the headers it was opened with. `restart` closes every
+ * message); `emit(.., { fieldError })` sends a result with data and errors; a channel named `refuse...` is
+ * refused when subscribed (code REFUSED; Yoga answers HTTP 400); each subscription is recorded with the headers it was opened with. `restart` closes every
  * connection and the server and listens again on the same port. Every wait is bounded.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from "node:http";
@@ -36,6 +37,8 @@ export interface Tick {
   channel: string;
   /** `o<n>`: the key of a join on the orders REST fixture. */
   orderId: string;
+  /** When set, resolving `user` throws a GraphQLError with this message (a field error). */
+  fieldError?: string;
 }
 
 /** One upstream subscription the remote opened. */
@@ -83,9 +86,10 @@ export interface RemoteUpstream {
   openSockets(): number;
   /**
    * Pushes tick `n` to every open subscription of `channel` (each gets its own `user`).
+   * @param options.fieldError - the `user` field fails with this message: the result carries data AND errors
    * @returns how many subscriptions it reached
    */
-  emit(channel: string, n: number): number;
+  emit(channel: string, n: number, options?: { fieldError?: string }): number;
   /** Ends every open subscription of `channel` normally (Yoga: `complete` event; graphql-ws: `complete` message). */
   complete(channel: string): number;
   /** Ends every open subscription of `channel` with a GraphQL error `message` (`extensions.code` = `code` when given). */
@@ -186,6 +190,12 @@ function remoteCore(transport: "sse" | "ws") {
       Subscription: {
         ticks: {
           subscribe: (_: unknown, { channel }: { channel: string }, context: RemoteContext) => {
+            if (channel.startsWith("refuse")) {
+              // Yoga answers 400 (its `http` extension, not sent) with the error; graphql-ws sends it as a result.
+              throw new GraphQLError(`channel ${channel} refused`, {
+                extensions: { code: "REFUSED", http: { status: 400 } },
+              });
+            }
             const base = context.wsSubscription ?? {
               transport: "sse" as const,
               headers: context.request ? plainHeaders(context.request.headers) : {},
@@ -197,6 +207,12 @@ function remoteCore(transport: "sse" | "ws") {
             return stream;
           },
           resolve: (tick: Tick) => tick,
+        },
+      },
+      Tick: {
+        user: (tick: Tick) => {
+          if (tick.fieldError !== undefined) throw new GraphQLError(tick.fieldError);
+          return tick.user;
         },
       },
     },
@@ -219,12 +235,13 @@ function remoteCore(transport: "sse" | "ws") {
     subscriptions,
     open: (channel?: string) => mine(channel).filter((s) => s.closedAt === undefined).length,
     opened: (channel?: string) => mine(channel).length,
-    emit(channel: string, n: number): number {
+    emit(channel: string, n: number, options: { fieldError?: string } = {}): number {
       const targets = ofChannel(channel);
       const sentAt = Date.now();
       for (const stream of targets) {
         const user = stream.record.headers["x-hasura-user-id"] ?? null;
-        stream.push({ value: { id: `${channel}-${n}`, n, sentAt, user, channel, orderId: `o${n}` } });
+        const tick: Tick = { id: `${channel}-${n}`, n, sentAt, user, channel, orderId: `o${n}` };
+        stream.push({ value: options.fieldError === undefined ? tick : { ...tick, fieldError: options.fieldError } });
       }
       return targets.length;
     },
