@@ -1,17 +1,16 @@
 /**
- * Subscriptions on remote schemas (issue 15, /work/notes/remote-subs-spec.md), end to end: a real
- * graphql-yoga remote (GraphQL over SSE) and a graphql-ws remote (`ws`) on loopback, the real `graphql-ws`
- * and `graphql-sse` clients against the gateway in workerd. This file: the schema, events through both
- * upstream and both client transports, sharing (`all`: one upstream for 100 clients; per user: one per
- * user, no event crossing users), the headers on connect (session variables, forwarded client headers, a
- * fresh `x-gateway-token` on reconnect), a join on the payload once per event, the last client leaving,
- * and a plain HTTP POST. The lifecycle (restart, outage, complete, error, expiry, re-establishing) is in
- * remote-lifecycle.test.ts.
+ * Subscriptions on remote schemas (issue 15, /work/notes/remote-subs-spec.md), end to end with the
+ * graphql-yoga remote (GraphQL over SSE) of remote-upstreams.ts and the real `graphql-ws` and `graphql-sse`
+ * clients against the gateway in workerd: the schema, events through both client transports, sharing
+ * (`all`: one upstream for 100 clients; per user: one per user, no event crossing users), the headers on
+ * connect (session variables, forwarded client headers, a fresh `x-gateway-token` on reconnect), a join on
+ * the payload once per event, the last client leaving, a result with data and errors, a refusal, and a
+ * plain HTTP POST. Elsewhere: the graphql-ws upstream (remote-graphql-ws.test.ts), customization, roles and
+ * limits (remote-schema.test.ts), the lifecycle (remote-lifecycle.test.ts).
  */
 import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
-  ADMIN_SECRET,
   type Gateway,
   graphqlHttp,
   type OrdersUpstream,
@@ -20,7 +19,6 @@ import {
   startGateway,
   startOrders,
   token,
-  until,
   within,
 } from "./harness";
 import {
@@ -35,7 +33,7 @@ import {
   untilUpstreams,
   wsAs,
 } from "./remote-helpers";
-import { type RemoteUpstream, startWsRemote, startYogaRemote } from "./remote-upstreams";
+import { type RemoteUpstream, startYogaRemote } from "./remote-upstreams";
 
 let orders: OrdersUpstream;
 const opened = new Opened();
@@ -289,229 +287,5 @@ describe("remote subscriptions over SSE, shared per session (the default)", () =
       sub.results.every((r) => r.errors === undefined),
       JSON.stringify(sub.results),
     ).toBe(true);
-  });
-});
-
-describe("remote subscriptions over graphql-ws", () => {
-  let remote: RemoteUpstream;
-  let gw: Gateway;
-  beforeAll(async () => {
-    remote = await startWsRemote();
-    gw = await startGateway({
-      config: remoteConfig(
-        orders.url,
-        remote,
-        { transport: "graphql-ws" },
-        { forwardClientHeaders: ["accept-language"] },
-      ),
-      sdl: TICK_SDL,
-      bindings: { GATEWAY_TOKEN_SECRET },
-    });
-  });
-  afterAll(async () => {
-    await gw?.stop();
-    await remote?.stop();
-  });
-
-  it("passes events through to a graphql-ws client and an SSE client of one user, from one upstream WebSocket", async () => {
-    // The same forwarded accept-language on both (Node's fetch sends `*` by itself), so one scope.
-    const headers = { "accept-language": "en" };
-    const ws = (await wsAs(gw, opened, "w-1", { headers })).subscribe(ticksQuery("ws-pass"));
-    const sse = await sseAs(gw, opened, "w-1", ticksQuery("ws-pass"), { headers });
-    const next = await emitUntilAll(remote, "ws-pass", [ws, sse]);
-    remote.emit("ws-pass", next);
-    await untilEach([ws, sse], next);
-    for (const sub of [ws, sse]) {
-      expect(ticksOf(sub).at(-1)).toEqual({ id: `ws-pass-${next}`, n: next, user: "w-1", channel: "ws-pass" });
-    }
-    const upstream = remote.subscriptions.filter((s) => s.channel === "ws-pass");
-    // One upstream subscription for the user's two clients, over the configured transport (never SSE).
-    expect(upstream.map((s) => s.transport)).toEqual(["ws"]);
-    expect(remote.subscriptions.filter((s) => s.transport === "sse")).toEqual([]);
-  });
-
-  it("completes the clients when the ws remote completes, and passes its GraphQL error on with serviceName", async () => {
-    const done = (await wsAs(gw, opened, "wc-1")).subscribe(ticksQuery("ws-done"));
-    const failed = await sseAs(gw, opened, "wc-2", ticksQuery("ws-err"));
-    await emitUntilAll(remote, "ws-done", [done]);
-    await emitUntilAll(remote, "ws-err", [failed]);
-    expect(remote.complete("ws-done")).toBe(1);
-    expect(await within("completed", done.ended)).toEqual({});
-    expect(remote.fail("ws-err", "ws broke", "WS_BROKEN")).toBe(1);
-    expect(await within("SSE complete after the error", failed.ended)).toEqual({});
-    expect(failed.results.at(-1)).toEqual({
-      errors: [
-        expect.objectContaining({
-          message: "ws broke",
-          extensions: expect.objectContaining({ code: "WS_BROKEN", serviceName: "ticks" }),
-        }),
-      ],
-    });
-  });
-
-  it("ends a subscription the ws remote refuses (a result with errors and no data, then complete) with the protocol's error and serviceName", async () => {
-    const ws = (await wsAs(gw, opened, "wref-w")).subscribe(ticksQuery("refuse-ws"));
-    const sse = await sseAs(gw, opened, "wref-s", ticksQuery("refuse-ws"));
-    const refusal = [
-      expect.objectContaining({
-        message: "channel refuse-ws refused",
-        extensions: expect.objectContaining({ code: "REFUSED", serviceName: "ticks" }),
-      }),
-    ];
-    const wsEnded = await within("graphql-ws refusal", ws.ended, 5_000);
-    expect(wsEnded.error, JSON.stringify({ wsEnded, results: ws.results })).toEqual(refusal);
-    expect(await within("SSE refusal", sse.ended, 5_000)).toEqual({});
-    expect(sse.results).toEqual([{ errors: refusal }]);
-  });
-
-  it("opens the WebSocket with graphql-transport-ws and the header rules' headers, repeated in connection_init's { headers }; one upstream per user; a reconnect signs a fresh token", async () => {
-    const subs: Received[] = [];
-    for (const user of ["wu-1", "wu-2"]) {
-      subs.push(
-        (await wsAs(gw, opened, user, { headers: { "accept-language": "fr-CH" } })).subscribe(ticksQuery("ws-hdr")),
-      );
-    }
-    await emitUntilAll(remote, "ws-hdr", subs);
-    const upstream = remote.subscriptions.filter((s) => s.channel === "ws-hdr");
-    expect(upstream.map((s) => s.headers["x-hasura-user-id"]).sort()).toEqual(["wu-1", "wu-2"]);
-    for (const sub of subs) {
-      const user = ticksOf(sub)[0]?.user;
-      expect(ticksOf(sub).every((t) => t?.user === user)).toBe(true);
-    }
-    const record = upstream.find((s) => s.headers["x-hasura-user-id"] === "wu-1");
-    const socket = remote.sockets.find((s) => s.ordinal === record?.socket);
-    expect(socket?.headers["sec-websocket-protocol"]).toBe("graphql-transport-ws");
-    expect(socket?.headers["x-hasura-role"]).toBe("user");
-    expect(socket?.headers["accept-language"]).toBe("fr-CH");
-    expect(socket?.headers.authorization).toBeUndefined();
-    const upgradeToken = socket?.headers["x-gateway-token"] ?? "";
-    expect(decodeJwt(upgradeToken)).toMatchObject({ aud: "ticks", sub: "wu-1" });
-    const initHeaders = (socket?.initPayload?.headers ?? {}) as Record<string, string>;
-    expect(initHeaders["x-hasura-user-id"]).toBe("wu-1");
-    expect(initHeaders["x-gateway-token"]).toBe(upgradeToken);
-
-    await remote.restart(300);
-    await untilUpstreams(remote, "ws-hdr", 2);
-    const again = remote.subscriptions.filter((s) => s.channel === "ws-hdr").slice(2);
-    const reconnected = remote.sockets.find(
-      (s) => s.ordinal === again.find((r) => r.headers["x-hasura-user-id"] === "wu-1")?.socket,
-    );
-    expect(decodeJwt(reconnected?.headers["x-gateway-token"] ?? "").jti).not.toBe(decodeJwt(upgradeToken).jti);
-    remote.emit("ws-hdr", 5000);
-    await untilEach(subs, 5000);
-  });
-});
-
-describe("remote subscriptions under customization, shared per role, under a role's permissions", () => {
-  /** The role schema of user and viewer: the remote's fields under their customized names. */
-  const ALLOWED = [
-    "type Query { tk_hello: String }",
-    "type Subscription { tk_ticks(channel: String!): TK_Tick  ticks(channel: String!): NS_Tick }",
-    "type TK_Tick { id: ID! n: Int! sentAt: Float! user: String channel: String! orderId: ID! }",
-    "type NS_Tick { id: ID! n: Int! sentAt: Float! user: String channel: String! orderId: ID! }",
-  ].join("\n");
-  let sse: RemoteUpstream;
-  let ws: RemoteUpstream;
-  let gw: Gateway;
-  beforeAll(async () => {
-    sse = await startYogaRemote();
-    ws = await startWsRemote();
-    const config = remoteConfig(
-      orders.url,
-      sse,
-      { share: "role" },
-      {
-        customization: {
-          typeNames: { prefix: "TK_" },
-          fieldNames: [
-            { parentType: "Query", prefix: "tk_" },
-            { parentType: "Subscription", prefix: "tk_" },
-          ],
-        },
-      },
-    );
-    (config.remotes as unknown[]).push({
-      name: "nsticks",
-      url: ws.url,
-      subscriptions: { transport: "graphql-ws", share: "all" },
-      customization: { rootFieldsNamespace: "ns", typeNames: { prefix: "NS_" } },
-    });
-    gw = await startGateway({
-      config,
-      // With permissions, a role without a file sees nothing: user and viewer may subscribe, limited may not.
-      files: {
-        "schemas/permissions/user.graphql": ALLOWED,
-        "schemas/permissions/viewer.graphql": ALLOWED,
-        "schemas/permissions/limited.graphql": "type Query { tk_hello: String }",
-      },
-    });
-  });
-  afterAll(async () => {
-    await gw?.stop();
-    await sse?.stop();
-    await ws?.stop();
-  });
-
-  it('opens one upstream subscription per role with share "role", connecting with x-hasura-role only', async () => {
-    const subs = [
-      (await wsAs(gw, opened, "ro-1")).subscribe('subscription { tk_ticks(channel: "role") { n user } }'),
-      (await wsAs(gw, opened, "ro-2")).subscribe('subscription { tk_ticks(channel: "role") { n user } }'),
-      (await wsAs(gw, opened, "ro-3", { role: "viewer" })).subscribe(
-        'subscription { tk_ticks(channel: "role") { n user } }',
-      ),
-    ];
-    const next = await emitUntilAll(sse, "role", subs);
-    sse.emit("role", next);
-    await until(
-      "the tick at every subscriber",
-      async () => subs.filter((s) => s.results.some((r) => r.data?.tk_ticks?.n === next)).length,
-      (n) => n === 3,
-    );
-    expect(sse.opened("role")).toBe(2);
-    const upstream = sse.subscriptions.filter((s) => s.channel === "role");
-    expect(upstream.map((s) => s.headers["x-hasura-role"]).sort()).toEqual(["user", "viewer"]);
-    expect(upstream.map((s) => s.headers["x-hasura-user-id"])).toEqual([undefined, undefined]);
-    for (const sub of subs) expect(sub.results.every((r) => r.data?.tk_ticks?.user === null)).toBe(true);
-  });
-
-  it("refuses a remote's Subscription field outside the role's schema, opening nothing upstream; the socket is not closed", async () => {
-    const client = await wsAs(gw, opened, "lim-1", { role: "limited" });
-    const held = client.subscribe("{ tk_hello }");
-    const refused = await within("refusal", client.subscribe('subscription { tk_ticks(channel: "perm") { n } }').ended);
-    expect(Array.isArray(refused.error), JSON.stringify(refused)).toBe(true);
-    expect(JSON.stringify(refused.error)).toMatch(/tk_ticks|subscription/i);
-    expect(await held.wait(1)).toEqual([{ data: { tk_hello: "world" } }]);
-    await sleep(300);
-    expect(sse.opened("perm")).toBe(0);
-    // Not closed by the gateway (the lazy client itself closes with 1000 once nothing is left to run).
-    expect(client.closes.filter((c) => c.code !== 1000)).toEqual([]);
-  });
-
-  it("renames the Subscription field and its type by fieldNames / typeNames, and events reach the renamed field", async () => {
-    const sub = (await wsAs(gw, opened, "c-1")).subscribe(
-      'subscription { tk_ticks(channel: "cust") { __typename n } }',
-    );
-    await emitUntilAll(sse, "cust", [sub]);
-    expect(sub.results[0]).toEqual({ data: { tk_ticks: { __typename: "TK_Tick", n: expect.any(Number) } } });
-  });
-
-  it("keeps the Subscription fields of a remote with rootFieldsNamespace at the root (docs/remote-subscriptions.md: a root field must stream), its queries under the namespace; events reach them", async () => {
-    // The admin sees the whole schema (the roles here see their permission files).
-    const answer = await graphqlHttp(
-      gw,
-      "{ __schema { queryType { fields { name } } subscriptionType { fields { name type { name } } } } }",
-      { "x-admin-secret": ADMIN_SECRET },
-    );
-    expect(answer.status, answer.text).toBe(200);
-    const schema = answer.body?.data?.__schema;
-    expect(schema?.subscriptionType?.fields).toContainEqual({ name: "ticks", type: { name: "NS_Tick" } });
-    expect(schema?.subscriptionType?.fields.map((f: { name: string }) => f.name)).not.toContain("ns");
-    const queries = schema?.queryType?.fields.map((f: { name: string }) => f.name);
-    expect(queries).toContain("ns");
-    expect(queries).not.toContain("hello");
-    const sub = (await wsAs(gw, opened, "ns-1")).subscribe('subscription { ticks(channel: "ns") { __typename n } }');
-    await emitUntilAll(ws, "ns", [sub]);
-    expect(sub.results[0]).toEqual({ data: { ticks: { __typename: "NS_Tick", n: expect.any(Number) } } });
-    expect(ws.opened("ns")).toBe(1);
   });
 });
