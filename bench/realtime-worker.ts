@@ -2,7 +2,8 @@
  * The Worker of the realtime benchmark (bench/realtime.mjs): the same `createApp` and realtime Durable
  * Objects as src/index.ts, with the benchmark's config and SDL passed as bindings (BENCH_CONFIG,
  * BENCH_SCHEMA_FILES: JSON), so one bundle serves every variant (`realtime.shards` 16 and 1). Bind
- * `REALTIME` to `RealtimeShard` and `REALTIME_HUB` to `RealtimeHub` (SQLite-backed, as wrangler.toml).
+ * `REALTIME` to `RealtimeShard`, `REALTIME_HUB` to `RealtimeHub` and `REMOTE_STREAMS` to `RemoteStream`
+ * (SQLite-backed, as wrangler.toml).
  */
 import { createApp } from "../src/app";
 import { RealtimeHub } from "../src/events";
@@ -23,5 +24,5 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
-export const { RealtimeShard } = createRealtimeObjects(options);
+export const { RealtimeShard, RemoteStream } = createRealtimeObjects(options);
 export { RealtimeHub };

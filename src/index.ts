@@ -18,6 +18,6 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
-/** The realtime Durable Objects (wrangler.toml `REALTIME`, `REALTIME_HUB`). */
-export const { RealtimeShard } = createRealtimeObjects(options);
+/** The realtime Durable Objects (wrangler.toml `REALTIME`, `REALTIME_HUB`, `REMOTE_STREAMS`). */
+export const { RealtimeShard, RemoteStream } = createRealtimeObjects(options);
 export { RealtimeHub };

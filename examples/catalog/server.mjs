@@ -1,6 +1,7 @@
 /**
  * Example upstream "catalog": our own small GraphQL server (graphql-yoga on node:http) for products,
- * warehouses and stock reservations. Data comes from ./data.json and lives in memory only.
+ * warehouses and stock reservations, and a subscription to a product's stock changes (served over SSE,
+ * held by the gateway once for all its subscribers). Data comes from ./data.json and lives in memory only.
  *
  * Run:   node examples/catalog/server.mjs      (or `npm run examples` to start all three upstreams)
  * Env:   CATALOG_PORT (default 4002). Listens on http://127.0.0.1:<port>/graphql only
@@ -16,7 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { GraphQLError } from "graphql";
-import { createSchema, createYoga } from "graphql-yoga";
+import { createPubSub, createSchema, createYoga } from "graphql-yoga";
 import { portFromEnv, serve } from "../serve.mjs";
 
 const PORT = portFromEnv("catalog", "CATALOG_PORT", 4002);
@@ -53,6 +54,11 @@ const typeDefs = /* GraphQL */ `
     reservation. Fails with NOT_FOUND, BAD_USER_INPUT or INSUFFICIENT_STOCK in \`extensions.code\`.
     """
     reserve(productId: ID!, quantity: Int!): Reservation!
+  }
+
+  type Subscription {
+    "The product after each change of its stock (each \`reserve\` of it), over SSE (Yoga's GraphQL over SSE)."
+    productChanged(id: ID!): Product!
   }
 
   "Something the shop sells."
@@ -101,7 +107,23 @@ function findProduct(id) {
   return data.products.find((product) => product.id === id) ?? null;
 }
 
+/** Stock changes, by product id (Yoga's in-memory pub/sub: this server is one process). */
+const pubsub = createPubSub();
+
 const resolvers = {
+  Subscription: {
+    productChanged: {
+      /** @param {unknown} _ @param {{ id: string }} args */
+      subscribe: (_, { id }) => {
+        if (!findProduct(id)) {
+          throw new GraphQLError(`No product with id "${id}"`, { extensions: { code: "NOT_FOUND" } });
+        }
+        return pubsub.subscribe("productChanged", id);
+      },
+      /** @param {ProductRecord} product */
+      resolve: (product) => product,
+    },
+  },
   Query: {
     /** @param {unknown} _ @param {{ limit?: number | null }} args */
     products: (_, { limit }) => {
@@ -147,6 +169,7 @@ const resolvers = {
         quantity,
         expiresAt: new Date(Date.now() + RESERVATION_TTL_MS).toISOString(),
       };
+      pubsub.publish("productChanged", product.id, product);
       return reservation;
     },
   },

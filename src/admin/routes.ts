@@ -11,7 +11,8 @@ import { adminAuth } from "./admin-auth";
  * - `GET /admin/remotes`: each remote's status, schema hash, load time, source and last error.
  * - `GET /admin/schema`: the composed schema as SDL (`text/plain`).
  * - `GET /admin/realtime`: per connection shard (`shard:0` ... `shard:<realtime.shards - 1>`) its object
- *   instance id (new after an eviction), open connections, stored subscriptions and their topics.
+ *   instance id (new after an eviction), open connections, stored subscriptions, their topics, and the
+ *   remote streams (upstream subscriptions of remote schemas) among them.
  *
  * A failed reload answers RELOAD_FAILED with its cause's status (502, 409, 500) and
  * `{ error: { code: "RELOAD_FAILED", message, failures | conflicts } }` and the old schema keeps serving.

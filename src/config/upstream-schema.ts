@@ -74,6 +74,50 @@ export const MergeSchema = z
   })
   .strict();
 
+/**
+ * How the gateway holds a remote's subscriptions (docs/realtime.md "Subscriptions on remote schemas"):
+ * one upstream subscription per distinct (remote, document sent upstream, variables, scope), held by a
+ * `RemoteStream` Durable Object and fanned out to every subscriber.
+ * @see https://github.com/enisdenjo/graphql-sse/blob/master/PROTOCOL.md (transport "sse")
+ * @see https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md (transport "graphql-ws")
+ */
+export const RemoteSubscriptionsSchema = z
+  .object({
+    transport: z
+      .enum(["sse", "graphql-ws"])
+      .default("sse")
+      .describe(
+        '"sse": GraphQL over SSE, distinct connections (as graphql-yoga and Hive serve it); "graphql-ws": the graphql-transport-ws protocol over a WebSocket opened with fetch and Upgrade: websocket on the http(s) url, so headers can be set.',
+      ),
+    url: httpUrl
+      .optional()
+      .describe("Where subscriptions go (http or https, for both transports). Default: the remote's url."),
+    share: z
+      .enum(["session", "role", "all"])
+      .default("session")
+      .describe(
+        '"session": one upstream subscription per subscriber session (per user; without auth everyone shares); "role": per role, connecting with only x-hasura-role; "all": one for everybody, connecting without session variables or client headers.',
+      ),
+    reconnectWithinMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe(
+        "While a lost upstream connection is re-established within this many ms (jittered exponential backoff from 250 ms to 5 s), clients see nothing; after it, each gets UPSTREAM_UNAVAILABLE and its subscription ends.",
+      ),
+    reestablishAfterMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(840_000)
+      .default(600_000)
+      .describe(
+        "An upstream connection open this long (ms) is re-established on a fresh Durable Object (a new connection opens, then the old one closes), before the platform may evict an object holding an outgoing connection (15 minutes).",
+      ),
+  })
+  .strict();
+
 /** One remote GraphQL schema (Hasura's "remote schema"). */
 export const RemoteSchema = z
   .object({
@@ -116,6 +160,12 @@ export const RemoteSchema = z
       .describe(
         'Events of this remote\'s mutations (@publish for remote fields): Mutation field name as the gateway shows it (after customization) -> topic template reading {result.x}, {args.x} or {session.x}, e.g. "orders.{result.id}". After the mutation succeeds, what the remote answered for the field is published to the topic (docs/events.md).',
       ),
+    subscriptions: RemoteSubscriptionsSchema.default({
+      transport: "sse",
+      share: "session",
+      reconnectWithinMs: 30_000,
+      reestablishAfterMs: 600_000,
+    }).describe("How this remote's Subscription fields are served (docs/realtime.md)."),
   })
   .strict();
 

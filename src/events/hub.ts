@@ -1,4 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { type StreamRow, type StreamSpec, streamStub } from "./streams";
+
+/** How often (ms) the hub of an active remote stream checks that its object still runs it. */
+const STREAM_WATCHDOG_MS = 30_000;
 
 /**
  * What a connection shard (the `REALTIME` Durable Object, src/realtime) answers to the hub. Declared here
@@ -13,6 +17,14 @@ export interface ShardRpc {
    * @returns how many subscriptions it was delivered to
    */
   deliver(topic: string, payload: string): Promise<number>;
+  /**
+   * Ends every subscription the shard holds on a remote stream's topic: the protocol's error message
+   * with `errors`, or `complete` when `errors` is null; the subscriptions are then removed.
+   * @param topic - the remote topic
+   * @param errors - JSON of the GraphQL errors, or null for a plain completion
+   * @returns how many subscriptions ended
+   */
+  end(topic: string, errors: string | null): Promise<number>;
   /**
    * Which of these connection ids are still open in the shard.
    * @param ids - connection ids
@@ -37,6 +49,8 @@ export interface ShardStats {
   subscriptions: number;
   /** Distinct topics of those subscriptions. */
   topics: number;
+  /** Distinct remote streams (upstream subscriptions of remote schemas) among those topics. */
+  remoteStreams: number;
 }
 
 /** The Durable Object name of connection shard `index` (`realtime.shards` of them). */
@@ -62,7 +76,11 @@ export function userHub(env: Env, userId: string): RealtimeHub {
  * - `topic:<topic>`: which connection shards hold subscriptions on the topic (kept by the shards with
  *   {@link RealtimeHub.setShard}), and publishing: each event is handed to every such shard, one event at
  *   a time in arrival order, so every subscriber sees a topic's events in publish order;
- * - `user:<id>`: the user's open connections across all shards, for `realtime.maxConnectionsPerUser`.
+ * - `user:<id>`: the user's open connections across all shards, for `realtime.maxConnectionsPerUser`;
+ * - `topic:remote/<remote>/<hash>`: a remote stream's topic (src/events/streams.ts) is also the stream's
+ *   coordinator: it starts a `RemoteStream` object when the first shard subscribes, stops it when the
+ *   last leaves, hands over to a fresh object when asked, and ends the shards' subscriptions when the
+ *   upstream ends.
  * State is in the object's SQLite storage; nothing but the publish queue (work in flight) is in memory.
  * No single object holds every topic or every user: each has its own.
  * @see https://developers.cloudflare.com/durable-objects/best-practices/rules-of-durable-objects/
@@ -81,6 +99,24 @@ export class RealtimeHub extends DurableObject<Env> {
     ctx.storage.sql.exec(
       "CREATE TABLE IF NOT EXISTS connections (id TEXT PRIMARY KEY, shard TEXT NOT NULL, opened_at INTEGER NOT NULL)",
     );
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS stream (topic TEXT PRIMARY KEY, spec TEXT NOT NULL, generation INTEGER NOT NULL, pending INTEGER NOT NULL, active INTEGER NOT NULL)",
+    );
+  }
+
+  /** Start, stop, hand-over of the remote stream in flight: the next waits for it. */
+  private control: Promise<unknown> = Promise.resolve();
+
+  /** Runs `step` after the control steps before it. */
+  private controlled<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.control.then(step);
+    this.control = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The hub's remote stream, when its topic is a remote stream's. */
+  private streamRow(): StreamRow | undefined {
+    return this.ctx.storage.sql.exec<StreamRow>("SELECT * FROM stream").toArray()[0];
   }
 
   /**
@@ -89,9 +125,149 @@ export class RealtimeHub extends DurableObject<Env> {
    * @param shard - the shard's name
    * @param subscribed - whether it holds at least one subscription on the topic
    */
-  async setShard(shard: string, subscribed: boolean): Promise<void> {
+  async setShard(shard: string, subscribed: boolean, stream?: { topic: string; spec: StreamSpec }): Promise<void> {
     if (subscribed) this.ctx.storage.sql.exec("INSERT OR IGNORE INTO shards (name) VALUES (?)", shard);
     else this.ctx.storage.sql.exec("DELETE FROM shards WHERE name = ?", shard);
+    if (stream !== undefined || this.streamRow() !== undefined) await this.reconcile(stream);
+  }
+
+  /**
+   * A remote stream's topic: opens the upstream subscription (a new generation of `RemoteStream` object)
+   * when a shard subscribes and none runs, closes it when no shard is left.
+   * @param given - the stream as the subscribing shard computed it (kept while none runs)
+   */
+  private reconcile(given?: { topic: string; spec: StreamSpec }): Promise<void> {
+    return this.controlled(async () => {
+      const sql = this.ctx.storage.sql;
+      const known = this.streamRow();
+      if (given !== undefined && known === undefined) {
+        sql.exec(
+          "INSERT INTO stream (topic, spec, generation, pending, active) VALUES (?, ?, 0, 0, 0)",
+          given.topic,
+          JSON.stringify(given.spec),
+        );
+      } else if (given !== undefined && known?.active === 0) {
+        sql.exec("UPDATE stream SET spec = ?", JSON.stringify(given.spec));
+      }
+      const row = this.streamRow();
+      if (row === undefined) return;
+      const subscribed = (await this.shards()).length > 0;
+      if (subscribed && row.active === 0) {
+        const generation = Math.max(row.generation, row.pending) + 1;
+        sql.exec("UPDATE stream SET generation = ?, pending = 0, active = 1", generation);
+        await this.ctx.storage.setAlarm(Date.now() + STREAM_WATCHDOG_MS);
+        await streamStub(this.env, row.topic, generation).start(
+          row.topic,
+          generation,
+          JSON.parse(row.spec) as StreamSpec,
+        );
+      } else if (!subscribed && row.active === 1) {
+        sql.exec("UPDATE stream SET pending = 0, active = 0");
+        await this.ctx.storage.deleteAlarm();
+        await Promise.all(
+          [row.generation, row.pending]
+            .filter((generation) => generation > 0)
+            .map((generation) => streamStub(this.env, row.topic, generation).stop()),
+        );
+      }
+    });
+  }
+
+  /**
+   * One event of the remote stream, from its `RemoteStream` object: published to the subscribed shards
+   * like any event, if `generation` is the one publishing.
+   * @param generation - the sending object's generation
+   * @param payload - the upstream result as JSON text
+   * @returns the subscriptions it reached, or -1 when the sender is not (or no longer) the publishing
+   *   object: it should close its connection
+   */
+  async streamEvent(generation: number, payload: string): Promise<number> {
+    const row = this.streamRow();
+    if (row === undefined || row.active === 0 || row.generation !== generation) return -1;
+    return this.publish(row.topic, payload);
+  }
+
+  /**
+   * A `RemoteStream` object is connected. When it is the generation taking over, it becomes the
+   * publishing one and the one before it is closed.
+   * @param generation - the connected object's generation
+   * @returns false when the object is not wanted (it should close its connection)
+   */
+  streamReady(generation: number): Promise<boolean> {
+    return this.controlled(async () => {
+      const row = this.streamRow();
+      if (row === undefined || row.active === 0) return false;
+      if (row.generation === generation) return true;
+      if (row.pending !== generation) return false;
+      this.ctx.storage.sql.exec("UPDATE stream SET generation = ?, pending = 0", generation);
+      await streamStub(this.env, row.topic, row.generation)
+        .stop()
+        .catch(() => undefined);
+      return true;
+    });
+  }
+
+  /**
+   * The publishing `RemoteStream` object asks to be replaced before the platform may evict it (an object
+   * with an outgoing connection lives at most 15 minutes): the next generation opens its own connection and
+   * takes over once connected (see {@link streamReady}).
+   * @param generation - the asking object's generation
+   */
+  handover(generation: number): Promise<void> {
+    return this.controlled(async () => {
+      const row = this.streamRow();
+      if (row === undefined || row.active === 0 || row.generation !== generation || row.pending !== 0) return;
+      const next = generation + 1;
+      this.ctx.storage.sql.exec("UPDATE stream SET pending = ?", next);
+      await streamStub(this.env, row.topic, next).start(row.topic, next, JSON.parse(row.spec) as StreamSpec);
+    });
+  }
+
+  /**
+   * The remote stream ended (upstream `complete`, a GraphQL error, or no connection within
+   * `reconnectWithinMs`): after the events before it, every subscribed shard ends its subscriptions on the
+   * topic. From a generation still taking over, it only cancels the take-over.
+   * @param generation - the sending object's generation
+   * @param errors - JSON of the errors for the clients, or null for `complete`
+   */
+  streamEnd(generation: number, errors: string | null): Promise<void> {
+    return this.controlled(async () => {
+      const row = this.streamRow();
+      if (row === undefined || row.active === 0) return;
+      if (row.pending === generation) {
+        this.ctx.storage.sql.exec("UPDATE stream SET pending = 0");
+        return;
+      }
+      if (row.generation !== generation) return;
+      this.ctx.storage.sql.exec("UPDATE stream SET active = 0");
+      await this.ctx.storage.deleteAlarm();
+      const ended = this.queue.then(() => this.fanOutEnd(row.topic, errors));
+      this.queue = ended.catch(() => undefined);
+    });
+  }
+
+  private async fanOutEnd(topic: string, errors: string | null): Promise<void> {
+    await Promise.all(
+      (await this.shards()).map((name) =>
+        shardStub(this.env, name)
+          .end(topic, errors)
+          .catch((error: unknown) => {
+            console.error(JSON.stringify({ msg: "stream end to a shard failed", shard: name, error: String(error) }));
+          }),
+      ),
+    );
+  }
+
+  /** The watchdog of an active remote stream: its object is asked to run it again (a no-op when it does). */
+  override async alarm(): Promise<void> {
+    const row = this.streamRow();
+    if (row === undefined || row.active === 0) return;
+    await this.ctx.storage.setAlarm(Date.now() + STREAM_WATCHDOG_MS);
+    await streamStub(this.env, row.topic, row.generation).start(
+      row.topic,
+      row.generation,
+      JSON.parse(row.spec) as StreamSpec,
+    );
   }
 
   /** The shards holding subscriptions on this topic (for tests and the status of the hub). */

@@ -17,4 +17,12 @@ export {
 } from "./publish-field";
 export { PUBLISH_ALIAS_PREFIX, responsePayload, resultPaths, withTemplateSelections } from "./publish-selection";
 export { EVENT_SIGNATURE_HEADER, type EventsEnv, eventRoutes } from "./route";
+export {
+  isRemoteTopic,
+  REMOTE_TOPIC_PREFIX,
+  type StreamContext,
+  type StreamRpc,
+  type StreamSpec,
+  streamStub,
+} from "./streams";
 export { checkTopic, MAX_TOPIC_LENGTH } from "./topics";

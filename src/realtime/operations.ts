@@ -12,12 +12,13 @@ import {
 } from "graphql";
 import { ADMIN_ROLE } from "../auth";
 import { ErrorCode, GatewayError, maskError } from "../errors";
-import { renderTopic } from "../events";
+import { renderTopic, type StreamSpec } from "../events";
 import type { Gateway } from "../gateway";
 import { createGatewayEnvelop } from "../graphql";
 import { type GatewayContext, type Session, sha256Hex, USER_ID_VARIABLE } from "../shared";
 import type { TopicBinding } from "../sources";
 import { sessionScope } from "../templates";
+import { prepareRemoteSubscription } from "./remote";
 
 /** One operation as a client sends it (`subscribe` message payload, SSE request parameters). */
 export interface OperationRequest {
@@ -32,6 +33,8 @@ export interface PreparedSubscription {
   topic: string;
   /** The sharing group: subscriptions with the same key share one execution per event. */
   group: string;
+  /** A remote stream's topic: the upstream subscription its hub opens (see remote.ts). */
+  stream?: StreamSpec;
 }
 
 /** What {@link prepareOperation} decided. */
@@ -94,24 +97,27 @@ export function subscriptionTopic(binding: TopicBinding, args: Record<string, un
   return topic;
 }
 
-/** The key subscriptions share one execution per event by (see `@topic(share:)`). */
-async function groupKey(binding: TopicBinding, session: Session, request: OperationRequest): Promise<string> {
+/**
+ * The key subscriptions share one execution per event by: the operation, its variables and the session
+ * (`@topic(share: "role")`: the role alone). A remote's subscriptions group by session.
+ */
+async function groupKey(share: TopicBinding["share"], session: Session, request: OperationRequest): Promise<string> {
   const who =
-    binding.share === "role"
+    share === "role"
       ? { role: session.role }
       : { source: session.source, role: session.role, variables: session.variables };
   return sha256Hex(JSON.stringify([who, request.query, request.operationName ?? null, request.variables ?? {}]));
 }
 
 /** The schema the session runs against (its role's), and the envelop run for it. */
-async function enveloped(gateway: Gateway, context: GatewayContext) {
+export async function enveloped(gateway: Gateway, context: GatewayContext) {
   const full = await gateway.registry.getSchema((promise) => context.executionCtx.waitUntil(promise));
   const schema = gateway.permissions.schemaFor(full, context.session);
   return envelopOf(gateway)({ ...context, schema });
 }
 
 /** The parsed document of a query text (cached per isolate). */
-function parsed(run: Awaited<ReturnType<typeof enveloped>>, query: string): DocumentNode {
+export function parsed(run: Awaited<ReturnType<typeof enveloped>>, query: string): DocumentNode {
   let document = documents.get(query);
   if (document === undefined) {
     document = run.parse(query) as DocumentNode;
@@ -166,6 +172,17 @@ export async function prepareOperation(
           ),
       };
     }
+    const root = operation.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD) as FieldNode;
+    if (!gateway.topics.has(root.name.value)) {
+      const stored = {
+        session: context.session,
+        headers: Object.fromEntries(context.clientHeaders),
+        requestId: context.requestId,
+      };
+      const group = await groupKey("session", context.session, request);
+      const remote = await prepareRemoteSubscription(gateway, run, document, request, stored, group);
+      if (remote !== undefined) return remote;
+    }
     return {
       kind: "subscription",
       subscription: await subscriptionOf(gateway, run.schema, operation, request, context),
@@ -195,7 +212,7 @@ async function subscriptionOf(
   const args = getArgumentValues(field, root, variables.coerced);
   return {
     topic: subscriptionTopic(binding, args, context.session),
-    group: await groupKey(binding, context.session, request),
+    group: await groupKey(binding.share, context.session, request),
   };
 }
 

@@ -2,13 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import type { ExecutionResult } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { ErrorCode, GatewayError } from "../errors";
-import type { ShardStats } from "../events";
-import { topicHub, userHub } from "../events";
+import type { ShardStats, StreamSpec } from "../events";
+import { isRemoteTopic, topicHub, userHub } from "../events";
 import { createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "../gateway";
 import { createLogger, type Logger } from "../observability";
 import { type Session, USER_ID_VARIABLE } from "../shared";
 import { REALTIME_HEADER, type RoutedConnection, type SocketState } from "./connection";
 import { executeEvent, type OperationRequest } from "./operations";
+import { executeRemoteEvent } from "./remote";
 import { handleMessage } from "./socket";
 import { type OpenStream, openEventStream } from "./sse";
 import { ShardStorage, type StoredContext } from "./storage";
@@ -28,8 +29,12 @@ export interface ShardCore {
   gateway(): Gateway;
   /** A request context for a session (one per operation or per event execution). */
   context(stored: StoredContext): ReturnType<typeof createGatewayContext>;
-  /** Tells the topic's hub whether this shard still holds subscriptions on it (ordered per topic). */
-  syncTopic(topic: string): Promise<void>;
+  /**
+   * Tells the topic's hub whether this shard still holds subscriptions on it (ordered per topic).
+   * @param topic - the topic
+   * @param stream - for a remote stream's topic, the upstream subscription to open if none runs
+   */
+  syncTopic(topic: string, stream?: StreamSpec): Promise<void>;
   /** Takes one of the user's connection slots; false at `realtime.maxConnectionsPerUser`. */
   acquireSlot(session: Session, connection: string): Promise<boolean>;
   /** Gives the slot back. */
@@ -174,11 +179,15 @@ export function createShardClass(options: RealtimeOptions) {
       if (state.acked) this.releaseSlot(state.session, state.id);
     }
 
-    syncTopic(topic: string): Promise<void> {
+    syncTopic(topic: string, stream?: StreamSpec): Promise<void> {
       const shard = this.store.name;
       if (shard === undefined) return Promise.resolve();
       const next = (this.topicSync.get(topic) ?? Promise.resolve())
-        .then(() => topicHub(this.bindings, topic).setShard(shard, this.store.hasTopic(topic)))
+        .then(() => {
+          const subscribed = this.store.hasTopic(topic);
+          const opening = subscribed && stream !== undefined ? { topic, spec: stream } : undefined;
+          return topicHub(this.bindings, topic).setShard(shard, subscribed, opening);
+        })
         .catch((error: unknown) => this.log.error({ topic, error: String(error) }, "topic membership update failed"));
       this.topicSync.set(topic, next);
       void next.then(() => {
@@ -260,12 +269,10 @@ export function createShardClass(options: RealtimeOptions) {
           };
           // Each execution gets its own copy: completing a payload annotates and extends it.
           const value: unknown = JSON.parse(payload);
-          const result: ExecutionResult = await executeEvent(
-            this.gateway(),
-            await this.context(stored),
-            request,
-            value,
-          );
+          const context = await this.context(stored);
+          const result: ExecutionResult = isRemoteTopic(topic)
+            ? await executeRemoteEvent(this.gateway(), context, request, value as ExecutionResult)
+            : await executeEvent(this.gateway(), context, request, value);
           const json = JSON.stringify(result);
           for (const row of group) {
             const stream = this.streams.get(row.connection);
@@ -290,6 +297,34 @@ export function createShardClass(options: RealtimeOptions) {
     }
 
     /**
+     * Ends every subscription on a remote stream's topic (the upstream completed, failed with GraphQL
+     * errors, or stayed unreachable past `reconnectWithinMs`): WebSocket subscriptions get the protocol's
+     * `error` message (or `complete`), SSE streams a result with the errors, then their end.
+     * @param topic - the remote topic
+     * @param errors - JSON of the errors, or null for a plain completion
+     * @returns how many subscriptions ended
+     */
+    async end(topic: string, errors: string | null): Promise<number> {
+      const rows = this.store.onTopic(topic);
+      const frame = (id: string): string =>
+        errors === null
+          ? JSON.stringify({ id, type: "complete" })
+          : `{"id":${JSON.stringify(id)},"type":"error","payload":${errors}}`;
+      for (const row of rows) {
+        this.store.remove(row.connection, row.id);
+        const stream = this.streams.get(row.connection);
+        if (stream !== undefined) {
+          stream.finish(errors === null ? undefined : { errors: JSON.parse(errors) as ExecutionResult["errors"] });
+          continue;
+        }
+        const ws = this.ctx.getWebSockets(row.connection)[0];
+        if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.send(frame(row.id));
+      }
+      if (rows.length > 0) void this.syncTopic(topic);
+      return rows.length;
+    }
+
+    /**
      * Which of these connections are open here (for the per-user connection count of the hub).
      * @param ids - connection ids
      * @returns the open ones
@@ -302,7 +337,7 @@ export function createShardClass(options: RealtimeOptions) {
 
     /** Counts for `GET /admin/realtime`: connections (WebSockets and SSE streams), subscriptions, topics. */
     async stats(): Promise<ShardStats> {
-      const { subscriptions, topics } = this.store.stats();
+      const { subscriptions, topics, remoteStreams } = this.store.stats();
       const sockets = this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN).length;
       return {
         instance: this.instance,
@@ -311,6 +346,7 @@ export function createShardClass(options: RealtimeOptions) {
         streams: this.streams.size,
         subscriptions,
         topics,
+        remoteStreams,
       };
     }
   };

@@ -163,9 +163,9 @@ async function subscribe(
       );
       return sendErrors(ws, id, errorsOf(error));
     }
-    const { topic, group } = prepared.subscription;
+    const { topic, group, stream } = prepared.subscription;
     core.store.add({ connection: state.id, id, topic, grp: group, request, context: stored });
-    await core.syncTopic(topic);
+    await core.syncTopic(topic, stream);
   } finally {
     inFlight.delete(key);
   }

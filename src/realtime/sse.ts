@@ -14,6 +14,8 @@ export interface OpenStream {
   expiresAt?: number;
   /** Ends the stream because the token expired: an error result (`JWT_EXPIRED`), then `complete`. */
   expire(): void;
+  /** Ends the stream (its remote stream ended): the result with the errors, if any, then `complete`. */
+  finish(result?: ExecutionResult): void;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
           },
         ] as [string, ResponseInit];
       }
-      const { topic, group } = prepared.subscription;
+      const { topic, group, stream: upstream } = prepared.subscription;
       const stream = createPushStream<ExecutionResult>(() => {
         core.streams.delete(id);
         for (const gone of core.store.remove(id)) void core.syncTopic(gone);
@@ -77,9 +79,13 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
           stream.push({ errors: errorsOf(new GatewayError(ErrorCode.JWT_EXPIRED, "The token expired.")) });
           stream.end();
         },
+        finish: (result) => {
+          if (result !== undefined) stream.push(result);
+          stream.end();
+        },
       });
       core.store.add({ connection: id, id: "", topic, grp: group, request, context: stored });
-      await core.syncTopic(topic);
+      await core.syncTopic(topic, upstream);
       if (session.expiresAt !== undefined) await core.wakeAt(session.expiresAt);
       return stream;
     }) as unknown as NonNullable<Parameters<typeof createHandler>[0]["onSubscribe"]>,

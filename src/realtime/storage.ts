@@ -120,11 +120,14 @@ export class ShardStorage {
     return this.sql.exec("SELECT 1 FROM subscriptions WHERE topic = ? LIMIT 1", topic).toArray().length > 0;
   }
 
-  /** Counts for the admin status: subscriptions, distinct topics, distinct connections with subscriptions. */
-  stats(): { subscriptions: number; topics: number; subscribedConnections: number } {
+  /**
+   * Counts for the admin status: subscriptions, distinct topics (remote streams' included), distinct
+   * remote streams (`remote/...` topics), distinct connections with subscriptions.
+   */
+  stats(): { subscriptions: number; topics: number; remoteStreams: number; subscribedConnections: number } {
     return this.sql
-      .exec<{ subscriptions: number; topics: number; subscribedConnections: number }>(
-        "SELECT count(*) AS subscriptions, count(DISTINCT topic) AS topics, count(DISTINCT connection) AS subscribedConnections FROM subscriptions",
+      .exec<{ subscriptions: number; topics: number; remoteStreams: number; subscribedConnections: number }>(
+        "SELECT count(*) AS subscriptions, count(DISTINCT topic) AS topics, count(DISTINCT CASE WHEN topic LIKE 'remote/%' THEN topic END) AS remoteStreams, count(DISTINCT connection) AS subscribedConnections FROM subscriptions",
       )
       .one();
   }

@@ -31,6 +31,8 @@ export {
   type FetchFn,
   type GatewayContext,
   isUpstreamContext,
+  type RemoteSubscribe,
+  type RemoteSubscriptionRequest,
   type Session,
   type UploadedFiles,
   type UpstreamContext,

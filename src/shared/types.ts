@@ -1,3 +1,4 @@
+import type { DocumentNode, ExecutionResult } from "graphql";
 import type { Logger } from "../observability";
 
 /** A `fetch` with the standard signature; injected so tests and benchmarks can wrap it. */
@@ -66,7 +67,29 @@ export interface UpstreamContext {
    * `uploads: "forward"` receives as a multipart request again, each file streamed from R2.
    */
   uploads?: UploadedFiles;
+  /**
+   * Where the subscriptions this request delegates to remote schemas go. The realtime shards set it
+   * (src/realtime/remote.ts: the upstream subscription is held once per distinct subscription by a
+   * `RemoteStream` object, src/streams); without it a remote subscription is refused with
+   * `SUBSCRIPTION_TRANSPORT_REQUIRED`.
+   */
+  remoteSubscribe?: RemoteSubscribe;
 }
+
+/** A subscription the stitched schema delegates to a remote: the document and variables sent upstream. */
+export interface RemoteSubscriptionRequest {
+  document: DocumentNode;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+/**
+ * Runs one delegated remote subscription (see {@link UpstreamContext.remoteSubscribe}).
+ * @param remote - the remote's configured name
+ * @param request - what the stitched schema sends upstream
+ * @returns the remote's results (their errors are labelled with `serviceName` by the executor)
+ */
+export type RemoteSubscribe = (remote: string, request: RemoteSubscriptionRequest) => AsyncIterable<ExecutionResult>;
 
 /** The stored files of one multipart request, for upstream calls that forward them. */
 export interface UploadedFiles {

@@ -7,6 +7,7 @@ export {
   createRemoteSource,
   customizedNames,
   type IntrospectedRemote,
+  publicRemoteErrors,
   type RemoteSource,
   schemaFromIntrospection,
 } from "./remote-graphql";

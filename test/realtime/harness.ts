@@ -260,7 +260,7 @@ export interface Gateway {
 
 /**
  * Starts the bundled test Worker (test/realtime/worker.ts) in a fresh workerd with the realtime Durable
- * Objects (`REALTIME`, `REALTIME_HUB`, SQLite-backed, in memory), KV `SCHEMA_CACHE`, ADMIN_SECRET,
+ * Objects (`REALTIME`, `REALTIME_HUB`, `REMOTE_STREAMS`, SQLite-backed, in memory), KV `SCHEMA_CACHE`, ADMIN_SECRET,
  * EVENTS_SECRET, and the config and SDL as the TEST_CONFIG / TEST_SCHEMA_FILES bindings.
  * @param options.config - the gateway config
  * @param options.sdl - the SDL (one file, schemas/realtime.graphql; default {@link SDL})
@@ -285,6 +285,7 @@ export async function startGateway(options: {
     durableObjects: {
       REALTIME: { className: "RealtimeShard", useSQLite: true },
       REALTIME_HUB: { className: "RealtimeHub", useSQLite: true },
+      REMOTE_STREAMS: { className: "RemoteStream", useSQLite: true },
     },
     kvNamespaces: ["SCHEMA_CACHE"],
     ...(options.ratelimits === undefined ? {} : { ratelimits: options.ratelimits }),

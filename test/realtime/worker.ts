@@ -31,9 +31,5 @@ export default {
   },
 } satisfies ExportedHandler<Env>;
 
-// The contract's form is `createRealtimeObjects(options)`; the cast lets this compile while main's
-// signature still takes the options object only (it is removed once main accepts a function of env).
-export const { RealtimeShard } = createRealtimeObjects(
-  options as unknown as Parameters<typeof createRealtimeObjects>[0],
-);
+export const { RealtimeShard, RemoteStream } = createRealtimeObjects(options);
 export { RealtimeHub };

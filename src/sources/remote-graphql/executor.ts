@@ -6,11 +6,12 @@ import {
   getOperationASTFromRequest,
   isAsyncIterable,
 } from "@graphql-tools/utils";
-import { GraphQLError, type GraphQLResolveInfo, getOperationAST, print } from "graphql";
+import { GraphQLError, type GraphQLFormattedError, type GraphQLResolveInfo, getOperationAST, print } from "graphql";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, GatewayError, UpstreamError } from "../../errors";
 import { isUpstreamContext, type UpstreamContext } from "../../shared";
 import type { UpstreamAnswer, UpstreamConfig, UpstreamOperationType, UpstreamPipeline } from "../../upstream";
+import { subscribeOverHttp } from "../rest";
 
 /**
  * One call to a remote through the upstream pipeline (header rules, gateway token, timeout, cookies,
@@ -123,6 +124,48 @@ function labelErrors(result: ExecutionResult, remoteName: string, expose: Expose
   return { ...result, errors };
 }
 
+/**
+ * The errors a remote's subscription ended with, as clients see them: the message, and the extensions
+ * of {@link publicExtensions} (`code`, what `exposeErrorExtensions` lists, `serviceName`). Paths and
+ * locations are the upstream document's, meaningless to the client, and dropped.
+ * @param errors - the upstream's errors (an `error` message's payload, or a result's `errors`)
+ * @param remote - the remote's name and `exposeErrorExtensions`
+ * @returns the errors to send
+ */
+export function publicRemoteErrors(
+  errors: readonly GraphQLFormattedError[],
+  remote: { name: string; exposeErrorExtensions?: readonly string[] | true },
+): GraphQLFormattedError[] {
+  return errors.map((error) => ({
+    message: typeof error?.message === "string" ? error.message : "Subscription failed",
+    extensions: publicExtensions(error?.extensions, remote.exposeErrorExtensions, remote.name),
+  }));
+}
+
+/**
+ * A subscription the stitched schema delegates to a remote goes to the request's `remoteSubscribe` (the
+ * realtime shard's), called at once (so a shard capturing the request sees it without iterating), each
+ * result's errors labelled like a query's.
+ * @param remote - the remote's config
+ * @param request - the delegated subscription
+ * @param subscribe - the request context's `remoteSubscribe`
+ * @returns the labelled results
+ */
+function subscribeRemote(
+  remote: RemoteConfig,
+  request: ExecutionRequest,
+  subscribe: NonNullable<UpstreamContext["remoteSubscribe"]>,
+): AsyncIterable<ExecutionResult> {
+  const results = subscribe(remote.name, {
+    document: request.document,
+    variables: request.variables as Record<string, unknown> | undefined,
+    operationName: request.operationName,
+  });
+  return (async function* labelled() {
+    for await (const result of results) yield labelErrors(result, remote.name, remote.exposeErrorExtensions);
+  })();
+}
+
 /** What executor-http hands our fetch as its context: the one call's facts. */
 interface RemoteCall {
   operationType: UpstreamOperationType;
@@ -190,6 +233,11 @@ export function createContextualExecutor(remote: RemoteConfig, pipeline: Upstrea
   const perContext = new WeakMap<object, Executor>();
   return function contextualExecutor(request: ExecutionRequest) {
     const context = isUpstreamContext(request.context) ? request.context : undefined;
+    if ((request.operationType ?? getOperationASTFromRequest(request).operation) === "subscription") {
+      // Outside the realtime shards (a plain HTTP request), subscriptions are refused.
+      if (context?.remoteSubscribe === undefined) subscribeOverHttp();
+      return subscribeRemote(remote, request, context.remoteSubscribe);
+    }
     if (context === undefined) return createRemoteExecutor(remote, pipeline, undefined)(request);
     let executor = perContext.get(context);
     if (executor === undefined) {

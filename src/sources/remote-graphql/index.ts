@@ -15,7 +15,12 @@ import { createContextualExecutor, createPassthroughExecutor } from "./executor"
 import { type IntrospectedRemote, introspectRemote } from "./introspect";
 
 export { customizationTransforms, customizedNames } from "./customization";
-export { createContextualExecutor, createPassthroughExecutor, createRemoteExecutor } from "./executor";
+export {
+  createContextualExecutor,
+  createPassthroughExecutor,
+  createRemoteExecutor,
+  publicRemoteErrors,
+} from "./executor";
 export { type IntrospectedRemote, introspectRemote, schemaFromIntrospection } from "./introspect";
 
 /** One remote schema as the registry holds it: its config, its executors, introspection and subschemas. */

@@ -5,5 +5,5 @@
  * (call.ts), sends it through the upstream pipeline and checks the answer against the selection
  * (mapping.ts).
  */
-export type { KeyLookup, TopicBinding } from "./realtime-directives";
+export { type KeyLookup, subscribeOverHttp, type TopicBinding } from "./realtime-directives";
 export { buildRestSchema, type RestSchema, type RestSchemaOptions, type SchemaFile } from "./schema";
