@@ -135,12 +135,23 @@ const connectionsOf = (stats, transport) =>
       : stats.sseConnections + stats.wsSockets;
 
 /**
- * One client's bookkeeping: its receipts of ticks 0..events-1 (latency in ms, NaN until received), probes,
- * duplicates, unexpected results and completion.
+ * One client's bookkeeping: its receipts of ticks 0..events-1 (latency in ms, NaN until received), ticks
+ * after a later one (out of order), probes, duplicates, unexpected results and completion.
  */
 function clientState(kind, events, offsetMs, totals) {
   const latency = new Float64Array(events).fill(Number.NaN);
-  const state = { kind, latency, received: 0, probes: 0, duplicates: 0, unexpected: 0, completed: false, sample: null };
+  const state = {
+    kind,
+    latency,
+    received: 0,
+    highest: -1,
+    outOfOrder: 0,
+    probes: 0,
+    duplicates: 0,
+    unexpected: 0,
+    completed: false,
+    sample: null,
+  };
   state.next = (result) => {
     const at = clock();
     const tick = result?.data?.ticks;
@@ -162,6 +173,8 @@ function clientState(kind, events, offsetMs, totals) {
       return;
     }
     latency[tick.n] = at + offsetMs - tick.sentAt;
+    if (tick.n < state.highest) state.outOfOrder++;
+    else state.highest = tick.n;
     state.received++;
     totals.received++;
     if (totals.received === totals.expected) totals.done?.();
@@ -356,6 +369,7 @@ async function runTransport({ script, remote, transport, clients: total, seconds
     result.missing = totals.expected - totals.received;
     result.duplicates = clients.reduce((n, c) => n + c.state.duplicates, 0);
     result.unexpected = clients.reduce((n, c) => n + c.state.unexpected, 0);
+    result.outOfOrder = clients.reduce((n, c) => n + c.state.outOfOrder, 0);
     result.clientsMissingSome = clients.filter((c) => c.state.received < events).length;
     const latencies = { all: [], ws: [], sse: [] };
     for (const c of clients) {
@@ -488,6 +502,7 @@ function failures(out) {
         `${where}: ${r.delivered} of ${r.expectedDeliveries} deliveries (${r.clientsMissingSome} clients missed some)`,
       );
     if (r.duplicates) found.push(`${where}: ${r.duplicates} ticks delivered twice`);
+    if (r.outOfOrder) found.push(`${where}: ${r.outOfOrder} ticks delivered after a later one`);
     if (r.unexpected) found.push(`${where}: ${r.unexpected} unexpected results`);
     if (r.sinkErrors) found.push(`${where}: ${r.sinkErrors} client errors (${r.sinkErrorSample})`);
     if (r.transport === DIRECT) {
