@@ -178,12 +178,15 @@ export class RealtimeHub extends DurableObject<Env> {
    * like any event, if `generation` is the one publishing.
    * @param generation - the sending object's generation
    * @param payload - the upstream result as JSON text
-   * @returns the subscriptions it reached, or -1 when the sender is not (or no longer) the publishing
-   *   object: it should close its connection
+   * @returns the subscriptions it reached (0 from the generation taking over, whose events are dropped
+   *   until it publishes), or -1 when the sender is not (or no longer) wanted: it should close its connection
    */
   async streamEvent(generation: number, payload: string): Promise<number> {
     const row = this.streamRow();
-    if (row === undefined || row.active === 0 || row.generation !== generation) return -1;
+    if (row === undefined || row.active === 0) return -1;
+    // The generation taking over is connected but not yet the publishing one: its events wait their turn.
+    if (row.pending === generation) return 0;
+    if (row.generation !== generation) return -1;
     return this.publish(row.topic, payload);
   }
 

@@ -12,7 +12,7 @@ import { executeEvent, type OperationRequest } from "./operations";
 import { executeRemoteEvent } from "./remote";
 import { handleMessage } from "./socket";
 import { type OpenStream, openEventStream } from "./sse";
-import { ShardStorage, type StoredContext } from "./storage";
+import { ShardStorage, type StoredContext, type SubscriberKey } from "./storage";
 
 /** The gateway options, or a function of the bindings giving them (one bundle, config in bindings). */
 export type RealtimeOptions = GatewayOptions | ((env: Env) => GatewayOptions);
@@ -250,16 +250,15 @@ export function createShardClass(options: RealtimeOptions) {
      * @returns how many subscriptions it was delivered to
      */
     async deliver(topic: string, payload: string): Promise<number> {
-      const rows = this.store.onTopic(topic);
-      if (rows.length === 0) return 0;
-      const groups = new Map<string, typeof rows>();
-      for (const row of rows) groups.set(row.grp, [...(groups.get(row.grp) ?? []), row]);
+      const groups = this.store.onTopic(topic);
+      if (groups.size === 0) return 0;
       const now = Date.now();
-      const stale: (typeof rows)[number][] = [];
+      const stale: SubscriberKey[] = [];
       let delivered = 0;
       await Promise.all(
         [...groups.values()].map(async (group) => {
-          const first = group[0] as (typeof rows)[number];
+          const first = this.store.operationOf(group[0] as SubscriberKey);
+          if (first === undefined) return;
           const stored = JSON.parse(first.context) as StoredContext;
           if (stored.session.expiresAt !== undefined && stored.session.expiresAt <= now) return;
           const request: OperationRequest = {
@@ -274,24 +273,24 @@ export function createShardClass(options: RealtimeOptions) {
             ? await executeRemoteEvent(this.gateway(), context, request, value as ExecutionResult)
             : await executeEvent(this.gateway(), context, request, value);
           const json = JSON.stringify(result);
-          for (const row of group) {
-            const stream = this.streams.get(row.connection);
+          for (const key of group) {
+            const stream = this.streams.get(key.connection);
             if (stream !== undefined) {
               stream.push(result);
               delivered++;
               continue;
             }
-            const ws = this.ctx.getWebSockets(row.connection)[0];
+            const ws = this.ctx.getWebSockets(key.connection)[0];
             if (ws === undefined || ws.readyState !== WebSocket.OPEN) {
-              stale.push(row);
+              stale.push(key);
               continue;
             }
-            ws.send(`{"id":${JSON.stringify(row.id)},"type":"next","payload":${json}}`);
+            ws.send(`{"id":${JSON.stringify(key.id)},"type":"next","payload":${json}}`);
             delivered++;
           }
         }),
       );
-      for (const row of stale) this.store.remove(row.connection, row.id);
+      for (const key of stale) this.store.remove(key.connection, key.id);
       if (stale.length > 0) void this.syncTopic(topic);
       return delivered;
     }
@@ -305,7 +304,7 @@ export function createShardClass(options: RealtimeOptions) {
      * @returns how many subscriptions ended
      */
     async end(topic: string, errors: string | null): Promise<number> {
-      const rows = this.store.onTopic(topic);
+      const rows = [...this.store.onTopic(topic).values()].flat();
       const frame = (id: string): string =>
         errors === null
           ? JSON.stringify({ id, type: "complete" })

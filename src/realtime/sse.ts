@@ -35,6 +35,7 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
   }
   const session = routed.auth.session;
   const id = crypto.randomUUID();
+  const gone = request.signal;
   const stored = { session, headers: routed.headers, requestId: routed.requestId };
   const handler = createHandler({
     // Validation runs in onSubscribe, with the role schema and the limits.
@@ -84,6 +85,9 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
           stream.end();
         },
       });
+      // With the `enable_request_signal` flag the request aborts when the client goes away (the Worker's
+      // own request is cancelled, and with it this one): forget the stream now, not at a failed write.
+      gone.addEventListener("abort", () => stream.end(), { once: true });
       core.store.add({ connection: id, id: "", topic, grp: group, request, context: stored });
       await core.syncTopic(topic, upstream);
       if (session.expiresAt !== undefined) await core.wakeAt(session.expiresAt);

@@ -18,6 +18,9 @@ export type SubscriptionRow = {
   context: string;
 };
 
+/** One subscription's key: its connection and the client's id for it. */
+export type SubscriberKey = { connection: string; id: string };
+
 /** What executing a stored subscription needs of its connection. */
 export interface StoredContext {
   session: Session;
@@ -110,9 +113,35 @@ export class ShardStorage {
     return [...new Set(rows.map((row) => row.topic))];
   }
 
-  /** Every subscription on a topic, grouped rows together. */
-  onTopic(topic: string): SubscriptionRow[] {
-    return this.sql.exec<SubscriptionRow>("SELECT * FROM subscriptions WHERE topic = ? ORDER BY grp", topic).toArray();
+  /**
+   * Every subscription on a topic, by sharing group (in storage order): only the keys, so an event to
+   * many subscribers materializes one operation per group, not one per subscriber (see {@link operationOf}).
+   */
+  onTopic(topic: string): Map<string, SubscriberKey[]> {
+    const groups = new Map<string, SubscriberKey[]>();
+    for (const row of this.sql.exec<SubscriberKey & { grp: string }>(
+      "SELECT connection, id, grp FROM subscriptions WHERE topic = ?",
+      topic,
+    )) {
+      const group = groups.get(row.grp);
+      const key = { connection: row.connection, id: row.id };
+      if (group === undefined) groups.set(row.grp, [key]);
+      else group.push(key);
+    }
+    return groups;
+  }
+
+  /** The stored operation and context of one subscription, if it is still stored. */
+  operationOf(
+    key: SubscriberKey,
+  ): Pick<SubscriptionRow, "query" | "operation_name" | "variables" | "context"> | undefined {
+    return this.sql
+      .exec<Pick<SubscriptionRow, "query" | "operation_name" | "variables" | "context">>(
+        "SELECT query, operation_name, variables, context FROM subscriptions WHERE connection = ? AND id = ?",
+        key.connection,
+        key.id,
+      )
+      .toArray()[0];
   }
 
   /** Whether any subscription is on the topic. */

@@ -49,8 +49,13 @@ export const graphqlWsTransport: StreamTransport = (url, headers, operation, giv
       response.body?.cancel().catch(() => undefined);
       return sink.lost(`HTTP ${response.status} instead of a WebSocket upgrade`);
     }
-    socket = ws;
     ws.accept();
+    if (controller.signal.aborted) {
+      // Closed by its owner while the upgrade was in flight.
+      ws.close(1000, "Normal Closure");
+      return;
+    }
+    socket = ws;
     ws.addEventListener("message", (event) => {
       let message: ReturnType<typeof parseMessage>;
       try {

@@ -14,6 +14,8 @@ import type { StreamSink, StreamTransport } from "./transport";
 export const RECONNECT_BASE_MS = 250;
 /** Longest reconnect delay, ms. */
 export const RECONNECT_MAX_MS = 5_000;
+/** A connection open this long (ms) before it drops counts as recovered, even without a result. */
+const STABLE_AFTER_MS = 5_000;
 
 /**
  * The delay before reconnect attempt `attempt` (0-based): exponential from {@link RECONNECT_BASE_MS},
@@ -58,6 +60,8 @@ export class StreamRun {
   private handoverTimer: ReturnType<typeof setTimeout> | undefined;
   private attempt = 0;
   private downSince: number | undefined;
+  /** When the current connection opened (ms since the epoch), until it delivers or drops. */
+  private openedAt: number | undefined;
   private everOpened = false;
   private stopped = false;
   /** Calls to the hub, in order. */
@@ -169,8 +173,7 @@ export class StreamRun {
   }
 
   private opened(): void {
-    this.attempt = 0;
-    this.downSince = undefined;
+    this.openedAt = Date.now();
     this.host.log.info({ topic: this.topic, generation: this.generation }, "remote stream connected");
     if (this.everOpened) return;
     this.everOpened = true;
@@ -187,6 +190,7 @@ export class StreamRun {
 
   private forward(result: ExecutionResult): void {
     if (this.stopped) return;
+    this.recovered();
     const payload = JSON.stringify(result);
     this.toHub(async () => {
       const reached = await topicHub(this.host.bindings, this.topic).streamEvent(this.generation, payload);
@@ -208,11 +212,22 @@ export class StreamRun {
     this.host.ended(this);
   }
 
+  /** The upstream works again: the next loss starts a new backoff and a new `reconnectWithinMs`. */
+  private recovered(): void {
+    this.attempt = 0;
+    this.downSince = undefined;
+    this.openedAt = undefined;
+  }
+
   private lost(reason: string): void {
     if (this.stopped) return;
     this.closeConnection?.();
     this.closeConnection = undefined;
     const now = Date.now();
+    // A connection that delivered a result, or stayed up a while, has recovered; one dropped right after
+    // it opened (a remote that accepts and fails) has not: the backoff and the window go on.
+    if (this.openedAt !== undefined && now - this.openedAt >= STABLE_AFTER_MS) this.recovered();
+    this.openedAt = undefined;
     this.downSince ??= now;
     const within = this.remote.subscriptions.reconnectWithinMs;
     const delay = reconnectDelay(this.attempt++);

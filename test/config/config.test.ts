@@ -80,6 +80,7 @@ describe("invalid config", () => {
       forwardClientHeaders: [],
       timeoutMs: 10_000,
       gatewayToken: true,
+      subscriptions: { transport: "sse", share: "session", reconnectWithinMs: 30_000, reestablishAfterMs: 600_000 },
     });
     expect(config.services).toEqual([]);
     expect(config.gatewayToken).toEqual({ issuer: "junction", ttlSec: 60 });

@@ -282,6 +282,7 @@ export async function startGateway(options: {
   const mf = new Miniflare({
     modules: [{ type: "ESModule", path: inject("realtimeWorker") }],
     compatibilityDate: "2026-04-20",
+    compatibilityFlags: ["enable_request_signal"],
     durableObjects: {
       REALTIME: { className: "RealtimeShard", useSQLite: true },
       REALTIME_HUB: { className: "RealtimeHub", useSQLite: true },

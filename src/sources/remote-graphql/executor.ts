@@ -223,11 +223,14 @@ export function createRemoteExecutor(
  * The executor a subschema keeps for the life of the isolate. It holds no I/O itself: per request
  * context it builds (once) a {@link createRemoteExecutor} bound to that request, so abort
  * controllers and streams never cross requests ("Cannot perform I/O on behalf of a different request").
- * A call without a request context (introspection) gets a fresh one.
+ * A call without a request context (introspection) gets a fresh one. A subscription never goes out from
+ * here: it goes to the request context's `remoteSubscribe` (the realtime shards hold one upstream
+ * subscription per distinct subscription, src/streams).
  *
  * @param remote - the remote's validated config
  * @param pipeline - the isolate's upstream pipeline
  * @returns an executor to put in the subschema config
+ * @throws GraphQLError SUBSCRIPTION_TRANSPORT_REQUIRED (HTTP 400) for a subscription outside the realtime shards
  */
 export function createContextualExecutor(remote: RemoteConfig, pipeline: UpstreamPipeline): Executor {
   const perContext = new WeakMap<object, Executor>();
