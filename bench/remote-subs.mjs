@@ -274,6 +274,17 @@ async function gatewayCounts(url) {
   }
 }
 
+/** Polls the gateway's shard counts until `done(counts)` or `ms` pass (every 100 ms). */
+async function waitForGateway(url, done, ms) {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const counts = await gatewayCounts(url);
+    if (counts.error === undefined && done(counts)) return { ok: true, counts };
+    if (performance.now() > deadline) return { ok: false, counts };
+    await sleep(100);
+  }
+}
+
 /** The gateway's GraphQL answer to `query` (POST /graphql), as text. */
 async function gatewayQuery(url, query) {
   const res = await fetch(`${url}/graphql`, {
@@ -396,9 +407,18 @@ async function runTransport({ script, remote, transport, clients: total, seconds
     result.sinkErrors = clients.reduce((n, c) => n + c.sinkErrors.length, 0);
     if (result.sinkErrors) result.sinkErrorSample = firstTrouble(clients);
     log(`  ${summary(result)}`);
-    // Every client leaves; the upstream subscription and its connection must close within 5 s.
+    // Every client leaves, the SSE ones first: local workerd tells the shard an SSE client went away only
+    // at the next write to its stream (a keep-alive every 12 s; on Cloudflare the request's signal does),
+    // so the time the shards take to notice is measured apart. Then the graphql-ws clients leave, and the
+    // upstream subscription and its connection must close within 5 s of the last one.
+    const sseLeaving = performance.now();
+    await closeAll(clients.filter((c) => c.kind === "sse"));
+    if (!direct) {
+      const noticed = await waitForGateway(worker.url, (c) => c.streams === 0, CLOSE_WAIT_MS);
+      result.sseDepartureNoticedMs = noticed.ok ? Math.round(performance.now() - sseLeaving) : null;
+    }
     const leaving = clock();
-    await closeAll(clients);
+    await closeAll(clients.filter((c) => c.kind === "ws"));
     clients = [];
     const closed = await waitForRemote(
       remote,
@@ -413,7 +433,7 @@ async function runTransport({ script, remote, transport, clients: total, seconds
     };
     if (!direct) result.gatewayAfterClose = await gatewayCounts(worker.url);
     log(
-      `  after the last client left: upstream ${closed.ok ? `closed in ${result.closeMs} ms` : `still open after ${CLOSE_WAIT_MS / 1000} s (${JSON.stringify(result.afterClose)})`}${direct ? "" : `; the gateway's shards count ${JSON.stringify(result.gatewayAfterClose)} (before the run ${JSON.stringify(result.gatewayAtStart)})`}`,
+      `  SSE clients' departure noticed by the shards after ${result.sseDepartureNoticedMs ?? "–"} ms; after the last client left: upstream ${closed.ok ? `closed in ${result.closeMs} ms` : `still open after ${CLOSE_WAIT_MS / 1000} s (${JSON.stringify(result.afterClose)})`}${direct ? "" : `; the gateway's shards count ${JSON.stringify(result.gatewayAfterClose)} (before the run ${JSON.stringify(result.gatewayAtStart)})`}`,
     );
     if (!closed.ok) {
       // Diagnosis: does one more tick (a write to the closed client streams) make the gateway notice?
@@ -531,7 +551,7 @@ export function remoteSubsTables(rs) {
     `\n**Remote subscriptions: one remote subscription shared by ${rs.clients} clients (${rs.clients / 2} graphql-ws, ${rs.clients / 2} graphql-sse; share "all"), the remote sending ${rs.eventsPerSecond} ticks/s for ${rs.seconds} s**\n`,
   ];
   lines.push(
-    "| upstream transport | delivered / expected | missing | latency ms p50 / p99 / max | graphql-ws clients p50 / p99 | graphql-sse clients p50 / p99 | CPU µs per delivery: workerd / remote | upstream subscriptions / connections (start, peak) | opened during run | upstream closed after last client left |",
+    "| upstream transport | delivered / expected | missing | latency ms p50 / p99 / max | graphql-ws clients p50 / p99 | graphql-sse clients p50 / p99 | CPU µs per delivery: workerd / remote | upstream subscriptions / connections (start, peak) | opened during run | upstream closed after the last client left (SSE departures noticed after) |",
   );
   lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const r of rs.runs) {
@@ -542,7 +562,7 @@ export function remoteSubsTables(rs) {
     }
     const l = r.latencyMs;
     lines.push(
-      `| ${label} | ${r.delivered} / ${r.expectedDeliveries} | ${r.missing} | ${l.p50} / ${l.p99} / ${l.max} | ${r.latencyMsWs.p50} / ${r.latencyMsWs.p99} | ${r.latencyMsSse.p50} / ${r.latencyMsSse.p99} | ${r.cpuUsPerDelivery ?? "–"} / ${r.remoteCpuUsPerDelivery} | ${r.upstreamAtStart.subscriptions} / ${r.upstreamAtStart.connections}, ${r.upstreamPeak.subscriptions} / ${r.upstreamPeak.connections} | ${r.upstreamOpenedDuringRun} | ${r.upstreamClosed ? `${r.closeMs} ms` : "no"} |`,
+      `| ${label} | ${r.delivered} / ${r.expectedDeliveries} | ${r.missing} | ${l.p50} / ${l.p99} / ${l.max} | ${r.latencyMsWs.p50} / ${r.latencyMsWs.p99} | ${r.latencyMsSse.p50} / ${r.latencyMsSse.p99} | ${r.cpuUsPerDelivery ?? "–"} / ${r.remoteCpuUsPerDelivery} | ${r.upstreamAtStart.subscriptions} / ${r.upstreamAtStart.connections}, ${r.upstreamPeak.subscriptions} / ${r.upstreamPeak.connections} | ${r.upstreamOpenedDuringRun} | ${r.upstreamClosed ? `${r.closeMs} ms` : "no"}${r.transport === DIRECT ? "" : ` (${r.sseDepartureNoticedMs === null ? "never" : `${r.sseDepartureNoticedMs} ms`})`} |`,
     );
   }
   const opened = rs.runs
