@@ -109,10 +109,10 @@ export async function restServer() {
 }
 
 /** A distinct client address per connection (shards are chosen by user, else by IP). */
-const ipOf = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+export const ipOf = (i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` at once; stops starting new ones at `deadline`. */
-async function pool(count, concurrency, deadline, task) {
+export async function pool(count, concurrency, deadline, task) {
   let next = 0;
   const errors = [];
   const worker = async () => {
@@ -130,7 +130,7 @@ async function pool(count, concurrency, deadline, task) {
 }
 
 /** Resolves with `value` or rejects after `ms`. */
-function within(promise, ms, what) {
+export function within(promise, ms, what) {
   let timer;
   return Promise.race([
     promise,
@@ -178,9 +178,10 @@ class Deliveries {
 
 /**
  * One `graphql-ws` client on its own socket (lazy: it connects on subscribe), with a recorder of the raw
- * `next` frames. `ws` is given a distinct `CF-Connecting-IP` and no permessage-deflate.
+ * `next` frames. `ws` is given a distinct `CF-Connecting-IP` and no permessage-deflate. `sink.query` replaces
+ * {@link SUBSCRIPTION}; `sink.next` and `sink.complete` get the client's results (bench/remote-subs.mjs).
  */
-function wsSubscriber(url, i, variables, onFrame) {
+export function wsSubscriber(url, i, variables, onFrame, sink = {}) {
   const headers = { "cf-connecting-ip": ipOf(i) };
   class BenchSocket extends WebSocket {
     constructor(address, protocols) {
@@ -208,11 +209,11 @@ function wsSubscriber(url, i, variables, onFrame) {
   });
   const sinkErrors = [];
   client.subscribe(
-    { query: SUBSCRIPTION, variables },
+    { query: sink.query ?? SUBSCRIPTION, variables },
     {
-      next: () => undefined,
+      next: sink.next ?? (() => undefined),
       error: (error) => sinkErrors.push(JSON.stringify(error?.message ?? error?.code ?? error)),
-      complete: () => undefined,
+      complete: sink.complete ?? (() => undefined),
     },
   );
   return { kind: "ws", id: `s${i}`, ack, client, sinkErrors, close: () => client.dispose() };
@@ -220,9 +221,10 @@ function wsSubscriber(url, i, variables, onFrame) {
 
 /**
  * One `graphql-sse` client (distinct connections mode: one HTTP stream per subscription) whose fetch
- * tees the raw stream, so the exact bytes of each `event: next` block are checked.
+ * tees the raw stream, so the exact bytes of each `event: next` block are checked. `sink` as for
+ * {@link wsSubscriber}.
  */
-function sseSubscriber(url, i, variables, onBlock) {
+export function sseSubscriber(url, i, variables, onBlock, sink = {}) {
   let buffer = "";
   const decoder = new TextDecoder();
   const tap = new TransformStream({
@@ -257,14 +259,14 @@ function sseSubscriber(url, i, variables, onBlock) {
   });
   const sinkErrors = [];
   const unsubscribe = client.subscribe(
-    { query: SUBSCRIPTION, variables },
+    { query: sink.query ?? SUBSCRIPTION, variables },
     {
-      next: () => undefined,
+      next: sink.next ?? (() => undefined),
       error: (error) => {
         sinkErrors.push(String(error?.message ?? JSON.stringify(error)));
         opened.reject(new Error(`SSE subscription failed: ${sinkErrors.at(-1)}`));
       },
-      complete: () => undefined,
+      complete: sink.complete ?? (() => undefined),
     },
   );
   return {
@@ -440,7 +442,7 @@ async function openSubscribers(url, wsCount, sseCount, ms) {
 }
 
 /** Closes every client; bounded. */
-async function closeAll(clients) {
+export async function closeAll(clients) {
   for (const c of clients) {
     try {
       c.close();
@@ -452,7 +454,7 @@ async function closeAll(clients) {
 }
 
 /** workerd's output without the gateway's info lines (every shard logs its schema composition). */
-function quietRuntime(stdout, stderr) {
+export function quietRuntime(stdout, stderr) {
   for (const stream of [stdout, stderr]) {
     createInterface({ input: stream }).on("line", (line) => {
       if (!line.includes('"level":"info"')) process.stderr.write(`${line}\n`);

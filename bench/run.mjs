@@ -14,20 +14,29 @@
  * otherwise). Then the realtime section (bench/realtime.mjs): 1,000 subscribers of one topic (500
  * graphql-ws, 500 graphql-sse) and one publish, with 16 shards and with 1: deliveries, exact bytes, ms to
  * the last delivery, workerd CPU per delivery, REST calls per event for a key-only payload; then idle
- * graphql-ws sockets in steps up to 10,000: workerd and Node memory per socket. Then the files section
+ * graphql-ws sockets in steps up to 10,000: workerd and Node memory per socket. Then the remote
+ * subscriptions section (bench/remote-subs.mjs): 1,000 clients on one subscription of a graphql-yoga remote
+ * shared upstream (share "all", over SSE and over graphql-ws), the remote sending 10 ticks/s: latency from the
+ * remote's send to each client, deliveries, workerd CPU per delivery, upstream connections (must stay 1),
+ * time to close the upstream after the last client left. Then the files section
  * (bench/files.mjs): uploads of 1, 10 and 100 MB through the gateway into Miniflare's local R2 and downloads
  * back, MB/s and workerd's VmHWM, against a bare Worker on the same binding. Writes
- * bench/results/latest.json (the realtime figures under `realtime`, the files figures under `files`) and
+ * bench/results/latest.json (the realtime figures under `realtime`, the remote subscriptions' under
+ * `remoteSubscriptions`, the files figures under `files`) and
  * prints markdown tables.
  *
  * Usage: npm run bench [-- --quick] [-- --scenarios S,L] [-- --systems ours,hive] [-- --connections N]
  *   [-- --no-load | --load-only] [-- --load-seconds N] [-- --no-realtime | --realtime-only]
- *   [-- --no-files | --files-only]
+ *   [-- --no-files | --files-only] [-- --no-remote-subs | --remote-subs-only]
+ *   [-- --remote-subs-transports direct,sse,graphql-ws]
  *   default: 5 s warm-up and 20 s measured per cell, 60 s load run; --quick: 1 s and 2 s, 10 s load run
  *   (a smoke run of about 2 min); --load-only (`npm run bench:load`): the load run alone;
  *   --realtime-only (`npm run bench:realtime`, which also raises the open-file limit to the hard one for the
  *   idle sockets): the realtime section alone, written into latest.json's `realtime` key (the rest of the
  *   file is kept); with --quick it runs 200 subscribers and idle steps of 500 and 1,000;
+ *   the remote subscriptions section runs after the realtime one, also with --realtime-only (into
+ *   `remoteSubscriptions`; --no-remote-subs skips it); --remote-subs-only (`npm run bench:remote-subs`) runs it alone, written into
+ *   latest.json's `remoteSubscriptions` key (the rest kept); with --quick 200 clients and 3 s of ticks;
  *   --files-only (`npm run bench:files`): the files section alone, written into latest.json's `files` key
  *   (the rest kept); with --quick 1 MB and 10 MB only.
  */
@@ -42,6 +51,7 @@ import { filesTables, runFiles } from "./files.mjs";
 import { bundleSize, cpuMs, peakMiB, startWorker, WORKER_BUILD } from "./lib.mjs";
 import { loadConfig, loadPassed, loadRun, loadTable } from "./load.mjs";
 import { realtimeTables, runRealtime } from "./realtime.mjs";
+import { remoteSubsTables, runRemoteSubscriptions, TRANSPORTS } from "./remote-subs.mjs";
 import { gatewaySetup, SCENARIOS, SUBGRAPHS, UNIQUE_HEADER } from "./scenarios.mjs";
 
 const BENCH = new URL(".", import.meta.url).pathname;
@@ -57,17 +67,22 @@ const MAX_REQUESTS = 2_000_000;
 const loadOnly = argv.includes("--load-only");
 const realtimeOnly = argv.includes("--realtime-only");
 const filesOnly = argv.includes("--files-only");
-const withRealtime = realtimeOnly || (!loadOnly && !filesOnly && !argv.includes("--no-realtime"));
-const withFiles = filesOnly || (!loadOnly && !realtimeOnly && !argv.includes("--no-files"));
+const remoteSubsOnly = argv.includes("--remote-subs-only");
+const withRealtime = realtimeOnly || (!loadOnly && !filesOnly && !remoteSubsOnly && !argv.includes("--no-realtime"));
+const withRemoteSubs = remoteSubsOnly || (!loadOnly && !filesOnly && !argv.includes("--no-remote-subs"));
+const remoteSubsTransports = (option("--remote-subs-transports") ?? TRANSPORTS.join(",")).split(",");
+const withFiles = filesOnly || (!loadOnly && !realtimeOnly && !remoteSubsOnly && !argv.includes("--no-files"));
 const log = (line) => process.stderr.write(`${line}\n`);
 const LOAD_S = Number(option("--load-seconds") ?? (quick ? 10 : 60));
 const scenarios =
-  loadOnly || realtimeOnly || filesOnly
+  loadOnly || realtimeOnly || filesOnly || remoteSubsOnly
     ? []
     : SCENARIOS.filter((s) => (option("--scenarios") ?? "S,L,J,R,H").split(",").includes(s.id));
 const systems =
-  loadOnly || realtimeOnly || filesOnly ? [] : (option("--systems") ?? "direct,forwarder,ours,hive").split(",");
-const withLoad = loadOnly || (!realtimeOnly && !filesOnly && !argv.includes("--no-load"));
+  loadOnly || realtimeOnly || filesOnly || remoteSubsOnly
+    ? []
+    : (option("--systems") ?? "direct,forwarder,ours,hive").split(",");
+const withLoad = loadOnly || (!realtimeOnly && !filesOnly && !remoteSubsOnly && !argv.includes("--no-load"));
 
 /** The bench's own dependencies (autocannon, Hive Gateway) live in bench/package.json. */
 function benchRequire() {
@@ -340,20 +355,37 @@ function table(results) {
 
 const machine = () => ({ cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version });
 
-if (realtimeOnly) {
-  // The realtime section alone: no autocannon, no upstreams; the other results in latest.json are kept.
-  const realtime = {
-    date: new Date().toISOString(),
-    machine: machine(),
-    quick,
-    ...(await runRealtime({ quick, log })),
-  };
+/** The remote subscriptions section, stamped like the others. */
+const remoteSubscriptions = async () => ({
+  date: new Date().toISOString(),
+  machine: machine(),
+  quick,
+  ...(await runRemoteSubscriptions({ quick, transports: remoteSubsTransports, log })),
+});
+const remoteSubsFailed = (rs) => rs.errors.length > 0 || rs.failures.length > 0;
+
+if (realtimeOnly || remoteSubsOnly) {
+  // The realtime and/or remote subscriptions sections alone: no autocannon, no upstreams; the other
+  // results in latest.json are kept.
+  const results = {};
+  if (realtimeOnly)
+    results.realtime = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      quick,
+      ...(await runRealtime({ quick, log })),
+    };
+  if (withRemoteSubs) results.remoteSubscriptions = await remoteSubscriptions();
   const path = join(BENCH, "results", "latest.json");
   const previous = existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {};
   mkdirSync(join(BENCH, "results"), { recursive: true });
-  writeFileSync(path, `${JSON.stringify({ ...previous, realtime }, null, 2)}\n`);
-  console.log(realtimeTables(realtime));
-  process.exit(realtime.errors.length || realtime.failures.length ? 1 : 0);
+  writeFileSync(path, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
+  if (results.realtime) console.log(realtimeTables(results.realtime));
+  if (results.remoteSubscriptions) console.log(remoteSubsTables(results.remoteSubscriptions));
+  const realtimeFailed = results.realtime && (results.realtime.errors.length || results.realtime.failures.length);
+  process.exit(
+    realtimeFailed || (results.remoteSubscriptions && remoteSubsFailed(results.remoteSubscriptions)) ? 1 : 0,
+  );
 }
 
 if (filesOnly) {
@@ -461,6 +493,10 @@ try {
     results.realtime = await runRealtime({ quick, log });
     if (results.realtime.errors.length || results.realtime.failures.length) process.exitCode = 1;
   }
+  if (withRemoteSubs) {
+    results.remoteSubscriptions = await remoteSubscriptions();
+    if (remoteSubsFailed(results.remoteSubscriptions)) process.exitCode = 1;
+  }
   if (withFiles) {
     results.files = await runFiles({ quick, log });
     if (results.files.errors.length) process.exitCode = 1;
@@ -469,6 +505,7 @@ try {
   writeFileSync(join(BENCH, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table(results));
   if (results.realtime) console.log(realtimeTables(results.realtime));
+  if (results.remoteSubscriptions) console.log(remoteSubsTables(results.remoteSubscriptions));
   if (results.files) console.log(filesTables(results.files));
   for (const note of results.notes) console.log(`- ${note}`);
 } finally {
