@@ -19,6 +19,7 @@ import { type GatewayContext, type Session, sha256Hex, USER_ID_VARIABLE } from "
 import type { TopicBinding } from "../sources";
 import { sessionScope } from "../templates";
 import { prepareRemoteSubscription } from "./remote";
+import type { StoredContext } from "./storage";
 
 /** One operation as a client sends it (`subscribe` message payload, SSE request parameters). */
 export interface OperationRequest {
@@ -35,6 +36,8 @@ export interface PreparedSubscription {
   group: string;
   /** A remote stream's topic: the upstream subscription its hub opens (see remote.ts). */
   stream?: StreamSpec;
+  /** The context its events execute with, when not the subscriber's own (a shared remote stream's: the role alone). */
+  context?: StoredContext;
 }
 
 /** What {@link prepareOperation} decided. */
@@ -99,7 +102,7 @@ export function subscriptionTopic(binding: TopicBinding, args: Record<string, un
 
 /**
  * The key subscriptions share one execution per event by: the operation, its variables and the session
- * (`@topic(share: "role")`: the role alone). A remote's subscriptions group by session.
+ * (`@topic(share: "role")`, or a remote's `subscriptions.share` "role" or "all": the role alone).
  */
 async function groupKey(share: TopicBinding["share"], session: Session, request: OperationRequest): Promise<string> {
   const who =
@@ -179,8 +182,8 @@ export async function prepareOperation(
         headers: Object.fromEntries(context.clientHeaders),
         requestId: context.requestId,
       };
-      const group = await groupKey("session", context.session, request);
-      const remote = await prepareRemoteSubscription(gateway, run, document, request, stored, group);
+      const groupOf = (share: "session" | "role") => groupKey(share, context.session, request);
+      const remote = await prepareRemoteSubscription(gateway, run, document, request, stored, groupOf);
       if (remote !== undefined) return remote;
     }
     return {

@@ -35,33 +35,34 @@ async function* once(value: ExecutionResult): AsyncGenerator<ExecutionResult> {
   yield value;
 }
 
+/** A context with the role alone (`x-hasura-role`): no user's variables, no client headers, no expiry. */
+function roleContext(stored: StoredContext): StoredContext {
+  const { source, role } = stored.session;
+  return {
+    session: { source, role, variables: role === null ? {} : { [ROLE_VARIABLE]: role } },
+    headers: {},
+    requestId: stored.requestId,
+  };
+}
+
 /**
  * The context a remote stream connects with, reduced to its sharing scope: the subscriber's own with
  * `share: "session"`; with `"role"` the role alone (`x-hasura-role`), no client headers; with `"all"`
  * nobody's (no session variables, no client headers, no gateway token claims).
  */
 function scopeContext(remote: RemoteConfig, stored: StoredContext): StreamContext {
-  const { session } = stored;
   switch (remote.subscriptions.share) {
     case "all":
       return { session: { source: "none", role: null, variables: {} }, headers: {}, requestId: stored.requestId };
     case "role":
-      return {
-        session: {
-          source: session.source,
-          role: session.role,
-          variables: session.role === null ? {} : { [ROLE_VARIABLE]: session.role },
-        },
-        headers: {},
-        requestId: stored.requestId,
-      };
+      return roleContext(stored);
     default: {
       const forward = remote.forwardClientHeaders;
       const headers =
         forward === true
           ? stored.headers
           : Object.fromEntries(Object.entries(stored.headers).filter(([name]) => forward.includes(name)));
-      const { expiresAt: _expiresAt, ...scoped } = session;
+      const { expiresAt: _expiresAt, ...scoped } = stored.session;
       return { session: scoped, headers, requestId: stored.requestId };
     }
   }
@@ -75,9 +76,11 @@ function scopeContext(remote: RemoteConfig, stored: StoredContext): StreamContex
  * @param document - the validated operation
  * @param request - the client's operation
  * @param stored - the subscriber's stored context
- * @param group - the sharing group key of the client's operation (as for topics)
+ * @param groupOf - the sharing group key of the client's operation: by session, or by role (as for topics)
  * @returns the prepared subscription, errors (permissions, limits, arguments), or undefined when the
- *   operation's root field is not a remote's
+ *   operation's root field is not a remote's. With `share: "role"` or `"all"` the subscriptions of one
+ *   role share one execution per event, run with the role alone (no user's session reaches the other
+ *   sources either); with `"session"`, as for topics, per session.
  */
 export async function prepareRemoteSubscription(
   gateway: Gateway,
@@ -85,7 +88,7 @@ export async function prepareRemoteSubscription(
   document: DocumentNode,
   request: OperationRequest,
   stored: StoredContext,
-  group: string,
+  groupOf: (share: "session" | "role") => Promise<string>,
 ): Promise<Prepared | undefined> {
   let captured: { remote: string; request: RemoteSubscriptionRequest } | undefined;
   const remoteSubscribe: RemoteSubscribe = (remote, upstream) => {
@@ -125,9 +128,15 @@ export async function prepareRemoteSubscription(
   const key = await sha256Hex(
     JSON.stringify([spec.query, spec.operationName, spec.variables, remote.subscriptions.share, scope]),
   );
+  const shared = remote.subscriptions.share !== "session";
   return {
     kind: "subscription",
-    subscription: { topic: `${REMOTE_TOPIC_PREFIX}${remote.name}/${key}`, group, stream: spec },
+    subscription: {
+      topic: `${REMOTE_TOPIC_PREFIX}${remote.name}/${key}`,
+      group: await groupOf(shared ? "role" : "session"),
+      stream: spec,
+      ...(shared ? { context: roleContext(stored) } : {}),
+    },
   };
 }
 

@@ -163,8 +163,8 @@ async function subscribe(
       );
       return sendErrors(ws, id, errorsOf(error));
     }
-    const { topic, group, stream } = prepared.subscription;
-    core.store.add({ connection: state.id, id, topic, grp: group, request, context: stored });
+    const { topic, group, stream, context } = prepared.subscription;
+    core.store.add({ connection: state.id, id, topic, grp: group, request, context: context ?? stored });
     await core.syncTopic(topic, stream);
   } finally {
     inFlight.delete(key);

@@ -67,7 +67,7 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
           },
         ] as [string, ResponseInit];
       }
-      const { topic, group, stream: upstream } = prepared.subscription;
+      const { topic, group, stream: upstream, context } = prepared.subscription;
       const stream = createPushStream<ExecutionResult>(() => {
         core.streams.delete(id);
         for (const gone of core.store.remove(id)) void core.syncTopic(gone);
@@ -88,7 +88,7 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
       // With the `enable_request_signal` flag the request aborts when the client goes away (the Worker's
       // own request is cancelled, and with it this one): forget the stream now, not at a failed write.
       gone.addEventListener("abort", () => stream.end(), { once: true });
-      core.store.add({ connection: id, id: "", topic, grp: group, request, context: stored });
+      core.store.add({ connection: id, id: "", topic, grp: group, request, context: context ?? stored });
       await core.syncTopic(topic, upstream);
       if (session.expiresAt !== undefined) await core.wakeAt(session.expiresAt);
       return stream;

@@ -14,8 +14,8 @@ const OPERATION_ID = "1";
  * request; `new WebSocket(url)` takes none). `connection_init` carries the same headers as
  * `{ headers }` for servers that read them from the payload (Hasura, Apollo). Messages are built and
  * checked with graphql-ws's own `stringifyMessage` / `parseMessage`; one subscription per connection.
- * The remote's pings are answered; an `error` message is terminal; a close before `complete` is a lost
- * connection.
+ * The remote's pings are answered; an `error` message, or a result with errors and no data, is terminal;
+ * a close before `complete` is a lost connection.
  * @see https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md
  * @see https://developers.cloudflare.com/workers/examples/websockets/#write-a-websocket-client
  */
@@ -81,8 +81,16 @@ export const graphqlWsTransport: StreamTransport = (url, headers, operation, giv
           return sink.opened();
         case MessageType.Ping:
           return ws.send(stringifyMessage({ type: MessageType.Pong }));
-        case MessageType.Next:
-          return sink.next(message.payload as ExecutionResult);
+        case MessageType.Next: {
+          const result = message.payload as ExecutionResult;
+          // A result with errors and no data is the operation refused (graphql-ws servers send a subscribe
+          // resolver's error so, then `complete`): terminal, as over SSE.
+          if ((result.errors?.length ?? 0) > 0 && (result.data === undefined || result.data === null)) {
+            shut(1000, "Normal Closure");
+            return sink.error(result.errors ?? []);
+          }
+          return sink.next(result);
+        }
         case MessageType.Error:
           shut(1000, "Normal Closure");
           return sink.error(message.payload as readonly GraphQLFormattedError[]);

@@ -230,9 +230,11 @@ export class StreamRun {
     this.openedAt = undefined;
     this.downSince ??= now;
     const within = this.remote.subscriptions.reconnectWithinMs;
-    const delay = reconnectDelay(this.attempt++);
+    const deadline = this.downSince + within;
+    // The last attempt is made at the deadline; the clients hear of the outage only once it failed too.
+    const delay = Math.min(reconnectDelay(this.attempt++), Math.max(0, deadline - now));
     this.host.log.warn({ topic: this.topic, reason, attempt: this.attempt, delay }, "remote stream lost");
-    if (now + delay - this.downSince > within) {
+    if (now >= deadline) {
       const error = new UpstreamError(
         ErrorCode.UPSTREAM_UNAVAILABLE,
         this.spec.remote,

@@ -72,17 +72,64 @@ export function onceSink(sink: StreamSink): { sink: StreamSink; close(): void } 
   };
 }
 
-/**
- * The GraphQL errors of a refused HTTP answer (a remote answering the subscription request with a JSON
- * GraphQL response, e.g. 400 on a validation error), or undefined when it is not one.
- * @param response - the answer
- */
-export async function errorsOfAnswer(response: Response): Promise<GraphQLFormattedError[] | undefined> {
-  if (!/\bjson\b/i.test(response.headers.get("content-type") ?? "")) return undefined;
+/** The most of a refused answer's body that is read for its errors, bytes. */
+const REFUSAL_BYTES = 65_536;
+
+/** Reads at most {@link REFUSAL_BYTES} of a body as text (the rest is cancelled). */
+async function boundedText(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < REFUSAL_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  reader.cancel().catch(() => undefined);
+  const decoder = new TextDecoder();
+  return chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join("") + decoder.decode();
+}
+
+/** The errors of a GraphQL result given as JSON text, if it has any. */
+function errorsOfJson(text: string): GraphQLFormattedError[] | undefined {
   try {
-    const body = (await response.json()) as { errors?: unknown };
+    const body = JSON.parse(text) as { errors?: unknown };
     return Array.isArray(body.errors) && body.errors.length > 0 ? (body.errors as GraphQLFormattedError[]) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The GraphQL errors of a refused HTTP answer (a 4xx): a JSON GraphQL response with errors, or an event
+ * stream whose `next` event carries them (graphql-yoga answers a refused SSE subscription with 400 and
+ * `event: next` / `event: complete`). Reads at most 64 KiB of the body.
+ * @param response - the answer
+ * @returns the errors, or undefined when it carries none
+ * @see https://github.com/enisdenjo/graphql-sse/blob/master/PROTOCOL.md#distinct-connections-mode
+ */
+export async function errorsOfAnswer(response: Response): Promise<GraphQLFormattedError[] | undefined> {
+  const type = response.headers.get("content-type") ?? "";
+  const json = /\bjson\b/i.test(type);
+  if (!json && !type.includes("text/event-stream")) return undefined;
+  let text: string;
+  try {
+    text = await boundedText(response);
+  } catch {
+    return undefined;
+  }
+  if (json) return errorsOfJson(text);
+  for (const block of text.split(/\r?\n\r?\n/)) {
+    const lines = block.split(/\r?\n/);
+    if (!lines.some((line) => /^event:\s*next\s*$/.test(line))) continue;
+    const data = lines
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).replace(/^ /, ""))
+      .join("\n");
+    const errors = errorsOfJson(data);
+    if (errors !== undefined) return errors;
+  }
+  return undefined;
 }
