@@ -38,7 +38,7 @@ export const CustomizationSchema = z
     rootFieldsNamespace: graphqlName
       .optional()
       .describe(
-        "Put every root field of this remote under one field of this name (type `<namespace>_query` / `<namespace>_mutation`).",
+        "Put every root field of this remote under one field of this name (type `<namespace>_query` / `<namespace>_mutation` / `<namespace>_subscription`).",
       ),
     typeNames: z
       .object({

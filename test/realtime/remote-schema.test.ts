@@ -27,7 +27,8 @@ describe("remote subscriptions under customization, shared per role, under a rol
   /** The role schema of user and viewer: the remote's fields under their customized names. */
   const ALLOWED = [
     "type Query { tk_hello: String }",
-    "type Subscription { tk_ticks(channel: String!): TK_Tick  ticks(channel: String!): NS_Tick }",
+    "type Subscription { tk_ticks(channel: String!): TK_Tick  ns: ns_subscription! }",
+    "type ns_subscription { ticks(channel: String!): NS_Tick }",
     "type TK_Tick { id: ID! n: Int! sentAt: Float! user: String channel: String! orderId: ID! }",
     "type NS_Tick { id: ID! n: Int! sentAt: Float! user: String channel: String! orderId: ID! }",
   ].join("\n");
@@ -138,23 +139,30 @@ describe("remote subscriptions under customization, shared per role, under a rol
     expect(sub.results[0]).toEqual({ data: { tk_ticks: { __typename: "TK_Tick", n: expect.any(Number) } } });
   });
 
-  it("keeps the Subscription fields of a remote with rootFieldsNamespace at the root (docs/remote-subscriptions.md: a root field must stream), its queries under the namespace; events reach them", async () => {
+  it("puts the Subscription fields of a remote with rootFieldsNamespace under the namespace, as its queries (ns_subscription); events reach them through it", async () => {
     // The admin sees the whole schema (the roles here see their permission files).
     const answer = await graphqlHttp(
       gw,
-      "{ __schema { queryType { fields { name } } subscriptionType { fields { name type { name } } } } }",
+      "{ __schema { queryType { fields { name } } subscriptionType { fields { name type { kind ofType { name fields { name type { name } } } } } } } }",
       { "x-admin-secret": ADMIN_SECRET },
     );
     expect(answer.status, answer.text).toBe(200);
     const schema = answer.body?.data?.__schema;
-    expect(schema?.subscriptionType?.fields).toContainEqual({ name: "ticks", type: { name: "NS_Tick" } });
-    expect(schema?.subscriptionType?.fields.map((f: { name: string }) => f.name)).not.toContain("ns");
+    const subscriptionFields = schema?.subscriptionType?.fields as { name: string; type: unknown }[];
+    expect(subscriptionFields.map((f) => f.name)).not.toContain("ticks");
+    expect(subscriptionFields.find((f) => f.name === "ns")?.type).toEqual({
+      kind: "NON_NULL",
+      ofType: { name: "ns_subscription", fields: [{ name: "ticks", type: { name: "NS_Tick" } }] },
+    });
     const queries = schema?.queryType?.fields.map((f: { name: string }) => f.name);
     expect(queries).toContain("ns");
     expect(queries).not.toContain("hello");
-    const sub = (await wsAs(gw, opened, "ns-1")).subscribe('subscription { ticks(channel: "ns") { __typename n } }');
+    const sub = (await wsAs(gw, opened, "ns-1")).subscribe(
+      'subscription { ns { ticks(channel: "ns") { __typename n } } }',
+    );
     await emitUntilAll(ws, "ns", [sub]);
-    expect(sub.results[0]).toEqual({ data: { ticks: { __typename: "NS_Tick", n: expect.any(Number) } } });
+    expect(sub.results[0]).toEqual({ data: { ns: { ticks: { __typename: "NS_Tick", n: expect.any(Number) } } } });
+    expect(sub.results.every((r) => r.errors === undefined)).toBe(true);
     expect(ws.opened("ns")).toBe(1);
   });
 });

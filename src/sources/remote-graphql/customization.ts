@@ -42,7 +42,7 @@ export function customizedNames(customization: Customization | undefined, schema
  * Turns Hasura's remote schema customization into graphql-tools transforms, applied in this order:
  * field renames (`fieldNames`, matched on the remote's own type names), type renames (`typeNames`;
  * never built-in scalars, introspection types or root types), then `rootFieldsNamespace` (all root
- * fields moved under one field of type `<namespace>_query` / `<namespace>_mutation`).
+ * fields moved under one field of type `<namespace>_query` / `<namespace>_mutation` / `<namespace>_subscription`).
  *
  * @param customization - the remote's `customization`, if any
  * @param schema - the remote's schema (for its root type names)
@@ -63,8 +63,12 @@ export function customizationTransforms(customization: Customization | undefined
   if (namespace !== undefined) {
     const query = schema.getQueryType();
     const mutation = schema.getMutationType();
+    const subscription = schema.getSubscriptionType();
     if (query) transforms.push(new WrapType(query.name, `${namespace}_query`, namespace));
     if (mutation) transforms.push(new WrapType(mutation.name, `${namespace}_mutation`, namespace));
+    // WrapType makes the namespace field of a subscription the one that subscribes (it delegates the field
+    // under it and wraps each result), so `subscription { ns { field } }` streams like a root field.
+    if (subscription) transforms.push(new WrapType(subscription.name, `${namespace}_subscription`, namespace));
   }
   return transforms;
 }
