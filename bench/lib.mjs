@@ -33,6 +33,26 @@ export function startUpstreams() {
 }
 
 /**
+ * Starts a bench server script in a child process that prints `{"port":N}` on its first stdout line once
+ * it listens, and resolves with the child and its origin (bounded: 10 s).
+ * @param {string} script - absolute path of the script
+ * @param {string} label - what it is, for the errors ("bench upstreams")
+ * @returns {Promise<{ child: import("node:child_process").ChildProcess, base: string }>}
+ */
+export async function spawnServer(script, label) {
+  const child = spawn("node", [script], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label} did not start within 10 s`)), 10_000);
+    child.stdout.once("data", (chunk) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(String(chunk)).port);
+    });
+    child.once("exit", () => reject(new Error(`${label} exited`)));
+  });
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+/**
  * The p-th percentile of ascending samples (nearest rank).
  * @param {number[]} sorted - ascending
  * @param {number} p - 0..100

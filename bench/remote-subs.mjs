@@ -28,12 +28,11 @@
  * that refuses `subscriptions`, or no `ticks` field in the gateway's schema) is reported as "remote
  * subscriptions not supported by this gateway build" at once, never waited for. Every wait is bounded.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { parse as parseToml } from "smol-toml";
-import { cpuMs, percentile, startWorker, WORKER_BUILD } from "./lib.mjs";
+import { cpuMs, percentile, spawnServer, startWorker, WORKER_BUILD } from "./lib.mjs";
 import { closeAll, pool, quietRuntime, sseSubscriber, within, wsSubscriber } from "./realtime.mjs";
 
 const BENCH = new URL(".", import.meta.url).pathname;
@@ -90,16 +89,7 @@ function checkBinding() {
 
 /** The remote in a child process; resolves with its origin once it listens (bounded). */
 async function startRemote() {
-  const child = spawn("node", [join(BENCH, "remote-subs-upstream.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the bench remote did not start within 10 s")), 10_000);
-    child.stdout.once("data", (chunk) => {
-      clearTimeout(timer);
-      resolve(JSON.parse(String(chunk)).port);
-    });
-    child.once("exit", () => reject(new Error("the bench remote exited")));
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const { child, base } = await spawnServer(join(BENCH, "remote-subs-upstream.mjs"), "the bench remote");
   const call = async (path, method = "GET", ms = 10_000) => {
     const res = await fetch(`${base}${path}`, { method, signal: AbortSignal.timeout(ms) });
     if (!res.ok) throw new Error(`remote ${method} ${path}: ${res.status}`);

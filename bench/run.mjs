@@ -40,7 +40,7 @@
  *   --files-only (`npm run bench:files`): the files section alone, written into latest.json's `files` key
  *   (the rest kept); with --quick 1 MB and 10 MB only.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { cpus, tmpdir } from "node:os";
@@ -48,7 +48,7 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { parse } from "graphql";
 import { filesTables, runFiles } from "./files.mjs";
-import { bundleSize, cpuMs, peakMiB, startWorker, WORKER_BUILD } from "./lib.mjs";
+import { bundleSize, cpuMs, peakMiB, spawnServer, startWorker, WORKER_BUILD } from "./lib.mjs";
 import { loadConfig, loadPassed, loadRun, loadTable } from "./load.mjs";
 import { realtimeTables, runRealtime } from "./realtime.mjs";
 import { remoteSubsTables, runRemoteSubscriptions, TRANSPORTS } from "./remote-subs.mjs";
@@ -93,16 +93,7 @@ function benchRequire() {
 }
 
 async function startUpstreams() {
-  const child = spawn("node", [join(BENCH, "upstreams.mjs")], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("bench upstreams did not start within 10 s")), 10_000);
-    child.stdout.once("data", (chunk) => {
-      clearTimeout(timer);
-      resolve(JSON.parse(String(chunk)).port);
-    });
-    child.once("exit", () => reject(new Error("bench upstreams exited")));
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const { child, base } = await spawnServer(join(BENCH, "upstreams.mjs"), "bench upstreams");
   return {
     child,
     base,

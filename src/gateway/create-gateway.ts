@@ -69,6 +69,21 @@ export interface Gateway {
   tokenSigner(): Promise<GatewayTokenSigner | null>;
 }
 
+/** The gateway options, or a function of the bindings giving them (one bundle, config in bindings: tests, benchmarks). */
+export type GatewayOptionsSource = GatewayOptions | ((env: Env) => GatewayOptions);
+
+/**
+ * {@link createGateway} for a Durable Object: the options as given, or read from its bindings.
+ * @param source - the options, or a function of the bindings giving them
+ * @param env - the object's bindings
+ * @param log - the object's logger
+ * @returns the gateway
+ * @throws ConfigError as {@link createGateway}
+ */
+export function createGatewayFrom(source: GatewayOptionsSource, env: Env, log: Logger): Gateway {
+  return createGateway(typeof source === "function" ? source(env) : source, env, log);
+}
+
 /**
  * Validates the config against `env` and wires the registry and Yoga. Cheap: no I/O and no schema
  * work happen until the first request asks for the schema.

@@ -7,8 +7,10 @@
 export {
   buildSchemaFiles,
   createGateway,
+  createGatewayFrom,
   type Gateway,
   type GatewayOptions,
+  type GatewayOptionsSource,
   LOCAL_SDL_NAME,
 } from "./create-gateway";
 export { authenticateRequest, createGatewayContext, type GatewayContextInput } from "./request-context";

@@ -4,7 +4,7 @@ import { CloseCode } from "graphql-ws";
 import { ErrorCode, GatewayError } from "../errors";
 import type { ShardStats, StreamSpec } from "../events";
 import { isRemoteTopic, topicHub, userHub } from "../events";
-import { createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "../gateway";
+import { createGatewayContext, createGatewayFrom, type Gateway, type GatewayOptionsSource } from "../gateway";
 import { createLogger, type Logger } from "../observability";
 import { type Session, USER_ID_VARIABLE } from "../shared";
 import { REALTIME_HEADER, type RoutedConnection, type SocketState } from "./connection";
@@ -15,7 +15,7 @@ import { type OpenStream, openEventStream } from "./sse";
 import { ShardStorage, type StoredContext, type SubscriberKey } from "./storage";
 
 /** The gateway options, or a function of the bindings giving them (one bundle, config in bindings). */
-export type RealtimeOptions = GatewayOptions | ((env: Env) => GatewayOptions);
+export type RealtimeOptions = GatewayOptionsSource;
 
 /**
  * What the protocol handlers (socket.ts, sse.ts) need of their shard. The shard object implements it.
@@ -85,11 +85,7 @@ export function createShardClass(options: RealtimeOptions) {
     }
 
     gateway(): Gateway {
-      this.built ??= createGateway(
-        typeof options === "function" ? options(this.bindings) : options,
-        this.bindings,
-        this.log,
-      );
+      this.built ??= createGatewayFrom(options, this.bindings, this.log);
       return this.built;
     }
 

@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import type { StreamRpc, StreamSpec } from "../events";
-import { createGateway, type Gateway, type GatewayOptions } from "../gateway";
+import { createGatewayFrom, type Gateway, type GatewayOptionsSource } from "../gateway";
 import { createLogger, type Logger } from "../observability";
 import { type RunHost, StreamRun } from "./run";
 
 /** The gateway options, or a function of the bindings giving them (one bundle, config in bindings). */
-export type StreamOptions = GatewayOptions | ((env: Env) => GatewayOptions);
+export type StreamOptions = GatewayOptionsSource;
 
 /**
  * The `RemoteStream` Durable Object class (binding `REMOTE_STREAMS`), bound to the gateway's options. One
@@ -36,11 +36,7 @@ export function createStreamClass(options: StreamOptions) {
     }
 
     gateway(): Gateway {
-      this.built ??= createGateway(
-        typeof options === "function" ? options(this.bindings) : options,
-        this.bindings,
-        this.log,
-      );
+      this.built ??= createGatewayFrom(options, this.bindings, this.log);
       return this.built;
     }
 

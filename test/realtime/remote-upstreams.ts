@@ -307,6 +307,24 @@ async function restartableServer(setup: (server: Server) => void, dropStreams: (
   };
 }
 
+/** What both remotes expose of their core and server: URL, counts, the test's controls, restart. */
+function driven(
+  core: ReturnType<typeof remoteCore>,
+  http: Awaited<ReturnType<typeof restartableServer>>,
+): Omit<RemoteUpstream, "sockets" | "openSockets" | "stop"> {
+  return {
+    url: `http://127.0.0.1:${http.port}/graphql`,
+    port: http.port,
+    subscriptions: core.subscriptions,
+    open: core.open,
+    opened: core.opened,
+    emit: core.emit,
+    complete: core.complete,
+    fail: core.fail,
+    restart: (downMs) => http.restart(downMs),
+  };
+}
+
 /**
  * Starts a graphql-yoga remote on 127.0.0.1 (random port) serving {@link REMOTE_SDL}: queries over HTTP,
  * subscriptions over GraphQL over SSE (distinct connections). The test drives the streams.
@@ -317,20 +335,7 @@ export async function startYogaRemote(): Promise<RemoteUpstream> {
     (server) => server.on("request", (req, res) => void core.yoga(req, res)),
     () => core.dropAll(),
   );
-  return {
-    url: `http://127.0.0.1:${http.port}/graphql`,
-    port: http.port,
-    subscriptions: core.subscriptions,
-    open: core.open,
-    opened: core.opened,
-    sockets: [],
-    openSockets: () => 0,
-    emit: core.emit,
-    complete: core.complete,
-    fail: core.fail,
-    restart: (downMs) => http.restart(downMs),
-    stop: () => http.close(),
-  };
+  return { ...driven(core, http), sockets: [], openSockets: () => 0, stop: () => http.close() };
 }
 
 /**
@@ -390,17 +395,9 @@ export async function startWsRemote(): Promise<RemoteUpstream> {
     },
   );
   return {
-    url: `http://127.0.0.1:${http.port}/graphql`,
-    port: http.port,
-    subscriptions: core.subscriptions,
-    open: core.open,
-    opened: core.opened,
+    ...driven(core, http),
     sockets,
     openSockets: () => sockets.filter((s) => s.closedAt === undefined).length,
-    emit: core.emit,
-    complete: core.complete,
-    fail: core.fail,
-    restart: (downMs) => http.restart(downMs),
     async stop() {
       await http.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
