@@ -91,6 +91,31 @@ describe("remote subscriptions over graphql-ws", () => {
     });
   });
 
+  it("passes a ws remote's result with data and errors on as an ordinary event (paths into the client's selection, serviceName); the subscription goes on", async () => {
+    const ws = (await wsAs(gw, opened, "wpart-w")).subscribe(ticksQuery("ws-partial"));
+    const sse = await sseAs(gw, opened, "wpart-s", ticksQuery("ws-partial"));
+    const next = await emitUntilAll(remote, "ws-partial", [ws, sse]);
+    remote.emit("ws-partial", next, { fieldError: "no user today" });
+    remote.emit("ws-partial", next + 1);
+    await untilEach([ws, sse], next + 1);
+    for (const [sub, user] of [
+      [ws, "wpart-w"],
+      [sse, "wpart-s"],
+    ] as const) {
+      const partial = sub.results.find((r) => r.data?.ticks?.n === next);
+      // The fixture's field error nulls `user`; each user has their own upstream (share "session").
+      expect(partial?.data?.ticks).toEqual({ id: `ws-partial-${next}`, n: next, user: null, channel: "ws-partial" });
+      expect(partial?.errors).toEqual([
+        expect.objectContaining({
+          message: "no user today",
+          path: ["ticks", "user"],
+          extensions: expect.objectContaining({ serviceName: "ticks" }),
+        }),
+      ]);
+      expect(ticksOf(sub).at(-1)).toEqual({ id: `ws-partial-${next + 1}`, n: next + 1, user, channel: "ws-partial" });
+    }
+  });
+
   it("ends a subscription the ws remote refuses (a result with errors and no data, then complete) with the protocol's error and serviceName", async () => {
     const ws = (await wsAs(gw, opened, "wref-w")).subscribe(ticksQuery("refuse-ws"));
     const sse = await sseAs(gw, opened, "wref-s", ticksQuery("refuse-ws"));
