@@ -5,7 +5,7 @@ import { type StreamSpec, topicHub } from "../events";
 import { createGatewayContext, type Gateway } from "../gateway";
 import type { Logger } from "../observability";
 import { publicRemoteErrors } from "../sources";
-import { requestHeaders } from "../upstream";
+import { requestHeaders, wantsGatewayToken } from "../upstream";
 import { graphqlWsTransport } from "./graphql-ws";
 import { sseTransport } from "./sse";
 import type { StreamSink, StreamTransport } from "./transport";
@@ -85,10 +85,9 @@ export class StreamRun {
     return !this.stopped;
   }
 
-  private get remote(): RemoteConfig {
-    const remote = this.host.gateway().config.remotes.find((candidate) => candidate.name === this.spec.remote);
-    if (remote === undefined) throw new Error(`Remote "${this.spec.remote}" is not configured`);
-    return remote;
+  /** The remote's config, or undefined when a deploy removed it (the stream then ends at once). */
+  private get remote(): RemoteConfig | undefined {
+    return this.host.gateway().config.remotes.find((candidate) => candidate.name === this.spec.remote);
   }
 
   /** Opens the connection (the first attempt). */
@@ -119,7 +118,7 @@ export class StreamRun {
       session: stored.session,
       responseCookies: false,
     });
-    const token = remote.gatewayToken === false ? undefined : await context.gatewayToken?.(remote.name);
+    const token = wantsGatewayToken(remote) ? await context.gatewayToken?.(remote.name) : undefined;
     return {
       ...requestHeaders(remote, context, token),
       "content-type": "application/json",
@@ -132,7 +131,9 @@ export class StreamRun {
     let remote: RemoteConfig;
     let headers: Record<string, string>;
     try {
-      remote = this.remote;
+      const configured = this.remote;
+      if (configured === undefined) throw new Error(`remote "${this.spec.remote}" is no longer configured`);
+      remote = configured;
       headers = await this.headers(remote);
     } catch (error) {
       this.host.log.error({ topic: this.topic, error: String(error) }, "remote stream headers failed");
@@ -157,7 +158,7 @@ export class StreamRun {
     return {
       opened: () => this.opened(),
       next: (result) => this.forward(result),
-      error: (errors) => this.finish(publicRemoteErrors(errors, this.remote)),
+      error: (errors) => this.finish(publicRemoteErrors(errors, this.remote ?? { name: this.spec.remote })),
       complete: () => this.finish(null),
       lost: (reason) => this.lost(reason),
     };
@@ -181,7 +182,7 @@ export class StreamRun {
       const wanted = await topicHub(this.host.bindings, this.topic).streamReady(this.generation);
       if (!wanted) this.endSelf();
     });
-    const after = this.remote.subscriptions.reestablishAfterMs;
+    const after = this.remote?.subscriptions.reestablishAfterMs ?? 600_000;
     this.handoverTimer = setTimeout(() => {
       if (this.stopped) return;
       this.toHub(() => topicHub(this.host.bindings, this.topic).handover(this.generation));
@@ -229,7 +230,7 @@ export class StreamRun {
     if (this.openedAt !== undefined && now - this.openedAt >= STABLE_AFTER_MS) this.recovered();
     this.openedAt = undefined;
     this.downSince ??= now;
-    const within = this.remote.subscriptions.reconnectWithinMs;
+    const within = this.remote?.subscriptions.reconnectWithinMs ?? 0;
     const deadline = this.downSince + within;
     // The last attempt is made at the deadline; the clients hear of the outage only once it failed too.
     const delay = Math.min(reconnectDelay(this.attempt++), Math.max(0, deadline - now));
