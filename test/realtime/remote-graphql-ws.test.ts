@@ -6,13 +6,13 @@
  * failing and refusing.
  */
 import { decodeJwt } from "jose";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Gateway, type OrdersUpstream, type Received, startGateway, startOrders, within } from "./harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Gateway, type Received, startGateway, within } from "./harness";
 import {
   emitUntilAll,
   GATEWAY_TOKEN_SECRET,
-  Opened,
   remoteConfig,
+  remoteSuite,
   sseAs,
   TICK_SDL,
   ticksQuery,
@@ -22,14 +22,8 @@ import {
 } from "./remote-helpers";
 import { type RemoteUpstream, startWsRemote } from "./remote-upstreams";
 
-let orders: OrdersUpstream;
-const opened = new Opened();
-
-beforeAll(async () => {
-  orders = await startOrders();
-});
-afterAll(async () => orders?.close());
-afterEach(async () => opened.disposeAll());
+const suite = remoteSuite();
+const { opened } = suite;
 
 /** The ticks every result of `sub` carries. */
 const ticksOf = (sub: Received) => sub.results.map((r) => r.data?.ticks);
@@ -41,7 +35,7 @@ describe("remote subscriptions over graphql-ws", () => {
     remote = await startWsRemote();
     gw = await startGateway({
       config: remoteConfig(
-        orders.url,
+        suite.orders.url,
         remote,
         { transport: "graphql-ws" },
         { forwardClientHeaders: ["accept-language"] },

@@ -3,12 +3,15 @@
  * remote of remote-upstreams.ts, authenticated clients of either transport, and a bounded warm-up that emits
  * until every subscriber has an event (so a test never depends on how the gateway counts its subscriptions).
  */
+import { afterAll, afterEach, beforeAll } from "vitest";
 import {
   type Gateway,
+  type OrdersUpstream,
   type Received,
   realtimeConfig,
   sleep,
   sseSubscribe,
+  startOrders,
   token,
   until,
   type WsTestClient,
@@ -64,6 +67,28 @@ export class Opened {
   async disposeAll(): Promise<void> {
     for (const item of this.items.splice(0)) await item.dispose();
   }
+}
+
+/**
+ * The hooks every remote-subscription test file needs: the REST orders fixture (joins), started once per
+ * file, and the clients each test opened, closed after it.
+ * @returns `orders` (the fixture, once started) and `opened`
+ */
+export function remoteSuite(): { readonly orders: OrdersUpstream; opened: Opened } {
+  let orders: OrdersUpstream | undefined;
+  const opened = new Opened();
+  beforeAll(async () => {
+    orders = await startOrders();
+  });
+  afterAll(async () => orders?.close());
+  afterEach(async () => opened.disposeAll());
+  return {
+    get orders(): OrdersUpstream {
+      if (orders === undefined) throw new Error("the orders fixture is not started yet");
+      return orders;
+    },
+    opened,
+  };
 }
 
 /** A graphql-ws client authenticated in connection_init as `userId` (role "user" unless given), kept in `opened`. */

@@ -5,25 +5,23 @@
  * (UPSTREAM_UNAVAILABLE with serviceName, then the end), the remote completing, the remote sending a
  * GraphQL error, a client's token expiring, and the connection re-established after `reestablishAfterMs`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   closeCodeOf,
   errorCodes,
   type Gateway,
   nowSec,
-  type OrdersUpstream,
   type Received,
   type Result,
   sleep,
   startGateway,
-  startOrders,
   until,
   within,
 } from "./harness";
 import {
   emitUntilAll,
-  Opened,
   remoteConfig,
+  remoteSuite,
   sseAs,
   TICK_SDL,
   ticksQuery,
@@ -33,14 +31,8 @@ import {
 } from "./remote-helpers";
 import { type RemoteUpstream, startYogaRemote } from "./remote-upstreams";
 
-let orders: OrdersUpstream;
-const opened = new Opened();
-
-beforeAll(async () => {
-  orders = await startOrders();
-});
-afterAll(async () => orders?.close());
-afterEach(async () => opened.disposeAll());
+const suite = remoteSuite();
+const { opened } = suite;
 
 /** Whether no result of `sub` carries errors. */
 const clean = (sub: Received) => sub.results.every((r: Result) => r.errors === undefined);
@@ -57,7 +49,7 @@ describe(`the upstream subscription's lifecycle (reconnectWithinMs: ${WINDOW_MS}
   beforeAll(async () => {
     remote = await startYogaRemote();
     gw = await startGateway({
-      config: remoteConfig(orders.url, remote, { share: "all", reconnectWithinMs: WINDOW_MS }),
+      config: remoteConfig(suite.orders.url, remote, { share: "all", reconnectWithinMs: WINDOW_MS }),
       sdl: TICK_SDL,
     });
   });
@@ -167,7 +159,7 @@ describe("an upstream connection re-established (reestablishAfterMs: 1500)", () 
   beforeAll(async () => {
     remote = await startYogaRemote();
     gw = await startGateway({
-      config: remoteConfig(orders.url, remote, { share: "all", reestablishAfterMs: 1500 }),
+      config: remoteConfig(suite.orders.url, remote, { share: "all", reestablishAfterMs: 1500 }),
       sdl: TICK_SDL,
     });
   });

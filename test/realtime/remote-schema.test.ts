@@ -1,27 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  ADMIN_SECRET,
-  type Gateway,
-  graphqlHttp,
-  type OrdersUpstream,
-  type Received,
-  sleep,
-  startGateway,
-  startOrders,
-  until,
-  within,
-} from "./harness";
-import { emitUntilAll, Opened, remoteConfig, wsAs } from "./remote-helpers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_SECRET, type Gateway, graphqlHttp, type Received, sleep, startGateway, until, within } from "./harness";
+import { emitUntilAll, remoteConfig, remoteSuite, wsAs } from "./remote-helpers";
 import { type RemoteUpstream, startWsRemote, startYogaRemote } from "./remote-upstreams";
 
-let orders: OrdersUpstream;
-const opened = new Opened();
-
-beforeAll(async () => {
-  orders = await startOrders();
-});
-afterAll(async () => orders?.close());
-afterEach(async () => opened.disposeAll());
+const suite = remoteSuite();
+const { opened } = suite;
 
 describe("remote subscriptions under customization, shared per role, under a role's permissions", () => {
   /** The role schema of user and viewer: the remote's fields under their customized names. */
@@ -39,7 +22,7 @@ describe("remote subscriptions under customization, shared per role, under a rol
     sse = await startYogaRemote();
     ws = await startWsRemote();
     const config = remoteConfig(
-      orders.url,
+      suite.orders.url,
       sse,
       { share: "role" },
       {

@@ -9,23 +9,13 @@
  * limits (remote-schema.test.ts), the lifecycle (remote-lifecycle.test.ts).
  */
 import { decodeJwt } from "jose";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Gateway,
-  graphqlHttp,
-  type OrdersUpstream,
-  type Received,
-  sleep,
-  startGateway,
-  startOrders,
-  token,
-  within,
-} from "./harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Gateway, graphqlHttp, type Received, sleep, startGateway, token, within } from "./harness";
 import {
   emitUntilAll,
   GATEWAY_TOKEN_SECRET,
-  Opened,
   remoteConfig,
+  remoteSuite,
   sseAs,
   TICK_SDL,
   ticksQuery,
@@ -35,14 +25,8 @@ import {
 } from "./remote-helpers";
 import { type RemoteUpstream, startYogaRemote } from "./remote-upstreams";
 
-let orders: OrdersUpstream;
-const opened = new Opened();
-
-beforeAll(async () => {
-  orders = await startOrders();
-});
-afterAll(async () => orders?.close());
-afterEach(async () => opened.disposeAll());
+const suite = remoteSuite();
+const { opened } = suite;
 
 /** The ticks every result of `sub` carries. */
 const ticksOf = (sub: Received) => sub.results.map((r) => r.data?.ticks);
@@ -52,7 +36,7 @@ describe("remote subscriptions over SSE, share: all", () => {
   let gw: Gateway;
   beforeAll(async () => {
     remote = await startYogaRemote();
-    gw = await startGateway({ config: remoteConfig(orders.url, remote, { share: "all" }), sdl: TICK_SDL });
+    gw = await startGateway({ config: remoteConfig(suite.orders.url, remote, { share: "all" }), sdl: TICK_SDL });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -115,7 +99,7 @@ describe("remote subscriptions over SSE, share: all", () => {
     const fresh = [next + 100, next + 101, next + 102];
     for (const n of fresh) remote.emit("join", n);
     await untilEach(subs, fresh[2] as number);
-    for (const n of fresh) expect(orders.gets(`o${n}`), `GET /orders/o${n}`).toBe(1);
+    for (const n of fresh) expect(suite.orders.gets(`o${n}`), `GET /orders/o${n}`).toBe(1);
     const last = subs[99]?.results.at(-1);
     expect(last).toEqual({
       data: {
@@ -141,7 +125,7 @@ describe("remote subscriptions over SSE, share: all", () => {
     const fresh = [next + 200, next + 201];
     for (const n of fresh) remote.emit("join-one", n);
     await untilEach(subs, fresh[1] as number);
-    for (const n of fresh) expect(orders.gets(`o${n}`), `GET /orders/o${n}`).toBe(1);
+    for (const n of fresh) expect(suite.orders.gets(`o${n}`), `GET /orders/o${n}`).toBe(1);
   }, 40_000);
 
   it("closes the upstream within 5 s of the last client leaving, and not while one remains", async () => {
@@ -207,7 +191,7 @@ describe("remote subscriptions over SSE, shared per session (the default)", () =
   beforeAll(async () => {
     remote = await startYogaRemote();
     gw = await startGateway({
-      config: remoteConfig(orders.url, remote, undefined, { forwardClientHeaders: ["accept-language"] }),
+      config: remoteConfig(suite.orders.url, remote, undefined, { forwardClientHeaders: ["accept-language"] }),
       sdl: TICK_SDL,
       bindings: { GATEWAY_TOKEN_SECRET },
     });
