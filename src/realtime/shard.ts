@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { ExecutionResult } from "graphql";
-import { CloseCode } from "graphql-ws";
+import { CloseCode, MessageType, stringifyMessage } from "graphql-ws";
 import { ErrorCode, GatewayError } from "../errors";
 import type { ShardStats, StreamSpec } from "../events";
 import { isRemoteTopic, topicHub, userHub } from "../events";
@@ -303,7 +303,7 @@ export function createShardClass(options: RealtimeOptions) {
       const rows = [...this.store.onTopic(topic).values()].flat();
       const frame = (id: string): string =>
         errors === null
-          ? JSON.stringify({ id, type: "complete" })
+          ? stringifyMessage({ id, type: MessageType.Complete })
           : `{"id":${JSON.stringify(id)},"type":"error","payload":${errors}}`;
       for (const row of rows) {
         this.store.remove(row.connection, row.id);

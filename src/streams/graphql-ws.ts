@@ -1,6 +1,6 @@
 import type { ExecutionResult, GraphQLFormattedError } from "graphql";
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL, MessageType, parseMessage, stringifyMessage } from "graphql-ws";
-import { errorsOfAnswer, onceSink, type StreamTransport } from "./transport";
+import { errorsOfAnswer, onceSink, refusalOf, type StreamTransport } from "./transport";
 
 /** How long (ms) the remote may take to acknowledge `connection_init` (graphql-ws's server default is 3 s to receive it). */
 const ACK_TIMEOUT_MS = 10_000;
@@ -83,13 +83,10 @@ export const graphqlWsTransport: StreamTransport = (url, headers, operation, giv
           return ws.send(stringifyMessage({ type: MessageType.Pong }));
         case MessageType.Next: {
           const result = message.payload as ExecutionResult;
-          // A result with errors and no data is the operation refused (graphql-ws servers send a subscribe
-          // resolver's error so, then `complete`): terminal, as over SSE.
-          if ((result.errors?.length ?? 0) > 0 && (result.data === undefined || result.data === null)) {
-            shut(1000, "Normal Closure");
-            return sink.error(result.errors ?? []);
-          }
-          return sink.next(result);
+          const refusal = refusalOf(result);
+          if (refusal === undefined) return sink.next(result);
+          shut(1000, "Normal Closure");
+          return sink.error(refusal);
         }
         case MessageType.Error:
           shut(1000, "Normal Closure");

@@ -38,8 +38,11 @@ const TRANSPORTS: Record<RemoteConfig["subscriptions"]["transport"], StreamTrans
 
 /** What a run needs of its object. */
 export interface RunHost {
+  /** The Worker's bindings (the hub's namespace, the gateway token secret). */
   readonly bindings: Env;
+  /** The object's logger. */
   readonly log: Logger;
+  /** The object's gateway (config, token signer), built on first use. */
   gateway(): Gateway;
   /** Keeps background work (the hub calls) alive. */
   waitUntil(promise: Promise<unknown>): void;
@@ -151,14 +154,15 @@ export class StreamRun {
       variables: this.spec.variables,
       operationName: this.spec.operationName,
     };
-    this.closeConnection = TRANSPORTS[transport](url, headers, operation, this.sink());
+    this.closeConnection = TRANSPORTS[transport](url, headers, operation, this.sink(remote));
   }
 
-  private sink(): StreamSink {
+  /** What one connection attempt to `remote` reports to. */
+  private sink(remote: RemoteConfig): StreamSink {
     return {
-      opened: () => this.opened(),
+      opened: () => this.opened(remote),
       next: (result) => this.forward(result),
-      error: (errors) => this.finish(publicRemoteErrors(errors, this.remote ?? { name: this.spec.remote })),
+      error: (errors) => this.finish(publicRemoteErrors(errors, remote)),
       complete: () => this.finish(null),
       lost: (reason) => this.lost(reason),
     };
@@ -173,7 +177,7 @@ export class StreamRun {
     this.host.waitUntil(next);
   }
 
-  private opened(): void {
+  private opened(remote: RemoteConfig): void {
     this.openedAt = Date.now();
     this.host.log.info({ topic: this.topic, generation: this.generation }, "remote stream connected");
     if (this.everOpened) return;
@@ -182,11 +186,10 @@ export class StreamRun {
       const wanted = await topicHub(this.host.bindings, this.topic).streamReady(this.generation);
       if (!wanted) this.endSelf();
     });
-    const after = this.remote?.subscriptions.reestablishAfterMs ?? 600_000;
     this.handoverTimer = setTimeout(() => {
       if (this.stopped) return;
       this.toHub(() => topicHub(this.host.bindings, this.topic).handover(this.generation));
-    }, after);
+    }, remote.subscriptions.reestablishAfterMs);
   }
 
   private forward(result: ExecutionResult): void {
@@ -230,6 +233,7 @@ export class StreamRun {
     if (this.openedAt !== undefined && now - this.openedAt >= STABLE_AFTER_MS) this.recovered();
     this.openedAt = undefined;
     this.downSince ??= now;
+    // A remote a deploy removed gets no reconnect window: its streams end at once.
     const within = this.remote?.subscriptions.reconnectWithinMs ?? 0;
     const deadline = this.downSince + within;
     // The last attempt is made at the deadline; the clients hear of the outage only once it failed too.

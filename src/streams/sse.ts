@@ -1,6 +1,6 @@
 import type { ExecutionResult } from "graphql";
 import { createClient, NetworkError } from "graphql-sse";
-import { errorsOfAnswer, onceSink, type StreamTransport } from "./transport";
+import { errorsOfAnswer, onceSink, refusalOf, type StreamTransport } from "./transport";
 
 /**
  * Transport `sse`: GraphQL over SSE in distinct connections mode (one POST with
@@ -34,9 +34,9 @@ export const sseTransport: StreamTransport = (url, headers, operation, given) =>
     { query: operation.query, variables: operation.variables, operationName: operation.operationName ?? undefined },
     {
       next: (result: ExecutionResult) => {
-        if ((result.errors?.length ?? 0) > 0 && (result.data === undefined || result.data === null)) {
-          sink.error(result.errors ?? []);
-        } else sink.next(result);
+        const refusal = refusalOf(result);
+        if (refusal === undefined) sink.next(result);
+        else sink.error(refusal);
       },
       complete: () => sink.complete(),
       error: (error: unknown) => {

@@ -40,6 +40,19 @@ export type StreamTransport = (
 ) => () => void;
 
 /**
+ * Whether an upstream result is the operation refused rather than an event: errors and no data. GraphQL
+ * over SSE servers send a subscribe resolver's error so (then `complete`), and graphql-ws servers too; a
+ * result with data and errors is an ordinary event with field errors.
+ * @param result - one upstream result
+ * @returns its errors when it is a refusal, else undefined
+ * @see https://spec.graphql.org/October2021/#sec-Response-Format ("data" absent or null when execution did not start)
+ */
+export function refusalOf(result: ExecutionResult): readonly GraphQLFormattedError[] | undefined {
+  const refused = (result.errors?.length ?? 0) > 0 && (result.data === undefined || result.data === null);
+  return refused ? result.errors : undefined;
+}
+
+/**
  * Wraps a sink so that it reports at most one terminal event (`error`, `complete`, `lost`) and nothing
  * after it, nor after the connection is closed by its owner.
  * @param sink - the sink
