@@ -304,6 +304,38 @@ export async function startGateway(options: {
   return { url: ready.origin, wsUrl: `ws://${ready.host}/graphql`, mf, stop: () => mf.dispose() };
 }
 
+/**
+ * Waits for something a stream of notifications makes true: `probe` runs now and on every call of a
+ * listener in `listeners`; the wait resolves with the first `{ value }` it gives, rejects with the first
+ * Error it returns, or after `ms` with the message `timeout()` gives. The listener is removed either way.
+ */
+function waitOn<T>(
+  listeners: Set<() => void>,
+  probe: () => { value: T } | Error | undefined,
+  ms: number,
+  timeout: () => string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const outcome = probe();
+      if (outcome === undefined) return;
+      cleanup();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome.value);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(timeout()));
+    }, ms);
+    const cleanup = () => {
+      clearTimeout(timer);
+      listeners.delete(check);
+    };
+    listeners.add(check);
+    check();
+  });
+}
+
 /** An HTTP answer: status, headers, the body as text and parsed (when JSON). */
 export interface Answer {
   status: number;
@@ -363,6 +395,8 @@ export interface ShardState {
   connections: number;
   subscriptions: number;
   topics: number;
+  /** Distinct remote streams (upstream subscriptions of remote schemas) among the topics. */
+  remoteStreams: number;
 }
 
 /** `GET /admin/realtime`: the shards' state. */
@@ -658,24 +692,12 @@ export async function rawEventStream(
     headers: res.headers,
     text: () => text,
     until: (pattern, ms = 5_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (pattern.test(text)) {
-            cleanup();
-            resolve(text);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no ${pattern} within ${ms} ms; got ${JSON.stringify(text.slice(0, 500))}`));
-        }, ms);
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
-        check();
-      }),
+      waitOn(
+        listeners,
+        () => (pattern.test(text) ? { value: text } : undefined),
+        ms,
+        () => `no ${pattern} within ${ms} ms; got ${JSON.stringify(text.slice(0, 500))}`,
+      ),
     abort: () => controller.abort(),
   };
 }
@@ -747,33 +769,22 @@ export async function rawSocket(
     closed,
     send: (message) => ws.send(typeof message === "string" ? message : JSON.stringify(message)),
     next(type, ms = 5_000) {
-      return new Promise((resolve, reject) => {
-        let seen = 0;
-        const check = () => {
+      let seen = 0;
+      return waitOn(
+        listeners,
+        () => {
           for (; seen < messages.length; seen++) {
             const message = messages[seen] as Record<string, unknown>;
-            if (message.type === type) {
-              cleanup();
-              resolve(message);
-              return;
-            }
+            if (message.type === type) return { value: message };
           }
           if (ws.readyState === WebSocket.CLOSED) {
-            cleanup();
-            reject(new Error(`socket closed before a ${type} message; got ${JSON.stringify(messages)}`));
+            return new Error(`socket closed before a ${type} message; got ${JSON.stringify(messages)}`);
           }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no ${type} message within ${ms} ms; got ${JSON.stringify(messages)}`));
-        }, ms);
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
-        check();
-      });
+          return undefined;
+        },
+        ms,
+        () => `no ${type} message within ${ms} ms; got ${JSON.stringify(messages)}`,
+      );
     },
     async init(payload) {
       raw.send({ type: "connection_init", ...(payload ? { payload } : {}) });

@@ -15,6 +15,7 @@ import {
   remoteSuite,
   sseAs,
   TICK_SDL,
+  ticksOf,
   ticksQuery,
   untilEach,
   untilUpstreams,
@@ -24,9 +25,6 @@ import { type RemoteUpstream, startWsRemote } from "./remote-upstreams";
 
 const suite = remoteSuite();
 const { opened } = suite;
-
-/** The ticks every result of `sub` carries. */
-const ticksOf = (sub: Received) => sub.results.map((r) => r.data?.ticks);
 
 describe("remote subscriptions over graphql-ws", () => {
   let remote: RemoteUpstream;

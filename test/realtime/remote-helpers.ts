@@ -53,6 +53,9 @@ export function remoteConfig(
 export const ticksQuery = (channel: string, more = ""): string =>
   `subscription { ticks(channel: "${channel}") { id n user channel ${more} } }`;
 
+/** The ticks every result of `sub` carries (undefined for a result without data). */
+export const ticksOf = (sub: Received) => sub.results.map((r) => r.data?.ticks);
+
 /** What each test opened, disposed of after it (also when it fails half-way). */
 export class Opened {
   private readonly items: Array<{ dispose(): unknown }> = [];

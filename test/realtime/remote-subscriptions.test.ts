@@ -10,7 +10,17 @@
  */
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Gateway, graphqlHttp, type Received, sleep, startGateway, token, within } from "./harness";
+import {
+  type Gateway,
+  graphqlHttp,
+  type Received,
+  realtimeState,
+  sleep,
+  startGateway,
+  token,
+  until,
+  within,
+} from "./harness";
 import {
   emitUntilAll,
   GATEWAY_TOKEN_SECRET,
@@ -18,6 +28,7 @@ import {
   remoteSuite,
   sseAs,
   TICK_SDL,
+  ticksOf,
   ticksQuery,
   untilEach,
   untilUpstreams,
@@ -27,9 +38,6 @@ import { type RemoteUpstream, startYogaRemote } from "./remote-upstreams";
 
 const suite = remoteSuite();
 const { opened } = suite;
-
-/** The ticks every result of `sub` carries. */
-const ticksOf = (sub: Received) => sub.results.map((r) => r.data?.ticks);
 
 describe("remote subscriptions over SSE, share: all", () => {
   let remote: RemoteUpstream;
@@ -134,6 +142,13 @@ describe("remote subscriptions over SSE, share: all", () => {
     const a = first.subscribe(ticksQuery("leave"));
     const b = second.subscribe(ticksQuery("leave"));
     await emitUntilAll(remote, "leave", [a, b]);
+    /** Remote streams the shards' subscribers use, per GET /admin/realtime. */
+    const streams = async () =>
+      Object.values(await realtimeState(gw)).reduce((sum, shard) => sum + shard.remoteStreams, 0);
+    // Streams of earlier tests' SSE clients may linger (local workerd notices an SSE departure at the next
+    // keep-alive write): this stream is counted now, and gone once its upstream closed.
+    const during = await streams();
+    expect(during).toBeGreaterThanOrEqual(1);
     a.dispose();
     await sleep(1_500);
     expect(remote.open("leave")).toBe(1);
@@ -142,6 +157,7 @@ describe("remote subscriptions over SSE, share: all", () => {
     await untilUpstreams(remote, "leave", 0, 6_000);
     expect(Date.now() - left).toBeLessThanOrEqual(5_500);
     expect(remote.opened("leave")).toBe(1);
+    await until("one remote stream fewer in the shards", streams, (n) => n < during);
   });
 
   it("passes an upstream result carrying data and errors on as an ordinary event; the subscriptions go on", async () => {
