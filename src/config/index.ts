@@ -29,6 +29,8 @@ export {
   CorsSchema,
   type Customization,
   type EndpointConfig,
+  type ExecutionConfig,
+  ExecutionSchema,
   type GatewayConfig,
   type GatewayConfigInput,
   GatewayConfigSchema,

@@ -115,6 +115,41 @@ export const IntrospectionSchema = z
   })
   .strict();
 
+/**
+ * How operations are executed: the fast lane for operations one source answers alone and query plans
+ * cached per (schema, document, operation name, role) for the rest (see docs/performance.md).
+ */
+export const ExecutionSchema = z
+  .object({
+    fastLane: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Operations one source answers alone skip Yoga's pipeline after their first run: the decision is cached per (schema, document, operation name, role) and the upstream answer is streamed to the client unread when it has no errors.",
+      ),
+    queryPlans: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Operations over several sources run a query plan cached per (schema, document, operation name, role) instead of stitching's per-request delegation; operations a plan cannot express still run through stitching.",
+      ),
+    planCache: z
+      .object({
+        maxEntries: z.number().int().min(1).max(100_000).default(1000).describe("Plans kept per isolate (LRU)."),
+        maxBytes: z
+          .number()
+          .int()
+          .min(65_536)
+          .max(134_217_728)
+          .default(8_388_608)
+          .describe("Bytes of plans kept per isolate (LRU, estimated from the plans' upstream documents)."),
+      })
+      .strict()
+      .prefault({})
+      .describe("Bounds of the per-isolate plan cache; the least recently used plan goes first."),
+  })
+  .strict();
+
 /** The whole of `schemas/gateway.json`. */
 export const GatewayConfigSchema = z
   .object({
@@ -138,6 +173,9 @@ export const GatewayConfigSchema = z
       ),
     limits: LimitsSchema.prefault({}).describe("Limits checked before any upstream call."),
     introspection: IntrospectionSchema.prefault({}).describe("Who may introspect the schema."),
+    execution: ExecutionSchema.prefault({}).describe(
+      "The fast lane and query plans (see docs/performance.md); both on by default.",
+    ),
     public: z
       .array(z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/, 'must be "Type.field"'))
       .default([])
@@ -176,6 +214,8 @@ export type AuthConfig = z.output<typeof AuthSchema>;
 export type JwtConfig = z.output<typeof JwtSchema>;
 /** The validated limits. */
 export type LimitsConfig = z.output<typeof LimitsSchema>;
+/** The validated execution settings (fast lane, query plans). */
+export type ExecutionConfig = z.output<typeof ExecutionSchema>;
 /** The validated introspection settings. */
 export type IntrospectionConfig = z.output<typeof IntrospectionSchema>;
 /** The limits one role may override. */
