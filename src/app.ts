@@ -6,6 +6,7 @@ import type { FilesConfig } from "./config";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { eventRoutes } from "./events";
+import { createFastLane, type FastLane } from "./fastlane";
 import { fileRoutes, isUploadRequest, type ReceivedUploads, receiveUploads, signedUrl } from "./files";
 import { authenticateRequest, createGateway, createGatewayContext, type Gateway, type GatewayOptions } from "./gateway";
 import { graphqlBodyLimit, resolveLimits } from "./limits";
@@ -155,7 +156,8 @@ async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, f
 /**
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
  * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
- * body limit, SSE subscriptions to the realtime shards, else Yoga; PUT, PATCH and DELETE are 405
+ * body limit, SSE subscriptions to the realtime shards, file uploads, the fast lane (src/fastlane, with
+ * `execution.fastLane`) for JSON POSTs, else Yoga; PUT, PATCH and DELETE are 405
  * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`, `POST /events/{topic}` (see
  * `eventRoutes`; no CORS and no `rateLimits`: server-to-server, authorised by a secret), `GET`/`HEAD
  * /files/{key}` (see `fileRoutes`: R2 downloads by `files.rules` or a signed URL; 404 without `files`).
@@ -166,6 +168,16 @@ async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, f
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const log = options.log ?? createLogger();
   const app = new Hono<AppEnv>();
+  // One fast lane (its decision cache) per gateway: a new config never sees another's decisions.
+  const lanes = new WeakMap<Gateway, FastLane>();
+  const laneOf = (gateway: Gateway): FastLane => {
+    let lane = lanes.get(gateway);
+    if (lane === undefined) {
+      lane = createFastLane();
+      lanes.set(gateway, lane);
+    }
+    return lane;
+  };
 
   app.use(requestId({ log }));
   app.use(gateway(options, log));
@@ -190,8 +202,23 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       origin: new URL(c.req.url).origin,
     });
     const files = gateway.config.files;
-    if (files === undefined || !isUploadRequest(c.req.raw, files)) return gateway.yoga.fetch(c.req.raw, context);
-    return graphqlWithUploads(c, context, files);
+    if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
+    if (gateway.config.execution.fastLane) {
+      const lane = laneOf(gateway);
+      if (lane.takes(c.req.raw)) {
+        return lane.serve({
+          request: c.req.raw,
+          context,
+          schema: async () =>
+            gateway.permissions.schemaFor(
+              await gateway.registry.getSchema((promise) => c.executionCtx.waitUntil(promise)),
+              c.var.session,
+            ),
+          yoga: (request, ctx) => gateway.yoga.fetch(request, ctx),
+        });
+      }
+    }
+    return gateway.yoga.fetch(c.req.raw, context);
   });
 
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.

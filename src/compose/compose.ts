@@ -1,6 +1,6 @@
 import { Subschema, type SubschemaConfig } from "@graphql-tools/delegate";
 import { stitchSchemas } from "@graphql-tools/stitch";
-import type { Executor, IResolvers } from "@graphql-tools/utils";
+import type { IResolvers } from "@graphql-tools/utils";
 import { type GraphQLScalarType, type GraphQLSchema, isObjectType, validateSchema } from "graphql";
 import type { RemoteConfig } from "../config";
 import { ConfigError, ErrorCode, GatewayError } from "../errors";
@@ -14,7 +14,7 @@ import {
   remoteMerge,
   setJoinPoints,
 } from "../joins";
-import type { CustomizedNames } from "../shared";
+import type { CustomizedNames, PassthroughExecutor } from "../shared";
 import { findConflict, type RecordedType, recordSchema } from "./conflicts";
 import { setPassthroughSources } from "./passthrough";
 import { remotePublishProblems, wrapRemotePublishes } from "./publish";
@@ -30,7 +30,7 @@ export interface ComposeInput {
   /** The remote's customization as rename functions (for `merge` and `@join`); undefined for the local SDL. */
   names?: CustomizedNames;
   /** The remote's executor for operations it answers alone (see the passthrough plugin), if any. */
-  passthrough?: Executor;
+  passthrough?: PassthroughExecutor;
   /** The remote's position in the config's `remotes` (JSON paths of its problems). @default 0 */
   index?: number;
 }

@@ -1,6 +1,6 @@
-import type { Executor } from "@graphql-tools/utils";
 import type { GraphQLSchema } from "graphql";
 import type { JoinSource } from "../joins";
+import type { PassthroughExecutor } from "../shared";
 import { publishes } from "./publish";
 
 /** A remote that can answer an operation on its own, as written by the client. */
@@ -10,7 +10,7 @@ export interface PassthroughSource {
   /** Its own schema, which equals its part of the gateway's (no customization). */
   schema: GraphQLSchema;
   /** Its passthrough executor (see createPassthroughExecutor). */
-  executor: Executor;
+  executor: PassthroughExecutor;
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { SubschemaConfig } from "@graphql-tools/delegate";
-import type { Executor } from "@graphql-tools/utils";
 import type { FieldDefinitionNode, GraphQLFieldResolver, GraphQLSchema } from "graphql";
 import type { RemoteConfig } from "../config";
-import type { CustomizedNames } from "../shared";
+import type { CustomizedNames, PassthroughExecutor } from "../shared";
 
 /** A `{parent.x}` key of a batched field: where it sits in the directive's `args`, and the template. */
 export interface BatchKey {
@@ -68,7 +67,7 @@ export interface JoinSource {
   /** How the remote's own names map to the gateway's (its customization); undefined for the local SDL. */
   names?: CustomizedNames;
   /** The remote's executor for operations it answers alone, if any. */
-  passthrough?: Executor;
+  passthrough?: PassthroughExecutor;
 }
 
 /** A join's state, as shown by `GET /healthz` and `GET /admin/remotes`. */

@@ -28,9 +28,14 @@ export {
 export { cappedStream, concatBytes } from "./streams";
 export {
   type CustomizedNames,
+  type FastLaneHandoff,
+  type FastLaneHooks,
   type FetchFn,
   type GatewayContext,
   isUpstreamContext,
+  type PassthroughAnswer,
+  type PassthroughCall,
+  type PassthroughExecutor,
   type RemoteSubscribe,
   type RemoteSubscriptionRequest,
   type Session,

@@ -1,4 +1,5 @@
-import type { DocumentNode, ExecutionResult } from "graphql";
+import type { Executor } from "@graphql-tools/utils";
+import type { DocumentNode, ExecutionResult, GraphQLSchema } from "graphql";
 import type { Logger } from "../observability";
 
 /** A `fetch` with the standard signature; injected so tests and benchmarks can wrap it. */
@@ -122,6 +123,68 @@ export interface GatewayContext extends UpstreamContext {
    * URLs the gateway hands out (signed file URLs) start with it. Absent where no URL is known.
    */
   origin?: string;
+  /**
+   * The fast lane's hooks for this request (src/fastlane): where the passthrough plugin records its
+   * decision on the first run of a document, or finds the upstream answer the lane already obtained.
+   * Absent when the request did not come through the lane.
+   */
+  fastLane?: FastLaneHooks;
+}
+
+/** One operation sent to a remote as the client wrote it (see {@link PassthroughExecutor}). */
+export interface PassthroughCall {
+  /** The document's source text. */
+  query: string;
+  /** The client's variables, uncoerced; undefined when absent or null. */
+  variables: Record<string, unknown> | undefined;
+  /** The client's operation name; undefined when absent or null. */
+  operationName: string | undefined;
+  /** The operation's type (only queries are retried); undefined when unknown. */
+  operationType: "query" | "mutation" | undefined;
+  /** The request served; undefined outside a request. */
+  context: UpstreamContext | undefined;
+}
+
+/**
+ * What one passthrough call gave: `raw`, the answer's JSON text, when it certainly holds no errors and
+ * no extensions (it can go to the client byte for byte); else `result`, the answer parsed with its
+ * errors labelled (serviceName, UPSTREAM_* codes), an unreachable remote as one unlocated error.
+ */
+export type PassthroughAnswer = { raw: string; result?: undefined } | { raw?: undefined; result: ExecutionResult };
+
+/** The executor of a remote for operations it answers alone, plus the call the fast lane makes itself. */
+export interface PassthroughExecutor extends Executor {
+  /**
+   * Sends one operation and reads its answer (see {@link PassthroughAnswer}).
+   * @param call - the operation and the request served
+   * @returns the answer
+   * @throws GatewayError INVALID_CONFIG when the gateway token cannot be signed
+   */
+  send(call: PassthroughCall): Promise<PassthroughAnswer>;
+}
+
+/** What the fast lane already obtained for a request it gives to Yoga (so no second upstream call is made). */
+export interface FastLaneHandoff {
+  /** The served schema the decision was for. */
+  schema: GraphQLSchema;
+  /** The passthrough target the call went to (compared by identity with the plugin's decision). */
+  target: object;
+  /** The call's outcome: its result, or what it threw. */
+  outcome: { result: ExecutionResult } | { error: unknown };
+}
+
+/** The fast lane's hooks on one request's context (see {@link GatewayContext.fastLane}). */
+export interface FastLaneHooks {
+  /**
+   * Called by the passthrough plugin once the operation has passed validation, every limit and the
+   * permissions, and is sent to one remote as written.
+   * @param schema - the schema the operation ran against
+   * @param target - the remote chosen
+   * @param operationType - the operation's type
+   */
+  record?(schema: GraphQLSchema, target: object, operationType: "query" | "mutation"): void;
+  /** An answer the lane obtained, for the passthrough plugin to use instead of calling the remote. */
+  handoff?: FastLaneHandoff;
 }
 
 /**

@@ -91,6 +91,9 @@ function locate(
  * re-execution of the result. Only for the whole schema (role schemas keep execution inside the role)
  * and remotes without customization (whose names the client's document already uses). The decision is
  * cached per schema and document (Yoga caches parsed documents, so repeated operations decide once).
+ * For a request that came through the fast lane (src/fastlane), the decision is recorded on the
+ * context's `fastLane.record` (so the next run of the document skips Yoga), and an answer the lane
+ * already obtained (`fastLane.handoff`, for the same schema and remote) is used instead of a call.
  *
  * @returns the plugin
  */
@@ -111,15 +114,27 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
         byOperation.set(name, target);
       }
       if (target === null) return;
-      const executor: Executor = target.executor;
-      const result = await executor({
-        document: args.document,
-        variables: args.variableValues ?? undefined,
-        operationName: args.operationName ?? undefined,
-        operationType: operation.operation,
-        context: args.contextValue,
-        rootValue: args.rootValue,
-      });
+      const lane = (args.contextValue as Partial<GatewayContext>).fastLane;
+      const handoff = lane?.handoff;
+      let result: Awaited<ReturnType<Executor>>;
+      if (lane !== undefined && handoff !== undefined && handoff.schema === schema && handoff.target === target) {
+        // The fast lane already called the remote for this request: its answer, never a second call.
+        lane.handoff = undefined;
+        if ("error" in handoff.outcome) throw handoff.outcome.error;
+        result = handoff.outcome.result;
+      } else {
+        // Validation, every limit and the permissions have passed: later runs may take the fast lane.
+        lane?.record?.(schema, target, operation.operation === "mutation" ? "mutation" : "query");
+        const executor: Executor = target.executor;
+        result = await executor({
+          document: args.document,
+          variables: args.variableValues ?? undefined,
+          operationName: args.operationName ?? undefined,
+          operationType: operation.operation,
+          context: args.contextValue,
+          rootValue: args.rootValue,
+        });
+      }
       setResultAndStopExecution(
         isAsyncIterable(result)
           ? (result as unknown as ExecutionResult)

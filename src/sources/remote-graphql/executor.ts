@@ -9,7 +9,13 @@ import {
 import { GraphQLError, type GraphQLFormattedError, type GraphQLResolveInfo, getOperationAST, print } from "graphql";
 import type { RemoteConfig } from "../../config";
 import { ErrorCode, GatewayError, UpstreamError } from "../../errors";
-import { isUpstreamContext, type UpstreamContext } from "../../shared";
+import {
+  isUpstreamContext,
+  type PassthroughAnswer,
+  type PassthroughCall,
+  type PassthroughExecutor,
+  type UpstreamContext,
+} from "../../shared";
 import type { UpstreamAnswer, UpstreamConfig, UpstreamOperationType, UpstreamPipeline } from "../../upstream";
 import { subscribeOverHttp } from "../rest";
 
@@ -257,14 +263,20 @@ const GRAPHQL_ACCEPT = "application/graphql-response+json, application/json";
 const DATA_FIRST = /^\s*\{\s*"data"\s*:/;
 
 /**
- * An answer that certainly has no errors and no extensions (neither word appears anywhere in it) is
- * given to the client byte for byte: Yoga writes it with the result's own `stringify` (the answer's
- * text), and `data` is parsed only if something reads it. Anything else is parsed and checked.
+ * Whether an answer certainly has no errors and no extensions: it starts as `{"data":` and neither
+ * word appears anywhere in it (so it can go to the client byte for byte). Anything else is parsed.
  * @param text - the upstream's JSON answer
- * @returns the result, or undefined when the answer needs parsing
  */
-function rawResult(text: string): ExecutionResult | undefined {
-  if (!DATA_FIRST.test(text) || text.includes('"errors"') || text.includes('"extensions"')) return undefined;
+const isRawAnswer = (text: string): boolean =>
+  DATA_FIRST.test(text) && !text.includes('"errors"') && !text.includes('"extensions"');
+
+/**
+ * An answer of {@link isRawAnswer} as a result: Yoga writes it with the result's own `stringify` (the
+ * answer's text), and `data` is parsed only if something reads it.
+ * @param text - the upstream's JSON answer
+ * @returns the result
+ */
+function rawResult(text: string): ExecutionResult {
   let data: ExecutionResult["data"];
   return {
     get data() {
@@ -279,8 +291,9 @@ function rawResult(text: string): ExecutionResult | undefined {
  * A lean executor for operations sent to a remote as the client wrote them (see the passthrough
  * plugin): one POST of the operation's source text through the upstream pipeline (same headers,
  * gateway token, timeout, cookies and error rules as {@link createContextualExecutor}), the JSON
- * answer parsed at most once (not at all when it has no errors, see rawResult), without
- * executor-http's per-request setup.
+ * answer parsed at most once (not at all when it has no errors, see isRawAnswer), without
+ * executor-http's per-request setup. Its `send` is the same call for the fast lane (src/fastlane),
+ * which gives an answer without errors to the client unread.
  *
  * @param remote - the remote's validated config
  * @param pipeline - the isolate's upstream pipeline
@@ -288,30 +301,22 @@ function rawResult(text: string): ExecutionResult | undefined {
  *   back as a result with one unlocated UPSTREAM_* error (never a rejection); it rejects with the
  *   gateway token's GatewayError INVALID_CONFIG
  */
-export function createPassthroughExecutor(remote: RemoteConfig, pipeline: UpstreamPipeline): Executor {
-  return async function passthroughExecutor(request: ExecutionRequest): Promise<ExecutionResult> {
-    const context = isUpstreamContext(request.context) ? request.context : undefined;
+export function createPassthroughExecutor(remote: RemoteConfig, pipeline: UpstreamPipeline): PassthroughExecutor {
+  async function send(call: PassthroughCall): Promise<PassthroughAnswer> {
     try {
-      const body = JSON.stringify({
-        query: request.document.loc?.source.body ?? print(request.document),
-        variables: request.variables,
-        operationName: request.operationName,
-      });
+      const body = JSON.stringify({ query: call.query, variables: call.variables, operationName: call.operationName });
       const init = { method: "POST", headers: { "content-type": "application/json", accept: GRAPHQL_ACCEPT }, body };
-      const operationType =
-        request.operationType ?? getOperationAST(request.document, request.operationName)?.operation;
       const answer = await callRemote(
         pipeline,
         remote,
-        context,
+        call.context,
         remote.url,
         init,
-        request.operationName,
-        operationType,
+        call.operationName,
+        call.operationType,
       );
       const text = await answer.text();
-      const raw = rawResult(text);
-      if (raw !== undefined) return raw;
+      if (isRawAnswer(text)) return { raw: text };
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
@@ -330,10 +335,22 @@ export function createPassthroughExecutor(remote: RemoteConfig, pipeline: Upstre
           { upstreamStatus: status },
         );
       }
-      return labelErrors(parsed as ExecutionResult, remote.name, remote.exposeErrorExtensions);
+      return { result: labelErrors(parsed as ExecutionResult, remote.name, remote.exposeErrorExtensions) };
     } catch (error) {
-      if (error instanceof UpstreamError) return { errors: [error.toGraphQLError()] };
+      if (error instanceof UpstreamError) return { result: { errors: [error.toGraphQLError()] } };
       throw error;
     }
-  };
+  }
+  async function passthroughExecutor(request: ExecutionRequest): Promise<ExecutionResult> {
+    const operationType = request.operationType ?? getOperationAST(request.document, request.operationName)?.operation;
+    const answer = await send({
+      query: request.document.loc?.source.body ?? print(request.document),
+      variables: request.variables,
+      operationName: request.operationName,
+      operationType: operationType === "subscription" ? undefined : operationType,
+      context: isUpstreamContext(request.context) ? request.context : undefined,
+    });
+    return answer.raw === undefined ? answer.result : rawResult(answer.raw);
+  }
+  return Object.assign(passthroughExecutor as Executor, { send });
 }

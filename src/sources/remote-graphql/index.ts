@@ -8,7 +8,7 @@ import type { SubschemaConfig } from "@graphql-tools/delegate";
 import type { Executor } from "@graphql-tools/utils";
 import type { GraphQLSchema } from "graphql";
 import type { RemoteConfig } from "../../config";
-import type { CustomizedNames } from "../../shared";
+import type { CustomizedNames, PassthroughExecutor } from "../../shared";
 import type { UpstreamPipeline } from "../../upstream";
 import { customizationTransforms, customizedNames } from "./customization";
 import { createContextualExecutor, createPassthroughExecutor } from "./executor";
@@ -30,7 +30,7 @@ export interface RemoteSource {
   /** The executor stitching delegates to (per-request executor-http behind it). */
   executor: Executor;
   /** The executor for operations the remote answers alone, as written (see the passthrough plugin). */
-  passthrough: Executor;
+  passthrough: PassthroughExecutor;
   /**
    * Introspects the remote now.
    * @throws UpstreamError UPSTREAM_* or INTROSPECTION_FAILED

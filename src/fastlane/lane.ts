@@ -1,0 +1,185 @@
+import type { GraphQLSchema } from "graphql";
+import type { GatewayContext, PassthroughAnswer } from "../shared";
+import { type LaneMediaType, laneMediaType } from "./accept";
+import { DEFAULT_MAX_DECISIONS, decisionKey, type LaneDecision, LaneDecisions } from "./decisions";
+
+/** What {@link FastLane.serve} needs of one request. */
+export interface LaneRequest {
+  /** The client's request (its body unread). */
+  request: Request;
+  /** The request's context (src/gateway's createGatewayContext). */
+  context: GatewayContext;
+  /**
+   * The schema Yoga will serve this request (the registry's, narrowed to the session's role).
+   * @throws whatever the registry or the permissions throw: the request then goes to Yoga
+   */
+  schema(): Promise<GraphQLSchema>;
+  /**
+   * Yoga's fetch, for every request the lane does not answer itself.
+   * @param request - the request, its body the client's
+   * @param context - the same context
+   */
+  yoga(request: Request, context: GatewayContext): Response | Promise<Response>;
+}
+
+/** The GraphQL parameters of a POST the lane takes: exactly these keys, of these types. */
+interface LaneParams {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
+/**
+ * The body's GraphQL parameters when Yoga would take them as they are and nothing about them needs
+ * Yoga: an object with a string `query` and at most `variables` (object or null) and `operationName`
+ * (string or null). `extensions` (persisted documents), batching arrays, other keys and other types
+ * are Yoga's to answer (with its own errors).
+ * @param body - the parsed body
+ */
+function laneParams(body: unknown): LaneParams | undefined {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
+  const params = body as Record<string, unknown>;
+  for (const key in params) {
+    if (key !== "query" && key !== "variables" && key !== "operationName") return undefined;
+  }
+  const { query, variables, operationName } = params;
+  if (typeof query !== "string") return undefined;
+  if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) {
+    return undefined;
+  }
+  if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return undefined;
+  return params as unknown as LaneParams;
+}
+
+/** The answer to the client of an upstream answer without errors: its bytes, and the upstream cookies. */
+function rawResponse(raw: string, mediaType: LaneMediaType, context: GatewayContext): Response {
+  const headers = new Headers({ "content-type": `${mediaType}; charset=utf-8` });
+  for (const cookie of context.responseCookies ?? []) headers.append("set-cookie", cookie);
+  return new Response(raw, { status: 200, headers });
+}
+
+/**
+ * What the fast lanes of this isolate did since it started (for tests and observability): `served`,
+ * requests answered by the lane itself; `handedOff`, requests whose upstream answer the lane obtained
+ * and Yoga shaped (errors); `toYoga`, requests the lane read and gave to Yoga without a decision.
+ */
+export const fastLaneCounters = { served: 0, handedOff: 0, toYoga: 0 };
+
+/** Options of {@link createFastLane}. */
+export interface FastLaneOptions {
+  /** The most routing decisions kept per served schema (LRU). @default 1000 */
+  maxDecisions?: number;
+}
+
+/** The fast lane of one gateway (see {@link createFastLane}). */
+export interface FastLane {
+  /**
+   * Whether a request may take the lane (cheap, no body read): a POST with `Content-Type:
+   * application/json` whose `Accept` makes Yoga answer `application/json` or
+   * `application/graphql-response+json`. Everything else goes to Yoga as before.
+   * @param request - the client's request
+   */
+  takes(request: Request): boolean;
+  /**
+   * Answers one request that {@link takes} accepted: reads the body once; an operation whose decision
+   * is cached is sent to its remote without Yoga, anything else goes to Yoga (which records the
+   * decision for the next run when the passthrough plugin sends the operation to one remote).
+   * @param input - the request, its context, the served schema and Yoga
+   * @returns the response
+   * @throws whatever reading the body throws (the body limit's error)
+   */
+  serve(input: LaneRequest): Promise<Response>;
+  /** The decisions, for tests and observability. */
+  readonly decisions: LaneDecisions;
+}
+
+/**
+ * Creates the fast lane of one gateway (src/app.ts's `/graphql` route, after authentication, rate
+ * limits and the body limit). An operation takes it only after it has run once through Yoga's full
+ * pipeline (parsing, validation, permissions, join and operation limits) and the passthrough plugin
+ * sent it to one remote as written: the decision is recorded then, per served schema object, session
+ * source and role, operation name and document text. Later runs skip Yoga: the upstream call goes
+ * through the remote's passthrough executor (`send`: the upstream pipeline, so header rules, gateway
+ * token, timeout, retries, circuit breaker and cookies apply), and an answer without `"errors"` or
+ * `"extensions"` is written to the client as it came, with Yoga's content type and the upstream
+ * cookies. Any other answer (errors to label, an unreachable remote) is handed to Yoga through the
+ * context, so the client gets exactly Yoga's response without a second upstream call.
+ *
+ * @param options - the bound of the decision cache
+ * @returns the lane
+ */
+export function createFastLane(options: FastLaneOptions = {}): FastLane {
+  const decisions = new LaneDecisions(options.maxDecisions ?? DEFAULT_MAX_DECISIONS);
+
+  function takes(request: Request): boolean {
+    if (request.method !== "POST") return false;
+    const contentType = request.headers.get("content-type")?.split(",")[0];
+    if (contentType !== "application/json" && !contentType?.startsWith("application/json;")) return false;
+    return laneMediaType(request.headers.get("accept")) !== null;
+  }
+
+  async function serve(input: LaneRequest): Promise<Response> {
+    const { request, context } = input;
+    const text = await request.text();
+    const toYoga = (): Response | Promise<Response> =>
+      input.yoga(
+        new Request(request.url, { method: "POST", headers: request.headers, body: text, signal: request.signal }),
+        context,
+      );
+    let params: LaneParams | undefined;
+    try {
+      params = laneParams(JSON.parse(text));
+    } catch {
+      params = undefined;
+    }
+    const mediaType = laneMediaType(request.headers.get("accept"));
+    if (params === undefined || mediaType === null) {
+      fastLaneCounters.toYoga++;
+      return toYoga();
+    }
+    let schema: GraphQLSchema;
+    try {
+      schema = await input.schema();
+    } catch {
+      fastLaneCounters.toYoga++;
+      return toYoga();
+    }
+    const session = context.session;
+    const key = decisionKey(session.source, session.role, params.operationName, params.query);
+    const decision = decisions.get(schema, key);
+    if (decision === undefined) {
+      context.fastLane = {
+        record(ranAgainst, target, operationType) {
+          if (ranAgainst === schema)
+            decisions.set(schema, key, { target: target as LaneDecision["target"], operationType });
+        },
+      };
+      fastLaneCounters.toYoga++;
+      return toYoga();
+    }
+    let answer: PassthroughAnswer;
+    try {
+      answer = await decision.target.executor.send({
+        query: params.query,
+        variables: params.variables ?? undefined,
+        operationName: params.operationName ?? undefined,
+        operationType: decision.operationType,
+        context,
+      });
+    } catch (error) {
+      context.fastLane = { handoff: { schema, target: decision.target, outcome: { error } } };
+      fastLaneCounters.handedOff++;
+      return toYoga();
+    }
+    if (answer.raw !== undefined) {
+      fastLaneCounters.served++;
+      return rawResponse(answer.raw, mediaType, context);
+    }
+    // Errors to label or locate: Yoga shapes the answer already obtained, exactly as without the lane.
+    context.fastLane = { handoff: { schema, target: decision.target, outcome: { result: answer.result } } };
+    fastLaneCounters.handedOff++;
+    return toYoga();
+  }
+
+  return { takes, serve, decisions };
+}
