@@ -52,7 +52,7 @@ function laneParams(body: unknown): LaneParams | undefined {
 }
 
 /** The answer to the client of an upstream answer without errors: its bytes, and the upstream cookies. */
-function rawResponse(raw: string, mediaType: LaneMediaType, context: GatewayContext): Response {
+function rawResponse(raw: Uint8Array<ArrayBuffer>, mediaType: LaneMediaType, context: GatewayContext): Response {
   const headers = new Headers({ "content-type": `${mediaType}; charset=utf-8` });
   for (const cookie of context.responseCookies ?? []) headers.append("set-cookie", cookie);
   return new Response(raw, { status: 200, headers });
@@ -173,7 +173,7 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
     }
     if (answer.raw !== undefined) {
       fastLaneCounters.served++;
-      return rawResponse(answer.raw, mediaType, context);
+      return rawResponse(answer.bytes, mediaType, context);
     }
     // Errors to label or locate: Yoga shapes the answer already obtained, exactly as without the lane.
     context.fastLane = { handoff: { schema, target: decision.target, outcome: { result: answer.result } } };

@@ -146,11 +146,13 @@ export interface PassthroughCall {
 }
 
 /**
- * What one passthrough call gave: `raw`, the answer's JSON text, when it certainly holds no errors and
- * no extensions (it can go to the client byte for byte); else `result`, the answer parsed with its
+ * What one passthrough call gave: `raw`, the answer's JSON text, and `bytes`, the bytes it was decoded
+ * from, when it certainly holds no errors and no extensions (it can go to the client byte for byte); else `result`, the answer parsed with its
  * errors labelled (serviceName, UPSTREAM_* codes), an unreachable remote as one unlocated error.
  */
-export type PassthroughAnswer = { raw: string; result?: undefined } | { raw?: undefined; result: ExecutionResult };
+export type PassthroughAnswer =
+  | { raw: string; bytes: Uint8Array<ArrayBuffer>; result?: undefined }
+  | { raw?: undefined; bytes?: undefined; result: ExecutionResult };
 
 /** The executor of a remote for operations it answers alone, plus the call the fast lane makes itself. */
 export interface PassthroughExecutor extends Executor {

@@ -114,4 +114,9 @@ export interface UpstreamAnswer {
    * @throws UpstreamError UPSTREAM_TIMEOUT / UPSTREAM_UNAVAILABLE when the body cannot be read in time
    */
   text(): Promise<string>;
+  /**
+   * Reads the body as bytes (no decoding), within the call's timeout.
+   * @throws UpstreamError as {@link UpstreamAnswer.text}
+   */
+  bytes(): Promise<Uint8Array<ArrayBuffer>>;
 }

@@ -259,16 +259,37 @@ export function createContextualExecutor(remote: RemoteConfig, pipeline: Upstrea
 
 const GRAPHQL_ACCEPT = "application/graphql-response+json, application/json";
 
-/** An answer that starts as a GraphQL response with data. */
-const DATA_FIRST = /^\s*\{\s*"data"\s*:/;
+/** Decodes answers as `Response.text()` does: a BOM is dropped, malformed bytes become U+FFFD. */
+const UTF8 = new TextDecoder();
+/** Decodes answers that may go on as bytes: a BOM is kept (it fails DATA_FIRST), malformed bytes throw. */
+const EXACT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
- * Whether an answer certainly has no errors and no extensions: it starts as `{"data":` and neither
- * word appears anywhere in it (so it can go to the client byte for byte). Anything else is parsed.
+ * The text of an answer, and whether that text is exactly its bytes (well-formed UTF-8, no BOM), so
+ * the bytes may stand for it.
+ * @param bytes - the answer's bytes
+ */
+function decode(bytes: Uint8Array<ArrayBuffer>): { text: string; exact: boolean } {
+  try {
+    const text = EXACT_UTF8.decode(bytes);
+    if (text.charCodeAt(0) !== 0xfeff) return { text, exact: true };
+  } catch {
+    // Malformed UTF-8: decoded leniently below, never passed on as bytes.
+  }
+  return { text: UTF8.decode(bytes), exact: false };
+}
+
+/** An answer that starts as a GraphQL response with data (JSON whitespace only before it). */
+const DATA_FIRST = /^[ \t\r\n]*\{[ \t\r\n]*"data"[ \t\r\n]*:/;
+
+/**
+ * Whether an answer certainly has no errors and no extensions: it starts as `{"data":`, neither word
+ * appears anywhere in it as a JSON string, and it has no `\u` escape (which could spell either key
+ * another way), so it can go to the client byte for byte. Anything else is parsed.
  * @param text - the upstream's JSON answer
  */
 const isRawAnswer = (text: string): boolean =>
-  DATA_FIRST.test(text) && !text.includes('"errors"') && !text.includes('"extensions"');
+  DATA_FIRST.test(text) && !text.includes('"errors"') && !text.includes('"extensions"') && !text.includes("\\u");
 
 /**
  * An answer of {@link isRawAnswer} as a result: Yoga writes it with the result's own `stringify` (the
@@ -315,8 +336,10 @@ export function createPassthroughExecutor(remote: RemoteConfig, pipeline: Upstre
         call.operationName,
         call.operationType,
       );
-      const text = await answer.text();
-      if (isRawAnswer(text)) return { raw: text };
+      // Bytes, decoded once to look for errors: an answer without them goes on as the bytes read.
+      const bytes = await answer.bytes();
+      const { text, exact } = decode(bytes);
+      if (exact && isRawAnswer(text)) return { raw: text, bytes };
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

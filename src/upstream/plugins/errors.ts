@@ -33,9 +33,20 @@ export function transportError(request: UpstreamRequest, cause: unknown): Upstre
  * @returns the body
  * @throws UpstreamError UPSTREAM_TIMEOUT, UPSTREAM_UNAVAILABLE or UPSTREAM_RESPONSE_TOO_LARGE
  */
-export async function readText(request: UpstreamRequest, response: Response): Promise<string> {
+export function readText(request: UpstreamRequest, response: Response): Promise<string> {
+  return readBody(request, () => response.text());
+}
+
+/**
+ * {@link readText}'s error mapping around any reader of the body.
+ * @param request - the call
+ * @param read - reads the response's body
+ * @returns what `read` gives
+ * @throws UpstreamError as {@link readText}
+ */
+async function readBody<T>(request: UpstreamRequest, read: () => Promise<T>): Promise<T> {
   try {
-    return await response.text();
+    return await read();
   } catch (cause) {
     if (request.bodyError !== undefined) throw request.bodyError;
     if (cause instanceof GatewayError) throw cause;
@@ -163,4 +174,5 @@ export function useUpstreamErrors(): UpstreamPlugin {
 export const answerOf = (request: UpstreamRequest, response: Response): UpstreamAnswer => ({
   response,
   text: () => readText(request, response),
+  bytes: () => readBody(request, async () => new Uint8Array(await response.arrayBuffer())),
 });
