@@ -6,7 +6,7 @@
 export { type ComposeInput, type ComposeResult, composeSubschemas } from "./compose";
 export { type ComposableSchema, findConflict, recordSchema, typeStructure } from "./conflicts";
 export { sha256Hex } from "./hash";
-export { type PassthroughSource, passthroughSourcesOf } from "./passthrough";
+export { type PassthroughSource, passthroughSourcesOf, type RestRoot, restRootsOf } from "./passthrough";
 export { remotePublishConfigProblems } from "./publish";
 export { createSchemaRegistry } from "./registry";
 export type {

@@ -1,6 +1,7 @@
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLField, GraphQLSchema } from "graphql";
 import type { JoinSource } from "../joins";
 import type { PassthroughExecutor } from "../shared";
+import { type RestBinding, restBindingOf } from "../sources";
 import { publishes } from "./publish";
 
 /** A remote that can answer an operation on its own, as written by the client. */
@@ -42,6 +43,39 @@ export function setPassthroughSources(schema: GraphQLSchema, sources: readonly J
     }
   }
   owned.set(schema, owners);
+  const roots = new Map<string, RestRoot>();
+  for (const source of sources) {
+    if (source.remote !== undefined || (source.subschema.transforms?.length ?? 0) > 0) continue;
+    const local = source.subschema.schema;
+    for (const [name, field] of Object.entries(local.getQueryType()?.getFields() ?? {})) {
+      const binding = restBindingOf(field.resolve);
+      if (binding !== undefined) roots.set(name, { schema: local, field, binding });
+    }
+  }
+  restRoots.set(schema, roots);
+}
+
+/** A Query field of the local SDL bound to a REST endpoint by `@rest` (see {@link restRootsOf}). */
+export interface RestRoot {
+  /** The local subschema (the field's resolver runs against it). */
+  schema: GraphQLSchema;
+  /** The field in the local subschema, its resolver the `@rest` one. */
+  field: GraphQLField<unknown, unknown>;
+  /** Its service and endpoint. */
+  binding: RestBinding;
+}
+
+/** `@rest` Query fields of the local SDL, by stitched schema (never a role schema's). */
+const restRoots = new WeakMap<GraphQLSchema, ReadonlyMap<string, RestRoot>>();
+
+/**
+ * The `@rest` Query fields of the local SDL recorded by {@link setPassthroughSources} for exactly this
+ * schema (never for a role schema derived from it), or undefined.
+ * @param schema - a served schema
+ * @returns field name -> its local field and binding
+ */
+export function restRootsOf(schema: GraphQLSchema): ReadonlyMap<string, RestRoot> | undefined {
+  return restRoots.get(schema);
 }
 
 /**

@@ -1,10 +1,14 @@
 import type { GraphQLSchema } from "graphql";
 import type { PassthroughExecutor } from "../shared";
+import type { RestLaneTarget } from "./rest";
 
 /** A routing decision: the operation goes to one remote as written. */
 export interface LaneDecision {
-  /** The passthrough target the passthrough plugin chose (a `PassthroughSource` of src/compose). */
-  target: LaneTarget;
+  /**
+   * The passthrough target the passthrough plugin chose (a `PassthroughSource` of src/compose), or a
+   * `@rest` root field the lane calls itself.
+   */
+  target: LaneTarget | RestLaneTarget;
   /** The operation's type (only queries are retried upstream). */
   operationType: "query" | "mutation";
 }

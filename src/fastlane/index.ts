@@ -8,3 +8,4 @@
 export { type LaneMediaType, laneMediaType } from "./accept";
 export { DEFAULT_MAX_DECISIONS, decisionKey, type LaneDecision, LaneDecisions, type LaneTarget } from "./decisions";
 export { createFastLane, type FastLane, type FastLaneOptions, fastLaneCounters, type LaneRequest } from "./lane";
+export { decideRestLane, type RestLaneOutcome, type RestLaneTarget, runRestLane } from "./rest";

@@ -75,6 +75,12 @@ export interface UpstreamContext {
    * `SUBSCRIPTION_TRANSPORT_REQUIRED`.
    */
   remoteSubscribe?: RemoteSubscribe;
+  /**
+   * The fast lane's hooks for this request (src/fastlane): where the passthrough plugin records its
+   * decision on the first run of a document, or finds the upstream answer the lane already obtained.
+   * Absent when the request did not come through the lane.
+   */
+  fastLane?: FastLaneHooks;
 }
 
 /** A subscription the stitched schema delegates to a remote: the document and variables sent upstream. */
@@ -123,12 +129,6 @@ export interface GatewayContext extends UpstreamContext {
    * URLs the gateway hands out (signed file URLs) start with it. Absent where no URL is known.
    */
   origin?: string;
-  /**
-   * The fast lane's hooks for this request (src/fastlane): where the passthrough plugin records its
-   * decision on the first run of a document, or finds the upstream answer the lane already obtained.
-   * Absent when the request did not come through the lane.
-   */
-  fastLane?: FastLaneHooks;
 }
 
 /** One operation sent to a remote as the client wrote it (see {@link PassthroughExecutor}). */
@@ -175,7 +175,7 @@ export interface FastLaneHandoff {
   outcome: { result: ExecutionResult } | { error: unknown };
 }
 
-/** The fast lane's hooks on one request's context (see {@link GatewayContext.fastLane}). */
+/** The fast lane's hooks on one request's context (see {@link UpstreamContext.fastLane}). */
 export interface FastLaneHooks {
   /**
    * Called by the passthrough plugin once the operation has passed validation, every limit and the
@@ -187,6 +187,12 @@ export interface FastLaneHooks {
   record?(schema: GraphQLSchema, target: object, operationType: "query" | "mutation"): void;
   /** An answer the lane obtained, for the passthrough plugin to use instead of calling the remote. */
   handoff?: FastLaneHandoff;
+  /**
+   * The `@rest` GET calls the lane made for this request, by the resolver's memo key: Yoga's run of a
+   * request the lane gave up on finds them (its context may be a different object, so the request memo
+   * alone would miss them).
+   */
+  restCalls?: Map<string, Promise<unknown>>;
 }
 
 /**

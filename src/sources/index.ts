@@ -14,8 +14,10 @@ export {
 export {
   buildRestSchema,
   type KeyLookup,
+  type RestBinding,
   type RestSchema,
   type RestSchemaOptions,
+  restBindingOf,
   type SchemaFile,
   type TopicBinding,
 } from "./rest";

@@ -5,53 +5,9 @@
  * cookies behave as before; one upstream call per request.
  */
 import { describe, expect, it } from "vitest";
-import { fastLaneCounters } from "../../src/fastlane";
 import { ADMIN_HEADERS, asRole, type GatewaySpec, hsAuth, testGateway } from "../fixtures/gateways";
-import { control, stats, type TestGateway, uniqueId } from "../helpers";
-
-/** One raw answer: what the client sees. */
-interface Raw {
-  status: number;
-  type: string | null;
-  text: string;
-  cookies: string[];
-}
-
-/** POSTs a JSON body to /graphql and keeps the answer's bytes. */
-async function post(
-  gw: TestGateway,
-  body: unknown,
-  headers: Record<string, string> = {},
-  accept = "application/graphql-response+json",
-): Promise<Raw> {
-  const res = await gw.fetch("/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", accept, ...headers },
-    body: JSON.stringify(body),
-  });
-  return {
-    status: res.status,
-    type: res.headers.get("content-type"),
-    text: await res.text(),
-    cookies: res.headers.getSetCookie(),
-  };
-}
-
-/** The lane counters' change over `run`. */
-async function counted<T>(run: () => Promise<T>): Promise<{ value: T; served: number; handedOff: number }> {
-  const before = { ...fastLaneCounters };
-  const value = await run();
-  return {
-    value,
-    served: fastLaneCounters.served - before.served,
-    handedOff: fastLaneCounters.handedOff - before.handedOff,
-  };
-}
-
-/** The same config with the lane on (default) and off, over test `id`'s upstreams. */
-function pair(id: string, spec: GatewaySpec): { on: TestGateway; off: TestGateway } {
-  return { on: testGateway(id, spec), off: testGateway(id, { ...spec, execution: { fastLane: false } }) };
-}
+import { control, stats, uniqueId } from "../helpers";
+import { counted, pair, post } from "./lane-helpers";
 
 const operations = async (id: string, kind: string): Promise<number> => (await stats(id, kind)).operations;
 

@@ -12,7 +12,8 @@ import {
   validate,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { type PassthroughSource, passthroughSourcesOf } from "../../compose";
+import { type PassthroughSource, passthroughSourcesOf, restRootsOf } from "../../compose";
+import { decideRestLane, type RestLaneTarget } from "../../fastlane";
 import { createNestedCache, type GatewayContext, introspects, rootSelections } from "../../shared";
 
 /** The named type of a variable's type (`[Upload!]!` -> `Upload`). */
@@ -21,6 +22,8 @@ const namedTypeName = (type: TypeNode): string =>
 
 /** Per served schema and document: the remote that can answer the whole document, or null. */
 const decisions = createNestedCache<GraphQLSchema, DocumentNode, Map<string, PassthroughSource | null>>(true);
+/** Per served schema and document: the fast lane's decision for one `@rest` root field, or null. */
+const restDecisions = createNestedCache<GraphQLSchema, DocumentNode, Map<string, RestLaneTarget | null>>(true);
 
 /**
  * The remote that can answer the whole operation as written: every root field is one remote's, and
@@ -113,8 +116,20 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
         target = decide(schema, operation, args.document, sources);
         byOperation.set(name, target);
       }
-      if (target === null) return;
       const lane = (args.contextValue as Partial<GatewayContext>).fastLane;
+      if (target === null) {
+        if (lane?.record === undefined) return;
+        // Not a passthrough: one @rest root field may still take the fast lane next time.
+        const byRestOperation = restDecisions.get(schema, args.document, () => new Map());
+        let rest = byRestOperation.get(name);
+        if (rest === undefined) {
+          const roots = restRootsOf(schema);
+          rest = roots === undefined ? null : decideRestLane(schema, args.document, operation, roots);
+          byRestOperation.set(name, rest);
+        }
+        if (rest !== null) lane.record(schema, rest, "query");
+        return;
+      }
       const handoff = lane?.handoff;
       let result: Awaited<ReturnType<Executor>>;
       if (lane !== undefined && handoff !== undefined && handoff.schema === schema && handoff.target === target) {

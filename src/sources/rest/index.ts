@@ -6,4 +6,5 @@
  * (mapping.ts).
  */
 export { type KeyLookup, subscribeOverHttp, type TopicBinding } from "./realtime-directives";
+export { type RestBinding, restBindingOf } from "./resolver";
 export { buildRestSchema, type RestSchema, type RestSchemaOptions, type SchemaFile } from "./schema";

@@ -33,6 +33,19 @@ export interface RestBinding {
   batch: BatchKey | undefined;
 }
 
+/** The binding of each resolver {@link createRestResolver} made. */
+const bindings = new WeakMap<object, RestBinding>();
+
+/**
+ * The binding of a `@rest` resolver (what the fast lane needs to know whether a root field is one
+ * unbatched GET it may call itself, src/fastlane).
+ * @param resolver - a field's `resolve`
+ * @returns the binding, or undefined when `resolver` is not a `@rest` resolver
+ */
+export function restBindingOf(resolver: unknown): RestBinding | undefined {
+  return typeof resolver === "function" ? bindings.get(resolver) : undefined;
+}
+
 /** Owner of the GET calls deduplicated within one request (see requestMemo). */
 const GET_CALLS = {};
 
@@ -58,7 +71,18 @@ export function createRestResolver(
     const request = buildRestRequest(service, endpoint, scope);
     const call = () => callRest(service, endpointName, request, pipeline, ctx);
     if (ctx === undefined || request.method !== "GET" || info.operation.operation !== "query") return call();
-    return requestMemo(ctx, GET_CALLS, `${service.name}\n${request.key}`, call);
+    const key = `${service.name}\n${request.key}`;
+    // The fast lane's calls of this request (src/fastlane): Yoga's run after the lane finds the lane's call.
+    const handed = ctx.fastLane?.restCalls;
+    if (handed === undefined) return requestMemo(ctx, GET_CALLS, key, call);
+    return requestMemo(ctx, GET_CALLS, key, () => {
+      let made = handed.get(key);
+      if (made === undefined) {
+        made = call();
+        handed.set(key, made);
+      }
+      return made;
+    });
   }
 
   /**
@@ -94,7 +118,7 @@ export function createRestResolver(
     return requestMemo(ctx, binding, shared, create);
   }
 
-  return async function restResolver(parent, args, context, info) {
+  const resolver: GraphQLFieldResolver<unknown, unknown> = async function restResolver(parent, args, context, info) {
     const ctx = isUpstreamContext(context) ? context : undefined;
     const base = fieldScope(parent, args, context);
     try {
@@ -127,4 +151,6 @@ export function createRestResolver(
       throw error;
     }
   };
+  bindings.set(resolver, binding);
+  return resolver;
 }
