@@ -104,7 +104,8 @@ export interface FastLane {
  * token, timeout, retries, circuit breaker and cookies apply), and an answer without `"errors"` or
  * `"extensions"` is written to the client as it came, with Yoga's content type and the upstream
  * cookies. Any other answer (errors to label, an unreachable remote) is handed to Yoga through the
- * context, so the client gets exactly Yoga's response without a second upstream call.
+ * context, so the client gets exactly Yoga's response without a second upstream call. One `@rest`
+ * root field is decided the same way and run by {@link runRestLane}.
  *
  * @param options - the bound of the decision cache
  * @returns the lane
