@@ -9,10 +9,12 @@ import {
   getNamedType,
   getNullableType,
   getVariableValues,
+  isEnumType,
   isLeafType,
   isListType,
   isNonNullType,
   isObjectType,
+  isSpecifiedScalarType,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -54,7 +56,8 @@ function isMerged(served: GraphQLSchema, typeName: string): boolean {
 }
 
 /**
- * Whether a selection needs nothing but the endpoint's answer: leaves without a selection; objects
+ * Whether a selection needs nothing but the endpoint's answer: leaves (enums and the built-in scalars)
+ * without a selection; objects
  * (of the local schema, not merged, same field types in the served schema) with only plain fields
  * (no fragments, directives or arguments, no resolver of their own) and `__typename`.
  */
@@ -65,7 +68,8 @@ function plainSelection(
   selectionSet: SelectionSetNode | undefined,
 ): boolean {
   const named = getNamedType(type);
-  if (isLeafType(named)) return selectionSet === undefined;
+  // Custom scalars are left to execution: the gateway's scalar may serialize differently from the local one.
+  if (isLeafType(named)) return selectionSet === undefined && (isEnumType(named) || isSpecifiedScalarType(named));
   if (!isObjectType(named) || selectionSet === undefined || isMerged(served, named.name)) return false;
   const servedType = served.getType(named.name);
   if (!isObjectType(servedType)) return false;

@@ -10,12 +10,15 @@ import { counted, pair, post } from "./lane-helpers";
 
 const SDL = `
 type Charge { id: ID! amount: Int! status: ChargeStatus! createdAt: String }
+scalar Cents
+type PricedCharge { id: ID! amount: Cents! }
 enum ChargeStatus { PENDING SUCCEEDED FAILED }
 extend type Query {
   charge(id: ID!): Charge @rest(service: "payments", endpoint: "getCharge")
   requiredCharge(id: ID!): Charge! @rest(service: "payments", endpoint: "getCharge")
   badType: Charge @rest(service: "payments", endpoint: "badType")
   status500: Charge @rest(service: "payments", endpoint: "status500")
+  priced(id: ID!): PricedCharge @rest(service: "payments", endpoint: "getCharge")
 }
 `;
 
@@ -96,14 +99,16 @@ describe("the fast lane for one @rest field", () => {
     }
   });
 
-  it("leaves a @rest field next to another root field to Yoga", async () => {
+  it("leaves to Yoga a @rest field next to another root field, or one that selects a custom scalar", async () => {
     const id = uniqueId();
     const { on, off } = pair(id, SPEC, FILES);
-    const body = { query: '{ charge(id: "ch_1") { id } me { name } }' };
-    const expected = await post(off, body);
-    await post(on, body);
-    const second = await counted(() => post(on, body));
-    expect(second.served + second.handedOff).toBe(0);
-    expect(second.value).toEqual(expected);
+    for (const query of ['{ charge(id: "ch_1") { id } me { name } }', '{ priced(id: "ch_1") { id amount } }']) {
+      const expected = await post(off, { query });
+      expect(JSON.parse(expected.text).errors).toBeUndefined();
+      await post(on, { query });
+      const second = await counted(() => post(on, { query }));
+      expect(second.served + second.handedOff).toBe(0);
+      expect(second.value).toEqual(expected);
+    }
   });
 });
