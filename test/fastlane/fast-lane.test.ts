@@ -105,6 +105,23 @@ describe("the fast lane answers like Yoga", () => {
     expect(second.value).toEqual(expected);
   });
 
+  it("passes non-ASCII answers on as their bytes, and hands an answer with a \\u escape to Yoga", async () => {
+    const id = uniqueId();
+    const { on, off } = pair(id, { remotes: ["accounts", "products"] });
+    const query = "query Echo($v: String!) { echo(value: $v) }";
+    await post(on, { query, variables: { v: "x" } });
+    const plain = { query, variables: { v: "é ✓ 𝄞" } };
+    const served = await counted(() => post(on, plain));
+    expect(served.served).toBe(1);
+    expect(served.value).toEqual(await post(off, plain));
+    expect(JSON.parse(served.value.text).data.echo).toBe("é ✓ 𝄞");
+    // The upstream escapes a control character as \u0001: such an answer is parsed (an escape could spell "errors").
+    const escaped = { query, variables: { v: "a\u0001b" } };
+    const parsed = await counted(() => post(on, escaped));
+    expect(parsed.handedOff).toBe(1);
+    expect(parsed.value).toEqual(await post(off, escaped));
+  });
+
   it("is off with execution.fastLane: false", async () => {
     const id = uniqueId();
     const { off } = pair(id, { remotes: ["accounts", "products"] });
