@@ -19,7 +19,7 @@ import {
   type VariableDefinitionNode,
   visit,
 } from "graphql";
-import type { PlanSource, PlanSources } from "../compose";
+import type { PlanJoin, PlanSource, PlanSources } from "../compose";
 import { type CollectedFields, collectFields, type Fragments, fragmentsOf, MAX_SELECTION_NESTING } from "../shared";
 import { type EntityNode, type EntityStep, type Plan, type RootFetch, type ShapeField, ShapeKind } from "./types";
 
@@ -213,6 +213,11 @@ function planFields(
     const field = type.getFields()[name] as GraphQLField<unknown, unknown> | undefined;
     if (field === undefined) throw new Unplannable(`unknown field ${coordinate}`);
     if (own.getFields()[name] === undefined) {
+      const join = context.sources.joins.get(coordinate);
+      if (join !== undefined) {
+        planJoin(context, source, own, join, field, entry, path, level, parts, shapes);
+        continue;
+      }
       const other = completer(context, source, type, name);
       const list = pending.get(other) ?? [];
       list.push(entry);
@@ -262,6 +267,51 @@ function planFields(
     });
   }
   return { text: parts.join(" "), shapes };
+}
+
+/**
+ * Plans a batched @join field on objects `source` returns at `path`: the parent's key field goes into
+ * `source`'s document under a hidden key, and the join's target gets an entity node at the next level
+ * whose results land on the field.
+ */
+function planJoin(
+  context: PlanContext,
+  source: PlanSource,
+  own: GraphQLObjectType,
+  join: PlanJoin,
+  field: GraphQLField<unknown, unknown>,
+  [key, nodes]: [string, FieldNode[]],
+  path: readonly string[],
+  level: number,
+  parts: string[],
+  shapes: Map<string, ShapeField>,
+): void {
+  const coordinate = `${own.name}.${field.name}`;
+  if (own.getFields()[join.parentField] === undefined) {
+    throw new Unplannable(`"${source.name}" does not serve ${own.name}.${join.parentField}, the key of ${coordinate}`);
+  }
+  const named = getNamedType(field.type);
+  if (!isObjectType(named)) throw new Unplannable(`@join ${coordinate} returns an abstract type`);
+  if ((nodes[0] as FieldNode).arguments?.length) throw new Unplannable(`@join ${coordinate} with arguments`);
+  const parentKey = `${HIDDEN}_${join.parentField}`;
+  if (!parts.includes(`${parentKey}:${join.parentField}`)) parts.push(`${parentKey}:${join.parentField}`);
+  const step = stepOf(context, level + 1, join.target);
+  const alias = `_${context.aliases++}`;
+  const entries = subFields(context, named, nodes);
+  const planned = planFields(context, join.target, named.name, named, entries, [...path, key], level + 1, step);
+  const resultKey = `${HIDDEN}_${join.keyField}`;
+  const constants: Record<string, unknown> = {};
+  const args = [`${join.keyArgument}:$${alias}`];
+  step.keyVariables.push(`$${alias}:${join.keyArgumentType}`);
+  for (const [name, value, type] of join.otherArguments) {
+    constants[`${alias}_${name}`] = value;
+    args.push(`${name}:$${alias}_${name}`);
+    step.keyVariables.push(`$${alias}_${name}:${type}`);
+  }
+  step.parts.push(`${alias}:${join.resolver}(${args.join(",")}){${resultKey}:${join.keyField} ${planned.text}}`);
+  step.nodes.push({ alias, path, parentKey, resultKey, fills: [key], join: { many: join.many }, constants });
+  const fields = [...entries.keys()].map((subKey) => planned.shapes.get(subKey) as ShapeField);
+  shapes.set(key, { key, kind: ShapeKind.Object, type: field.type, coordinate, fields });
 }
 
 /** Parses an upstream document built by the planner, counting its bytes. */

@@ -58,6 +58,14 @@ export interface EntityNode {
   resultKey: string;
   /** The client's response keys this node fills on each object (the first takes an object's error). */
   fills: readonly string[];
+  /**
+   * For a batched @join: the joined field is `fills[0]`, set to the results whose key (compared as a
+   * string) is the parent's (a list field: every match; else the first or null). Absent for a merged
+   * type, whose results' fields are assigned onto the parent.
+   */
+  join?: { many: boolean };
+  /** Values of the resolver's other (literal) arguments, by variable name. */
+  constants?: Readonly<Record<string, unknown>>;
 }
 
 /** The entity nodes of one source at one level, sent as one document. */
