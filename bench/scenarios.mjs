@@ -14,6 +14,25 @@ query TestQuery {
 }`;
 
 /**
+ * The same query with its arguments as variables, where the subgraphs take arguments: `users(first:)`,
+ * `topProducts(first:)` and the outer `reviews(first:)` (scenario HV). The values differ from the
+ * defaults, so a gateway that drops a variable answers differently.
+ */
+const HIVE_QUERY_VARIABLES = `fragment User on User { id username name }
+fragment Review on Review { id body }
+fragment Product on Product { inStock name price shippingEstimate upc weight }
+query TestQuery($users: Int, $top: Int, $reviews: Int) {
+  users(first: $users) { ...User reviews(first: $reviews) { ...Review product { ...Product reviews { ...Review author { ...User reviews { ...Review product { ...Product } } } } } } }
+  topProducts(first: $top) { ...Product reviews(first: $reviews) { ...Review author { ...User reviews { ...Review product { ...Product } } } } }
+}`;
+
+/**
+ * The request header that makes the benchmark upstreams fail one product's `shippingEstimate` in the
+ * inventory subgraph (bench/upstreams.mjs); the gateways forward it like {@link UNIQUE_HEADER}.
+ */
+export const FAIL_HEADER = "x-bench-fail";
+
+/**
  * @typedef {{ id: string, title: string, query: string, hive: boolean, variables?: object,
  *   headers?: Record<string, string>, partial?: boolean }} Scenario
  * `hive`: whether Hive Gateway can serve it here (R needs a REST subgraph built by GraphQL Mesh);
@@ -33,6 +52,21 @@ export const SCENARIOS = [
   },
   { id: "R", title: "REST field", query: '{ restUser(id: "u3") { id username name } }', hive: false },
   { id: "H", title: "Hive's benchmark query, 4 merged remotes", query: HIVE_QUERY, hive: true },
+  {
+    id: "HV",
+    title: "H with its arguments as variables",
+    query: HIVE_QUERY_VARIABLES,
+    variables: { users: 9, top: 6, reviews: 2 },
+    hive: true,
+  },
+  {
+    id: "HE",
+    title: "H with an error in a nested entity (inventory fails p3's shippingEstimate)",
+    query: HIVE_QUERY,
+    headers: { [FAIL_HEADER]: "p3" },
+    partial: true,
+    hive: true,
+  },
 ];
 
 /**
@@ -60,47 +94,50 @@ export function requestOf(scenario) {
  * expected body must itself carry `data` and `errors`, and an answer passes when it is a JSON object with
  * no keys besides `data`, `errors` and `extensions`, its `data` serializes to the same JSON text as the
  * expected `data` (same values, same key order), and its `errors` are the same multiset of
- * (`path`, `message`) pairs as the expected ones (order free; `locations` and `extensions` are not
- * compared: gateways word those differently).
+ * (`path`, `message`) pairs as the expected ones: the exact path array and the exact message of each
+ * error, in any order (`locations` and `extensions` are not compared: gateways word those differently).
  * @param {Scenario} scenario
  * @param {string} expected - the expected body
- * @returns {(status: number, body: string) => boolean} whether one answer is right
+ * @returns {((status: number, body: string) => boolean) & { explain: (status: number, body: string) => string }}
+ *   whether one answer is right; `explain` says what is wrong with one ("" when it is right; it starts
+ *   with "errors:" when only the errors differ, the data being right)
  * @throws when a `partial` scenario's expected body has no errors, or another's has some
  */
 export function checkerOf(scenario, expected) {
-  if (!scenario.partial) {
-    if (expected.includes('"errors"'))
-      throw new Error(`scenario ${scenario.id}: the expected body has errors: ${expected}`);
-    return (status, body) => status === 200 && body === expected;
-  }
+  if (!scenario.partial && expected.includes('"errors"'))
+    throw new Error(`scenario ${scenario.id}: the expected body has errors: ${expected}`);
   const want = JSON.parse(expected);
-  if (!want.data || !Array.isArray(want.errors) || want.errors.length === 0)
+  if (scenario.partial && (!want.data || !Array.isArray(want.errors) || want.errors.length === 0))
     throw new Error(`scenario ${scenario.id}: the expected body has no partial data and errors: ${expected}`);
   const wantData = JSON.stringify(want.data);
-  const errorKeys = (errors) =>
-    errors
-      .map((error) => JSON.stringify([error?.path ?? null, error?.message ?? null]))
-      .sort()
-      .join("\n");
-  const wantErrors = errorKeys(want.errors);
-  return (status, body) => {
-    if (status !== 200) return false;
-    if (body === expected) return true;
+  const errorKeys = (errors) => errors.map((error) => JSON.stringify([error?.path ?? null, error?.message ?? null]));
+  const wantErrors = errorKeys(want.errors ?? []).sort();
+  const wantErrorsText = wantErrors.join("\n");
+  const explain = (status, body) => {
+    if (status !== 200) return `status ${status}: ${body.slice(0, 200)}`;
+    if (body === expected) return "";
     let got;
     try {
       got = JSON.parse(body);
     } catch {
-      return false;
+      return `not JSON: ${body.slice(0, 200)}`;
     }
-    return (
-      got !== null &&
-      typeof got === "object" &&
-      Object.keys(got).every((key) => key === "data" || key === "errors" || key === "extensions") &&
-      JSON.stringify(got.data) === wantData &&
-      Array.isArray(got.errors) &&
-      errorKeys(got.errors) === wantErrors
-    );
+    if (got === null || typeof got !== "object") return `not an object: ${body.slice(0, 200)}`;
+    const extra = Object.keys(got).filter((key) => key !== "data" && key !== "errors" && key !== "extensions");
+    if (extra.length > 0) return `unexpected keys ${extra.join(", ")}`;
+    if (JSON.stringify(got.data) !== wantData) return `data differs: ${body.slice(0, 200)}`;
+    if (!scenario.partial) return `errors: ${body.slice(0, 300)}`;
+    if (!Array.isArray(got.errors)) return "errors: none";
+    const gotErrors = errorKeys(got.errors).sort();
+    if (gotErrors.join("\n") === wantErrorsText) return "";
+    const missing = wantErrors.filter((key) => !gotErrors.includes(key));
+    const unexpected = gotErrors.filter((key) => !wantErrors.includes(key));
+    return `errors: ${got.errors.length} (expected ${want.errors.length}), ${missing.length} expected [path, message] missing; e.g. got ${unexpected[0] ?? "none"}, expected ${missing[0] ?? "none"}`;
   };
+  const check = scenario.partial
+    ? (status, body) => status === 200 && (body === expected || explain(status, body) === "")
+    : (status, body) => status === 200 && body === expected;
+  return Object.assign(check, { explain });
 }
 
 const SUBGRAPHS = ["accounts", "reviews", "products", "inventory", "shop", "big"];
@@ -126,7 +163,7 @@ export function gatewaySetup(base) {
       name,
       url: `${base}/${name}/graphql`,
       gatewayToken: false,
-      forwardClientHeaders: [UNIQUE_HEADER],
+      forwardClientHeaders: [UNIQUE_HEADER, FAIL_HEADER],
       ...(merge[name] ? { merge: merge[name] } : {}),
     })),
     services: [

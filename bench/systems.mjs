@@ -176,9 +176,9 @@ export async function loadScenario(
       {
         method: "POST",
         body,
-        setupRequest: unique
-          ? (request) => ({ ...request, headers: { ...headers, [UNIQUE_HEADER]: `${++counter}` } })
-          : undefined,
+        ...(unique
+          ? { setupRequest: (request) => ({ ...request, headers: { ...headers, [UNIQUE_HEADER]: `${++counter}` } }) }
+          : {}),
         onResponse: (status, responseBody) => {
           if (status === 200 && !check(status, responseBody)) mismatches++;
         },
