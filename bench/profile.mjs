@@ -26,7 +26,7 @@ import { SourceMap } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import WebSocket from "ws";
 import { cpuMs, spawnServer } from "./lib.mjs";
-import { checkerOf, SCENARIOS } from "./scenarios.mjs";
+import { checkerOf, requestOf, SCENARIOS } from "./scenarios.mjs";
 import { buildBundles, expectedAnswer, loadScenario, startSystem } from "./systems.mjs";
 
 const BENCH = new URL(".", import.meta.url).pathname;
@@ -319,7 +319,13 @@ try {
   writeFileSync(`${stem}.profile.txt`, `${text}\n`);
   console.log(text);
   console.log(`\nwrote ${relative(ROOT, stem)}.cpuprofile and .profile.txt`);
-  if (failures > 0) process.exitCode = 1;
+  if (failures > 0) {
+    const { body, headers } = requestOf(scenario);
+    const answer = await fetch(target.url, { method: "POST", headers, body });
+    const why = check.explain(answer.status, await answer.text());
+    console.log(`\nWRONG ANSWERS: ${failures}; one request now: ${why || "right this time"}`);
+    process.exitCode = 1;
+  }
 } finally {
   await stop();
 }
