@@ -126,7 +126,8 @@ export function checkerOf(scenario, expected) {
     const extra = Object.keys(got).filter((key) => key !== "data" && key !== "errors" && key !== "extensions");
     if (extra.length > 0) return `unexpected keys ${extra.join(", ")}`;
     if (JSON.stringify(got.data) !== wantData) return `data differs: ${body.slice(0, 200)}`;
-    if (!scenario.partial) return `errors: ${body.slice(0, 300)}`;
+    if (!scenario.partial)
+      return got.errors ? `errors: ${body.slice(0, 300)}` : `same data, other bytes: ${body.slice(0, 300)}`;
     if (!Array.isArray(got.errors)) return "errors: none";
     const gotErrors = errorKeys(got.errors).sort();
     if (gotErrors.join("\n") === wantErrorsText) return "";
