@@ -132,7 +132,8 @@ function locator(bundlePath) {
     const key = `${frame.url}:${frame.lineNumber}:${frame.columnNumber}:${frame.functionName}`;
     let found = cache.get(key);
     if (found) return found;
-    const name = frame.functionName || "(anonymous)";
+    // No name and no script: native runtime work with no JavaScript frame (stream and I/O callbacks).
+    const name = frame.functionName || (frame.url ? "(anonymous)" : "(native, no JS frame)");
     if (SPECIAL.has(frame.functionName)) found = { name, file: null, line: null, group: frame.functionName };
     else if (!frame.url) found = { name, file: null, line: null, group: "(V8 built-ins, native)" };
     else if (frame.url.endsWith(bundleName)) {
