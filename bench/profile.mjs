@@ -19,7 +19,9 @@
  * Options: --scenario ID (required: S, L, J, R, H, HV, HE), --system ours|hive|forwarder (default ours),
  * --seconds N (profiled load, default 10), --warmup N (default 3), --connections N (default 20),
  * --interval-us N (sampling interval, default 500), --top N (default 30), --identical (the same request
- * every time; default: a unique x-bench-request header per request, as the benchmark's "unique" rows).
+ * every time; default: a unique x-bench-request header per request, as the benchmark's "unique" rows),
+ * --set path=JSON (repeatable: changes Junction's config before it starts, e.g.
+ * `--set execution.queryPlans=false`; the value is parsed as JSON, else kept as a string).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { SourceMap } from "node:module";
@@ -42,6 +44,31 @@ const INTERVAL_US = Number(option("--interval-us", 500));
 const TOP = Number(option("--top", 30));
 const unique = !argv.includes("--identical");
 const MAX_REQUESTS = 1_000_000;
+/** `--set a.b=value` pairs: config edits for Junction (the value JSON, else a string). */
+const SETS = argv.flatMap((arg, i) => (arg === "--set" ? [argv[i + 1] ?? ""] : []));
+
+/** Applies the `--set` edits to a copy of Junction's config. */
+function editConfig(config) {
+  const out = structuredClone(config);
+  for (const set of SETS) {
+    const eq = set.indexOf("=");
+    if (eq <= 0) throw new Error(`--set wants path=value, not ${set}`);
+    const path = set.slice(0, eq).split(".");
+    let value = set.slice(eq + 1);
+    try {
+      value = JSON.parse(value);
+    } catch {
+      // a plain string
+    }
+    let node = out;
+    for (const key of path.slice(0, -1)) {
+      if (typeof node[key] !== "object" || node[key] === null) node[key] = {};
+      node = node[key];
+    }
+    node[path.at(-1)] = value;
+  }
+  return out;
+}
 
 const scenario = SCENARIOS.find((s) => s.id === scenarioId);
 if (!scenario) {
@@ -231,7 +258,7 @@ function summary({ analysis, requests, failures, seconds, workerdCpuMs, bundle }
   const lines = [];
   lines.push(`# CPU profile: scenario ${scenario.id} (${scenario.title}), system ${system}`);
   lines.push(
-    `workerd (Miniflare, inspector on), ${CONNECTIONS} connections, ${unique ? "unique" : "identical"} headers, ${SECONDS} s profiled after ${WARMUP_S} s warm-up, sampling every ${INTERVAL_US} µs; bundle ${relative(ROOT, bundle)} (identifiers kept, source-mapped)`,
+    `workerd (Miniflare, inspector on)${SETS.length ? `, config ${SETS.join(" ")}` : ""}, ${CONNECTIONS} connections, ${unique ? "unique" : "identical"} headers, ${SECONDS} s profiled after ${WARMUP_S} s warm-up, sampling every ${INTERVAL_US} µs; bundle ${relative(ROOT, bundle)} (identifiers kept, source-mapped)`,
   );
   lines.push(
     `requests ${requests} (${(requests / seconds).toFixed(1)} req/s), failures ${failures}; workerd process CPU ${requests ? (workerdCpuMs / requests).toFixed(2) : "–"} ms/req (all threads, /proc); profiled JS ${requests ? (busyUs / 1000 / requests).toFixed(2) : "–"} ms/req (the Worker's isolate, non-idle samples: ${ms(busyUs)} ms busy, ${ms(idleUs)} ms idle)`,
@@ -277,7 +304,7 @@ try {
   const which = { ours: "gateway", hive: "hive", forwarder: "forwarder" }[system];
   const scripts = await buildBundles({ profile: true, only: [which] });
   if (system === "hive" && scripts.hive === null) throw new Error(`Hive Gateway does not bundle: ${scripts.hiveError}`);
-  target = await startSystem(system, scripts, base, { inspectorPort: 0 });
+  target = await startSystem(system, scripts, base, { inspectorPort: 0 }, editConfig);
   const expected = await expectedAnswer(base, scenario);
   const check = checkerOf(scenario, expected);
   const cell = (seconds) =>

@@ -91,11 +91,13 @@ export async function supergraph(base) {
  * @param {{ gateway: string, forwarder: string, hive: string | null }} scripts - from {@link buildBundles}
  * @param {string} base - the upstreams' base URL
  * @param {object} [extra] - more Miniflare options (e.g. `{ inspectorPort: 0 }`)
+ * @param {(config: object) => object} [editConfig] - changes Junction's config (scenarios.mjs gatewaySetup)
+ *   before it starts, e.g. to turn `execution.queryPlans` off
  * @returns {Promise<{ url: string, pid?: number, mf?: import("miniflare").Miniflare }>} the /graphql URL to
  *   load, workerd's process id and the Miniflare instance (none for "direct")
  * @throws when the system is unknown, Hive was not bundled, or workerd does not start
  */
-export async function startSystem(system, scripts, base, extra = {}) {
+export async function startSystem(system, scripts, base, extra = {}, editConfig = (config) => config) {
   let target;
   if (system === "direct") return { url: `${base}/mono/graphql`, pid: undefined };
   if (system === "forwarder") {
@@ -104,7 +106,7 @@ export async function startSystem(system, scripts, base, extra = {}) {
     const { config, schemaFiles } = gatewaySetup(base);
     target = await startWorker(
       scripts.gateway,
-      { BENCH_CONFIG: JSON.stringify(config), BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles) },
+      { BENCH_CONFIG: JSON.stringify(editConfig(config)), BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles) },
       extra,
     );
   } else if (system === "hive") {
