@@ -5,10 +5,13 @@ import {
   type GraphQLCompositeType,
   type GraphQLField,
   type GraphQLObjectType,
+  type GraphQLOutputType,
   type GraphQLSchema,
   getNamedType,
   isAbstractType,
   isLeafType,
+  isListType,
+  isNonNullType,
   isObjectType,
   Kind,
   type OperationDefinitionNode,
@@ -21,7 +24,19 @@ import {
 } from "graphql";
 import type { PlanJoin, PlanSource, PlanSources } from "../compose";
 import { type CollectedFields, collectFields, type Fragments, fragmentsOf, MAX_SELECTION_NESTING } from "../shared";
-import { type EntityNode, type EntityStep, type Plan, type RootFetch, type ShapeField, ShapeKind } from "./types";
+import { type EntityNode, type EntityStep, LIST, NON_NULL, type Plan, type RootFetch, type ShapeField, ShapeKind } from "./types";
+
+/** A type's wrappers from the outside in: {@link NON_NULL} and {@link LIST} (`[A!]!` is non-null, list, non-null). */
+function wrappersOf(type: GraphQLOutputType): number[] {
+  const wrappers: number[] = [];
+  let inner: GraphQLOutputType = type;
+  for (;;) {
+    if (isNonNullType(inner)) wrappers.push(NON_NULL);
+    else if (isListType(inner)) wrappers.push(LIST);
+    else return wrappers;
+    inner = inner.ofType;
+  }
+}
 
 /** Why an operation has no plan: stitching runs it instead. */
 export class Unplannable extends Error {
@@ -203,6 +218,7 @@ function planFields(
       shapes.set(key, {
         key,
         kind: ShapeKind.Typename,
+        wrappers: [],
         type: TypeNameMetaFieldDef.type,
         coordinate,
         typename: type.name,
@@ -228,17 +244,17 @@ function planFields(
     const named = getNamedType(field.type);
     if (isLeafType(named)) {
       parts.push(head);
-      shapes.set(key, { key, kind: ShapeKind.Leaf, type: field.type, coordinate });
+      shapes.set(key, { key, kind: ShapeKind.Leaf, type: field.type, wrappers: wrappersOf(field.type), coordinate });
     } else if (isObjectType(named) && !isAbstractType(named)) {
       const sub = subFields(context, named, nodes);
       const planned = planFields(context, source, named.name, named, sub, [...path, key], level, builder);
       parts.push(`${head}{${planned.text || "__typename"}}`);
       const fields = [...sub.keys()].map((subKey) => planned.shapes.get(subKey) as ShapeField);
-      shapes.set(key, { key, kind: ShapeKind.Object, type: field.type, coordinate, fields });
+      shapes.set(key, { key, kind: ShapeKind.Object, type: field.type, wrappers: wrappersOf(field.type), coordinate, fields });
     } else {
       const text = wholeText(context, source, named as GraphQLCompositeType, nodes, builder.variables, path.length);
       parts.push(`${head}{${text || "__typename"}}`);
-      shapes.set(key, { key, kind: ShapeKind.Whole, type: field.type, coordinate });
+      shapes.set(key, { key, kind: ShapeKind.Whole, type: field.type, wrappers: wrappersOf(field.type), coordinate });
     }
   }
   const keysAdded = new Set<string>();
@@ -311,7 +327,7 @@ function planJoin(
   step.parts.push(`${alias}:${join.resolver}(${args.join(",")}){${resultKey}:${join.keyField} ${planned.text}}`);
   step.nodes.push({ alias, path, parentKey, resultKey, fills: [key], join: { many: join.many }, constants });
   const fields = [...entries.keys()].map((subKey) => planned.shapes.get(subKey) as ShapeField);
-  shapes.set(key, { key, kind: ShapeKind.Object, type: field.type, coordinate, fields });
+  shapes.set(key, { key, kind: ShapeKind.Object, type: field.type, wrappers: wrappersOf(field.type), coordinate, fields });
 }
 
 /** Parses an upstream document built by the planner, counting its bytes. */
@@ -367,7 +383,7 @@ export function buildPlan(
     const name = (entry[1][0] as FieldNode).name.value;
     if (name === "__typename") {
       const type = TypeNameMetaFieldDef.type;
-      shapes.set(entry[0], { key: entry[0], kind: ShapeKind.Typename, type, coordinate: "", typename: root.name });
+      shapes.set(entry[0], { key: entry[0], kind: ShapeKind.Typename, type, wrappers: [], coordinate: "", typename: root.name });
       continue;
     }
     const owner = sources.rootOwners.get(`query.${name}`);
