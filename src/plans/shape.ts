@@ -27,7 +27,9 @@ function nullInNonNull(field: ShapeField, path: Path, state: ShapeState): void {
   const key = pathKey(path);
   if (state.located.has(key)) return;
   state.located.add(key);
-  state.errors.push(new GraphQLError(`Cannot return null for non-nullable field ${field.coordinate}.`, { path: [...path] }));
+  state.errors.push(
+    new GraphQLError(`Cannot return null for non-nullable field ${field.coordinate}.`, { path: [...path] }),
+  );
 }
 
 /**

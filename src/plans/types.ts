@@ -88,6 +88,8 @@ export interface Plan {
   levels: readonly (readonly EntityStep[])[];
   /** The root's fields in the client's order. */
   shape: readonly ShapeField[];
+  /** Whether some subtree is copied whole from one source ({@link ShapeKind.Whole}). */
+  copiesWhole: boolean;
   /** Estimated bytes the plan holds (its documents' text and shape), for the cache's bound. */
   bytes: number;
 }
