@@ -1,0 +1,89 @@
+/**
+ * Query plans fail as stitching does (test/plans/harness.ts): null propagation from a merged non-null field,
+ * an upstream error inside a nested entity, an entity a remote does not know, and a remote that is down,
+ * at the root and under other sources' entities. Same data text, same error set, no more upstream calls.
+ */
+import { describe, expect, it } from "vitest";
+import { control } from "../helpers";
+import { fieldOf, hiveSpec, planPair } from "./harness";
+
+/** The comparable parts of the errors of an answer, as objects. */
+const errorsOf = (answer: { errors: string[] }) => answer.errors.map((e) => JSON.parse(e) as Record<string, unknown>);
+
+describe("query plans answer errors and missing entities as stitching does", () => {
+  it("a non-null field missing in an entity: null up to the nearest nullable parent, error path", async () => {
+    const pair = planPair(hiveSpec());
+    // r6's author u404 is unknown to accounts, whose User.name is non-null: r6's author becomes null.
+    const { off } = await pair.same("{ topReviews { id author { id name } product { upc name } } }");
+    const reviews = fieldOf<Array<{ id: string; author: unknown; product: unknown }>>(off, "topReviews");
+    expect(reviews[5]).toEqual({ id: "r6", author: null, product: null });
+    expect(reviews[0]?.author).toEqual({ id: "u1", name: "Ada Lovelace" });
+    expect(errorsOf(off).map((e) => e.path)).toEqual(
+      expect.arrayContaining([
+        ["topReviews", 5, "author", "name"],
+        ["topReviews", 5, "product", "name"],
+      ]),
+    );
+  });
+
+  it("a non-null field missing in an entity under a list of a merged entity", async () => {
+    const pair = planPair(hiveSpec());
+    await pair.same(
+      "{ users { name reviews { id product { upc name price inStock } } } topReviews(first: 6) { author { name } } }",
+    );
+  });
+
+  it("an upstream error inside a nested entity: partial data and the error's path", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same("{ users { id reviews { id product { upc name warehouse } } } }");
+    const errors = errorsOf(off);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => e.message === "warehouse lookup failed")).toBe(true);
+    expect(off.text).toContain('"warehouse":"wh-p1"');
+  });
+
+  it("an entity resolver returning null for a key: nullable merged fields are null", async () => {
+    const pair = planPair(hiveSpec());
+    // p404 (r6's product) is unknown to products and inventory; u404 to accounts (username is nullable).
+    const { off } = await pair.same(
+      "{ topReviews { id author { id username } product { upc inStock shippingEstimate } } }",
+    );
+    expect(off.body.errors).toBeUndefined();
+    expect(fieldOf<unknown[]>(off, "topReviews")[5]).toEqual({
+      id: "r6",
+      author: { id: "u404", username: null },
+      product: { upc: "p404", inStock: null, shippingEstimate: null },
+    });
+  });
+
+  it("a remote down: its root field is null with the UPSTREAM_* code and serviceName", async () => {
+    const pair = planPair(hiveSpec());
+    await pair.same("{ me { id } topProducts(first: 1) { upc } }", "warm-up");
+    await control(pair.id, "hive_accounts", { mode: "503" });
+    const { off } = await pair.same("{ me { id name } topProducts(first: 2) { upc name inStock } }", "accounts down");
+    expect(off.body.data?.me).toBeNull();
+    const errors = errorsOf(off);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ path: ["me"], serviceName: "hive_accounts" });
+    expect(String(errors[0]?.code)).toMatch(/^UPSTREAM_/);
+  });
+
+  it("a remote down: nested fields it serves under other sources' entities", async () => {
+    const pair = planPair(hiveSpec());
+    await pair.same("{ topProducts(first: 1) { upc inStock } }", "warm-up");
+    await control(pair.id, "hive_inventory", { mode: "500" });
+    const { off } = await pair.same(
+      "{ topProducts(first: 3) { upc name inStock reviews { author { name } } } users { id reviews { product { inStock } } } }",
+      "inventory down",
+    );
+    const errors = errorsOf(off);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => e.serviceName === "hive_inventory")).toBe(true);
+    expect(off.text).toContain('"name":"Table"');
+    await control(pair.id, "hive_reviews", { mode: "html" });
+    await pair.same(
+      "{ users { id name reviews { id body } } topProducts { upc reviews { body } } }",
+      "reviews answers HTML",
+    );
+  });
+});
