@@ -153,6 +153,54 @@ describe("query plans answer documents over merged types as stitching does", () 
     expect(off.calls.hive_inventory).toBeGreaterThan(0);
   });
 
+  it("key fields the client did not select stay out of the answer", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same(
+      "{ topProducts { name inStock reviews { body author { name reviews { stars } } } } }",
+    );
+    expect(off.body.errors).toBeUndefined();
+    expect(off.text).not.toContain('"upc"');
+    expect(off.text).not.toContain('"id"');
+  });
+
+  it("an empty list of entities and a root field skipped by a literal", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same(
+      "{ topProducts(first: 0) { upc inStock reviews { body } } me @skip(if: true) { name } users @include(if: false) { id } }",
+    );
+    expect(off.body.data).toEqual({ topProducts: [] });
+    await pair.same("{ __typename }", "only __typename");
+  });
+
+  it("fragments on an interface and on a union inside a merged type's selection", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same(`
+      { topProducts(first: 2) { ...S ... on Hit { __typename } reviews { product { ...S ... on Product { inStock } } } } }
+      fragment S on Sellable { upc price ... on Product { shippingEstimate } }`);
+    expect(off.body.errors).toBeUndefined();
+  });
+
+  it("variables that fail coercion and unknown fields are refused the same way", async () => {
+    const pair = planPair(hiveSpec());
+    const query = "query ($n: Int!) { topProducts(first: $n) { upc inStock } }";
+    const bad = await pair.same({ query, variables: { n: "three" } }, "not an Int");
+    expect(bad.off.status).toBe(400);
+    await pair.same({ query }, "missing required variable");
+    const unknown = await pair.same("{ topProducts { upc inStock nope } }", "unknown field");
+    expect(unknown.off.status).toBe(400);
+  });
+
+  it("a multi-source query sent by GET", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same({
+      method: "GET",
+      query: "query Q($n: Int) { topProducts(first: $n) { upc inStock reviews { author { name } } } }",
+      variables: { n: 2 },
+      operationName: "Q",
+    });
+    expect(fieldOf<unknown[]>(off, "topProducts")).toHaveLength(2);
+  });
+
   it("introspection mixed with data", async () => {
     const pair = planPair(hiveSpec());
     const { off } = await pair.same(`{

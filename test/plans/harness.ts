@@ -56,6 +56,8 @@ export interface PlanRequest {
   operationName?: string;
   /** Request headers (authorization, ...). */
   headers?: Record<string, string>;
+  /** "GET" sends the request as query parameters; default POST with a JSON body. */
+  method?: "GET" | "POST";
 }
 
 /** What one gateway answered to one request, and the upstream calls it caused. */
@@ -110,8 +112,17 @@ async function callCounts(id: string, kinds: readonly string[], rest: boolean): 
   return out;
 }
 
-/** POSTs `request` to /graphql of `gw`, with operationName when given. */
+/** Sends `request` to /graphql of `gw` (POST with a JSON body, or GET with query parameters). */
 async function send(gw: TestGateway, request: PlanRequest): Promise<{ status: number; text: string }> {
+  if (request.method === "GET") {
+    const params = new URLSearchParams({ query: request.query });
+    if (request.variables) params.set("variables", JSON.stringify(request.variables));
+    if (request.operationName) params.set("operationName", request.operationName);
+    const res = await gw.fetch(`/graphql?${params}`, {
+      headers: { accept: "application/graphql-response+json", "x-graphql-csrf": "1", ...request.headers },
+    });
+    return { status: res.status, text: await res.text() };
+  }
   const res = await gw.fetch("/graphql", {
     method: "POST",
     headers: {
