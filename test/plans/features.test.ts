@@ -77,7 +77,9 @@ describe("query plans beside the gateway's other features answer as stitching do
       "{ orders(count: 2) { customer { name } customerSingle { name } } people { name } }",
     );
     expect(fanOut.off.status).toBe(400);
-    await pair.same("{ orders(count: 2) { customer { name } } people { name reviews { id } } }", "within the limit");
+    // Merged fields count as join points too: people.reviews would make two.
+    const within = await pair.same("{ orders(count: 2) { id customer { name } } people { name } }", "within the limit");
+    expect(within.off.body.errors).toBeUndefined();
     const calls = planPair(hiveSpec({ limits: { maxUpstreamCalls: 2 } }));
     const refused = await calls.same('{ me { id } users { id } topProducts { upc } search(term: "") { __typename } }');
     expect(refused.off.status).toBe(400);
@@ -103,12 +105,15 @@ describe("query plans beside the gateway's other features answer as stitching do
     expect(added.off.text).toContain('"color":"oak"');
   });
 
-  it("customized remotes (type prefix) beside merged ones", async () => {
-    const remotes = hiveRemotes();
+  it("a customized remote (type prefix) beside merged ones", async () => {
     const pair = planPair({
       ...hiveSpec(),
-      remotes: [...remotes, { name: "shop", customization: { typeNames: { prefix: "Shop_" } } }],
+      remotes: [...hiveRemotes(), { name: "crm", customization: { typeNames: { prefix: "Crm_" } } }],
     });
-    await pair.same("{ orders(count: 2) { id total } topProducts(first: 2) { upc inStock } }");
+    const { off } = await pair.same(
+      '{ customer(id: "c1") { __typename id name } topProducts(first: 2) { upc inStock reviews { body } } }',
+    );
+    expect(off.body.errors).toBeUndefined();
+    expect(fieldOf(off, "customer")).toEqual({ __typename: "Crm_Customer", id: "c1", name: "Alice" });
   });
 });

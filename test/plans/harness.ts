@@ -69,10 +69,24 @@ export interface PlanAnswer {
   dataText: string;
   /** The errors' comparable parts, sorted by their JSON text. */
   errors: string[];
+  /** The same without paths. */
+  errorsWithoutPaths: string[];
   /** Upstream calls by upstream (fixture kind, or "rest"). */
   calls: Record<string, number>;
   /** Total upstream calls. */
   totalCalls: number;
+  /** How the gateway ran it (GET /admin/plans counters; per isolate, so valid while tests run one at a time). */
+  lane: Lane;
+}
+
+/** How the gateway ran a request by GET /admin/plans: counted planned, fallback, neither, or no such route. */
+export type Lane = "planned" | "fallback" | "neither" | "no route";
+
+/** The lane of a request from the counters read before and after it. */
+function laneOf(before: PlanStats | null, after: PlanStats | null): Lane {
+  if (before === null || after === null) return "no route";
+  if (after.planned > before.planned) return "planned";
+  return after.fallbacks > before.fallbacks ? "fallback" : "neither";
 }
 
 /** Both answers of {@link PlanPair.same}. */
@@ -88,19 +102,46 @@ export interface PlanPair {
   id: string;
   off: TestGateway;
   on: TestGateway;
-  /** Sends `request` to both (plans off first) and asserts they answer alike; returns both answers. */
-  same(request: PlanRequest | string, label?: string): Promise<PlanAnswers>;
+  /**
+   * Sends `request` to both (plans off first) and asserts they answer alike; returns both answers. With
+   * `paths: "spec"` the error paths are not compared (where stitching's are wrong: the test asserts them
+   * itself); in every case each error path of the plans-on answer must lead to a null ({@link misplacedErrors}).
+   */
+  same(request: PlanRequest | string, label?: string, options?: { paths?: "stitching" | "spec" }): Promise<PlanAnswers>;
   /** POSTs an admin route to both gateways (e.g. /admin/reload), asserting 200 for each. */
   adminBoth(path: string): Promise<void>;
 }
 
 /** The comparable parts of one GraphQL error (contract: message, path, extensions.code, extensions.serviceName). */
-export function errorKey(error: NonNullable<GraphQLBody["errors"]>[number]): string {
+export function errorKey(error: NonNullable<GraphQLBody["errors"]>[number], withPath = true): string {
   return JSON.stringify({
     message: error.message,
-    path: error.path ?? null,
+    ...(withPath ? { path: error.path ?? null } : {}),
     code: error.extensions?.code ?? null,
     serviceName: error.extensions?.serviceName ?? null,
+  });
+}
+
+/**
+ * The errors of `body` whose path does not lead to a null in `data` (GraphQL spec, "Handling Execution
+ * Errors": the field an error is raised for is null, or null propagated to a parent). An error without a
+ * path, or an answer without data, has nothing to check.
+ */
+export function misplacedErrors(body: GraphQLBody): string[] {
+  if (body.data === undefined || body.data === null) return [];
+  return (body.errors ?? []).flatMap((error) => {
+    if (!error.path) return [];
+    let value: unknown = body.data;
+    for (const key of error.path) {
+      if (value === null) return [];
+      const container = value as Record<string | number, unknown> | undefined;
+      const fits = Array.isArray(container)
+        ? typeof key === "number"
+        : typeof container === "object" && typeof key === "string";
+      if (!fits || container === undefined) return [JSON.stringify(error.path)];
+      value = container[key];
+    }
+    return value === null ? [] : [JSON.stringify(error.path)];
   });
 }
 
@@ -170,7 +211,9 @@ export function planPair(spec: GatewaySpec, options: PlanPairOptions = {}): Plan
 
   const answer = async (gw: TestGateway, request: PlanRequest): Promise<PlanAnswer> => {
     const before = await callCounts(id, kinds, rest);
+    const countersBefore = await planStats(gw);
     const { status, text } = await send(gw, request);
+    const countersAfter = await planStats(gw);
     const after = await callCounts(id, kinds, rest);
     const calls = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]));
     let body: GraphQLBody;
@@ -182,9 +225,11 @@ export function planPair(spec: GatewaySpec, options: PlanPairOptions = {}): Plan
     return {
       status,
       text,
+      lane: laneOf(countersBefore, countersAfter),
       body,
       dataText: JSON.stringify(body.data),
-      errors: (body.errors ?? []).map(errorKey).sort(),
+      errors: (body.errors ?? []).map((e) => errorKey(e)).sort(),
+      errorsWithoutPaths: (body.errors ?? []).map((e) => errorKey(e, false)).sort(),
       calls,
       totalCalls: Object.values(calls).reduce((a, b) => a + b, 0),
     };
@@ -194,14 +239,16 @@ export function planPair(spec: GatewaySpec, options: PlanPairOptions = {}): Plan
     id,
     off,
     on,
-    async same(input, label = "") {
+    async same(input, label = "", { paths = "stitching" } = {}) {
       const request = typeof input === "string" ? { query: input } : input;
       const offAnswer = await answer(off, request);
       const onAnswer = await answer(on, request);
       const context = `${label}\nplans off: ${offAnswer.text.slice(0, 3000)}\nplans on:  ${onAnswer.text.slice(0, 3000)}`;
       expect(onAnswer.status, `status ${context}`).toBe(offAnswer.status);
       expect(onAnswer.dataText, `data ${context}`).toBe(offAnswer.dataText);
-      expect(onAnswer.errors, `errors ${context}`).toEqual(offAnswer.errors);
+      if (paths === "stitching") expect(onAnswer.errors, `errors ${context}`).toEqual(offAnswer.errors);
+      else expect(onAnswer.errorsWithoutPaths, `errors ${context}`).toEqual(offAnswer.errorsWithoutPaths);
+      expect(misplacedErrors(onAnswer.body), `error paths of plans on not leading to null ${context}`).toEqual([]);
       expect(
         onAnswer.totalCalls,
         `upstream calls ${label}: plans on ${JSON.stringify(onAnswer.calls)}, off ${JSON.stringify(offAnswer.calls)}`,

@@ -46,7 +46,8 @@ describe("cached plans stay with their role, gateway and schema", () => {
     const query = "{ topProducts(first: 2) { upc name inStock } }";
     const first = await a.same(query, "gateway a");
     expect(first.on.body.errors).toBeUndefined();
-    const second = await b.same(query, "gateway b, inventory failing");
+    // Stitching's error paths under a list lack the index: not compared (see errors.test.ts).
+    const second = await b.same(query, "gateway b, inventory failing", { paths: "spec" });
     expect(second.on.errors.length).toBeGreaterThan(0);
     expect(second.on.calls.hive_inventory).toBe(1);
   });
