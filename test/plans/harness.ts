@@ -108,6 +108,8 @@ export interface PlanPair {
    * itself); in every case each error path of the plans-on answer must lead to a null ({@link misplacedErrors}).
    */
   same(request: PlanRequest | string, label?: string, options?: { paths?: "stitching" | "spec" }): Promise<PlanAnswers>;
+  /** Sends `request` to both (plans off first) and returns both answers without comparing them. */
+  both(request: PlanRequest | string): Promise<PlanAnswers>;
   /** POSTs an admin route to both gateways (e.g. /admin/reload), asserting 200 for each. */
   adminBoth(path: string): Promise<void>;
 }
@@ -239,10 +241,13 @@ export function planPair(spec: GatewaySpec, options: PlanPairOptions = {}): Plan
     id,
     off,
     on,
-    async same(input, label = "", { paths = "stitching" } = {}) {
+    async both(input) {
       const request = typeof input === "string" ? { query: input } : input;
       const offAnswer = await answer(off, request);
-      const onAnswer = await answer(on, request);
+      return { off: offAnswer, on: await answer(on, request) };
+    },
+    async same(input, label = "", { paths = "stitching" } = {}) {
+      const { off: offAnswer, on: onAnswer } = await this.both(input);
       const context = `${label}\nplans off: ${offAnswer.text.slice(0, 3000)}\nplans on:  ${onAnswer.text.slice(0, 3000)}`;
       expect(onAnswer.status, `status ${context}`).toBe(offAnswer.status);
       expect(onAnswer.dataText, `data ${context}`).toBe(offAnswer.dataText);
