@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
-import { type PermissionSet, usePermissions } from "../auth";
+import { composedSchemaOf, type PermissionSet, usePermissions } from "../auth";
 import { useCsrfPrevention, useGraphiQLContentSecurityPolicy } from "../browser";
 import type { SchemaRegistry } from "../compose";
 import type { IntrospectionConfig, LimitsConfig } from "../config";
@@ -52,7 +52,9 @@ export function executionPlugins(
     useJoinLimits((context) => resolveLimits(limits, context.session)),
     useOperationLimits(limits),
     usePassthrough(),
-    ...(options.plans === undefined ? [] : [usePlans({ cache: options.plans, enabled: options.queryPlans })]),
+    ...(options.plans === undefined
+      ? []
+      : [usePlans({ cache: options.plans, enabled: options.queryPlans, composedOf: composedSchemaOf })]),
   ] as Plugin<Record<string, unknown>, GatewayContext>[];
 }
 

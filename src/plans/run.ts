@@ -13,12 +13,16 @@ function pick(variables: Variables | undefined, names: readonly string[]): Varia
   return out;
 }
 
+/** Asks the passthrough executor to parse the answer itself (a broken body becomes its coded error there). */
+const PARSE = { parse: true };
+
 /** Calls one source with a plan's document (through the upstream pipeline, via its executor). */
 async function call(fetch: PlanFetch, variables: Variables, context: unknown): Promise<ExecutionResult> {
   return (await fetch.source.executor({
     document: fetch.document,
     variables,
     context: context as Record<string, unknown>,
+    extensions: PARSE,
     operationType: "query" as never,
   })) as ExecutionResult;
 }
@@ -62,14 +66,48 @@ function collect(
   );
 }
 
-/** The distinct keys of the objects (null keys left out), in first-seen order. */
+/** The distinct keys of the objects (null keys left out; a list key gives each of its items), in first-seen order. */
 function keysOf(targets: readonly Record<string, unknown>[], field: string): unknown[] {
   const seen = new Set<unknown>();
   for (const target of targets) {
     const key = target[field];
-    if (key !== null && key !== undefined) seen.add(key);
+    if (Array.isArray(key)) {
+      for (const item of key) if (item !== null && item !== undefined) seen.add(item);
+    } else if (key !== null && key !== undefined) seen.add(key);
   }
   return [...seen];
+}
+
+/**
+ * Sets a batched @join's field on its parents: the results grouped by key (compared as strings, as
+ * the joins' batched resolver matches them); a list field gets every match, an object field the first.
+ */
+function assignJoined(
+  node: EntityNode,
+  results: readonly unknown[],
+  targets: readonly Record<string, unknown>[],
+): void {
+  const groups = new Map<string, unknown[]>();
+  for (const result of results) {
+    if (result === null || typeof result !== "object") continue;
+    const key = (result as Record<string, unknown>)[node.resultKey];
+    if (key === null || key === undefined) continue;
+    const group = groups.get(String(key));
+    if (group === undefined) groups.set(String(key), [result]);
+    else group.push(result);
+  }
+  const many = node.join?.many === true;
+  const field = node.fills[0] as string;
+  for (const target of targets) {
+    const key = target[node.parentKey];
+    const matches =
+      key === null || key === undefined
+        ? []
+        : Array.isArray(key)
+          ? key.flatMap((item) => groups.get(String(item)) ?? [])
+          : (groups.get(String(key)) ?? []);
+    target[field] = many ? matches : (matches[0] ?? null);
+  }
 }
 
 /**
@@ -141,14 +179,24 @@ async function runStep(
     targets.push(found);
     keys.push(nodeKeys);
     sent[node.alias] = nodeKeys;
+    if (node.constants !== undefined) Object.assign(sent, node.constants);
     if (nodeKeys.length > 0) any = true;
   }
-  if (!any) return;
+  if (!any) {
+    step.nodes.forEach((node, index) => {
+      if (node.join !== undefined) assignJoined(node, [], targets[index] ?? []);
+    });
+    return;
+  }
   const answer = await call(step, sent, context);
   const answered = answer.data as Record<string, unknown> | null | undefined;
   step.nodes.forEach((node, index) => {
     const results = answered?.[node.alias];
     if (!Array.isArray(results)) return;
+    if (node.join !== undefined) {
+      assignJoined(node, results, targets[index] ?? []);
+      return;
+    }
     const byKey = new Map<unknown, Record<string, unknown>>();
     for (const result of results as (Record<string, unknown> | null)[]) {
       if (result !== null && result !== undefined) byKey.set(result[node.resultKey], result);
