@@ -26,7 +26,34 @@ const ROLES = {
   },
 };
 
+/** A role without presets over three sources, and one that sees less of the same types. */
+const VIEWERS = {
+  viewer: {
+    hive_products: "type Query { topProducts(first: Int): [Product] } type Product { upc: String! name: String! }",
+    hive_inventory: "type Product { inStock: Boolean }",
+    hive_reviews: "type Product { reviews: [Review] } type Review { id: ID! body: String author: User }",
+    hive_accounts: "type User { id: ID! name: String! }",
+  },
+  guest: {
+    hive_products: "type Query { topProducts(first: Int): [Product] } type Product { upc: String! name: String! }",
+    hive_inventory: "type Product { inStock: Boolean }",
+  },
+};
+
 describe("cached plans stay with their role, gateway and schema", () => {
+  it("roles without presets over merged types from three sources", async () => {
+    const pair = planPair(hiveSpec({ auth: hsAuth(), permissions: VIEWERS }));
+    const query = "query ($n: Int) { topProducts(first: $n) { upc name inStock reviews { body author { name } } } }";
+    const viewer = await pair.same({ query, variables: { n: 3 }, headers: await asRole("viewer") }, "viewer");
+    expect(viewer.off.body.errors).toBeUndefined();
+    await pair.same({ query, variables: { n: 2 }, headers: await asRole("viewer") }, "viewer again");
+    const guest = await pair.same({ query, headers: await asRole("guest") }, "guest: reviews hidden");
+    expect(guest.off.status).toBe(400);
+    const small = "{ topProducts(first: 2) { upc name inStock } }";
+    await pair.same({ query: small, headers: await asRole("guest") }, "guest");
+    await pair.same({ query: small, headers: await asRole("viewer") }, "viewer, the guest's document");
+  });
+
   it("the same document under two roles answers per role", async () => {
     const pair = planPair(hiveSpec({ auth: hsAuth(), permissions: ROLES }));
     const query = '{ search(term: "") { __typename ... on Product { upc inStock } } }';
