@@ -4,8 +4,8 @@
  * at the root and under other sources' entities. Same data text, same error set, no more upstream calls.
  */
 import { describe, expect, it } from "vitest";
-import { control } from "../helpers";
-import { fieldOf, hiveSpec, misplacedErrors, planPair } from "./harness";
+import { control, remoteUrl } from "../helpers";
+import { fieldOf, HIVE, hiveRemotes, hiveSpec, misplacedErrors, planPair } from "./harness";
 
 /** The comparable parts of the errors of an answer, as objects. */
 const errorsOf = (answer: { errors: string[] }) => answer.errors.map((e) => JSON.parse(e) as Record<string, unknown>);
@@ -100,5 +100,36 @@ describe("query plans answer errors and missing entities as stitching does", () 
       "reviews answers HTML",
       { paths: "spec" },
     );
+  });
+
+  it("an entity resolver failing as a whole: its fields null under every entity, with the remote's error", async () => {
+    const id = `stockout-${Date.now().toString(36)}`;
+    const remotes = hiveRemotes().map((remote) =>
+      remote.name === "hive_inventory" ? { ...remote, url: remoteUrl(id, "hive_stockout") } : remote,
+    );
+    const pair = planPair(hiveSpec({ remotes }), {
+      id,
+      kinds: [...HIVE.filter((k) => k !== "hive_inventory"), "hive_stockout"],
+    });
+    const { off } = await pair.same(
+      "{ topProducts(first: 2) { upc name inStock reviews { product { upc shippingEstimate } } } }",
+      "",
+      {
+        paths: "spec",
+      },
+    );
+    expect(off.errors.join()).toContain("inventory overloaded");
+    expect(off.text).toContain('"name":"Table"');
+  });
+
+  it("a remote timing out under merged entities", async () => {
+    const pair = planPair(hiveSpec({ remotes: hiveRemotes({ timeoutMs: 300 }) }));
+    await pair.same("{ topProducts(first: 1) { upc inStock } }", "warm-up");
+    await control(pair.id, "hive_inventory", { mode: "slow", delayMs: 1000 });
+    const { off } = await pair.same("{ topProducts(first: 2) { upc name inStock } me { name } }", "inventory slow", {
+      paths: "spec",
+    });
+    expect(String(JSON.parse(off.errors[0] ?? "{}").code)).toMatch(/^UPSTREAM_/);
+    expect(fieldOf(off, "me")).toEqual({ name: "Ada Lovelace" });
   });
 });
