@@ -132,4 +132,41 @@ describe("query plans answer errors and missing entities as stitching does", () 
     expect(String(JSON.parse(off.errors[0] ?? "{}").code)).toMatch(/^UPSTREAM_/);
     expect(fieldOf(off, "me")).toEqual({ name: "Ada Lovelace" });
   });
+
+  it("null parents of merged entities: no key collected, the other entities merged", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same(
+      "{ topReviews(first: 7) { id author { username reviews { id } } product { upc inStock } } }",
+    );
+    expect(off.body.errors).toBeUndefined();
+    expect(fieldOf<unknown[]>(off, "topReviews")[6]).toEqual({ id: "r7", author: null, product: null });
+  });
+
+  it("a merge resolver queried at the root, with keys another source does not know", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same(`{
+      reviewUsersByIds(ids: ["u2", "u404", "u1"]) { id username reviews(first: 1) { id product { upc inStock } } }
+      reviewProductsByUpcs(upcs: ["p404", "p3"]) { upc inStock reviews { id } }
+    }`);
+    expect(off.body.errors).toBeUndefined();
+    expect(fieldOf<unknown[]>(off, "reviewUsersByIds")[1]).toEqual({
+      id: "u404",
+      username: null,
+      reviews: [{ id: "r6", product: { upc: "p404", inStock: null } }],
+    });
+  });
+
+  it("partial errors answered with Accept: application/json", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same(
+      {
+        query: "{ users { id reviews { product { upc warehouse } } } }",
+        headers: { accept: "application/json" },
+      },
+      "",
+      { paths: "spec" },
+    );
+    expect(off.status).toBe(200);
+    expect(off.errors.length).toBeGreaterThan(0);
+  });
 });
