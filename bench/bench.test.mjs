@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { spawnServer } from "./lib.mjs";
-import { checkerOf, FAIL_HEADER, requestOf, SCENARIOS } from "./scenarios.mjs";
+import { checkerOf, FAIL_HEADER, requestOf, SCENARIOS, UNIQUE_HEADER } from "./scenarios.mjs";
 import { expectedAnswer } from "./systems.mjs";
 import { targetRows } from "./targets.mjs";
 
@@ -139,6 +139,20 @@ describe("the upstreams for the H variants", () => {
     assert.equal(products.errors, undefined);
     const without = await post("/inventory/graphql", '{ inventoryByUpcs(upcs: ["p3"]) { shippingEstimate } }');
     assert.deepEqual(without, { data: { inventoryByUpcs: [{ shippingEstimate: 15 }] } });
+  });
+
+  test("/__calls sums the upstream calls that carried the given x-bench-request values", async () => {
+    await fetch(`${upstreams.base}/__reset`, { method: "POST" });
+    await post("/accounts/graphql", "{ users { id } }", { [UNIQUE_HEADER]: "a" });
+    await post("/products/graphql", "{ topProducts { upc } }", { [UNIQUE_HEADER]: "a" });
+    await post("/products/graphql", "{ topProducts { upc } }", { [UNIQUE_HEADER]: "b" });
+    await post("/products/graphql", "{ topProducts { upc } }");
+    const calls = async (ids) =>
+      (await fetch(`${upstreams.base}/__calls`, { method: "POST", body: JSON.stringify(ids) })).json();
+    assert.deepEqual(await calls(["a"]), { requests: 1, calls: 2 });
+    assert.deepEqual(await calls(["a", "b", "c"]), { requests: 3, calls: 3 });
+    await fetch(`${upstreams.base}/__reset`, { method: "POST" });
+    assert.deepEqual(await calls(["a"]), { requests: 1, calls: 0 });
   });
 
   test("HV: the variables reach every argument (9 users, 6 top products, 2 outer reviews each)", async () => {

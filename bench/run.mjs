@@ -105,6 +105,23 @@ async function startUpstreams() {
     async stats() {
       return (await fetch(`${base}/__stats`)).json();
     },
+    /** Upstream calls caused by these client requests (their `x-bench-request` values). */
+    async callsOf(ids) {
+      return (await fetch(`${base}/__calls`, { method: "POST", body: JSON.stringify(ids) })).json();
+    },
+    /**
+     * Resolves once no upstream call has arrived for 200 ms (at most 10 s): requests a load run left in
+     * flight have finished their upstream calls.
+     */
+    async idle() {
+      let last = -1;
+      for (let waited = 0; waited < 10_000; waited += 200) {
+        const { total } = await this.stats();
+        if (total === last) return;
+        last = total;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
   };
 }
 
@@ -164,13 +181,21 @@ async function measureSystem(system, target, upstreams, autocannon, expected) {
       });
     for (const unique of [false, true]) {
       await load(unique, WARMUP_S);
+      await upstreams.idle();
+      await fetch(`${upstreams.base}/__reset`, { method: "POST" });
       const before = await upstreams.stats();
       const cpu0 = target.pid ? cpuMs(target.pid) : null;
       const up0 = cpuMs(upstreams.child.pid);
       const result = await load(unique, MEASURE_S);
       const cpu1 = target.pid ? cpuMs(target.pid) : null;
       const up1 = cpuMs(upstreams.child.pid);
+      await upstreams.idle();
       const after = await upstreams.stats();
+      // Calls per request: with unique headers, exactly those of the answered requests; else every call
+      // of the run over every request sent (requests left in flight at the stop made calls too).
+      const calls = unique
+        ? (await upstreams.callsOf(result.answeredIds)).calls / Math.max(1, result.answeredIds.length)
+        : (after.total - before.total) / Math.max(1, result.requests.sent);
       const requests = result.requests.total;
       const failures = result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0);
       cells.push({
@@ -183,7 +208,7 @@ async function measureSystem(system, target, upstreams, autocannon, expected) {
         p99: result.latency.p99,
         cpuMsPerRequest: cpu0 === null ? null : +((cpu1 - cpu0) / requests).toFixed(3),
         upstreamCpuMsPerRequest: +((up1 - up0) / requests).toFixed(3),
-        upstreamCallsPerRequest: +((after.total - before.total) / requests).toFixed(2),
+        upstreamCallsPerRequest: +calls.toFixed(2),
         upstreamCallsAlone: callsAlone,
         failures,
         ...(wrong ? { wrongAnswer: wrong } : {}),

@@ -151,7 +151,8 @@ export async function expectedAnswer(base, scenario) {
  * @param {number} options.connections - concurrent connections
  * @param {number} options.maxRequests - upper bound of requests
  * @returns {Promise<object>} autocannon's result with `mismatches`: 200 answers that `check` rejected
- *   (non-200 answers are in autocannon's `non2xx`)
+ *   (non-200 answers are in autocannon's `non2xx`), and with `unique`, `answeredIds`: the
+ *   `x-bench-request` values of the requests that got an answer
  */
 export async function loadScenario(
   autocannon,
@@ -172,20 +173,27 @@ export async function loadScenario(
   if (!unique && !scenario.partial) return autocannon({ ...common, expectBody: expected });
   let counter = 0;
   let mismatches = 0;
+  const answeredIds = [];
+  // Ids unique across runs too, so the upstreams' per-request counts never mix two runs.
+  const run = Math.random().toString(36).slice(2, 10);
+  // One request at a time per connection: the connection's context holds the id of its request.
+  const setupRequest = (request, context) => {
+    context.requestId = `${run}-${++counter}`;
+    return { ...request, headers: { ...headers, [UNIQUE_HEADER]: context.requestId } };
+  };
   const result = await autocannon({
     ...common,
     requests: [
       {
         method: "POST",
         body,
-        ...(unique
-          ? { setupRequest: (request) => ({ ...request, headers: { ...headers, [UNIQUE_HEADER]: `${++counter}` } }) }
-          : {}),
-        onResponse: (status, responseBody) => {
+        ...(unique ? { setupRequest } : {}),
+        onResponse: (status, responseBody, context) => {
+          if (unique) answeredIds.push(context.requestId);
           if (status === 200 && !check(status, responseBody)) mismatches++;
         },
       },
     ],
   });
-  return { ...result, mismatches };
+  return unique ? { ...result, mismatches, answeredIds } : { ...result, mismatches };
 }

@@ -19,13 +19,15 @@
  *   it is resolved (scenario HE); the other subgraphs ignore the header.
  * - `users`, `User.reviews` and `Product.reviews` take an optional `first` (scenario HV's variables), in
  *   every flavour.
- * - `GET /__stats` -> `{ requests: { "<path>": n }, total }`; `POST /__reset` zeroes it.
+ * - `GET /__stats` -> `{ requests: { "<path>": n }, total }`; `POST /__reset` zeroes it (and the next).
+ * - `POST /__calls` with a JSON array of `x-bench-request` values -> `{ requests, calls }`: how many
+ *   upstream calls carried one of those values (the calls those client requests caused).
  *
  * Usage: node bench/upstreams.mjs   (prints `{"port": N}` on stdout once listening)
  */
 import { createServer } from "node:http";
 import { buildSchema, graphql } from "graphql";
-import { FAIL_HEADER } from "./scenarios.mjs";
+import { FAIL_HEADER, UNIQUE_HEADER } from "./scenarios.mjs";
 
 const range = (n) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -284,6 +286,14 @@ function flakyFailure(body) {
   return (flakyCalls / FAIL_EVERY) % 2 === 1 ? "503" : "reset";
 }
 
+/**
+ * Calls per client request: the gateways forward the client's {@link UNIQUE_HEADER} to every upstream
+ * call, so the calls one client request caused can be summed (`POST /__calls`), whatever else was in
+ * flight. Bounded; `/__reset` clears it.
+ */
+const callsByRequest = new Map();
+const MAX_TRACKED_REQUESTS = 2_000_000;
+
 /** Answers by request body, serialized once. */
 const cache = new Map();
 const stats = { requests: {}, total: 0, failed: 0 };
@@ -319,12 +329,28 @@ const server = createServer((req, res) => {
     stats.requests = {};
     stats.total = 0;
     stats.failed = 0;
+    callsByRequest.clear();
     res.writeHead(204);
     res.end();
     return;
   }
+  if (path === "/__calls") {
+    const chunks = [];
+    req.on("data", (chunk) => chunks.push(chunk));
+    req.on("end", () => {
+      const ids = JSON.parse(Buffer.concat(chunks).toString("utf8") || "[]");
+      let calls = 0;
+      for (const id of ids) calls += callsByRequest.get(String(id)) ?? 0;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ requests: ids.length, calls }));
+    });
+    return;
+  }
   stats.requests[path] = (stats.requests[path] ?? 0) + 1;
   stats.total++;
+  const requestId = req.headers[UNIQUE_HEADER];
+  if (typeof requestId === "string" && callsByRequest.size < MAX_TRACKED_REQUESTS)
+    callsByRequest.set(requestId, (callsByRequest.get(requestId) ?? 0) + 1);
   const rest = /^\/rest\/users\/([^/]+)$/.exec(path);
   if (rest) {
     const user = users.get(decodeURIComponent(rest[1]));
