@@ -9,6 +9,7 @@ export { sha256Hex } from "./hash";
 export { type PassthroughSource, passthroughSourcesOf } from "./passthrough";
 export { remotePublishConfigProblems } from "./publish";
 export { createSchemaRegistry } from "./registry";
+export type { EarlySchema } from "./registry-early";
 export type {
   GatewayStatus,
   ReloadReport,
