@@ -5,7 +5,6 @@
  *
  *   npm run bench:cold                          # 200 and 1,500 types, 3 runs each
  *   npm run bench:cold -- --types 1500 --runs 5
- *   npm run bench:cold -- --profile             # where the time goes: the same bundle in Node, CPU profiled
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -74,21 +73,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await build({ ...WORKER_BUILD, entryPoints: [join(BENCH, "gateway-worker.ts")], outfile: gateway });
   const upstreams = await spawnServer(join(BENCH, "upstreams.mjs"), "bench upstreams");
   try {
-    if (argv.includes("--profile")) {
-      const { profileCold } = await import("./cold-profile.mjs");
-      for (const types of typesList) console.log(await profileCold(upstreams.base, types, runs));
-    } else {
-      console.log("| cold start (fresh workerd, first response) | without KV | with the schema in KV | runs |");
-      console.log("| --- | --- | --- | --- |");
-      for (const types of typesList) {
-        const all = [];
-        for (let i = 0; i < runs; i++) all.push(await coldStart(gateway, upstreams.base, types));
-        const without = median(all.map((r) => r.withoutKvMs));
-        const withKv = median(all.map((r) => r.withKvMs));
-        console.log(
-          `| remote of ${types} types | ${without} ms | ${withKv} ms | ${runs} (with KV: ${all.map((r) => r.withKvMs).join(", ")}) |`,
-        );
-      }
+    console.log("| cold start (fresh workerd, first response) | without KV | with the schema in KV | runs |");
+    console.log("| --- | --- | --- | --- |");
+    for (const types of typesList) {
+      const all = [];
+      for (let i = 0; i < runs; i++) all.push(await coldStart(gateway, upstreams.base, types));
+      const without = median(all.map((r) => r.withoutKvMs));
+      const withKv = median(all.map((r) => r.withKvMs));
+      console.log(
+        `| remote of ${types} types | ${without} ms | ${withKv} ms | ${runs} (with KV: ${all.map((r) => r.withKvMs).join(", ")}) |`,
+      );
     }
   } finally {
     upstreams.child.kill();
