@@ -45,12 +45,17 @@ export function useRegistrySchema(options: RegistrySchemaOptions): Plugin<Record
   const { registry, permissions } = options;
   const schemas = new WeakMap<Request, GraphQLSchema>();
   const composeAfter = new WeakSet<Request>();
+  /** Set once the registry has served a composed schema: from then on there is no early path to try. */
+  let composed = false;
 
   /** The remote's own schema when it may stand in for the composed one for these params, else undefined. */
   async function earlyFor(params: GraphQLParams | GraphQLParams[], context: GatewayContext) {
-    if (Array.isArray(params) || !permissions.seesWholeSchema(context.session)) return undefined;
+    if (composed || Array.isArray(params) || !permissions.seesWholeSchema(context.session)) return undefined;
     const early = await registry.early();
-    if (early === undefined) return undefined;
+    if (early === undefined) {
+      composed = true;
+      return undefined;
+    }
     const document = parsed(params.query);
     if (document === null) return early.schema;
     return passthroughTarget(early.schema, document, params.operationName) === early.source ? early.schema : undefined;
@@ -68,6 +73,7 @@ export function useRegistrySchema(options: RegistrySchemaOptions): Plugin<Record
             return;
           }
           const full = await registry.getSchema((promise) => context.executionCtx.waitUntil(promise));
+          composed = true;
           schemas.set(request, permissions.schemaFor(full, context.session));
         },
       };
