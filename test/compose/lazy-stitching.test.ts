@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { createLogger } from "../../src/observability";
-import { fixtureConfig, type GatewaySpec, testGateway } from "../fixtures/gateways";
+import { asRole, fixtureConfig, type GatewaySpec, hsAuth, testGateway } from "../fixtures/gateways";
 import { ADMIN_SECRET, control, uniqueId, upstreamOperations } from "../helpers";
 
 /** Test `id`'s accounts and products remotes: accounts is first, so it may answer before composition. */
@@ -27,12 +27,12 @@ function coldGateway(id: string, spec: GatewaySpec, kvPrefix = `${uniqueId("kv")
     log: createLogger({ sink: (line) => lines.push(JSON.parse(line)) }),
   });
   const composed = () => lines.filter((line) => line.msg === "schema composed").length;
-  const post = async (query: string) => {
+  const post = async (query: string, headers: Record<string, string> = {}) => {
     const ctx = createExecutionContext();
     const res = await app.fetch(
       new Request("http://gateway.test/graphql", {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+        headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...headers },
         body: JSON.stringify({ query }),
       }),
       { ...env, ADMIN_SECRET } as Env,
@@ -66,6 +66,30 @@ describe("the first operation one remote answers alone", () => {
     const first = await gw.post("{ products(limit: 1) { name } }");
     expect(first.body).toEqual({ data: { products: [{ name: "Table" }] } });
     expect(first.composedAtAnswer).toBe(1);
+  });
+
+  it("waits for stitching under a role that sees part of the schema, and gets the role's answers", async () => {
+    const id = uniqueId();
+    const spec: GatewaySpec = {
+      ...TWO_REMOTES,
+      auth: hsAuth(),
+      permissions: { user: { accounts: "type Query { me: User } type User { name: String! }" } },
+    };
+    const user = await asRole("user", "u-1");
+    const allowed = await coldGateway(id, spec).post("{ me { name } }", user);
+    expect(allowed.composedAtAnswer).toBe(1);
+    const hidden = await coldGateway(id, spec).post('{ user(id: "1") { name } }', user);
+    expect(hidden.composedAtAnswer).toBe(1);
+    const warm = testGateway(id, spec);
+    for (const [query, cold] of [
+      ["{ me { name } }", allowed],
+      ['{ user(id: "1") { name } }', hidden],
+    ] as const) {
+      const after = await warm.graphql(query, undefined, user);
+      expect({ status: cold.status, body: cold.body }).toEqual({ status: after.status, body: after.body });
+    }
+    expect(hidden.status).toBe(400);
+    expect(JSON.stringify(hidden.body)).toContain("Cannot query field");
   });
 
   it("waits for stitching when the first remote has a customization", async () => {
