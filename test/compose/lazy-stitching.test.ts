@@ -9,7 +9,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { createLogger } from "../../src/observability";
-import { asRole, fixtureConfig, type GatewaySpec, hsAuth, testGateway } from "../fixtures/gateways";
+import {
+  asRole,
+  BILLING,
+  fixtureConfig,
+  type GatewaySpec,
+  hsAuth,
+  SHOP_FILES,
+  testGateway,
+} from "../fixtures/gateways";
 import { ADMIN_SECRET, control, uniqueId, upstreamOperations } from "../helpers";
 
 /** Test `id`'s accounts and products remotes: accounts is first, so it may answer before composition. */
@@ -19,10 +27,16 @@ const TWO_REMOTES: GatewaySpec = { remotes: ["accounts", "products"] };
  * A fresh gateway (by default its own KV prefix, so nothing is cached) whose log lines are kept, and a `post` that
  * returns as soon as the app answers, before the background work registered with waitUntil is awaited.
  */
-function coldGateway(id: string, spec: GatewaySpec, kvPrefix = `${uniqueId("kv")}:`) {
+function coldGateway(
+  id: string,
+  spec: GatewaySpec,
+  kvPrefix = `${uniqueId("kv")}:`,
+  files: Record<string, string> = {},
+) {
   const lines: Array<{ msg: string }> = [];
   const app = createApp({
     config: fixtureConfig(id, spec),
+    schemaFiles: Object.entries(files).map(([path, sdl]) => ({ path, sdl })),
     kvPrefix,
     log: createLogger({ sink: (line) => lines.push(JSON.parse(line)) }),
   });
@@ -99,6 +113,40 @@ describe("the first operation one remote answers alone", () => {
     const first = await gw.post('{ user(id: "1") { __typename name } }');
     expect(first.body).toEqual({ data: { user: { __typename: "Acc_User", name: "Ada" } } });
     expect(first.composedAtAnswer).toBe(1);
+  });
+});
+
+describe("with schemas/*.graphql (REST fields, @join)", () => {
+  const SHOP: GatewaySpec = { remotes: ["shop", "crm"], services: [BILLING] };
+
+  /** The first answer of a cold gateway and the answer of a warm one (composed), for one query. */
+  async function coldAndWarm(files: Record<string, string>, query: string) {
+    const id = uniqueId();
+    const cold = await coldGateway(id, SHOP, undefined, files).post(query);
+    const warm = testGateway(id, SHOP, { files });
+    await warm.graphql("{ customerCount }");
+    const after = await warm.graphql(query);
+    expect({ status: cold.status, body: cold.body }).toEqual({ status: after.status, body: after.body });
+    return cold;
+  }
+
+  it("the first remote's own operation is answered before stitching", async () => {
+    const cold = await coldAndWarm(SHOP_FILES, "{ orders(count: 2) { id total } }");
+    expect(cold.composedAtAnswer).toBe(0);
+    expect(cold.body).toMatchObject({ data: { orders: [{ id: "o1" }, { id: "o2" }] } });
+  });
+
+  it("an operation with a @rest or @join field waits for stitching", async () => {
+    expect((await coldAndWarm(SHOP_FILES, "{ orders(count: 1) { id invoices { amount } } }")).composedAtAnswer).toBe(1);
+    expect((await coldAndWarm(SHOP_FILES, "{ orders(count: 1) { customer { name } } }")).composedAtAnswer).toBe(1);
+  });
+
+  it("a first remote that conflicts with the local SDL is left out, before stitching as after", async () => {
+    // shop's Coupon has a code; this one does not: shop is left out of the composed schema.
+    const files = { ...SHOP_FILES, "schemas/coupon.graphql": "type Coupon { id: ID! }" };
+    const cold = await coldAndWarm(files, "{ orders(count: 1) { id } }");
+    expect(cold.composedAtAnswer).toBe(1);
+    expect(cold.status).toBe(400);
   });
 });
 
