@@ -67,10 +67,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
   const typesList = option("--types", "200,1500").split(",").map(Number);
   const runs = Math.min(20, Number(option("--runs", "3")));
-  const { build } = await import("esbuild");
-  const { WORKER_BUILD } = await import("./lib.mjs");
-  const gateway = join(BENCH, "..", "dist/bench/gateway.js");
-  await build({ ...WORKER_BUILD, entryPoints: [join(BENCH, "gateway-worker.ts")], outfile: gateway });
+  const { buildBundles } = await import("./systems.mjs");
+  const { gateway } = await buildBundles({ only: ["gateway"] });
   const upstreams = await spawnServer(join(BENCH, "upstreams.mjs"), "bench upstreams");
   try {
     console.log("| cold start (fresh workerd, first response) | without KV | with the schema in KV | runs |");

@@ -3,11 +3,15 @@
  * (a) client to the upstream directly, (b) through a Worker that only forwards bytes, (c) through
  * Junction, (d) through Hive Gateway, (b)-(d) in workerd through Miniflare's Node API (never
  * `wrangler dev`). Upstreams: bench/upstreams.mjs (pre-serialized answers). Load: autocannon, bounded in
- * time and count; every response is compared with the expected body (a 200 with errors is a failure).
+ * time and count; every response is compared with the expected body (a 200 with errors is a failure),
+ * except in HE, whose expected answer is partial: there the data must be the same JSON text and the errors
+ * the same (path, message) pairs (scenarios.mjs checkerOf). A system whose first answer is wrong is not
+ * measured, unless only its errors are wrong: then it is, and every wrong answer counts as a failure.
  *
  * Measures per scenario and system: requests/s, p50/p99 latency, CPU ms per request of the workerd
- * process (/proc, user+sys over the run / requests), the upstream's CPU, upstream calls per request,
- * peak memory (VmHWM). Plus: cold start (fresh workerd, first response with and without the schema in
+ * process (/proc, user+sys over the run / requests), the upstream's CPU, upstream calls per request
+ * (under load, and of one request alone), peak memory (VmHWM). Then issue 16's targets, each met or
+ * missed (bench/targets.mjs; `targets` in latest.json). Plus: cold start (fresh workerd, first response with and without the schema in
  * KV) for 200- and 1,500-type remotes, and the bundle size (`wrangler deploy --dry-run --minify`, gzip).
  * Then the load run (bench/load.mjs): Junction for 60 s with unique headers while one upstream fails 5% of
  * calls; every answer must be full or a coded partial error, no request lost, memory flat (exit code 1
@@ -42,19 +46,18 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { builtinModules } from "node:module";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
-import { parse } from "graphql";
 import { breakdownTable, bundleBreakdown } from "./bundle.mjs";
 import { coldStart } from "./cold.mjs";
 import { filesTables, runFiles } from "./files.mjs";
-import { bundleSize, cpuMs, peakMiB, spawnServer, startWorker, WORKER_BUILD } from "./lib.mjs";
+import { bundleSize, cpuMs, peakMiB, spawnServer, startWorker } from "./lib.mjs";
 import { loadConfig, loadPassed, loadRun, loadTable } from "./load.mjs";
 import { realtimeTables, runRealtime } from "./realtime.mjs";
 import { remoteSubsTables, runRemoteSubscriptions, TRANSPORTS } from "./remote-subs.mjs";
-import { gatewaySetup, SCENARIOS, SUBGRAPHS, UNIQUE_HEADER } from "./scenarios.mjs";
+import { checkerOf, requestOf, SCENARIOS, UNIQUE_HEADER } from "./scenarios.mjs";
+import { buildBundles, expectedAnswer, loadScenario, startSystem } from "./systems.mjs";
+import { targetRows, targetsTable } from "./targets.mjs";
 
 const BENCH = new URL(".", import.meta.url).pathname;
 const ROOT = join(BENCH, "..");
@@ -79,7 +82,9 @@ const LOAD_S = Number(option("--load-seconds") ?? (quick ? 10 : 60));
 const scenarios =
   loadOnly || realtimeOnly || filesOnly || remoteSubsOnly
     ? []
-    : SCENARIOS.filter((s) => (option("--scenarios") ?? "S,L,J,R,H").split(",").includes(s.id));
+    : SCENARIOS.filter((s) =>
+        (option("--scenarios") ?? SCENARIOS.map((s) => s.id).join(",")).split(",").includes(s.id),
+      );
 const systems =
   loadOnly || realtimeOnly || filesOnly || remoteSubsOnly
     ? []
@@ -105,104 +110,12 @@ async function startUpstreams() {
   };
 }
 
-async function bundles() {
-  mkdirSync(join(ROOT, "dist", "bench"), { recursive: true });
-  await build({
-    ...WORKER_BUILD,
-    entryPoints: [join(BENCH, "gateway-worker.ts")],
-    outfile: join(ROOT, "dist/bench/gateway.js"),
-  });
-  await build({
-    ...WORKER_BUILD,
-    entryPoints: [join(BENCH, "forwarder-worker.mjs")],
-    outfile: join(ROOT, "dist/bench/forwarder.js"),
-  });
-  let hive = null;
-  try {
-    await build({
-      ...WORKER_BUILD,
-      entryPoints: [join(BENCH, "hive-worker.mjs")],
-      outfile: join(ROOT, "dist/bench/hive.js"),
-      external: [...WORKER_BUILD.external, "node:*", ...builtinModules],
-      nodePaths: [join(BENCH, "node_modules")],
-      // CommonJS dependencies of Hive Gateway require() Node built-ins; nodejs_compat provides them.
-      banner: {
-        js: [
-          'import * as __crypto from "node:crypto";',
-          'import * as __buffer from "node:buffer";',
-          'import * as __events from "node:events";',
-          'import * as __util from "node:util";',
-          "const __builtins = { crypto: __crypto, buffer: __buffer, events: __events, util: __util };",
-          "const require = (name) => { const m = __builtins[name.replace(/^node:/, '')]; if (!m) throw new Error('no ' + name); return m; };",
-        ].join("\n"),
-      },
-    });
-    hive = join(ROOT, "dist/bench/hive.js");
-  } catch (error) {
-    console.error(`Hive Gateway does not bundle for workerd: ${error.message}`);
-  }
-  return { gateway: join(ROOT, "dist/bench/gateway.js"), forwarder: join(ROOT, "dist/bench/forwarder.js"), hive };
-}
-
-/** Composes the federation subgraphs into Hive Gateway's supergraph. */
-async function supergraph(base) {
-  const { composeServices } = await import("@theguild/federation-composition");
-  const { FEDERATION } = await import("./upstreams.mjs");
-  const result = composeServices(
-    SUBGRAPHS.map((name) => ({ name, typeDefs: parse(FEDERATION[name]), url: `${base}/${name}/federation` })),
-  );
-  if (result.errors?.length) throw new Error(result.errors.map((e) => e.message).join("; "));
-  return result.supergraphSdl;
-}
-
-/**
- * One load run: autocannon against `url`, returning its result with `mismatches` (responses whose body
- * is not the expected one). With `unique`, every request carries its own `x-bench-request` header
- * (autocannon's expectBody does not combine with per-request setup, so bodies are compared here); the
- * gateways forward it upstream, so in-flight dedupe of identical upstream calls cannot serve two requests.
- */
-async function load(autocannon, url, body, expectBody, unique, seconds) {
-  const headers = { "content-type": "application/json", accept: "application/json" };
-  const common = {
-    url,
-    method: "POST",
-    headers,
-    body,
-    connections: CONNECTIONS,
-    duration: seconds,
-    maxOverallRequests: MAX_REQUESTS,
-    timeout: 10,
-  };
-  if (!unique) return autocannon({ ...common, expectBody });
-  let counter = 0;
-  let mismatches = 0;
-  const result = await autocannon({
-    ...common,
-    requests: [
-      {
-        method: "POST",
-        body,
-        setupRequest: (request) => ({ ...request, headers: { ...headers, [UNIQUE_HEADER]: `${++counter}` } }),
-        onResponse: (status, responseBody) => {
-          if (status === 200 && responseBody !== expectBody) mismatches++;
-        },
-      },
-    ],
-  });
-  return { ...result, mismatches };
-}
-
+/** The expected answer of every selected scenario (the `mono` upstream's) and its checker. */
 async function expectedBodies(base) {
   const out = {};
   for (const scenario of scenarios) {
-    const res = await fetch(`${base}/mono/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: scenario.query }),
-    });
-    const text = await res.text();
-    if (text.includes('"errors"')) throw new Error(`scenario ${scenario.id}: the mono upstream answered ${text}`);
-    out[scenario.id] = text;
+    const body = await expectedAnswer(base, scenario);
+    out[scenario.id] = { body, check: checkerOf(scenario, body) };
   }
   return out;
 }
@@ -218,24 +131,45 @@ async function measureSystem(system, target, upstreams, autocannon, expected) {
       });
       continue;
     }
-    const body = JSON.stringify({ query: scenario.query });
-    const check = await fetch(target.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    });
-    const first = await check.text();
-    if (first !== expected[scenario.id]) {
-      cells.push({ scenario: scenario.id, system, skipped: `wrong answer: ${first.slice(0, 300)}` });
+    const { body, headers } = requestOf(scenario);
+    const { body: expectedBody, check } = expected[scenario.id];
+    const answer = await fetch(target.url, { method: "POST", headers, body, signal: AbortSignal.timeout(30_000) });
+    const first = await answer.text();
+    // A wrong answer is not measured, unless only its errors are wrong (the data right): then the cell
+    // runs, every answer counts as a failure, and the reason is kept (`wrongAnswer`).
+    const wrong = check(answer.status, first) ? "" : check.explain(answer.status, first);
+    if (wrong && !wrong.startsWith("errors:")) {
+      cells.push({ scenario: scenario.id, system, skipped: `wrong answer: ${wrong}` });
       continue;
     }
+    // Upstream calls of one request alone (the first one may have loaded the schemas).
+    const alone0 = await upstreams.stats();
+    await (
+      await fetch(target.url, {
+        method: "POST",
+        headers: { ...headers, [UNIQUE_HEADER]: "alone" },
+        body,
+        signal: AbortSignal.timeout(30_000),
+      })
+    ).text();
+    const callsAlone = (await upstreams.stats()).total - alone0.total;
+    const load = (unique, seconds) =>
+      loadScenario(autocannon, {
+        url: target.url,
+        scenario,
+        expected: expectedBody,
+        check,
+        unique,
+        seconds,
+        connections: CONNECTIONS,
+        maxRequests: MAX_REQUESTS,
+      });
     for (const unique of [false, true]) {
-      await load(autocannon, target.url, body, expected[scenario.id], unique, WARMUP_S);
+      await load(unique, WARMUP_S);
       const before = await upstreams.stats();
       const cpu0 = target.pid ? cpuMs(target.pid) : null;
       const up0 = cpuMs(upstreams.child.pid);
-      const result = await load(autocannon, target.url, body, expected[scenario.id], unique, MEASURE_S);
+      const result = await load(unique, MEASURE_S);
       const cpu1 = target.pid ? cpuMs(target.pid) : null;
       const up1 = cpuMs(upstreams.child.pid);
       const after = await upstreams.stats();
@@ -252,7 +186,9 @@ async function measureSystem(system, target, upstreams, autocannon, expected) {
         cpuMsPerRequest: cpu0 === null ? null : +((cpu1 - cpu0) / requests).toFixed(3),
         upstreamCpuMsPerRequest: +((up1 - up0) / requests).toFixed(3),
         upstreamCallsPerRequest: +((after.total - before.total) / requests).toFixed(2),
+        upstreamCallsAlone: callsAlone,
         failures,
+        ...(wrong ? { wrongAnswer: wrong } : {}),
       });
       process.stderr.write(
         `${scenario.id} ${unique ? "unique   " : "identical"} ${system.padEnd(9)} ${String(cells.at(-1).rps).padStart(6)} rps  cpu ${cells.at(-1).cpuMsPerRequest} ms  failures ${failures}\n`,
@@ -289,7 +225,7 @@ function table(results) {
           continue;
         }
         lines.push(
-          `| ${c.system} | ${c.rps} | ${c.p50} | ${c.p99} | ${c.cpuMsPerRequest ?? "–"} | ${c.upstreamCpuMsPerRequest} | ${c.upstreamCallsPerRequest} | ${c.failures} |`,
+          `| ${c.system} | ${c.rps} | ${c.p50} | ${c.p99} | ${c.cpuMsPerRequest ?? "–"} | ${c.upstreamCpuMsPerRequest} | ${c.upstreamCallsPerRequest} | ${c.failures}${c.wrongAnswer ? ` (${c.wrongAnswer.slice(0, 200)})` : ""} |`,
         );
       }
       const find = (system) => rows.find((c) => c.system === system && !c.skipped);
@@ -368,8 +304,7 @@ const upstreams = await startUpstreams();
 const running = [];
 try {
   const expected = await expectedBodies(upstreams.base);
-  const scripts = await bundles();
-  const { config, schemaFiles } = gatewaySetup(upstreams.base);
+  const scripts = await buildBundles();
   const results = {
     date: new Date().toISOString(),
     machine: machine(),
@@ -390,33 +325,17 @@ try {
     notes: [],
   };
   for (const system of systems) {
+    if (system === "hive" && scripts.hive === null) {
+      results.notes.push(`Hive Gateway could not be bundled for workerd: ${scripts.hiveError}`);
+      continue;
+    }
     let target;
-    if (system === "direct") target = { url: `${upstreams.base}/mono/graphql`, pid: undefined };
-    else if (system === "forwarder") {
-      target = await startWorker(scripts.forwarder, { TARGET: `${upstreams.base}/mono/graphql` });
-      target.url = `${target.url}/graphql`;
-    } else if (system === "ours") {
-      target = await startWorker(scripts.gateway, {
-        BENCH_CONFIG: JSON.stringify(config),
-        BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles),
-      });
-      target.url = `${target.url}/graphql`;
-    } else if (system === "hive") {
-      if (scripts.hive === null) {
-        results.notes.push("Hive Gateway could not be bundled for workerd; see the log.");
-        continue;
-      }
-      try {
-        target = await startWorker(
-          scripts.hive,
-          { SUPERGRAPH: await supergraph(upstreams.base) },
-          { compatibilityFlags: ["nodejs_compat"] },
-        );
-        target.url = `${target.url}/graphql`;
-      } catch (error) {
-        results.notes.push(`Hive Gateway did not start in workerd: ${error.message}`);
-        continue;
-      }
+    try {
+      target = await startSystem(system, scripts, upstreams.base);
+    } catch (error) {
+      if (system !== "hive") throw error;
+      results.notes.push(`Hive Gateway did not start in workerd: ${error.message}`);
+      continue;
     }
     if (target.mf) running.push(target.mf);
     results.cells.push(...(await measureSystem(system, target, upstreams, autocannon, expected)));
@@ -466,9 +385,15 @@ try {
     results.files = await runFiles({ quick, log });
     if (results.files.errors.length) process.exitCode = 1;
   }
+  if (scenarios.length > 0)
+    results.targets = targetRows(
+      results.cells,
+      scenarios.map((s) => s.id),
+    );
   mkdirSync(join(BENCH, "results"), { recursive: true });
   writeFileSync(join(BENCH, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table(results));
+  if (results.targets) console.log(targetsTable(results.targets));
   if (results.realtime) console.log(realtimeTables(results.realtime));
   if (results.remoteSubscriptions) console.log(remoteSubsTables(results.remoteSubscriptions));
   if (results.files) console.log(filesTables(results.files));

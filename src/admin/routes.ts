@@ -13,6 +13,8 @@ import { adminAuth } from "./admin-auth";
  * - `GET /admin/realtime`: per connection shard (`shard:0` ... `shard:<realtime.shards - 1>`) its object
  *   instance id (new after an eviction), open connections, stored subscriptions, their topics, and the
  *   remote streams (upstream subscriptions of remote schemas) among them.
+ * - `GET /admin/plans`: this isolate's query plan cache, `{ entries, bytes, maxEntries, maxBytes,
+ *   planned, fallbacks }` (counters since the isolate started; see docs/performance.md).
  *
  * A failed reload answers RELOAD_FAILED with its cause's status (502, 409, 500) and
  * `{ error: { code: "RELOAD_FAILED", message, failures | conflicts } }` and the old schema keeps serving.
@@ -22,6 +24,8 @@ import { adminAuth } from "./admin-auth";
 export function adminRoutes(): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
   admin.use(adminAuth());
+
+  admin.get("/plans", (c) => c.json(c.var.gateway.plans.stats()));
 
   admin.post("/reload", async (c) => {
     const report = await c.var.gateway.registry.reload();

@@ -17,6 +17,7 @@ import {
 import type { CustomizedNames } from "../shared";
 import { findConflict, type RecordedType, recordSchema } from "./conflicts";
 import { setPassthroughSources } from "./passthrough";
+import { setPlanSources } from "./plan-sources";
 import { remotePublishProblems, wrapRemotePublishes } from "./publish";
 
 /** One subschema ready to compose. */
@@ -199,6 +200,7 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
   }
   wrapRemotePublishes(schema, accepted);
   setPassthroughSources(schema, accepted);
+  setPlanSources(schema, accepted, options.extensions, joinFields);
   setJoinPoints(schema, {
     fields: new Set([...(options.joinFields ?? []), ...joinFields]),
     merged: mergedFields(accepted),

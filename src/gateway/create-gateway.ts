@@ -14,6 +14,7 @@ import { ConfigError } from "../errors";
 import { buildFilesSchema, UploadScalar } from "../files";
 import { createGatewayYoga } from "../graphql";
 import type { Logger } from "../observability";
+import { createPlanCache, type PlanCache } from "../plans";
 import { checkRateLimitBindings } from "../rate-limits";
 import type { FetchFn, GatewayContext } from "../shared";
 import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile, type TopicBinding } from "../sources";
@@ -59,6 +60,8 @@ export interface Gateway {
   authenticator: Authenticator;
   /** The schema each role sees. */
   permissions: PermissionSet;
+  /** The isolate's query plans (`execution.planCache`), read by `GET /admin/plans`. */
+  plans: PlanCache;
   /** The Subscription fields bound to event topics (`@topic` in schemas/*.graphql), by field name. */
   topics: ReadonlyMap<string, TopicBinding>;
   /**
@@ -141,9 +144,11 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     });
     return signer;
   };
+  const plans = createPlanCache(config.execution.planCache);
   return {
     config,
     registry,
+    plans,
     yoga: createGatewayYoga({
       registry,
       permissions,
@@ -151,6 +156,8 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
       log,
       limits: config.limits,
       introspection: config.introspection,
+      plans,
+      queryPlans: config.execution.queryPlans,
     }),
     tokenSigner,
     authenticator,

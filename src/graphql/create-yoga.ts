@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
-import { type PermissionSet, usePermissions } from "../auth";
+import { composedSchemaOf, type PermissionSet, usePermissions } from "../auth";
 import { useCsrfPrevention, useGraphiQLContentSecurityPolicy } from "../browser";
 import type { SchemaRegistry } from "../compose";
 import type { IntrospectionConfig, LimitsConfig } from "../config";
@@ -8,6 +8,7 @@ import { ErrorCode, maskError } from "../errors";
 import { useJoinLimits } from "../joins";
 import { resolveLimits, useOperationLimits } from "../limits";
 import type { Logger } from "../observability";
+import { type PlanCache, usePlans } from "../plans";
 import type { GatewayContext } from "../shared";
 import { usePassthrough, useRegistrySchema, useRequestErrors, useUpstreamCookies } from "./plugins";
 
@@ -25,18 +26,25 @@ export interface GatewayYogaOptions {
   limits: LimitsConfig;
   /** Who may introspect (`introspection` of the config). @default every role */
   introspection?: IntrospectionConfig;
+  /**
+   * The isolate's plan cache: operations over several sources run their cached query plan (usePlans).
+   * Without it (the realtime layer), they run through stitching. @default undefined
+   */
+  plans?: PlanCache;
+  /** `execution.queryPlans` of the config: false runs every operation through stitching. @default true */
+  queryPlans?: boolean;
 }
 
 /**
  * The plugins that validate and execute an operation, in order: permissions (the role's schema and its
  * execution), limits (joins, then the operation limits, each per role), then the fast lane for operations
- * one remote answers alone. Yoga runs them for HTTP; the realtime layer runs the same list (through
+ * one remote answers alone, then query plans for operations over several sources (when a plan cache is given). Yoga runs them for HTTP; the realtime layer runs the same list (through
  * {@link createGatewayEnvelop}) for WebSocket and SSE operations, so both are checked alike.
  * @param options - limits, introspection and suggestions of the config
  * @returns the plugins
  */
 export function executionPlugins(
-  options: Pick<GatewayYogaOptions, "limits" | "introspection">,
+  options: Pick<GatewayYogaOptions, "limits" | "introspection" | "plans" | "queryPlans">,
 ): Plugin<Record<string, unknown>, GatewayContext>[] {
   const limits = { limits: options.limits, introspection: options.introspection ?? { disabledForRoles: [] } };
   return [
@@ -44,6 +52,9 @@ export function executionPlugins(
     useJoinLimits((context) => resolveLimits(limits, context.session)),
     useOperationLimits(limits),
     usePassthrough(),
+    ...(options.plans === undefined
+      ? []
+      : [usePlans({ cache: options.plans, enabled: options.queryPlans, composedOf: composedSchemaOf })]),
   ] as Plugin<Record<string, unknown>, GatewayContext>[];
 }
 

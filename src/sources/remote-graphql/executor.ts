@@ -279,8 +279,8 @@ function rawResult(text: string): ExecutionResult | undefined {
  * A lean executor for operations sent to a remote as the client wrote them (see the passthrough
  * plugin): one POST of the operation's source text through the upstream pipeline (same headers,
  * gateway token, timeout, cookies and error rules as {@link createContextualExecutor}), the JSON
- * answer parsed at most once (not at all when it has no errors, see rawResult), without
- * executor-http's per-request setup.
+ * answer parsed at most once (not at all when it has no errors, see rawResult; at once when the request's
+ * `extensions.parse` is true, as query plans ask), without executor-http's per-request setup.
  *
  * @param remote - the remote's validated config
  * @param pipeline - the isolate's upstream pipeline
@@ -310,7 +310,8 @@ export function createPassthroughExecutor(remote: RemoteConfig, pipeline: Upstre
         operationType,
       );
       const text = await answer.text();
-      const raw = rawResult(text);
+      // A query plan reads every answer (`extensions.parse`): parse it here, where a broken body gets its code.
+      const raw = request.extensions?.parse === true ? undefined : rawResult(text);
       if (raw !== undefined) return raw;
       let parsed: unknown;
       try {
