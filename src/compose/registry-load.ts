@@ -102,11 +102,18 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
 
     async fromCache(entry, known) {
       const name = entry.source.config.name;
+      const started = Date.now();
       const pointer = known === undefined ? await cache.readPointer(name) : known;
       if (pointer === null || pointer.fingerprint !== entry.fingerprint) return undefined;
       const json = await cache.readIntrospection(pointer.hash);
       if (json === null) return undefined;
+      const read = Date.now();
       const schema = schemaFromIntrospection(JSON.parse(json), name);
+      // Cold start phases: the KV reads, then JSON.parse and buildClientSchema (composition logs its own).
+      log.info(
+        { remote: name, hash: pointer.hash, kvMs: read - started, buildMs: Date.now() - read },
+        "remote schema read from KV",
+      );
       return { hash: pointer.hash, loadedAt: pointer.loadedAt, source: "kv", ...loaded(entry, schema) };
     },
 
