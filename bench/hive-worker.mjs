@@ -16,7 +16,11 @@ export default {
       logging: false,
       // As Junction's forwardClientHeaders: the benchmark's unique header reaches the subgraphs.
       propagateHeaders: {
-        fromClientToSubgraphs: ({ request }) => ({ "x-bench-request": request.headers.get("x-bench-request") ?? "" }),
+        // x-bench-fail: scenario HE's failing product (bench/upstreams.mjs), sent only when the client sends it.
+        fromClientToSubgraphs: ({ request }) => ({
+          "x-bench-request": request.headers.get("x-bench-request") ?? "",
+          ...(request.headers.has("x-bench-fail") ? { "x-bench-fail": request.headers.get("x-bench-fail") } : {}),
+        }),
       },
     });
     return gateway(request, env, ctx);

@@ -3,11 +3,15 @@
  * (a) client to the upstream directly, (b) through a Worker that only forwards bytes, (c) through
  * Junction, (d) through Hive Gateway, (b)-(d) in workerd through Miniflare's Node API (never
  * `wrangler dev`). Upstreams: bench/upstreams.mjs (pre-serialized answers). Load: autocannon, bounded in
- * time and count; every response is compared with the expected body (a 200 with errors is a failure).
+ * time and count; every response is compared with the expected body (a 200 with errors is a failure),
+ * except in HE, whose expected answer is partial: there the data must be the same JSON text and the errors
+ * the same (path, message) pairs (scenarios.mjs checkerOf). A system whose first answer is wrong is not
+ * measured, unless only its errors are wrong: then it is, and every wrong answer counts as a failure.
  *
  * Measures per scenario and system: requests/s, p50/p99 latency, CPU ms per request of the workerd
- * process (/proc, user+sys over the run / requests), the upstream's CPU, upstream calls per request,
- * peak memory (VmHWM). Plus: cold start (fresh workerd, first response with and without the schema in
+ * process (/proc, user+sys over the run / requests), the upstream's CPU, upstream calls per request
+ * (under load, and of one request alone), peak memory (VmHWM). Then issue 16's targets, each met or
+ * missed (bench/targets.mjs; `targets` in latest.json). Plus: cold start (fresh workerd, first response with and without the schema in
  * KV) for 200- and 1,500-type remotes, and the bundle size (`wrangler deploy --dry-run --minify`, gzip).
  * Then the load run (bench/load.mjs): Junction for 60 s with unique headers while one upstream fails 5% of
  * calls; every answer must be full or a coded partial error, no request lost, memory flat (exit code 1
@@ -41,18 +45,19 @@
  *   (the rest kept); with --quick 1 MB and 10 MB only.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { builtinModules } from "node:module";
-import { cpus, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
-import { parse } from "graphql";
+import { breakdownTable, bundleBreakdown } from "./bundle.mjs";
+import { coldStart } from "./cold.mjs";
 import { filesTables, runFiles } from "./files.mjs";
-import { bundleSize, cpuMs, peakMiB, spawnServer, startWorker, WORKER_BUILD } from "./lib.mjs";
+import { bundleSize, cpuMs, peakMiB, spawnServer, startWorker } from "./lib.mjs";
 import { loadConfig, loadPassed, loadRun, loadTable } from "./load.mjs";
 import { realtimeTables, runRealtime } from "./realtime.mjs";
 import { remoteSubsTables, runRemoteSubscriptions, TRANSPORTS } from "./remote-subs.mjs";
-import { gatewaySetup, SCENARIOS, SUBGRAPHS, UNIQUE_HEADER } from "./scenarios.mjs";
+import { checkerOf, requestOf, SCENARIOS, UNIQUE_HEADER } from "./scenarios.mjs";
+import { buildBundles, expectedAnswer, loadScenario, startSystem } from "./systems.mjs";
+import { targetRows, targetsTable } from "./targets.mjs";
 
 const BENCH = new URL(".", import.meta.url).pathname;
 const ROOT = join(BENCH, "..");
@@ -77,7 +82,9 @@ const LOAD_S = Number(option("--load-seconds") ?? (quick ? 10 : 60));
 const scenarios =
   loadOnly || realtimeOnly || filesOnly || remoteSubsOnly
     ? []
-    : SCENARIOS.filter((s) => (option("--scenarios") ?? "S,L,J,R,H").split(",").includes(s.id));
+    : SCENARIOS.filter((s) =>
+        (option("--scenarios") ?? SCENARIOS.map((s) => s.id).join(",")).split(",").includes(s.id),
+      );
 const systems =
   loadOnly || realtimeOnly || filesOnly || remoteSubsOnly
     ? []
@@ -100,107 +107,32 @@ async function startUpstreams() {
     async stats() {
       return (await fetch(`${base}/__stats`)).json();
     },
+    /** Upstream calls caused by these client requests (their `x-bench-request` values). */
+    async callsOf(ids) {
+      return (await fetch(`${base}/__calls`, { method: "POST", body: JSON.stringify(ids) })).json();
+    },
+    /**
+     * Resolves once no upstream call has arrived for 200 ms (at most 10 s): requests a load run left in
+     * flight have finished their upstream calls.
+     */
+    async idle() {
+      let last = -1;
+      for (let waited = 0; waited < 10_000; waited += 200) {
+        const { total } = await this.stats();
+        if (total === last) return;
+        last = total;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
   };
 }
 
-async function bundles() {
-  mkdirSync(join(ROOT, "dist", "bench"), { recursive: true });
-  await build({
-    ...WORKER_BUILD,
-    entryPoints: [join(BENCH, "gateway-worker.ts")],
-    outfile: join(ROOT, "dist/bench/gateway.js"),
-  });
-  await build({
-    ...WORKER_BUILD,
-    entryPoints: [join(BENCH, "forwarder-worker.mjs")],
-    outfile: join(ROOT, "dist/bench/forwarder.js"),
-  });
-  let hive = null;
-  try {
-    await build({
-      ...WORKER_BUILD,
-      entryPoints: [join(BENCH, "hive-worker.mjs")],
-      outfile: join(ROOT, "dist/bench/hive.js"),
-      external: [...WORKER_BUILD.external, "node:*", ...builtinModules],
-      nodePaths: [join(BENCH, "node_modules")],
-      // CommonJS dependencies of Hive Gateway require() Node built-ins; nodejs_compat provides them.
-      banner: {
-        js: [
-          'import * as __crypto from "node:crypto";',
-          'import * as __buffer from "node:buffer";',
-          'import * as __events from "node:events";',
-          'import * as __util from "node:util";',
-          "const __builtins = { crypto: __crypto, buffer: __buffer, events: __events, util: __util };",
-          "const require = (name) => { const m = __builtins[name.replace(/^node:/, '')]; if (!m) throw new Error('no ' + name); return m; };",
-        ].join("\n"),
-      },
-    });
-    hive = join(ROOT, "dist/bench/hive.js");
-  } catch (error) {
-    console.error(`Hive Gateway does not bundle for workerd: ${error.message}`);
-  }
-  return { gateway: join(ROOT, "dist/bench/gateway.js"), forwarder: join(ROOT, "dist/bench/forwarder.js"), hive };
-}
-
-/** Composes the federation subgraphs into Hive Gateway's supergraph. */
-async function supergraph(base) {
-  const { composeServices } = await import("@theguild/federation-composition");
-  const { FEDERATION } = await import("./upstreams.mjs");
-  const result = composeServices(
-    SUBGRAPHS.map((name) => ({ name, typeDefs: parse(FEDERATION[name]), url: `${base}/${name}/federation` })),
-  );
-  if (result.errors?.length) throw new Error(result.errors.map((e) => e.message).join("; "));
-  return result.supergraphSdl;
-}
-
-/**
- * One load run: autocannon against `url`, returning its result with `mismatches` (responses whose body
- * is not the expected one). With `unique`, every request carries its own `x-bench-request` header
- * (autocannon's expectBody does not combine with per-request setup, so bodies are compared here); the
- * gateways forward it upstream, so in-flight dedupe of identical upstream calls cannot serve two requests.
- */
-async function load(autocannon, url, body, expectBody, unique, seconds) {
-  const headers = { "content-type": "application/json", accept: "application/json" };
-  const common = {
-    url,
-    method: "POST",
-    headers,
-    body,
-    connections: CONNECTIONS,
-    duration: seconds,
-    maxOverallRequests: MAX_REQUESTS,
-    timeout: 10,
-  };
-  if (!unique) return autocannon({ ...common, expectBody });
-  let counter = 0;
-  let mismatches = 0;
-  const result = await autocannon({
-    ...common,
-    requests: [
-      {
-        method: "POST",
-        body,
-        setupRequest: (request) => ({ ...request, headers: { ...headers, [UNIQUE_HEADER]: `${++counter}` } }),
-        onResponse: (status, responseBody) => {
-          if (status === 200 && responseBody !== expectBody) mismatches++;
-        },
-      },
-    ],
-  });
-  return { ...result, mismatches };
-}
-
+/** The expected answer of every selected scenario (the `mono` upstream's) and its checker. */
 async function expectedBodies(base) {
   const out = {};
   for (const scenario of scenarios) {
-    const res = await fetch(`${base}/mono/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: scenario.query }),
-    });
-    const text = await res.text();
-    if (text.includes('"errors"')) throw new Error(`scenario ${scenario.id}: the mono upstream answered ${text}`);
-    out[scenario.id] = text;
+    const body = await expectedAnswer(base, scenario);
+    out[scenario.id] = { body, check: checkerOf(scenario, body) };
   }
   return out;
 }
@@ -216,27 +148,56 @@ async function measureSystem(system, target, upstreams, autocannon, expected) {
       });
       continue;
     }
-    const body = JSON.stringify({ query: scenario.query });
-    const check = await fetch(target.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    });
-    const first = await check.text();
-    if (first !== expected[scenario.id]) {
-      cells.push({ scenario: scenario.id, system, skipped: `wrong answer: ${first.slice(0, 300)}` });
+    const { body, headers } = requestOf(scenario);
+    const { body: expectedBody, check } = expected[scenario.id];
+    const answer = await fetch(target.url, { method: "POST", headers, body, signal: AbortSignal.timeout(30_000) });
+    const first = await answer.text();
+    // A wrong answer is not measured, unless only its errors are wrong (the data right): then the cell
+    // runs, every answer counts as a failure, and the reason is kept (`wrongAnswer`).
+    const wrong = check(answer.status, first) ? "" : check.explain(answer.status, first);
+    if (wrong && !wrong.startsWith("errors:")) {
+      cells.push({ scenario: scenario.id, system, skipped: `wrong answer: ${wrong}` });
       continue;
     }
+    // Upstream calls of one request alone (the first one may have loaded the schemas).
+    const alone0 = await upstreams.stats();
+    await (
+      await fetch(target.url, {
+        method: "POST",
+        headers: { ...headers, [UNIQUE_HEADER]: "alone" },
+        body,
+        signal: AbortSignal.timeout(30_000),
+      })
+    ).text();
+    const callsAlone = (await upstreams.stats()).total - alone0.total;
+    const load = (unique, seconds) =>
+      loadScenario(autocannon, {
+        url: target.url,
+        scenario,
+        expected: expectedBody,
+        check,
+        unique,
+        seconds,
+        connections: CONNECTIONS,
+        maxRequests: MAX_REQUESTS,
+      });
     for (const unique of [false, true]) {
-      await load(autocannon, target.url, body, expected[scenario.id], unique, WARMUP_S);
+      await load(unique, WARMUP_S);
+      await upstreams.idle();
+      await fetch(`${upstreams.base}/__reset`, { method: "POST" });
       const before = await upstreams.stats();
       const cpu0 = target.pid ? cpuMs(target.pid) : null;
       const up0 = cpuMs(upstreams.child.pid);
-      const result = await load(autocannon, target.url, body, expected[scenario.id], unique, MEASURE_S);
+      const result = await load(unique, MEASURE_S);
       const cpu1 = target.pid ? cpuMs(target.pid) : null;
       const up1 = cpuMs(upstreams.child.pid);
+      await upstreams.idle();
       const after = await upstreams.stats();
+      // Calls per request: with unique headers, exactly those of the answered requests; else every call
+      // of the run over every request sent (requests left in flight at the stop made calls too).
+      const calls = unique
+        ? (await upstreams.callsOf(result.answeredIds)).calls / Math.max(1, result.answeredIds.length)
+        : (after.total - before.total) / Math.max(1, result.requests.sent);
       const requests = result.requests.total;
       const failures = result.errors + result.timeouts + result.non2xx + (result.mismatches ?? 0);
       cells.push({
@@ -249,8 +210,10 @@ async function measureSystem(system, target, upstreams, autocannon, expected) {
         p99: result.latency.p99,
         cpuMsPerRequest: cpu0 === null ? null : +((cpu1 - cpu0) / requests).toFixed(3),
         upstreamCpuMsPerRequest: +((up1 - up0) / requests).toFixed(3),
-        upstreamCallsPerRequest: +((after.total - before.total) / requests).toFixed(2),
+        upstreamCallsPerRequest: +calls.toFixed(2),
+        upstreamCallsAlone: callsAlone,
         failures,
+        ...(wrong ? { wrongAnswer: wrong } : {}),
       });
       process.stderr.write(
         `${scenario.id} ${unique ? "unique   " : "identical"} ${system.padEnd(9)} ${String(cells.at(-1).rps).padStart(6)} rps  cpu ${cells.at(-1).cpuMsPerRequest} ms  failures ${failures}\n`,
@@ -258,38 +221,6 @@ async function measureSystem(system, target, upstreams, autocannon, expected) {
     }
   }
   return cells;
-}
-
-/** Fresh workerd, first response, with and without the schema in KV, for a remote of `types` types. */
-async function coldStart(gatewayScript, base, types) {
-  const persist = mkdtempSync(join(tmpdir(), "junction-cold-"));
-  const config = {
-    remotes: [{ name: "big", url: `${base}/types${types}/graphql`, gatewayToken: false }],
-    graphiql: false,
-  };
-  const bindings = { BENCH_CONFIG: JSON.stringify(config), BENCH_SCHEMA_FILES: "[]" };
-  const first = async () => {
-    const w = await startWorker(gatewayScript, bindings, { kvPersist: persist });
-    const started = performance.now();
-    const res = await fetch(`${w.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ t0 { id } }" }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    const ms = performance.now() - started;
-    await w.mf.dispose();
-    if (!text.includes('"t0"')) throw new Error(`cold start ${types}: ${text.slice(0, 200)}`);
-    return +ms.toFixed(1);
-  };
-  try {
-    const withoutKv = await first();
-    const withKv = await first();
-    return { types, withoutKvMs: withoutKv, withKvMs: withKv };
-  } finally {
-    rmSync(persist, { recursive: true, force: true });
-  }
 }
 
 function versionOf(dir, name) {
@@ -319,7 +250,7 @@ function table(results) {
           continue;
         }
         lines.push(
-          `| ${c.system} | ${c.rps} | ${c.p50} | ${c.p99} | ${c.cpuMsPerRequest ?? "–"} | ${c.upstreamCpuMsPerRequest} | ${c.upstreamCallsPerRequest} | ${c.failures} |`,
+          `| ${c.system} | ${c.rps} | ${c.p50} | ${c.p99} | ${c.cpuMsPerRequest ?? "–"} | ${c.upstreamCpuMsPerRequest} | ${c.upstreamCallsPerRequest} | ${c.failures}${c.wrongAnswer ? ` (${c.wrongAnswer.slice(0, 200)})` : ""} |`,
         );
       }
       const find = (system) => rows.find((c) => c.system === system && !c.skipped);
@@ -338,6 +269,8 @@ function table(results) {
   lines.push(
     `\nBundle (wrangler deploy --dry-run --minify): ${results.bundle.gzipKiB} KiB gzip (${results.bundle.bytes} bytes raw).`,
   );
+  if (results.bundleBreakdown)
+    lines.push(`\nWhat is bundled (npm run bench:bundle):\n\n${breakdownTable(results.bundleBreakdown, 15)}`);
   lines.push(
     `Machine: ${results.machine.cores} cores, ${results.machine.cpu}, Node ${results.machine.node}; ${results.settings.connections} connections, ${results.settings.warmupS} s warm-up + ${results.settings.measureS} s per cell.`,
   );
@@ -396,8 +329,7 @@ const upstreams = await startUpstreams();
 const running = [];
 try {
   const expected = await expectedBodies(upstreams.base);
-  const scripts = await bundles();
-  const { config, schemaFiles } = gatewaySetup(upstreams.base);
+  const scripts = await buildBundles();
   const results = {
     date: new Date().toISOString(),
     machine: machine(),
@@ -411,38 +343,24 @@ try {
     },
     settings: { quick, connections: CONNECTIONS, warmupS: WARMUP_S, measureS: MEASURE_S, loadS: withLoad ? LOAD_S : 0 },
     bundle: loadOnly ? null : bundleSize(),
+    // What is bundled, from esbuild's metafile (the 40 largest files; every package).
+    bundleBreakdown: loadOnly ? null : await bundleBreakdown().then((b) => ({ ...b, files: b.files.slice(0, 40) })),
     coldStart: [],
     cells: [],
     notes: [],
   };
   for (const system of systems) {
+    if (system === "hive" && scripts.hive === null) {
+      results.notes.push(`Hive Gateway could not be bundled for workerd: ${scripts.hiveError}`);
+      continue;
+    }
     let target;
-    if (system === "direct") target = { url: `${upstreams.base}/mono/graphql`, pid: undefined };
-    else if (system === "forwarder") {
-      target = await startWorker(scripts.forwarder, { TARGET: `${upstreams.base}/mono/graphql` });
-      target.url = `${target.url}/graphql`;
-    } else if (system === "ours") {
-      target = await startWorker(scripts.gateway, {
-        BENCH_CONFIG: JSON.stringify(config),
-        BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles),
-      });
-      target.url = `${target.url}/graphql`;
-    } else if (system === "hive") {
-      if (scripts.hive === null) {
-        results.notes.push("Hive Gateway could not be bundled for workerd; see the log.");
-        continue;
-      }
-      try {
-        target = await startWorker(
-          scripts.hive,
-          { SUPERGRAPH: await supergraph(upstreams.base) },
-          { compatibilityFlags: ["nodejs_compat"] },
-        );
-        target.url = `${target.url}/graphql`;
-      } catch (error) {
-        results.notes.push(`Hive Gateway did not start in workerd: ${error.message}`);
-        continue;
-      }
+    try {
+      target = await startSystem(system, scripts, upstreams.base);
+    } catch (error) {
+      if (system !== "hive") throw error;
+      results.notes.push(`Hive Gateway did not start in workerd: ${error.message}`);
+      continue;
     }
     if (target.mf) running.push(target.mf);
     results.cells.push(...(await measureSystem(system, target, upstreams, autocannon, expected)));
@@ -492,9 +410,15 @@ try {
     results.files = await runFiles({ quick, log });
     if (results.files.errors.length) process.exitCode = 1;
   }
+  if (scenarios.length > 0)
+    results.targets = targetRows(
+      results.cells,
+      scenarios.map((s) => s.id),
+    );
   mkdirSync(join(BENCH, "results"), { recursive: true });
   writeFileSync(join(BENCH, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table(results));
+  if (results.targets) console.log(targetsTable(results.targets));
   if (results.realtime) console.log(realtimeTables(results.realtime));
   if (results.remoteSubscriptions) console.log(remoteSubsTables(results.remoteSubscriptions));
   if (results.files) console.log(filesTables(results.files));

@@ -14,12 +14,20 @@
  * - `/<subgraph>/flaky/graphql`: the same as `/<subgraph>/graphql`, but every {@link FAIL_EVERY}th ordinary
  *   (non-introspection) call fails, alternately with a 503 and plain-text body and with a connection reset
  *   (the load run, bench/load.mjs); `/__stats` counts them in `failed`.
- * - `GET /__stats` -> `{ requests: { "<path>": n }, total }`; `POST /__reset` zeroes it.
+ * - a request with the {@link FAIL_HEADER} header naming a product (`x-bench-fail: p3`): the inventory
+ *   subgraph (both flavours) and `mono` fail that product's `shippingEstimate` with an error, everywhere
+ *   it is resolved (scenario HE); the other subgraphs ignore the header.
+ * - `users`, `User.reviews` and `Product.reviews` take an optional `first` (scenario HV's variables), in
+ *   every flavour.
+ * - `GET /__stats` -> `{ requests: { "<path>": n }, total }`; `POST /__reset` zeroes it (and the next).
+ * - `POST /__calls` with a JSON array of `x-bench-request` values -> `{ requests, calls }`: how many
+ *   upstream calls carried one of those values (the calls those client requests caused).
  *
  * Usage: node bench/upstreams.mjs   (prints `{"port": N}` on stdout once listening)
  */
 import { createServer } from "node:http";
 import { buildSchema, graphql } from "graphql";
+import { FAIL_HEADER, UNIQUE_HEADER } from "./scenarios.mjs";
 
 const range = (n) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -47,6 +55,9 @@ export const ITEMS = range(500).map((i) => ({
   price: i * 3,
 }));
 
+/** The first `first` elements of a list (all of them when `first` is null or undefined). */
+const firstOf = (list, first) => (first === null || first === undefined ? list : list.slice(0, Math.max(0, first)));
+
 const byId = (list, key) => new Map(list.map((item) => [item[key], item]));
 const users = byId(USERS, "id");
 const products = byId(PRODUCTS, "upc");
@@ -56,10 +67,10 @@ const reviewsOfProduct = (upc) => REVIEWS.filter((review) => review.productUpc =
 /** Plain schemas for the gateway's stitching (merge resolvers, join targets). */
 const STITCHING = {
   accounts: `type User { id: ID! username: String name: String }
-    type Query { me: User users: [User!]! user(id: ID!): User usersByIds(ids: [ID!]!): [User]! }`,
+    type Query { me: User users(first: Int): [User!]! user(id: ID!): User usersByIds(ids: [ID!]!): [User]! }`,
   reviews: `type Review { id: ID! body: String author: User product: Product }
-    type User { id: ID! reviews: [Review] }
-    type Product { upc: String! reviews: [Review] }
+    type User { id: ID! reviews(first: Int): [Review] }
+    type Product { upc: String! reviews(first: Int): [Review] }
     type Query { reviewUsersByIds(ids: [ID!]!): [User]! reviewProductsByUpcs(upcs: [String!]!): [Product]! }`,
   products: `type Product { upc: String! name: String price: Int weight: Int }
     type Query { topProducts(first: Int = 5): [Product] productsByUpcs(upcs: [String!]!): [Product]! }`,
@@ -75,11 +86,11 @@ const FEDERATION_HEADER = `extend schema @link(url: "https://specs.apollo.dev/fe
 export const FEDERATION = {
   accounts: `${FEDERATION_HEADER}
     type User @key(fields: "id") { id: ID! username: String name: String }
-    type Query { me: User users: [User!]! user(id: ID!): User }`,
+    type Query { me: User users(first: Int): [User!]! user(id: ID!): User }`,
   reviews: `${FEDERATION_HEADER}
     type Review { id: ID! body: String author: User product: Product }
-    type User @key(fields: "id") { id: ID! reviews: [Review] }
-    type Product @key(fields: "upc") { upc: String! reviews: [Review] }`,
+    type User @key(fields: "id") { id: ID! reviews(first: Int): [Review] }
+    type Product @key(fields: "upc") { upc: String! reviews(first: Int): [Review] }`,
   products: `${FEDERATION_HEADER}
     type Product @key(fields: "upc") { upc: String! name: String price: Int weight: Int }
     type Query { topProducts(first: Int = 5): [Product] }`,
@@ -120,7 +131,7 @@ const ENTITIES = {
 const ROOTS = {
   accounts: {
     me: () => USERS[0],
-    users: () => USERS,
+    users: ({ first }) => firstOf(USERS, first),
     user: ({ id }) => users.get(id) ?? null,
     usersByIds: ({ ids }) => ids.map((id) => users.get(id) ?? null),
   },
@@ -163,6 +174,7 @@ function federationSchema(name) {
   const entity = schema.getType("_Entity");
   if (entity) entity.resolveType = (value) => value.__typename;
   linkReviews(schema);
+  if (name === "inventory") linkInventory(schema);
   return { schema, root };
 }
 
@@ -175,37 +187,56 @@ function linkReviews(schema) {
   if (!review) return;
   review.getFields().author.resolve = (r) => ({ __typename: "User", id: r.authorId });
   review.getFields().product.resolve = (r) => ({ __typename: "Product", upc: r.productUpc });
-  schema.getType("User").getFields().reviews.resolve = (u) => reviewsOfUser(u.id);
-  schema.getType("Product").getFields().reviews.resolve = (p) => reviewsOfProduct(p.upc);
+  schema.getType("User").getFields().reviews.resolve = (u, { first }) => firstOf(reviewsOfUser(u.id), first);
+  schema.getType("Product").getFields().reviews.resolve = (p, { first }) => firstOf(reviewsOfProduct(p.upc), first);
+}
+
+/**
+ * A product's shipping estimate (the inventory subgraph's field, and the mono schema's), which fails
+ * with an error when the request's {@link FAIL_HEADER} names the product (scenario HE: a nested entity
+ * field failing in one upstream). The field is nullable, so the answer keeps the rest of the data.
+ */
+function shippingEstimate(product, _args, context) {
+  if (context?.fail === product.upc) throw new Error(`shippingEstimate of ${product.upc} is unavailable (injected)`);
+  return product.shippingEstimate;
+}
+
+/** In the inventory subgraph, {@link shippingEstimate} resolves Product.shippingEstimate. */
+function linkInventory(schema) {
+  schema.getType("Product").getFields().shippingEstimate.resolve = shippingEstimate;
 }
 
 function stitchingSchema(name) {
   const schema = buildSchema(STITCHING[name]);
   linkReviews(schema);
+  if (name === "inventory") linkInventory(schema);
   return { schema, root: ROOTS[name] };
 }
 
 /** One schema answering every scenario's client query, with the same data. */
 function monoSchema() {
   const schema = buildSchema(`
-    type User { id: ID! username: String name: String reviews: [Review] }
+    type User { id: ID! username: String name: String reviews(first: Int): [Review] }
     type Review { id: ID! body: String author: User product: Product }
-    type Product { upc: String! name: String price: Int weight: Int inStock: Boolean shippingEstimate: Int reviews: [Review] }
+    type Product {
+      upc: String! name: String price: Int weight: Int inStock: Boolean shippingEstimate: Int reviews(first: Int): [Review]
+    }
     type Order { id: ID! total: Int! customerId: ID! customer: User }
     type Item { id: ID! name: String! description: String! tags: [String!]! price: Int! }
     type RestUser { id: ID! username: String! name: String! }
     type Query {
-      users: [User!]! user(id: ID!): User topProducts(first: Int = 5): [Product]
+      users(first: Int): [User!]! user(id: ID!): User topProducts(first: Int = 5): [Product]
       orders: [Order!]! items: [Item!]! restUser(id: ID!): RestUser
     }`);
   const fields = (type) => schema.getType(type).getFields();
-  fields("User").reviews.resolve = (u) => reviewsOfUser(u.id);
+  fields("User").reviews.resolve = (u, { first }) => firstOf(reviewsOfUser(u.id), first);
   fields("Review").author.resolve = (r) => users.get(r.authorId);
   fields("Review").product.resolve = (r) => products.get(r.productUpc);
-  fields("Product").reviews.resolve = (p) => reviewsOfProduct(p.upc);
+  fields("Product").reviews.resolve = (p, { first }) => firstOf(reviewsOfProduct(p.upc), first);
+  fields("Product").shippingEstimate.resolve = shippingEstimate;
   fields("Order").customer.resolve = (o) => users.get(o.customerId);
   const root = {
-    users: () => USERS,
+    users: ({ first }) => firstOf(USERS, first),
     user: ({ id }) => users.get(id) ?? null,
     topProducts: ({ first }) => PRODUCTS.slice(0, first ?? 5),
     orders: () => ORDERS,
@@ -255,12 +286,20 @@ function flakyFailure(body) {
   return (flakyCalls / FAIL_EVERY) % 2 === 1 ? "503" : "reset";
 }
 
+/**
+ * Calls per client request: the gateways forward the client's {@link UNIQUE_HEADER} to every upstream
+ * call, so the calls one client request caused can be summed (`POST /__calls`), whatever else was in
+ * flight. Bounded; `/__reset` clears it.
+ */
+const callsByRequest = new Map();
+const MAX_TRACKED_REQUESTS = 2_000_000;
+
 /** Answers by request body, serialized once. */
 const cache = new Map();
 const stats = { requests: {}, total: 0, failed: 0 };
 
-async function answer(path, body) {
-  const key = `${path}\n${body}`;
+async function answer(path, body, fail) {
+  const key = `${path}\n${fail ?? ""}\n${body}`;
   let bytes = cache.get(key);
   if (bytes === undefined) {
     const endpoint = endpoints.get(path);
@@ -271,6 +310,7 @@ async function answer(path, body) {
       rootValue: endpoint.root,
       variableValues: variables,
       operationName,
+      contextValue: { fail },
     });
     bytes = Buffer.from(JSON.stringify(result));
     if (cache.size < 10_000) cache.set(key, bytes);
@@ -289,12 +329,28 @@ const server = createServer((req, res) => {
     stats.requests = {};
     stats.total = 0;
     stats.failed = 0;
+    callsByRequest.clear();
     res.writeHead(204);
     res.end();
     return;
   }
+  if (path === "/__calls") {
+    const chunks = [];
+    req.on("data", (chunk) => chunks.push(chunk));
+    req.on("end", () => {
+      const ids = JSON.parse(Buffer.concat(chunks).toString("utf8") || "[]");
+      let calls = 0;
+      for (const id of ids) calls += callsByRequest.get(String(id)) ?? 0;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ requests: ids.length, calls }));
+    });
+    return;
+  }
   stats.requests[path] = (stats.requests[path] ?? 0) + 1;
   stats.total++;
+  const requestId = req.headers[UNIQUE_HEADER];
+  if (typeof requestId === "string" && callsByRequest.size < MAX_TRACKED_REQUESTS)
+    callsByRequest.set(requestId, (callsByRequest.get(requestId) ?? 0) + 1);
   const rest = /^\/rest\/users\/([^/]+)$/.exec(path);
   if (rest) {
     const user = users.get(decodeURIComponent(rest[1]));
@@ -324,7 +380,7 @@ const server = createServer((req, res) => {
       req.socket.resetAndDestroy();
       return;
     }
-    answer(endpoint, body).then(
+    answer(endpoint, body, req.headers[FAIL_HEADER]).then(
       (bytes) => {
         res.writeHead(200, { "content-type": "application/json", "content-length": bytes.length });
         res.end(bytes);

@@ -25,6 +25,8 @@ const NO_QUERIES_FIELD = "no_queries_available";
 
 /** A built role schema and what executing against it needs. */
 export interface RoleSchemaInfo {
+  /** The composed schema the role schema was cut from. */
+  full: GraphQLSchema;
   /**
    * What the role's operations execute against: the role schema plus the preset arguments (which the
    * rewritten document fills in). Executing inside the role's schema keeps results inside it too: an
@@ -47,6 +49,18 @@ const roleInfo = new WeakMap<GraphQLSchema, RoleSchemaInfo>();
  */
 export function restrictedSchemaInfo(schema: GraphQLSchema): RoleSchemaInfo | undefined {
   return roleInfo.get(schema);
+}
+
+/**
+ * The composed schema a role schema was cut from, when `schema` is a role schema whose operations run
+ * as given (no preset argument to fill in): an operation valid against it selects only fields of the
+ * composed schema, which answer it alike (query plans are built there). Undefined for any other schema.
+ * @param schema - a schema Yoga is about to execute against
+ * @returns the composed schema, or undefined
+ */
+export function composedSchemaOf(schema: GraphQLSchema): GraphQLSchema | undefined {
+  // Only role schemas are recorded; an operation that fills presets runs against the executable twin, which is not.
+  return roleInfo.get(schema)?.full;
 }
 
 /**
@@ -182,6 +196,7 @@ export function buildRoleSchema(
   if (invalid.length > 0) return { problems: invalid.map((error) => error.message) };
   // Executed against: the same, but with the preset arguments the rewritten document fills in.
   roleInfo.set(schema, {
+    full,
     executable: presets.size === 0 ? schema : restrict(true),
     presets,
     withoutPresets: new WeakSet(),

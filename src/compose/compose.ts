@@ -200,7 +200,7 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
   }
   wrapRemotePublishes(schema, accepted);
   setPassthroughSources(schema, accepted);
-  setPlanSources(schema, accepted);
+  setPlanSources(schema, accepted, options.extensions, joinFields);
   setJoinPoints(schema, {
     fields: new Set([...(options.joinFields ?? []), ...joinFields]),
     merged: mergedFields(accepted),

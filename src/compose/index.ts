@@ -7,9 +7,10 @@ export { type ComposeInput, type ComposeResult, composeSubschemas } from "./comp
 export { type ComposableSchema, findConflict, recordSchema, typeStructure } from "./conflicts";
 export { sha256Hex } from "./hash";
 export { type PassthroughSource, passthroughSourcesOf, type RestRoot, restRootsOf } from "./passthrough";
-export { type PlanMerge, type PlanSource, type PlanSources, planSourcesOf } from "./plan-sources";
+export { type PlanJoin, type PlanMerge, type PlanSource, type PlanSources, planSourcesOf } from "./plan-sources";
 export { remotePublishConfigProblems } from "./publish";
 export { createSchemaRegistry } from "./registry";
+export type { EarlySchema } from "./registry-early";
 export type {
   GatewayStatus,
   ReloadReport,

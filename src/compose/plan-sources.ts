@@ -1,6 +1,7 @@
 import type { Executor } from "@graphql-tools/utils";
-import { type GraphQLSchema, getNullableType, isListType, isObjectType } from "graphql";
-import type { JoinSource } from "../joins";
+import { type GraphQLSchema, getNullableType, isListType, isObjectType, Kind } from "graphql";
+import type { FieldExtension, JoinSource } from "../joins";
+import { jsonTemplateReferences, templateReferences } from "../templates";
 
 /** How one remote resolves a merged type from its key: its `merge` entry, checked by remoteMerge. */
 export interface PlanMerge {
@@ -28,6 +29,29 @@ export interface PlanSource {
   merges: ReadonlyMap<string, PlanMerge>;
 }
 
+/**
+ * A batched `@join` a plan can run: the key read from one field of the parent, every other argument a
+ * literal, the target an uncustomized remote.
+ */
+export interface PlanJoin {
+  /** The remote called. */
+  target: PlanSource;
+  /** Its Query field. */
+  resolver: string;
+  /** The argument that takes the list of keys. */
+  keyArgument: string;
+  /** Its type in SDL (the keys' variable type). */
+  keyArgumentType: string;
+  /** The other arguments: name, literal value (sent as a variable), SDL type. */
+  otherArguments: readonly (readonly [string, unknown, string])[];
+  /** The parent's field holding the key (`{parent.customerId}`). */
+  parentField: string;
+  /** The target type's field results are matched by (compared as strings, as the batched resolver does). */
+  keyField: string;
+  /** Whether the joined field is a list (every match) or one object (the first match). */
+  many: boolean;
+}
+
 /** What a query plan needs to know about a stitched schema's sources. */
 export interface PlanSources {
   /** Every remote a plan can call, in config order. */
@@ -37,6 +61,8 @@ export interface PlanSources {
    * cannot call (the local SDL, a customized remote).
    */
   rootOwners: ReadonlyMap<string, PlanSource | null>;
+  /** `Type.field` -> the batched @join a plan can run for it. */
+  joins: ReadonlyMap<string, PlanJoin>;
 }
 
 /** Per stitched schema; off `schema.extensions`, which role schemas (mapSchema copies) would inherit. */
@@ -47,9 +73,16 @@ const recorded = new WeakMap<GraphQLSchema, PlanSources>();
  * with their usable merge entries, and the owner of every Query root field.
  * @param schema - the stitched schema
  * @param sources - the composed sources (merge entries already pruned of unreachable keys)
+ * @param extensions - the @join / @rest fields of schemas/*.graphql
+ * @param usable - `Type.field` of the extensions in the schema
  */
-export function setPlanSources(schema: GraphQLSchema, sources: readonly JoinSource[]): void {
-  const usable: PlanSource[] = [];
+export function setPlanSources(
+  schema: GraphQLSchema,
+  sources: readonly JoinSource[],
+  extensions: readonly FieldExtension[] = [],
+  usable: readonly string[] = [],
+): void {
+  const plans: PlanSource[] = [];
   const rootOwners = new Map<string, PlanSource | null>();
   for (const source of sources) {
     const executor = source.passthrough;
@@ -74,14 +107,56 @@ export function setPlanSources(schema: GraphQLSchema, sources: readonly JoinSour
         });
       }
       target = { name: source.name, schema: source.schema, executor, merges };
-      usable.push(target);
+      plans.push(target);
     }
     const root = source.schema.getQueryType();
     for (const field of Object.keys(root?.getFields() ?? {})) {
       if (!rootOwners.has(`query.${field}`)) rootOwners.set(`query.${field}`, target);
     }
   }
-  recorded.set(schema, { sources: usable, rootOwners });
+  const joins = new Map<string, PlanJoin>();
+  for (const extension of extensions) {
+    const join = planJoin(extension, usable, plans);
+    if (join !== undefined) joins.set(`${extension.typeName}.${extension.fieldName}`, join);
+  }
+  recorded.set(schema, { sources: plans, rootOwners, joins });
+}
+
+/** The plan form of a usable batched @join whose key is one parent field and whose other arguments are literals. */
+function planJoin(
+  extension: FieldExtension,
+  usable: readonly string[],
+  sources: readonly PlanSource[],
+): PlanJoin | undefined {
+  const join = extension.join;
+  if (join?.batch === undefined || !usable.includes(`${extension.typeName}.${extension.fieldName}`)) return undefined;
+  const target = sources.find((source) => source.name === join.remote);
+  const field = target?.schema.getQueryType()?.getFields()[join.field];
+  const [reference, ...more] = templateReferences(join.batch.template);
+  const [keyArgument, ...nested] = join.batch.path;
+  if (target === undefined || field === undefined || reference === undefined || more.length > 0) return undefined;
+  if (reference.root !== "parent" || reference.path.length !== 1 || keyArgument === undefined || nested.length > 0)
+    return undefined;
+  const others = Object.entries(join.args).filter(([name]) => name !== keyArgument);
+  if (jsonTemplateReferences(Object.fromEntries(others)).length > 0) return undefined;
+  const typeOf = (name: string): string | undefined => {
+    const argument = field.args.find((arg) => arg.name === name);
+    return argument === undefined ? undefined : String(argument.type);
+  };
+  const keyArgumentType = typeOf(keyArgument);
+  if (keyArgumentType === undefined || others.some(([name]) => typeOf(name) === undefined)) return undefined;
+  let declared = extension.definition.type;
+  if (declared.kind === Kind.NON_NULL_TYPE) declared = declared.type;
+  return {
+    target,
+    resolver: join.field,
+    keyArgument,
+    keyArgumentType,
+    otherArguments: others.map(([name, value]) => [name, value, typeOf(name) as string] as const),
+    parentField: reference.path[0] as string,
+    keyField: join.keyField,
+    many: declared.kind === Kind.LIST_TYPE,
+  };
 }
 
 /**

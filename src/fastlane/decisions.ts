@@ -30,6 +30,12 @@ export const DEFAULT_MAX_DECISIONS = 1000;
 export class LaneDecisions {
   readonly #bySchema = new WeakMap<GraphQLSchema, Map<string, LaneDecision>>();
   readonly #max: number;
+  #recorded = false;
+
+  /** Whether any decision was ever recorded (for any schema). */
+  get recorded(): boolean {
+    return this.#recorded;
+  }
 
   /** @param max - the most decisions kept per schema (least recently used dropped first); at least 1 */
   constructor(max: number = DEFAULT_MAX_DECISIONS) {
@@ -63,6 +69,7 @@ export class LaneDecisions {
       entries = new Map();
       this.#bySchema.set(schema, entries);
     }
+    this.#recorded = true;
     entries.delete(key);
     entries.set(key, decision);
     if (entries.size > this.#max) entries.delete(entries.keys().next().value as string);

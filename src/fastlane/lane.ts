@@ -139,21 +139,26 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
       fastLaneCounters.toYoga++;
       return toYoga();
     }
-    let schema: GraphQLSchema;
-    try {
-      schema = await input.schema();
-    } catch {
-      fastLaneCounters.toYoga++;
-      return toYoga();
-    }
     const session = context.session;
     const key = decisionKey(session.source, session.role, params.operationName, params.query);
-    const decision = decisions.get(schema, key);
-    if (decision === undefined) {
+    // Until a first decision exists the served schema is not asked for here: on a cold start Yoga may
+    // serve a remote's own schema before any composition (useRegistrySchema), which waiting for the
+    // registry's composed schema would defeat.
+    let schema: GraphQLSchema | undefined;
+    if (decisions.recorded) {
+      try {
+        schema = await input.schema();
+      } catch {
+        schema = undefined;
+      }
+    }
+    const decision = schema === undefined ? undefined : decisions.get(schema, key);
+    if (schema === undefined || decision === undefined) {
+      // The decision is recorded under the schema Yoga ran the operation against: the one this
+      // session is served (a later lookup under another schema, e.g. after a reload, finds nothing).
       context.fastLane = {
         record(ranAgainst, target, operationType) {
-          if (ranAgainst === schema)
-            decisions.set(schema, key, { target: target as LaneDecision["target"], operationType });
+          decisions.set(ranAgainst, key, { target: target as LaneDecision["target"], operationType });
         },
       };
       fastLaneCounters.toYoga++;

@@ -5,10 +5,13 @@ import {
   type GraphQLCompositeType,
   type GraphQLField,
   type GraphQLObjectType,
+  type GraphQLOutputType,
   type GraphQLSchema,
   getNamedType,
   isAbstractType,
   isLeafType,
+  isListType,
+  isNonNullType,
   isObjectType,
   Kind,
   type OperationDefinitionNode,
@@ -19,9 +22,30 @@ import {
   type VariableDefinitionNode,
   visit,
 } from "graphql";
-import type { PlanSource, PlanSources } from "../compose";
+import type { PlanJoin, PlanSource, PlanSources } from "../compose";
 import { type CollectedFields, collectFields, type Fragments, fragmentsOf, MAX_SELECTION_NESTING } from "../shared";
-import { type EntityNode, type EntityStep, type Plan, type RootFetch, type ShapeField, ShapeKind } from "./types";
+import {
+  type EntityNode,
+  type EntityStep,
+  LIST,
+  NON_NULL,
+  type Plan,
+  type RootFetch,
+  type ShapeField,
+  ShapeKind,
+} from "./types";
+
+/** A type's wrappers from the outside in: {@link NON_NULL} and {@link LIST} (`[A!]!` is non-null, list, non-null). */
+function wrappersOf(type: GraphQLOutputType): number[] {
+  const wrappers: number[] = [];
+  let inner: GraphQLOutputType = type;
+  for (;;) {
+    if (isNonNullType(inner)) wrappers.push(NON_NULL);
+    else if (isListType(inner)) wrappers.push(LIST);
+    else return wrappers;
+    inner = inner.ofType;
+  }
+}
 
 /** Why an operation has no plan: stitching runs it instead. */
 export class Unplannable extends Error {
@@ -54,6 +78,8 @@ interface PlanContext {
   /** Counter naming the resolver calls `_0`, `_1`, ... */
   aliases: number;
   bytes: number;
+  /** Whether a subtree is copied whole. */
+  copiesWhole: boolean;
 }
 
 /** Whether a directive use is `@skip`/`@include` with a variable (decided per request: not planned). */
@@ -203,6 +229,7 @@ function planFields(
       shapes.set(key, {
         key,
         kind: ShapeKind.Typename,
+        wrappers: [],
         type: TypeNameMetaFieldDef.type,
         coordinate,
         typename: type.name,
@@ -213,6 +240,11 @@ function planFields(
     const field = type.getFields()[name] as GraphQLField<unknown, unknown> | undefined;
     if (field === undefined) throw new Unplannable(`unknown field ${coordinate}`);
     if (own.getFields()[name] === undefined) {
+      const join = context.sources.joins.get(coordinate);
+      if (join !== undefined) {
+        planJoin(context, source, own, join, field, entry, path, level, parts, shapes);
+        continue;
+      }
       const other = completer(context, source, type, name);
       const list = pending.get(other) ?? [];
       list.push(entry);
@@ -223,17 +255,25 @@ function planFields(
     const named = getNamedType(field.type);
     if (isLeafType(named)) {
       parts.push(head);
-      shapes.set(key, { key, kind: ShapeKind.Leaf, type: field.type, coordinate });
+      shapes.set(key, { key, kind: ShapeKind.Leaf, type: field.type, wrappers: wrappersOf(field.type), coordinate });
     } else if (isObjectType(named) && !isAbstractType(named)) {
       const sub = subFields(context, named, nodes);
       const planned = planFields(context, source, named.name, named, sub, [...path, key], level, builder);
       parts.push(`${head}{${planned.text || "__typename"}}`);
       const fields = [...sub.keys()].map((subKey) => planned.shapes.get(subKey) as ShapeField);
-      shapes.set(key, { key, kind: ShapeKind.Object, type: field.type, coordinate, fields });
+      shapes.set(key, {
+        key,
+        kind: ShapeKind.Object,
+        type: field.type,
+        wrappers: wrappersOf(field.type),
+        coordinate,
+        fields,
+      });
     } else {
       const text = wholeText(context, source, named as GraphQLCompositeType, nodes, builder.variables, path.length);
+      context.copiesWhole = true;
       parts.push(`${head}{${text || "__typename"}}`);
-      shapes.set(key, { key, kind: ShapeKind.Whole, type: field.type, coordinate });
+      shapes.set(key, { key, kind: ShapeKind.Whole, type: field.type, wrappers: wrappersOf(field.type), coordinate });
     }
   }
   const keysAdded = new Set<string>();
@@ -249,9 +289,8 @@ function planFields(
     const alias = `_${context.aliases++}`;
     const planned = planFields(context, other, type.name, type, list, path, level + 1, step);
     for (const [key, shape] of planned.shapes) shapes.set(key, shape);
-    step.parts.push(
-      `${alias}:${merge.resolver}(${merge.argument}:$${alias}){${parentKey}:${merge.key} ${planned.text}}`,
-    );
+    const selection = `{${parentKey}:${merge.key} ${planned.text}}`;
+    step.parts.push(`${alias}:${merge.resolver}(${merge.argument}:$${alias})${selection}`);
     step.keyVariables.push(`$${alias}:${merge.argumentType}`);
     step.nodes.push({
       alias,
@@ -259,9 +298,62 @@ function planFields(
       parentKey,
       resultKey: parentKey,
       fills: list.map(([key]) => key),
+      signature: `${other.name}\n${merge.resolver}\n${selection}`,
     });
   }
   return { text: parts.join(" "), shapes };
+}
+
+/**
+ * Plans a batched @join field on objects `source` returns at `path`: the parent's key field goes into
+ * `source`'s document under a hidden key, and the join's target gets an entity node at the next level
+ * whose results land on the field.
+ */
+function planJoin(
+  context: PlanContext,
+  source: PlanSource,
+  own: GraphQLObjectType,
+  join: PlanJoin,
+  field: GraphQLField<unknown, unknown>,
+  [key, nodes]: [string, FieldNode[]],
+  path: readonly string[],
+  level: number,
+  parts: string[],
+  shapes: Map<string, ShapeField>,
+): void {
+  const coordinate = `${own.name}.${field.name}`;
+  if (own.getFields()[join.parentField] === undefined) {
+    throw new Unplannable(`"${source.name}" does not serve ${own.name}.${join.parentField}, the key of ${coordinate}`);
+  }
+  const named = getNamedType(field.type);
+  if (!isObjectType(named)) throw new Unplannable(`@join ${coordinate} returns an abstract type`);
+  if ((nodes[0] as FieldNode).arguments?.length) throw new Unplannable(`@join ${coordinate} with arguments`);
+  const parentKey = `${HIDDEN}_${join.parentField}`;
+  if (!parts.includes(`${parentKey}:${join.parentField}`)) parts.push(`${parentKey}:${join.parentField}`);
+  const step = stepOf(context, level + 1, join.target);
+  const alias = `_${context.aliases++}`;
+  const entries = subFields(context, named, nodes);
+  const planned = planFields(context, join.target, named.name, named, entries, [...path, key], level + 1, step);
+  const resultKey = `${HIDDEN}_${join.keyField}`;
+  const constants: Record<string, unknown> = {};
+  const args = [`${join.keyArgument}:$${alias}`];
+  step.keyVariables.push(`$${alias}:${join.keyArgumentType}`);
+  for (const [name, value, type] of join.otherArguments) {
+    constants[`${alias}_${name}`] = value;
+    args.push(`${name}:$${alias}_${name}`);
+    step.keyVariables.push(`$${alias}_${name}:${type}`);
+  }
+  step.parts.push(`${alias}:${join.resolver}(${args.join(",")}){${resultKey}:${join.keyField} ${planned.text}}`);
+  step.nodes.push({ alias, path, parentKey, resultKey, fills: [key], join: { many: join.many }, constants });
+  const fields = [...entries.keys()].map((subKey) => planned.shapes.get(subKey) as ShapeField);
+  shapes.set(key, {
+    key,
+    kind: ShapeKind.Object,
+    type: field.type,
+    wrappers: wrappersOf(field.type),
+    coordinate,
+    fields,
+  });
 }
 
 /** Parses an upstream document built by the planner, counting its bytes. */
@@ -309,6 +401,7 @@ export function buildPlan(
     levels: new Map(),
     aliases: 0,
     bytes: 0,
+    copiesWhole: false,
   };
   const fields = collectFields(schema, root, operation.selectionSet, { fragments: context.fragments });
   const byOwner = new Map<PlanSource, [string, FieldNode[]][]>();
@@ -317,7 +410,14 @@ export function buildPlan(
     const name = (entry[1][0] as FieldNode).name.value;
     if (name === "__typename") {
       const type = TypeNameMetaFieldDef.type;
-      shapes.set(entry[0], { key: entry[0], kind: ShapeKind.Typename, type, coordinate: "", typename: root.name });
+      shapes.set(entry[0], {
+        key: entry[0],
+        kind: ShapeKind.Typename,
+        type,
+        wrappers: [],
+        coordinate: "",
+        typename: root.name,
+      });
       continue;
     }
     const owner = sources.rootOwners.get(`query.${name}`);
@@ -344,7 +444,7 @@ export function buildPlan(
     levels.push(steps);
   }
   const shape = [...fields.keys()].map((key) => shapes.get(key) as ShapeField);
-  return { roots, levels, shape, bytes: context.bytes + 64 * countShapes(shape) };
+  return { roots, levels, shape, copiesWhole: context.copiesWhole, bytes: context.bytes + 64 * countShapes(shape) };
 }
 
 /** How many shape entries a shape holds, nested ones included. */

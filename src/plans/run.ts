@@ -13,12 +13,16 @@ function pick(variables: Variables | undefined, names: readonly string[]): Varia
   return out;
 }
 
+/** Asks the passthrough executor to parse the answer itself (a broken body becomes its coded error there). */
+const PARSE = { parse: true };
+
 /** Calls one source with a plan's document (through the upstream pipeline, via its executor). */
 async function call(fetch: PlanFetch, variables: Variables, context: unknown): Promise<ExecutionResult> {
   return (await fetch.source.executor({
     document: fetch.document,
     variables,
     context: context as Record<string, unknown>,
+    extensions: PARSE,
     operationType: "query" as never,
   })) as ExecutionResult;
 }
@@ -62,14 +66,48 @@ function collect(
   );
 }
 
-/** The distinct keys of the objects (null keys left out), in first-seen order. */
+/** The distinct keys of the objects (null keys left out; a list key gives each of its items), in first-seen order. */
 function keysOf(targets: readonly Record<string, unknown>[], field: string): unknown[] {
   const seen = new Set<unknown>();
   for (const target of targets) {
     const key = target[field];
-    if (key !== null && key !== undefined) seen.add(key);
+    if (Array.isArray(key)) {
+      for (const item of key) if (item !== null && item !== undefined) seen.add(item);
+    } else if (key !== null && key !== undefined) seen.add(key);
   }
   return [...seen];
+}
+
+/**
+ * Sets a batched @join's field on its parents: the results grouped by key (compared as strings, as
+ * the joins' batched resolver matches them); a list field gets every match, an object field the first.
+ */
+function assignJoined(
+  node: EntityNode,
+  results: readonly unknown[],
+  targets: readonly Record<string, unknown>[],
+): void {
+  const groups = new Map<string, unknown[]>();
+  for (const result of results) {
+    if (result === null || typeof result !== "object") continue;
+    const key = (result as Record<string, unknown>)[node.resultKey];
+    if (key === null || key === undefined) continue;
+    const group = groups.get(String(key));
+    if (group === undefined) groups.set(String(key), [result]);
+    else group.push(result);
+  }
+  const many = node.join?.many === true;
+  const field = node.fills[0] as string;
+  for (const target of targets) {
+    const key = target[node.parentKey];
+    const matches =
+      key === null || key === undefined
+        ? []
+        : Array.isArray(key)
+          ? key.flatMap((item) => groups.get(String(item)) ?? [])
+          : (groups.get(String(key)) ?? []);
+    target[field] = many ? matches : (matches[0] ?? null);
+  }
 }
 
 /**
@@ -122,13 +160,21 @@ function locateStepErrors(
   }
 }
 
-/** Runs one entity step: collects the keys of its nodes, calls the source once, assigns the results. */
+/** Per request: node signature -> key -> the result already received for it (see {@link EntityNode.signature}). */
+type Answered = Map<string, Map<unknown, Record<string, unknown>>>;
+
+/**
+ * Runs one entity step: collects the keys of its nodes, leaves out those an earlier level already
+ * answered for the same call and selection, calls the source once (not at all when no key is left) and
+ * assigns the results.
+ */
 async function runStep(
   step: EntityStep,
   data: Record<string, unknown>,
   variables: Variables | undefined,
   context: unknown,
   errors: GraphQLError[],
+  answered: Answered,
 ): Promise<void> {
   const sent = pick(variables, step.variables);
   const targets: Record<string, unknown>[][] = [];
@@ -137,21 +183,33 @@ async function runStep(
   for (const node of step.nodes) {
     const found: Record<string, unknown>[] = [];
     collect(data, node.path, 0, found);
-    const nodeKeys = keysOf(found, node.parentKey);
+    const known = node.signature === undefined ? undefined : answered.get(node.signature);
+    const all = keysOf(found, node.parentKey);
+    const nodeKeys = known === undefined ? all : all.filter((key) => !known.has(key));
     targets.push(found);
     keys.push(nodeKeys);
     sent[node.alias] = nodeKeys;
+    if (node.constants !== undefined) Object.assign(sent, node.constants);
     if (nodeKeys.length > 0) any = true;
   }
-  if (!any) return;
-  const answer = await call(step, sent, context);
-  const answered = answer.data as Record<string, unknown> | null | undefined;
+  const answer = any ? await call(step, sent, context) : undefined;
+  const received = answer?.data as Record<string, unknown> | null | undefined;
   step.nodes.forEach((node, index) => {
-    const results = answered?.[node.alias];
-    if (!Array.isArray(results)) return;
-    const byKey = new Map<unknown, Record<string, unknown>>();
-    for (const result of results as (Record<string, unknown> | null)[]) {
-      if (result !== null && result !== undefined) byKey.set(result[node.resultKey], result);
+    const results = received?.[node.alias];
+    if (node.join !== undefined) {
+      if (answer === undefined) assignJoined(node, [], targets[index] ?? []);
+      else if (Array.isArray(results)) assignJoined(node, results, targets[index] ?? []);
+      return;
+    }
+    let byKey = node.signature === undefined ? undefined : answered.get(node.signature);
+    if (byKey === undefined) {
+      byKey = new Map();
+      if (node.signature !== undefined) answered.set(node.signature, byKey);
+    }
+    if (Array.isArray(results)) {
+      for (const result of results as (Record<string, unknown> | null)[]) {
+        if (result !== null && result !== undefined) byKey.set(result[node.resultKey], result);
+      }
     }
     for (const target of targets[index] ?? []) {
       const result = byKey.get(target[node.parentKey]);
@@ -159,7 +217,7 @@ async function runStep(
       for (const fill of node.fills) target[fill] = result[fill];
     }
   });
-  if (answer.errors !== undefined && answer.errors.length > 0) locateStepErrors(step, data, answer, keys, errors);
+  if (answer?.errors !== undefined && answer.errors.length > 0) locateStepErrors(step, data, answer, keys, errors);
 }
 
 /**
@@ -196,8 +254,9 @@ export async function runPlan(
       }
     }
   });
+  const answered: Answered = new Map();
   for (const steps of plan.levels) {
-    await Promise.all(steps.map((step) => runStep(step, data, variables, context, errors)));
+    await Promise.all(steps.map((step) => runStep(step, data, variables, context, errors, answered)));
   }
   const shaped = shapeAnswer(plan.shape, data, errors);
   return errors.length === 0 ? { data: shaped } : { errors, data: shaped };

@@ -1,5 +1,5 @@
-import { GraphQLError, type GraphQLOutputType, isListType, isNonNullType } from "graphql";
-import { type ShapeField, ShapeKind } from "./types";
+import { GraphQLError } from "graphql";
+import { LIST, NON_NULL, type ShapeField, ShapeKind } from "./types";
 
 /** Returned where a non-null position got null: the nearest nullable ancestor becomes null. */
 const BUBBLE: unique symbol = Symbol("bubble");
@@ -27,54 +27,46 @@ function nullInNonNull(field: ShapeField, path: Path, state: ShapeState): void {
   const key = pathKey(path);
   if (state.located.has(key)) return;
   state.located.add(key);
-  state.errors.push(
-    new GraphQLError(`Cannot return null for non-nullable field ${field.coordinate}.`, { path: [...path] }),
-  );
+  // As graphql-js raises it (a plain Error located at the field), so the gateway's error masking treats it alike.
+  const message = `Cannot return null for non-nullable field ${field.coordinate}.`;
+  state.errors.push(new GraphQLError(message, { path: [...path], originalError: new Error(message) }));
 }
 
-/** Completes one value of `type` (graphql-js's completeValue, on values already serialized upstream). */
-function complete(
-  type: GraphQLOutputType,
-  field: ShapeField,
-  value: unknown,
-  path: Path,
-  state: ShapeState,
-): unknown | typeof BUBBLE {
-  if (isNonNullType(type)) {
-    if (value === null || value === undefined) {
-      nullInNonNull(field, path, state);
-      return BUBBLE;
-    }
-    return completeInner(type.ofType, field, value, path, state);
+/**
+ * Completes one value of a field from its wrapper `at` inwards (graphql-js's completeValue on values the
+ * upstream already serialized): nulls checked against non-null wrappers, lists walked, objects shaped.
+ */
+function complete(field: ShapeField, at: number, value: unknown, path: Path, state: ShapeState): unknown {
+  const wrappers = field.wrappers;
+  let index = at;
+  const nonNull = wrappers[index] === NON_NULL;
+  if (nonNull) index++;
+  if (value === null || value === undefined) {
+    if (!nonNull) return null;
+    nullInNonNull(field, path, state);
+    return BUBBLE;
   }
-  if (value === null || value === undefined) return null;
-  const completed = completeInner(type, field, value, path, state);
-  return completed === BUBBLE ? null : completed;
-}
-
-/** Completes a present value of a nullable type. */
-function completeInner(
-  type: GraphQLOutputType,
-  field: ShapeField,
-  value: unknown,
-  path: Path,
-  state: ShapeState,
-): unknown | typeof BUBBLE {
-  if (isListType(type)) {
+  let out: unknown;
+  if (wrappers[index] === LIST) {
     if (!Array.isArray(value)) return value;
-    const out = new Array<unknown>(value.length);
-    for (let index = 0; index < value.length; index++) {
-      path.push(index);
-      const item = complete(type.ofType, field, value[index], path, state);
+    const items = new Array<unknown>(value.length);
+    out = items;
+    for (let item = 0; item < value.length; item++) {
+      path.push(item);
+      const completed = complete(field, index + 1, value[item], path, state);
       path.pop();
-      if (item === BUBBLE) return BUBBLE;
-      out[index] = item;
+      if (completed === BUBBLE) {
+        out = BUBBLE;
+        break;
+      }
+      items[item] = completed;
     }
-    return out;
+  } else if (field.kind === ShapeKind.Object) {
+    out = shapeObject(field.fields ?? [], value as Record<string, unknown>, path, state);
+  } else {
+    return value;
   }
-  if (field.kind === ShapeKind.Object)
-    return shapeObject(field.fields ?? [], value as Record<string, unknown>, path, state);
-  return value;
+  return out === BUBBLE && !nonNull ? null : out;
 }
 
 /** Shapes one object: the client's response keys in the client's order, hidden keys left out. */
@@ -85,16 +77,24 @@ function shapeObject(
   state: ShapeState,
 ): Record<string, unknown> | typeof BUBBLE {
   const out: Record<string, unknown> = {};
-  for (const field of fields) {
-    if (field.kind === ShapeKind.Typename) {
+  for (let index = 0; index < fields.length; index++) {
+    const field = fields[index] as ShapeField;
+    const kind = field.kind;
+    if (kind === ShapeKind.Typename) {
       out[field.key] = field.typename;
       continue;
     }
+    const value = raw[field.key];
+    // A nullable leaf (the most common field) needs no path and no checks.
+    if (kind !== ShapeKind.Object && field.wrappers.length === 0) {
+      out[field.key] = value ?? null;
+      continue;
+    }
     path.push(field.key);
-    const value = complete(field.type, field, raw[field.key], path, state);
+    const completed = complete(field, 0, value, path, state);
     path.pop();
-    if (value === BUBBLE) return BUBBLE;
-    out[field.key] = value;
+    if (completed === BUBBLE) return BUBBLE;
+    out[field.key] = completed;
   }
   return out;
 }

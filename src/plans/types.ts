@@ -11,6 +11,11 @@ export const ShapeKind = { Leaf: 0, Object: 1, Typename: 2, Whole: 3 } as const;
 /** One of {@link ShapeKind}'s values. */
 export type ShapeKind = (typeof ShapeKind)[keyof typeof ShapeKind];
 
+/** A non-null wrapper in {@link ShapeField.wrappers}. */
+export const NON_NULL = 1;
+/** A list wrapper in {@link ShapeField.wrappers}. */
+export const LIST = 2;
+
 /** One response key of an object in the client's answer. */
 export interface ShapeField {
   /** The response key (alias or field name). */
@@ -18,6 +23,8 @@ export interface ShapeField {
   kind: ShapeKind;
   /** The field's type in the served schema (non-null and list wrappers decide null propagation). */
   type: GraphQLOutputType;
+  /** The type's wrappers from the outside in ({@link NON_NULL}, {@link LIST}), read instead of the type when shaping. */
+  wrappers: readonly number[];
   /** `Parent.field`, for "Cannot return null for non-nullable field" messages. */
   coordinate: string;
   /** For {@link ShapeKind.Object}: the object's fields in the client's order. */
@@ -58,6 +65,19 @@ export interface EntityNode {
   resultKey: string;
   /** The client's response keys this node fills on each object (the first takes an object's error). */
   fills: readonly string[];
+  /**
+   * For a batched @join: the joined field is `fills[0]`, set to the results whose key (compared as a
+   * string) is the parent's (a list field: every match; else the first or null). Absent for a merged
+   * type, whose results' fields are assigned onto the parent.
+   */
+  join?: { many: boolean };
+  /**
+   * The call and selection this node sends for its keys, without its alias: within one request, a key
+   * already answered for the same signature at an earlier level is not asked again (merged types only).
+   */
+  signature?: string;
+  /** Values of the resolver's other (literal) arguments, by variable name. */
+  constants?: Readonly<Record<string, unknown>>;
 }
 
 /** The entity nodes of one source at one level, sent as one document. */
@@ -73,6 +93,8 @@ export interface Plan {
   levels: readonly (readonly EntityStep[])[];
   /** The root's fields in the client's order. */
   shape: readonly ShapeField[];
+  /** Whether some subtree is copied whole from one source ({@link ShapeKind.Whole}). */
+  copiesWhole: boolean;
   /** Estimated bytes the plan holds (its documents' text and shape), for the cache's bound. */
   bytes: number;
 }

@@ -1,6 +1,14 @@
-import { type DocumentNode, type GraphQLSchema, getOperationAST, getVariableValues, print } from "graphql";
+import {
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  getOperationAST,
+  getVariableValues,
+  print,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { planSourcesOf } from "../compose";
+import { ErrorCode, maskError } from "../errors";
 import type { GatewayContext } from "../shared";
 import { buildPlan, Unplannable } from "./build";
 import type { PlanCache, PlanEntry } from "./cache";
@@ -12,7 +20,28 @@ export interface UsePlansOptions {
   cache: PlanCache;
   /** `execution.queryPlans`: false counts every operation as a fallback and lets stitching run it. @default true */
   enabled?: boolean;
+  /**
+   * The composed schema a role schema was cut from, for a role schema whose operation runs as given (no
+   * preset to fill in); undefined otherwise. Such an operation is planned on the composed schema, unless
+   * its plan copies a subtree whole (an abstract type), which the role's schema filters. @default none
+   */
+  composedOf?: (schema: GraphQLSchema) => GraphQLSchema | undefined;
 }
+
+/** Small ids of role schemas, so one cache keeps the plans of every role of one composed schema. */
+const roleIds = new WeakMap<GraphQLSchema, number>();
+let nextRoleId = 1;
+const roleIdOf = (schema: GraphQLSchema): number => {
+  let id = roleIds.get(schema);
+  if (id === undefined) {
+    id = nextRoleId++;
+    roleIds.set(schema, id);
+  }
+  return id;
+};
+
+/** The message of a masked error, as Yoga's own masking gives it. */
+const UNEXPECTED = "Unexpected error.";
 
 /** Document text by document object: Yoga reuses one parsed document per text. */
 const texts = new WeakMap<DocumentNode, string>();
@@ -25,19 +54,27 @@ const textOf = (document: DocumentNode): string => {
   return text;
 };
 
-/** The cached plan of an operation, or why it has none. */
+/**
+ * The cached plan of an operation, or why it has none.
+ * @param composed - the composed schema (plans are built on it)
+ * @param role - the role schema the operation was validated against, or undefined for the composed one
+ */
 function entryFor(
   cache: PlanCache,
-  schema: GraphQLSchema,
+  composed: GraphQLSchema,
+  role: GraphQLSchema | undefined,
   document: DocumentNode,
   name: string | undefined,
 ): PlanEntry {
-  return cache.get(schema, `${name ?? ""}\n${textOf(document)}`, () => {
+  const roleId = role === undefined ? 0 : roleIdOf(role);
+  return cache.get(composed, `${roleId}\n${name ?? ""}\n${textOf(document)}`, () => {
+    const schema = composed;
     const sources = planSourcesOf(schema);
     const operation = getOperationAST(document, name);
     if (sources === undefined || operation === null || operation === undefined) return { unplannable: "no sources" };
     try {
-      return buildPlan(schema, sources, document, operation);
+      const plan = buildPlan(schema, sources, document, operation);
+      return role !== undefined && plan.copiesWhole ? { unplannable: "a role schema filters abstract types" } : plan;
     } catch (error) {
       if (error instanceof Unplannable) return { unplannable: error.message };
       throw error;
@@ -49,9 +86,10 @@ function entryFor(
  * Yoga plugin: runs an operation over several sources through its query plan (see buildPlan), cached
  * per (schema, operation name, document) in the isolate's plan cache, instead of stitching's
  * per-request planning, delegation and re-execution. Runs after the passthrough plugin, so operations
- * one remote answers alone never get here. Only the whole composed schema is planned (a role's schema
- * keeps its own execution, with presets); operations a plan cannot express, and requests whose variables
- * do not coerce (graphql-js reports those), run through stitching as before.
+ * one remote answers alone never get here. A role's operation is planned on the composed schema when it
+ * runs against the role schema as given (no preset to fill in) and copies no abstract subtree whole;
+ * operations a plan cannot express, and requests whose variables do not coerce (graphql-js reports
+ * those), run through stitching as before.
  *
  * @param options - the cache and the `execution.queryPlans` switch
  * @returns the plugin
@@ -61,11 +99,13 @@ export function usePlans(options: UsePlansOptions): Plugin<Record<string, unknow
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const schema = args.schema;
-      if (options.enabled === false || planSourcesOf(schema) === undefined) {
+      const composed = planSourcesOf(schema) === undefined ? options.composedOf?.(schema) : schema;
+      if (options.enabled === false || composed === undefined) {
         cache.countFallback();
         return;
       }
-      const entry = entryFor(cache, schema, args.document, args.operationName ?? undefined);
+      const role = composed === schema ? undefined : schema;
+      const entry = entryFor(cache, composed, role, args.document, args.operationName ?? undefined);
       if ("unplannable" in entry) {
         cache.countFallback();
         return;
@@ -78,7 +118,19 @@ export function usePlans(options: UsePlansOptions): Plugin<Record<string, unknow
         return;
       }
       cache.countPlanned();
-      setResultAndStopExecution(await runPlan(entry, variables, args.contextValue));
+      const result = await runPlan(entry, variables, args.contextValue);
+      // Yoga's error masking runs in a later plugin, which a stopped execution skips: mask here alike.
+      if (result.errors !== undefined) {
+        const log = (args.contextValue as Partial<GatewayContext>).log;
+        result.errors = result.errors.map((error) => {
+          const masked = maskError(error, UNEXPECTED);
+          if (masked !== error && (masked as GraphQLError).extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+            log?.error({ error: error.message, path: error.path }, "masked unexpected error");
+          }
+          return masked as GraphQLError;
+        });
+      }
+      setResultAndStopExecution(result);
     },
   };
 }

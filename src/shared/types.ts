@@ -143,6 +143,8 @@ export interface PassthroughCall {
   operationType: "query" | "mutation" | undefined;
   /** The request served; undefined outside a request. */
   context: UpstreamContext | undefined;
+  /** Parse the answer even when it has no errors (query plans read every answer). @default false */
+  parse?: boolean;
 }
 
 /**

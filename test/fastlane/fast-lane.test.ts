@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN_HEADERS, asRole, type GatewaySpec, hsAuth, testGateway } from "../fixtures/gateways";
 import { control, stats, uniqueId } from "../helpers";
-import { counted, pair, post } from "./lane-helpers";
+import { counted, pair, post, warm } from "./lane-helpers";
 
 const operations = async (id: string, kind: string): Promise<number> => (await stats(id, kind)).operations;
 
@@ -15,6 +15,7 @@ describe("the fast lane answers like Yoga", () => {
   it("serves a repeated query itself, byte for byte Yoga's answer, for both JSON media types, one upstream call each", async () => {
     const id = uniqueId();
     const { on, off } = pair(id, { remotes: ["accounts", "products"] });
+    await warm(on, off);
     const body = {
       query: "query Get($id: ID!) { a: user(id: $id) { id name role } now }",
       variables: { id: "2" },
@@ -42,6 +43,7 @@ describe("the fast lane answers like Yoga", () => {
   it("gives Yoga the upstream's errors to label (serviceName, exposed extensions only), without a second call", async () => {
     const id = uniqueId();
     const { on, off } = pair(id, { remotes: ["errors", "products"] });
+    await warm(on, off);
     const body = { query: "{ fails nested { ok bad } }" };
     const expected = await post(off, body);
     const parsed = JSON.parse(expected.text);
@@ -61,6 +63,7 @@ describe("the fast lane answers like Yoga", () => {
   it("answers an unreachable remote as Yoga does (located UPSTREAM_UNAVAILABLE), with the same retries", async () => {
     const id = uniqueId();
     const { on, off } = pair(id, { remotes: ["accounts", "products"] });
+    await warm(on, off);
     const body = { query: '{ a: user(id: "1") { name } me { name } }' };
     await post(on, body);
     await post(off, body);
@@ -81,6 +84,7 @@ describe("the fast lane answers like Yoga", () => {
   it("sends a repeated mutation once per request and answers it like Yoga", async () => {
     const id = uniqueId();
     const { on, off } = pair(id, { remotes: ["accounts", "products"] });
+    await warm(on, off);
     const body = { query: 'mutation { rename(id: "1", name: "Ada L.") { id name } }' };
     const expected = await post(off, body);
     expect(JSON.parse(expected.text).data.rename.name).toBe("Ada L.");
@@ -95,6 +99,7 @@ describe("the fast lane answers like Yoga", () => {
   it("forwards the upstream's Set-Cookie values on the lane", async () => {
     const id = uniqueId();
     const { on, off } = pair(id, { remotes: ["accounts", "products"] });
+    await warm(on, off);
     await control(id, "accounts", { cookies: ["a=1; Path=/", "b=2; HttpOnly"] });
     const body = { query: "{ me { name } }" };
     const expected = await post(off, body);
@@ -108,6 +113,7 @@ describe("the fast lane answers like Yoga", () => {
   it("passes non-ASCII answers on as their bytes, and hands an answer with a \\u escape to Yoga", async () => {
     const id = uniqueId();
     const { on, off } = pair(id, { remotes: ["accounts", "products"] });
+    await warm(on, off);
     const query = "query Echo($v: String!) { echo(value: $v) }";
     await post(on, { query, variables: { v: "x" } });
     const plain = { query, variables: { v: "é ✓ 𝄞" } };
@@ -125,6 +131,7 @@ describe("the fast lane answers like Yoga", () => {
   it("is off with execution.fastLane: false", async () => {
     const id = uniqueId();
     const { off } = pair(id, { remotes: ["accounts", "products"] });
+    await warm(off);
     const body = { query: "{ me { name } }" };
     await post(off, body);
     const second = await counted(() => post(off, body));
@@ -134,6 +141,7 @@ describe("the fast lane answers like Yoga", () => {
   it("leaves requests it does not handle to Yoga (extensions, batching, another Accept)", async () => {
     const id = uniqueId();
     const { on, off } = pair(id, { remotes: ["accounts", "products"] });
+    await warm(on, off);
     const query = "{ me { name } }";
     await post(on, { query });
     for (const [body, accept] of [
@@ -160,6 +168,7 @@ describe("the fast lane keeps every check", () => {
       limits: { roles: { viewer: { maxDepth: 1 } } },
     };
     const gw = testGateway(id, spec);
+    await post(gw, { query: "{ __typename }" }, ADMIN_HEADERS);
     const body = { query: "{ me { name } }" };
     await post(gw, body, ADMIN_HEADERS);
     expect((await counted(() => post(gw, body, ADMIN_HEADERS))).served).toBe(1);
@@ -176,6 +185,7 @@ describe("the fast lane keeps every check", () => {
   it("never sends a document over a limit upstream, however often it comes", async () => {
     const id = uniqueId();
     const gw = testGateway(id, { remotes: ["accounts", "products"], limits: { maxAliases: 1 } });
+    await warm(gw);
     const body = { query: "{ a: me { name } b: me { name } }" };
     for (let run = 0; run < 3; run++) {
       const refused = await counted(() => post(gw, body));
@@ -188,6 +198,7 @@ describe("the fast lane keeps every check", () => {
   it("does not reuse a decision after a reload", async () => {
     const id = uniqueId();
     const gw = testGateway(id, { remotes: ["accounts", "products"] });
+    await warm(gw);
     const body = { query: "{ me { name } }" };
     await post(gw, body);
     expect((await counted(() => post(gw, body))).served).toBe(1);

@@ -56,3 +56,12 @@ export function pair(
     off: testGateway(id, { ...spec, execution: { fastLane: false } }, options),
   };
 }
+
+/**
+ * Brings gateways past their cold start: before the first composition an operation one remote answers
+ * alone runs against that remote's own schema (useRegistrySchema), whose decisions the lane keeps apart
+ * from the composed schema's; `{ __typename }` needs the composed schema.
+ */
+export async function warm(...gateways: TestGateway[]): Promise<void> {
+  for (const gw of gateways) await post(gw, { query: "{ __typename }" });
+}

@@ -14,7 +14,7 @@ import {
 import type { Plugin } from "graphql-yoga";
 import { type PassthroughSource, passthroughSourcesOf, restRootsOf } from "../../compose";
 import { decideRestLane, type RestLaneTarget } from "../../fastlane";
-import { createNestedCache, type GatewayContext, introspects, rootSelections } from "../../shared";
+import { createNestedCache, type FastLaneHooks, type GatewayContext, introspects, rootSelections } from "../../shared";
 
 /** The named type of a variable's type (`[Upload!]!` -> `Upload`). */
 const namedTypeName = (type: TypeNode): string =>
@@ -89,6 +89,61 @@ function locate(
 }
 
 /**
+ * The remote that answers the operation alone (see {@link decide}), decided once per schema, document
+ * and operation name and shared with {@link usePassthrough}.
+ * @param schema - the served schema (the composed one, or a remote's own before composition)
+ * @param document - the parsed document
+ * @param operationName - the operation to run, if the document has several
+ * @returns the remote, or null when the operation needs the composed schema's execution
+ */
+export function passthroughTarget(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): PassthroughSource | null {
+  const sources = passthroughSourcesOf(schema);
+  // Only the whole composed schema has sources: a role's schema (and its executable twin) never does.
+  if (sources === undefined || sources.size === 0) return null;
+  const operation = getOperationAST(document, operationName);
+  if (operation === null || operation === undefined) return null;
+  const byOperation = decisions.get(schema, document, () => new Map());
+  const name = operation.name?.value ?? "";
+  let target = byOperation.get(name);
+  if (target === undefined) {
+    target = decide(schema, operation, document, sources);
+    byOperation.set(name, target);
+  }
+  return target;
+}
+
+/**
+ * Records, for the fast lane, an operation that is one `@rest` root field it may run itself (see
+ * `decideRestLane`), decided once per schema, document and operation name.
+ * @param schema - the served schema
+ * @param document - the parsed document
+ * @param operationName - the operation to run, if the document has several
+ * @param record - the lane's recorder of this request
+ */
+function recordRestLane(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  record: NonNullable<FastLaneHooks["record"]>,
+): void {
+  const operation = getOperationAST(document, operationName);
+  if (operation === null || operation === undefined) return;
+  const byOperation = restDecisions.get(schema, document, () => new Map());
+  const name = operation.name?.value ?? "";
+  let rest = byOperation.get(name);
+  if (rest === undefined) {
+    const roots = restRootsOf(schema);
+    rest = roots === undefined ? null : decideRestLane(schema, document, operation, roots);
+    byOperation.set(name, rest);
+  }
+  if (rest !== null) record(schema, rest, "query");
+}
+
+/**
  * Yoga plugin: an operation one remote can answer entirely (see {@link decide}) is sent to that
  * remote as written and its result returned as is, without stitching's planning, delegation and
  * re-execution of the result. Only for the whole schema (role schemas keep execution inside the role)
@@ -104,32 +159,13 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const schema = args.schema;
-      const sources = passthroughSourcesOf(schema);
-      // Only the whole composed schema has sources: a role's schema (and its executable twin) never does.
-      if (sources === undefined || sources.size === 0) return;
-      const operation = getOperationAST(args.document, args.operationName);
-      if (operation === null || operation === undefined) return;
-      const byOperation = decisions.get(schema, args.document, () => new Map());
-      const name = operation.name?.value ?? "";
-      let target = byOperation.get(name);
-      if (target === undefined) {
-        target = decide(schema, operation, args.document, sources);
-        byOperation.set(name, target);
-      }
+      const target = passthroughTarget(schema, args.document, args.operationName);
       const lane = (args.contextValue as Partial<GatewayContext>).fastLane;
       if (target === null) {
-        if (lane?.record === undefined) return;
-        // Not a passthrough: one @rest root field may still take the fast lane next time.
-        const byRestOperation = restDecisions.get(schema, args.document, () => new Map());
-        let rest = byRestOperation.get(name);
-        if (rest === undefined) {
-          const roots = restRootsOf(schema);
-          rest = roots === undefined ? null : decideRestLane(schema, args.document, operation, roots);
-          byRestOperation.set(name, rest);
-        }
-        if (rest !== null) lane.record(schema, rest, "query");
+        if (lane?.record !== undefined) recordRestLane(schema, args.document, args.operationName, lane.record);
         return;
       }
+      const operation = getOperationAST(args.document, args.operationName) as OperationDefinitionNode;
       const handoff = lane?.handoff;
       let result: Awaited<ReturnType<Executor>>;
       if (lane !== undefined && handoff !== undefined && handoff.schema === schema && handoff.target === target) {

@@ -312,9 +312,10 @@ function rawResult(text: string): ExecutionResult {
  * A lean executor for operations sent to a remote as the client wrote them (see the passthrough
  * plugin): one POST of the operation's source text through the upstream pipeline (same headers,
  * gateway token, timeout, cookies and error rules as {@link createContextualExecutor}), the JSON
- * answer parsed at most once (not at all when it has no errors, see isRawAnswer), without
- * executor-http's per-request setup. Its `send` is the same call for the fast lane (src/fastlane),
- * which gives an answer without errors to the client unread.
+ * answer parsed at most once (not at all when it has no errors, see isRawAnswer; at once when the
+ * request's `extensions.parse` is true, as query plans ask), without executor-http's per-request setup.
+ * Its `send` is the same call for the fast lane (src/fastlane), which gives an answer without errors
+ * to the client unread.
  *
  * @param remote - the remote's validated config
  * @param pipeline - the isolate's upstream pipeline
@@ -339,7 +340,8 @@ export function createPassthroughExecutor(remote: RemoteConfig, pipeline: Upstre
       // Bytes, decoded once to look for errors: an answer without them goes on as the bytes read.
       const bytes = await answer.bytes();
       const { text, exact } = decode(bytes);
-      if (exact && isRawAnswer(text)) return { raw: text, bytes };
+      // A query plan reads every answer (`parse`): parse it here, where a broken body gets its code.
+      if (call.parse !== true && exact && isRawAnswer(text)) return { raw: text, bytes };
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
@@ -372,6 +374,7 @@ export function createPassthroughExecutor(remote: RemoteConfig, pipeline: Upstre
       operationName: request.operationName,
       operationType: operationType === "subscription" ? undefined : operationType,
       context: isUpstreamContext(request.context) ? request.context : undefined,
+      parse: request.extensions?.parse === true,
     });
     return answer.raw === undefined ? answer.result : rawResult(answer.raw);
   }
