@@ -1,6 +1,6 @@
 import { type ExecutionResult, GraphQLError } from "graphql";
 import { shapeAnswer } from "./shape";
-import type { EntityNode, EntityStep, Plan, PlanFetch } from "./types";
+import type { EntityNode, EntityStep, Plan, PlanFetch, RootFetch } from "./types";
 
 type Variables = Record<string, unknown>;
 type Path = (string | number)[];
@@ -17,13 +17,18 @@ function pick(variables: Variables | undefined, names: readonly string[]): Varia
 const PARSE = { parse: true };
 
 /** Calls one source with a plan's document (through the upstream pipeline, via its executor). */
-async function call(fetch: PlanFetch, variables: Variables, context: unknown): Promise<ExecutionResult> {
+async function call(
+  fetch: PlanFetch,
+  variables: Variables,
+  context: unknown,
+  operation: "query" | "mutation" = "query",
+): Promise<ExecutionResult> {
   return (await fetch.source.executor({
     document: fetch.document,
     variables,
     context: context as Record<string, unknown>,
     extensions: PARSE,
-    operationType: "query" as never,
+    operationType: operation as never,
   })) as ExecutionResult;
 }
 
@@ -236,7 +241,15 @@ export async function runPlan(
 ): Promise<ExecutionResult> {
   const data: Record<string, unknown> = {};
   const errors: GraphQLError[] = [];
-  const answers = await Promise.all(plan.roots.map((fetch) => call(fetch, pick(variables, fetch.variables), context)));
+  const send = (fetch: RootFetch) => call(fetch, pick(variables, fetch.variables), context, fetch.operation);
+  let answers: ExecutionResult[];
+  if (plan.roots[0]?.operation === "mutation") {
+    // One after another, in the client's order (GraphQL spec section 6.2.2).
+    answers = [];
+    for (const fetch of plan.roots) answers.push(await send(fetch));
+  } else {
+    answers = await Promise.all(plan.roots.map(send));
+  }
   answers.forEach((answer, index) => {
     const fetch = plan.roots[index];
     if (fetch === undefined) return;
