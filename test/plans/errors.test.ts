@@ -169,4 +169,20 @@ describe("query plans answer errors and missing entities as stitching does", () 
     expect(off.status).toBe(200);
     expect(off.errors.length).toBeGreaterThan(0);
   });
+
+  it("an upstream error for a key that appears twice at one level lands on each object with that key", async () => {
+    const pair = planPair(hiveSpec());
+    const { off, on } = await pair.same('{ productsByUpcs(upcs: ["p2", "p1", "p2"]) { upc name warehouse } }', "", {
+      paths: "spec",
+    });
+    expect(fieldOf(off, "productsByUpcs")).toEqual([
+      { upc: "p2", name: "Couch", warehouse: null },
+      { upc: "p1", name: "Table", warehouse: "wh-p1" },
+      { upc: "p2", name: "Couch", warehouse: null },
+    ]);
+    expect(on.body.errors?.map((e) => e.path)).toEqual([
+      ["productsByUpcs", 0, "warehouse"],
+      ["productsByUpcs", 2, "warehouse"],
+    ]);
+  });
 });
