@@ -103,6 +103,19 @@ describe("query plans answer documents over merged types as stitching does", () 
     await pair.same({ query, variables: { n: null } }, "explicit null");
   });
 
+  it("a variable left out keeps the argument's default; one given as null passes null; one variable in two sources", async () => {
+    const pair = planPair(hiveSpec());
+    const query =
+      "query ($per: Int, $n: Int) { users { id reviews(first: $per) { id } } topProducts(first: $n) { upc reviews { id } } }";
+    const absent = await pair.same({ query }, "left out");
+    expect(fieldOf<Array<{ reviews: unknown[] }>>(absent.off, "users")[0]?.reviews).toHaveLength(2);
+    const nulls = await pair.same({ query, variables: { per: null, n: null } }, "null");
+    expect(fieldOf<Array<{ reviews: unknown[] }>>(nulls.off, "users")[0]?.reviews).toHaveLength(0);
+    const shared =
+      "query ($k: Int!) { users { reviews(first: $k) { id product { inStock } } } topProducts(first: $k) { upc } }";
+    await pair.same({ query: shared, variables: { k: 1 } }, "one variable, two sources");
+  });
+
   it("@skip and @include with literals and with variables", async () => {
     const pair = planPair(hiveSpec());
     const query = `query ($yes: Boolean!, $no: Boolean = false) {
