@@ -185,4 +185,20 @@ describe("query plans answer errors and missing entities as stitching does", () 
       ["productsByUpcs", 2, "warehouse"],
     ]);
   });
+
+  // KNOWN DIFF (planner at f5a07f9): hive_inventory, composed with `inStock: Boolean`, now answers it as a
+  // String ("true"). Stitching re-executes the leaf with graphql-js and answers null, without an error; the plan
+  // copies "true" / "false" into the Boolean field. Remove `.fails` once the plan answers alike.
+  it.fails("schema drift: a remote answers a leaf of another type than the gateway composed", async () => {
+    const pair = planPair(hiveSpec());
+    await pair.same("{ topProducts(first: 1) { upc inStock } }", "v1");
+    await control(pair.id, "hive_inventory", { version: "v2" });
+    const query = "{ topProducts(first: 2) { upc name inStock } }";
+    const { off } = await pair.both(query);
+    expect(fieldOf(off, "topProducts")).toEqual([
+      { upc: "p1", name: "Table", inStock: null },
+      { upc: "p2", name: "Couch", inStock: null },
+    ]);
+    await pair.same(query, "v2 answers inStock as a String");
+  });
 });
