@@ -45,9 +45,11 @@
  *   (the rest kept); with --quick 1 MB and 10 MB only.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
+import { breakdownTable, bundleBreakdown } from "./bundle.mjs";
+import { coldStart } from "./cold.mjs";
 import { filesTables, runFiles } from "./files.mjs";
 import { bundleSize, cpuMs, peakMiB, spawnServer, startWorker } from "./lib.mjs";
 import { loadConfig, loadPassed, loadRun, loadTable } from "./load.mjs";
@@ -221,38 +223,6 @@ async function measureSystem(system, target, upstreams, autocannon, expected) {
   return cells;
 }
 
-/** Fresh workerd, first response, with and without the schema in KV, for a remote of `types` types. */
-async function coldStart(gatewayScript, base, types) {
-  const persist = mkdtempSync(join(tmpdir(), "junction-cold-"));
-  const config = {
-    remotes: [{ name: "big", url: `${base}/types${types}/graphql`, gatewayToken: false }],
-    graphiql: false,
-  };
-  const bindings = { BENCH_CONFIG: JSON.stringify(config), BENCH_SCHEMA_FILES: "[]" };
-  const first = async () => {
-    const w = await startWorker(gatewayScript, bindings, { kvPersist: persist });
-    const started = performance.now();
-    const res = await fetch(`${w.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ t0 { id } }" }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    const ms = performance.now() - started;
-    await w.mf.dispose();
-    if (!text.includes('"t0"')) throw new Error(`cold start ${types}: ${text.slice(0, 200)}`);
-    return +ms.toFixed(1);
-  };
-  try {
-    const withoutKv = await first();
-    const withKv = await first();
-    return { types, withoutKvMs: withoutKv, withKvMs: withKv };
-  } finally {
-    rmSync(persist, { recursive: true, force: true });
-  }
-}
-
 function versionOf(dir, name) {
   try {
     return JSON.parse(readFileSync(join(dir, "node_modules", name, "package.json"), "utf8")).version;
@@ -299,6 +269,8 @@ function table(results) {
   lines.push(
     `\nBundle (wrangler deploy --dry-run --minify): ${results.bundle.gzipKiB} KiB gzip (${results.bundle.bytes} bytes raw).`,
   );
+  if (results.bundleBreakdown)
+    lines.push(`\nWhat is bundled (npm run bench:bundle):\n\n${breakdownTable(results.bundleBreakdown, 15)}`);
   lines.push(
     `Machine: ${results.machine.cores} cores, ${results.machine.cpu}, Node ${results.machine.node}; ${results.settings.connections} connections, ${results.settings.warmupS} s warm-up + ${results.settings.measureS} s per cell.`,
   );
@@ -371,6 +343,8 @@ try {
     },
     settings: { quick, connections: CONNECTIONS, warmupS: WARMUP_S, measureS: MEASURE_S, loadS: withLoad ? LOAD_S : 0 },
     bundle: loadOnly ? null : bundleSize(),
+    // What is bundled, from esbuild's metafile (the 40 largest files; every package).
+    bundleBreakdown: loadOnly ? null : await bundleBreakdown().then((b) => ({ ...b, files: b.files.slice(0, 40) })),
     coldStart: [],
     cells: [],
     notes: [],

@@ -37,6 +37,12 @@ export interface PermissionSet {
    * @throws GatewayError `INVALID_PERMISSIONS` (500) when the role's SDL does not fit `full`
    */
   schemaFor(full: GraphQLSchema, session: Session): GraphQLSchema;
+  /**
+   * Whether {@link PermissionSet.schemaFor} gives this session the whole composed schema (admin, no
+   * `auth`, or an authenticated role while permissions are off), decided without any schema.
+   * @param session - the request's session
+   */
+  seesWholeSchema(session: Session): boolean;
 }
 
 /**
@@ -90,13 +96,18 @@ export function createPermissionSet(options: PermissionSetOptions): {
 
   const permissions: PermissionSet = {
     publicFields,
+    seesWholeSchema(session) {
+      // Hasura: the admin role sees everything, whether from the admin secret or from a token.
+      if (session.source === "none" || (session.source !== "unauthenticated" && session.role === ADMIN_ROLE)) {
+        return true;
+      }
+      return !enabled && session.source !== "unauthenticated";
+    },
     schemaFor(full, session) {
       const role = session.role;
       let key: string;
-      // Hasura: the admin role sees everything, whether from the admin secret or from a token.
-      if (session.source === "none" || (session.source !== "unauthenticated" && role === ADMIN_ROLE)) return full;
+      if (permissions.seesWholeSchema(session)) return full;
       if (!enabled) {
-        if (session.source !== "unauthenticated") return full;
         key = PUBLIC_KEY;
       } else {
         key = role !== null && documents.has(role) ? role : PUBLIC_KEY;

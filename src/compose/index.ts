@@ -10,6 +10,7 @@ export { type PassthroughSource, passthroughSourcesOf } from "./passthrough";
 export { type PlanJoin, type PlanMerge, type PlanSource, type PlanSources, planSourcesOf } from "./plan-sources";
 export { remotePublishConfigProblems } from "./publish";
 export { createSchemaRegistry } from "./registry";
+export type { EarlySchema } from "./registry-early";
 export type {
   GatewayStatus,
   ReloadReport,

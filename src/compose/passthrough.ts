@@ -53,3 +53,19 @@ export function setPassthroughSources(schema: GraphQLSchema, sources: readonly J
 export function passthroughSourcesOf(schema: GraphQLSchema): ReadonlyMap<string, PassthroughSource> | undefined {
   return owned.get(schema);
 }
+
+/**
+ * Records every Query and Mutation root field of a remote's own schema as that remote's, so the
+ * schema can be served before the first composition for operations the remote answers alone
+ * (registry-early.ts). The passthrough plugin then decides on it exactly as on the composed schema.
+ * @param schema - the remote's own schema (from its introspection)
+ * @param source - the remote
+ */
+export function setEarlyPassthroughSource(schema: GraphQLSchema, source: PassthroughSource): void {
+  const owners = new Map<string, PassthroughSource>();
+  for (const operation of ["query", "mutation"] as const) {
+    const root = schema.getRootType(operation as never);
+    for (const field of Object.keys(root?.getFields() ?? {})) owners.set(`${operation}.${field}`, source);
+  }
+  owned.set(schema, owners);
+}

@@ -28,6 +28,11 @@ export interface RegistryCore {
   /** The current state, loading it first (once per isolate, shared by concurrent callers). */
   ready(): Promise<RegistryState>;
   /**
+   * The remotes of the first load (KV, else introspection), before any composition; shared by
+   * concurrent callers and by {@link RegistryCore.ready}, which composes them.
+   */
+  loadRemotes(): Promise<ReadonlyMap<string, RemoteEntry>>;
+  /**
    * Runs `task` after every earlier reload or refresh has finished.
    * @param task - the work
    */
@@ -61,6 +66,7 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
   const order = options.remotes.map((remote) => remote.config.name);
   const localSubschemas = options.localSubschemas ?? [];
   let initial: Promise<RegistryState> | undefined;
+  let remotes: Promise<ReadonlyMap<string, RemoteEntry>> | undefined;
   let lock: Promise<unknown> = Promise.resolve();
 
   const loaded = (entry: RemoteEntry, schema: GraphQLSchema): Pick<LoadedRemote, "subschema" | "schema"> => ({
@@ -96,11 +102,18 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
 
     async fromCache(entry, known) {
       const name = entry.source.config.name;
+      const started = Date.now();
       const pointer = known === undefined ? await cache.readPointer(name) : known;
       if (pointer === null || pointer.fingerprint !== entry.fingerprint) return undefined;
       const json = await cache.readIntrospection(pointer.hash);
       if (json === null) return undefined;
+      const read = Date.now();
       const schema = schemaFromIntrospection(JSON.parse(json), name);
+      // Cold start phases: the KV reads, then JSON.parse and buildClientSchema (composition logs its own).
+      log.info(
+        { remote: name, hash: pointer.hash, kvMs: read - started, buildMs: Date.now() - read },
+        "remote schema read from KV",
+      );
       return { hash: pointer.hash, loadedAt: pointer.loadedAt, source: "kv", ...loaded(entry, schema) };
     },
 
@@ -163,6 +176,14 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
       };
     },
 
+    loadRemotes() {
+      remotes ??= loadRemotes().catch((error: unknown) => {
+        remotes = undefined;
+        throw error;
+      });
+      return remotes;
+    },
+
     async ready() {
       if (core.state !== undefined) return core.state;
       initial ??= loadInitial().finally(() => {
@@ -172,7 +193,7 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
     },
   };
 
-  async function loadInitial(): Promise<RegistryState> {
+  async function loadRemotes(): Promise<ReadonlyMap<string, RemoteEntry>> {
     const entries = await Promise.all(
       options.remotes.map(async (source): Promise<RemoteEntry> => {
         const name = source.config.name;
@@ -198,7 +219,14 @@ export function createRegistryCore(options: SchemaRegistryOptions): RegistryCore
       }),
     );
     core.lastCheck = Date.now();
-    core.state = await core.compose(new Map(entries.map((entry) => [entry.source.config.name, entry])));
+    return new Map(entries.map((entry) => [entry.source.config.name, entry]));
+  }
+
+  async function loadInitial(): Promise<RegistryState> {
+    const entries = await core.loadRemotes();
+    // A reload may have replaced the state while the remotes loaded.
+    if (core.state !== undefined) return core.state;
+    core.state = await core.compose(entries);
     return core.state;
   }
 

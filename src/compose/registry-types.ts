@@ -6,6 +6,7 @@ import type { Logger } from "../observability";
 import type { WaitUntil } from "../shared";
 import type { RemoteSource } from "../sources";
 import type { ComposeInput, ComposeOptions } from "./compose";
+import type { EarlySchema } from "./registry-early";
 import type { SchemaCache } from "./schema-cache";
 
 /** Where a remote's current schema came from. */
@@ -100,6 +101,13 @@ export interface SchemaRegistry {
    * @throws GatewayError SCHEMA_UNAVAILABLE (503) when no remote could be loaded
    */
   getSchema(waitUntil?: WaitUntil): Promise<GraphQLSchema>;
+  /**
+   * Before the first composition only: loads the remotes (KV, else introspection) without composing
+   * them and returns the remote that may answer an operation alone through its own schema (lazy
+   * stitching, see registry-early.ts), or undefined when the composed schema is needed (already built,
+   * or the config composes more than plain remotes). Composition then waits for {@link getSchema}.
+   */
+  early(): Promise<EarlySchema | undefined>;
   /** Loads the schema if not yet loaded, then returns the status of every remote. */
   status(waitUntil?: WaitUntil): Promise<GatewayStatus>;
   /** The composed schema as SDL (after loading), or null when no remote is loaded. */

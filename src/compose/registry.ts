@@ -1,5 +1,6 @@
 import { printSchema } from "graphql";
 import { ErrorCode, GatewayError } from "../errors";
+import { earlySchema } from "./registry-early";
 import { createRegistryCore } from "./registry-load";
 import { maybeRefresh } from "./registry-refresh";
 import { reloadRemotes } from "./registry-reload";
@@ -27,6 +28,9 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
         throw new GatewayError(ErrorCode.SCHEMA_UNAVAILABLE, "No remote schema is available; see GET /healthz");
       }
       return current.schema;
+    },
+    early() {
+      return earlySchema(core);
     },
     async status(waitUntil) {
       const current = await core.ready();

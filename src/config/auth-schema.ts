@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { hasEnvReference, headerName, httpUrl } from "./primitives";
 
 /** The config of authentication (Hasura's model) and of the gateway token. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { roleName } from "./auth-schema";
 
 /** A key prefix template: `{session.x}` references only (`uploads/{session.x-hasura-user-id}/`). */

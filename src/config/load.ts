@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { ConfigError, type ConfigProblem } from "../errors";
 import { rateLimitReferences } from "./rate-limits-schema";
 import { ENV_REFERENCE, type GatewayConfig, GatewayConfigSchema } from "./schema";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { HEADER_NAME } from "../shared";
 
 /** Building blocks of the config schema shared by its parts. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * `realtime`: subscriptions over `graphql-transport-ws` and GraphQL over SSE, held by the realtime

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AuthSchema, GatewayTokenSchema, type JwtSchema, roleName } from "./auth-schema";
 import { FilesSchema } from "./files-schema";
 import { upstreamName } from "./primitives";

@@ -10,7 +10,7 @@ import { resolveLimits, useOperationLimits } from "../limits";
 import type { Logger } from "../observability";
 import { type PlanCache, usePlans } from "../plans";
 import type { GatewayContext } from "../shared";
-import { usePassthrough, useRequestErrors, useUpstreamCookies } from "./plugins";
+import { usePassthrough, useRegistrySchema, useRequestErrors, useUpstreamCookies } from "./plugins";
 
 /** Options of {@link createGatewayYoga}. */
 export interface GatewayYogaOptions {
@@ -72,10 +72,6 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
   const { registry, permissions, log } = options;
   return createYoga<GatewayContext>({
     graphqlEndpoint: "/graphql",
-    schema: async (context) => {
-      const full = await registry.getSchema((promise) => context.executionCtx.waitUntil(promise));
-      return permissions.schemaFor(full, context.session);
-    },
     graphiql: options.graphiql === false ? false : { title: "Junction" },
     landingPage: false,
     cors: false,
@@ -101,10 +97,11 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
     // answers for requests Yoga cannot read (plugins/use-request-errors.ts), then permissions (the role's
     // schema and its execution), then limits (joins, then the operation limits, each per role), then the
     // fast lane for operations one remote answers alone, then cookies and GraphiQL's
-    // Content-Security-Policy on the way out.
+    // Content-Security-Policy on the way out. The schema comes from useRegistrySchema (no `schema` option).
     plugins: [
       useCsrfPrevention(),
       useRequestErrors(),
+      useRegistrySchema({ registry, permissions }),
       ...executionPlugins(options),
       useUpstreamCookies(),
       useGraphiQLContentSecurityPolicy(),

@@ -289,9 +289,8 @@ function planFields(
     const alias = `_${context.aliases++}`;
     const planned = planFields(context, other, type.name, type, list, path, level + 1, step);
     for (const [key, shape] of planned.shapes) shapes.set(key, shape);
-    step.parts.push(
-      `${alias}:${merge.resolver}(${merge.argument}:$${alias}){${parentKey}:${merge.key} ${planned.text}}`,
-    );
+    const selection = `{${parentKey}:${merge.key} ${planned.text}}`;
+    step.parts.push(`${alias}:${merge.resolver}(${merge.argument}:$${alias})${selection}`);
     step.keyVariables.push(`$${alias}:${merge.argumentType}`);
     step.nodes.push({
       alias,
@@ -299,6 +298,7 @@ function planFields(
       parentKey,
       resultKey: parentKey,
       fills: list.map(([key]) => key),
+      signature: `${other.name}\n${merge.resolver}\n${selection}`,
     });
   }
   return { text: parts.join(" "), shapes };

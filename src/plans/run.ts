@@ -160,13 +160,21 @@ function locateStepErrors(
   }
 }
 
-/** Runs one entity step: collects the keys of its nodes, calls the source once, assigns the results. */
+/** Per request: node signature -> key -> the result already received for it (see {@link EntityNode.signature}). */
+type Answered = Map<string, Map<unknown, Record<string, unknown>>>;
+
+/**
+ * Runs one entity step: collects the keys of its nodes, leaves out those an earlier level already
+ * answered for the same call and selection, calls the source once (not at all when no key is left) and
+ * assigns the results.
+ */
 async function runStep(
   step: EntityStep,
   data: Record<string, unknown>,
   variables: Variables | undefined,
   context: unknown,
   errors: GraphQLError[],
+  answered: Answered,
 ): Promise<void> {
   const sent = pick(variables, step.variables);
   const targets: Record<string, unknown>[][] = [];
@@ -175,31 +183,33 @@ async function runStep(
   for (const node of step.nodes) {
     const found: Record<string, unknown>[] = [];
     collect(data, node.path, 0, found);
-    const nodeKeys = keysOf(found, node.parentKey);
+    const known = node.signature === undefined ? undefined : answered.get(node.signature);
+    const all = keysOf(found, node.parentKey);
+    const nodeKeys = known === undefined ? all : all.filter((key) => !known.has(key));
     targets.push(found);
     keys.push(nodeKeys);
     sent[node.alias] = nodeKeys;
     if (node.constants !== undefined) Object.assign(sent, node.constants);
     if (nodeKeys.length > 0) any = true;
   }
-  if (!any) {
-    step.nodes.forEach((node, index) => {
-      if (node.join !== undefined) assignJoined(node, [], targets[index] ?? []);
-    });
-    return;
-  }
-  const answer = await call(step, sent, context);
-  const answered = answer.data as Record<string, unknown> | null | undefined;
+  const answer = any ? await call(step, sent, context) : undefined;
+  const received = answer?.data as Record<string, unknown> | null | undefined;
   step.nodes.forEach((node, index) => {
-    const results = answered?.[node.alias];
-    if (!Array.isArray(results)) return;
+    const results = received?.[node.alias];
     if (node.join !== undefined) {
-      assignJoined(node, results, targets[index] ?? []);
+      if (answer === undefined) assignJoined(node, [], targets[index] ?? []);
+      else if (Array.isArray(results)) assignJoined(node, results, targets[index] ?? []);
       return;
     }
-    const byKey = new Map<unknown, Record<string, unknown>>();
-    for (const result of results as (Record<string, unknown> | null)[]) {
-      if (result !== null && result !== undefined) byKey.set(result[node.resultKey], result);
+    let byKey = node.signature === undefined ? undefined : answered.get(node.signature);
+    if (byKey === undefined) {
+      byKey = new Map();
+      if (node.signature !== undefined) answered.set(node.signature, byKey);
+    }
+    if (Array.isArray(results)) {
+      for (const result of results as (Record<string, unknown> | null)[]) {
+        if (result !== null && result !== undefined) byKey.set(result[node.resultKey], result);
+      }
     }
     for (const target of targets[index] ?? []) {
       const result = byKey.get(target[node.parentKey]);
@@ -207,7 +217,7 @@ async function runStep(
       for (const fill of node.fills) target[fill] = result[fill];
     }
   });
-  if (answer.errors !== undefined && answer.errors.length > 0) locateStepErrors(step, data, answer, keys, errors);
+  if (answer?.errors !== undefined && answer.errors.length > 0) locateStepErrors(step, data, answer, keys, errors);
 }
 
 /**
@@ -244,8 +254,9 @@ export async function runPlan(
       }
     }
   });
+  const answered: Answered = new Map();
   for (const steps of plan.levels) {
-    await Promise.all(steps.map((step) => runStep(step, data, variables, context, errors)));
+    await Promise.all(steps.map((step) => runStep(step, data, variables, context, errors, answered)));
   }
   const shaped = shapeAnswer(plan.shape, data, errors);
   return errors.length === 0 ? { data: shaped } : { errors, data: shaped };

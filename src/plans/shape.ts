@@ -27,9 +27,9 @@ function nullInNonNull(field: ShapeField, path: Path, state: ShapeState): void {
   const key = pathKey(path);
   if (state.located.has(key)) return;
   state.located.add(key);
-  state.errors.push(
-    new GraphQLError(`Cannot return null for non-nullable field ${field.coordinate}.`, { path: [...path] }),
-  );
+  // As graphql-js raises it (a plain Error located at the field), so the gateway's error masking treats it alike.
+  const message = `Cannot return null for non-nullable field ${field.coordinate}.`;
+  state.errors.push(new GraphQLError(message, { path: [...path], originalError: new Error(message) }));
 }
 
 /**

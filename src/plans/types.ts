@@ -71,6 +71,11 @@ export interface EntityNode {
    * type, whose results' fields are assigned onto the parent.
    */
   join?: { many: boolean };
+  /**
+   * The call and selection this node sends for its keys, without its alias: within one request, a key
+   * already answered for the same signature at an earlier level is not asked again (merged types only).
+   */
+  signature?: string;
   /** Values of the resolver's other (literal) arguments, by variable name. */
   constants?: Readonly<Record<string, unknown>>;
 }

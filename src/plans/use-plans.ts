@@ -1,6 +1,14 @@
-import { type DocumentNode, type GraphQLSchema, getOperationAST, getVariableValues, print } from "graphql";
+import {
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  getOperationAST,
+  getVariableValues,
+  print,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { planSourcesOf } from "../compose";
+import { ErrorCode, maskError } from "../errors";
 import type { GatewayContext } from "../shared";
 import { buildPlan, Unplannable } from "./build";
 import type { PlanCache, PlanEntry } from "./cache";
@@ -31,6 +39,9 @@ const roleIdOf = (schema: GraphQLSchema): number => {
   }
   return id;
 };
+
+/** The message of a masked error, as Yoga's own masking gives it. */
+const UNEXPECTED = "Unexpected error.";
 
 /** Document text by document object: Yoga reuses one parsed document per text. */
 const texts = new WeakMap<DocumentNode, string>();
@@ -107,7 +118,19 @@ export function usePlans(options: UsePlansOptions): Plugin<Record<string, unknow
         return;
       }
       cache.countPlanned();
-      setResultAndStopExecution(await runPlan(entry, variables, args.contextValue));
+      const result = await runPlan(entry, variables, args.contextValue);
+      // Yoga's error masking runs in a later plugin, which a stopped execution skips: mask here alike.
+      if (result.errors !== undefined) {
+        const log = (args.contextValue as Partial<GatewayContext>).log;
+        result.errors = result.errors.map((error) => {
+          const masked = maskError(error, UNEXPECTED);
+          if (masked !== error && (masked as GraphQLError).extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+            log?.error({ error: error.message, path: error.path }, "masked unexpected error");
+          }
+          return masked as GraphQLError;
+        });
+      }
+      setResultAndStopExecution(result);
     },
   };
 }

@@ -14,7 +14,7 @@ describe("query plans answer errors and missing entities as stitching does", () 
   // KNOWN DIFF (planner at db2f452): stitching answers graphql-js's non-null error masked by Yoga,
   // "Unexpected error." with code INTERNAL_SERVER_ERROR; the plan answers "Cannot return null for non-nullable
   // field User.name." without a code (same data, same paths). Remove `.fails` once the plan answers alike.
-  it.fails("a non-null field missing in an entity: null up to the nearest nullable parent, error path", async () => {
+  it("a non-null field missing in an entity: null up to the nearest nullable parent, error path", async () => {
     const pair = planPair(hiveSpec());
     // r6's author u404 is unknown to accounts, whose User.name is non-null: r6's author becomes null.
     const { off } = await pair.same("{ topReviews { id author { id name } product { upc name } } }");
@@ -30,7 +30,7 @@ describe("query plans answer errors and missing entities as stitching does", () 
   });
 
   // KNOWN DIFF: as above.
-  it.fails("a non-null field missing in an entity under a list of a merged entity", async () => {
+  it("a non-null field missing in an entity under a list of a merged entity", async () => {
     const pair = planPair(hiveSpec());
     await pair.same(
       "{ users { name reviews { id product { upc name price inStock } } } topReviews(first: 6) { author { name } } }",

@@ -86,6 +86,34 @@ function locate(
 }
 
 /**
+ * The remote that answers the operation alone (see {@link decide}), decided once per schema, document
+ * and operation name and shared with {@link usePassthrough}.
+ * @param schema - the served schema (the composed one, or a remote's own before composition)
+ * @param document - the parsed document
+ * @param operationName - the operation to run, if the document has several
+ * @returns the remote, or null when the operation needs the composed schema's execution
+ */
+export function passthroughTarget(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): PassthroughSource | null {
+  const sources = passthroughSourcesOf(schema);
+  // Only the whole composed schema has sources: a role's schema (and its executable twin) never does.
+  if (sources === undefined || sources.size === 0) return null;
+  const operation = getOperationAST(document, operationName);
+  if (operation === null || operation === undefined) return null;
+  const byOperation = decisions.get(schema, document, () => new Map());
+  const name = operation.name?.value ?? "";
+  let target = byOperation.get(name);
+  if (target === undefined) {
+    target = decide(schema, operation, document, sources);
+    byOperation.set(name, target);
+  }
+  return target;
+}
+
+/**
  * Yoga plugin: an operation one remote can answer entirely (see {@link decide}) is sent to that
  * remote as written and its result returned as is, without stitching's planning, delegation and
  * re-execution of the result. Only for the whole schema (role schemas keep execution inside the role)
@@ -98,19 +126,9 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const schema = args.schema;
-      const sources = passthroughSourcesOf(schema);
-      // Only the whole composed schema has sources: a role's schema (and its executable twin) never does.
-      if (sources === undefined || sources.size === 0) return;
-      const operation = getOperationAST(args.document, args.operationName);
-      if (operation === null || operation === undefined) return;
-      const byOperation = decisions.get(schema, args.document, () => new Map());
-      const name = operation.name?.value ?? "";
-      let target = byOperation.get(name);
-      if (target === undefined) {
-        target = decide(schema, operation, args.document, sources);
-        byOperation.set(name, target);
-      }
+      const target = passthroughTarget(schema, args.document, args.operationName);
       if (target === null) return;
+      const operation = getOperationAST(args.document, args.operationName) as OperationDefinitionNode;
       const executor: Executor = target.executor;
       const result = await executor({
         document: args.document,
