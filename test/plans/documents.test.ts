@@ -35,10 +35,8 @@ describe("query plans answer documents over merged types as stitching does", () 
     expect(off.calls).toMatchObject({ hive_products: 1, hive_inventory: 1, hive_reviews: 1 });
   });
 
-  // KNOWN DIFF (planner at f5a07f9): the plan calls hive_inventory again at the third level for keys p1 and
-  // p2 and the field inStock it fetched at the first level (inventory: 2 calls with plans, 1 without);
-  // stitching's per-request loader, keyed by key and selection, answers them from the first call. Same data.
-  // Remove `.fails` once the plan makes no more calls than stitching here.
+  // Stitching's per-request loader, keyed by key and selection, answers the
+  // third level's p1 and p2 from the first level's inventory call; the plan must not call again either.
   it("a nested level asking a source for keys and fields an earlier level fetched makes no new call", async () => {
     const pair = planPair(hiveSpec());
     const { off } = await pair.same(

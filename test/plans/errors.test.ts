@@ -11,9 +11,7 @@ import { fieldOf, HIVE, hiveRemotes, hiveSpec, misplacedErrors, planPair } from 
 const errorsOf = (answer: { errors: string[] }) => answer.errors.map((e) => JSON.parse(e) as Record<string, unknown>);
 
 describe("query plans answer errors and missing entities as stitching does", () => {
-  // KNOWN DIFF (planner at db2f452): stitching answers graphql-js's non-null error masked by Yoga,
-  // "Unexpected error." with code INTERNAL_SERVER_ERROR; the plan answers "Cannot return null for non-nullable
-  // field User.name." without a code (same data, same paths). Remove `.fails` once the plan answers alike.
+  // Both answer graphql-js's non-null error as Yoga masks it ("Unexpected error.", INTERNAL_SERVER_ERROR).
   it("a non-null field missing in an entity: null up to the nearest nullable parent, error path", async () => {
     const pair = planPair(hiveSpec());
     // r6's author u404 is unknown to accounts, whose User.name is non-null: r6's author becomes null.
@@ -29,7 +27,6 @@ describe("query plans answer errors and missing entities as stitching does", () 
     );
   });
 
-  // KNOWN DIFF: as above.
   it("a non-null field missing in an entity under a list of a merged entity", async () => {
     const pair = planPair(hiveSpec());
     await pair.same(
@@ -186,7 +183,7 @@ describe("query plans answer errors and missing entities as stitching does", () 
     ]);
   });
 
-  // KNOWN DIFF (planner at f5a07f9): hive_inventory, composed with `inStock: Boolean`, now answers it as a
+  // KNOWN DIFF (planner at 9ad6eae): hive_inventory, composed with `inStock: Boolean`, now answers it as a
   // String ("true"). Stitching re-executes the leaf with graphql-js and answers null, without an error; the plan
   // copies "true" / "false" into the Boolean field. Remove `.fails` once the plan answers alike.
   it.fails("schema drift: a remote answers a leaf of another type than the gateway composed", async () => {
