@@ -45,6 +45,47 @@ describe("query plans answer documents over merged types as stitching does", () 
     expect(off.calls.hive_inventory).toBe(1);
   });
 
+  it("keys an earlier level fetched, asked again with other arguments, other fields or more keys", async () => {
+    const pair = planPair(hiveSpec());
+    const args = await pair.same(
+      "{ users { id reviews(first: 1) { id author { id reviews(first: 5) { id } } } } }",
+      "same keys and field, other arguments",
+    );
+    const users = fieldOf<Array<{ reviews: Array<{ author: { reviews: unknown[] } }> }>>(args.off, "users");
+    expect(users[0]?.reviews).toHaveLength(1);
+    expect(users[0]?.reviews[0]?.author.reviews).toHaveLength(2);
+    await pair.same(
+      "{ topProducts(first: 2) { upc inStock reviews { product { upc inStock shippingEstimate } } } }",
+      "same keys, more fields",
+    );
+    await pair.same(
+      "{ topProducts(first: 2) { upc inStock } users { reviews { product { upc inStock } } } }",
+      "more keys at a later level",
+    );
+    await pair.same(
+      "{ a: topProducts(first: 2) { upc inStock } b: topProducts(first: 2) { upc stock: inStock } }",
+      "same keys, other response keys",
+    );
+  });
+
+  // KNOWN DIFF (planner at 9ad6eae, e7e438b's reuse of keys an earlier level answered): p2's warehouse fails at
+  // the first level; the third level reuses that answer and gets the null but not the error. Stitching answers
+  // two errors (its paths lack the index: not compared), the plan one, at ["topProducts", 1, "warehouse"];
+  // missing: ["topProducts", 1, "reviews", 0, "product", "warehouse"]. Remove `.fails` once the plan answers both.
+  it.fails("an upstream error for a key fetched at an earlier level, asked again at a later one", async () => {
+    const pair = planPair(hiveSpec());
+    const { off, on } = await pair.same(
+      "{ topProducts(first: 2) { upc warehouse reviews { product { upc warehouse } } } }",
+      "",
+      { paths: "spec" },
+    );
+    expect(off.errors.length).toBe(2);
+    expect(on.body.errors?.map((e) => e.path)).toEqual([
+      ["topProducts", 1, "warehouse"],
+      ["topProducts", 1, "reviews", 0, "product", "warehouse"],
+    ]);
+  });
+
   it("Hive's benchmark query: nesting six levels deep, alternating sources", async () => {
     const pair = planPair(hiveSpec());
     const { off } = await pair.same(HIVE_QUERY, "HIVE_QUERY");
