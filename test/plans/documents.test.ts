@@ -21,6 +21,17 @@ describe("query plans answer documents over merged types as stitching does", () 
     expect(off.calls).toMatchObject({ hive_accounts: 1, hive_products: 1, hive_reviews: 0, hive_inventory: 0 });
   });
 
+  it("root fields returning one merged object, found and not found", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same(`{
+      found: user(id: "u2") { name reviews { body product { name inStock } } }
+      missing: user(id: "u404") { name reviews { body } }
+      topProducts(first: 1) { upc }
+    }`);
+    expect(off.body.errors).toBeUndefined();
+    expect(fieldOf(off, "missing")).toBeNull();
+  });
+
   it("a merged type's fields from two sources", async () => {
     const pair = planPair(hiveSpec());
     const { off } = await pair.same("{ users { id name reviews { id stars } } }");

@@ -34,6 +34,10 @@ const VIEWERS = {
     hive_reviews: "type Product { reviews: [Review] } type Review { id: ID! body: String author: User }",
     hive_accounts: "type User { id: ID! name: String! }",
   },
+  blind: {
+    hive_products: "type Query { topProducts(first: Int): [Product] } type Product { name: String! }",
+    hive_inventory: "type Product { inStock: Boolean }",
+  },
   guest: {
     hive_products: "type Query { topProducts(first: Int): [Product] } type Product { upc: String! name: String! }",
     hive_inventory: "type Product { inStock: Boolean }",
@@ -52,6 +56,19 @@ describe("cached plans stay with their role, gateway and schema", () => {
     const small = "{ topProducts(first: 2) { upc name inStock } }";
     await pair.same({ query: small, headers: await asRole("guest") }, "guest");
     await pair.same({ query: small, headers: await asRole("viewer") }, "viewer, the guest's document");
+  });
+
+  it("a role that cannot see a merged type's key field", async () => {
+    const pair = planPair(hiveSpec({ auth: hsAuth(), permissions: VIEWERS }));
+    const blind = await asRole("blind");
+    const { off } = await pair.same({ query: "{ topProducts(first: 3) { name inStock } }", headers: blind });
+    expect(fieldOf(off, "topProducts")).toEqual([
+      { name: "Table", inStock: true },
+      { name: "Couch", inStock: false },
+      { name: "Chair", inStock: true },
+    ]);
+    const key = await pair.same({ query: "{ topProducts { upc inStock } }", headers: blind }, "the key itself");
+    expect(key.off.status).toBe(400);
   });
 
   it("the same document under two roles answers per role", async () => {
