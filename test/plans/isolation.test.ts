@@ -120,4 +120,36 @@ describe("cached plans stay with their role, gateway and schema", () => {
       expect(await res.text()).toBe(expected);
     }
   });
+
+  it("one cached plan run concurrently with different variables: each answer is its own", async () => {
+    const pair = planPair(hiveSpec());
+    const query = `query ($n: Int, $per: Int, $upcs: [String!]!) {
+      topProducts(first: $n) { upc inStock reviews { id author { name reviews(first: $per) { id product { name } } } } }
+      productsByUpcs(upcs: $upcs) { upc shippingEstimate }
+    }`;
+    const variants = [
+      { n: 1, per: 1, upcs: ["p1"] },
+      { n: 4, per: 2, upcs: ["p4", "p3"] },
+      { n: 2, per: 0, upcs: [] },
+      { n: 3, per: 1, upcs: ["p2", "p404", "p2"] },
+      { n: 0, per: 2, upcs: ["p3"] },
+      { n: 4, per: 1, upcs: ["p1", "p2", "p3", "p4"] },
+    ];
+    await pair.same({ query, variables: variants[0] }, "warm the plan");
+    const post = (gw: typeof pair.on, variables: Record<string, unknown>) =>
+      gw
+        .fetch("/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query, variables }),
+        })
+        .then((res) => res.text());
+    const expected: string[] = [];
+    for (const variables of variants) expected.push(await post(pair.off, variables));
+    const answers = await Promise.all(variants.map((variables) => post(pair.on, variables)));
+    answers.forEach((text, i) => {
+      expect(text, JSON.stringify(variants[i])).toBe(expected[i]);
+    });
+    expect(new Set(expected).size).toBe(variants.length);
+  });
 });
