@@ -4,8 +4,16 @@
  * at the root and under other sources' entities. Same data text, same error set, no more upstream calls.
  */
 import { describe, expect, it } from "vitest";
+import { BILLING, PEOPLE_MERGE, REVIEWS_MERGE, SHOP_FILES } from "../fixtures/gateways";
 import { control, remoteUrl } from "../helpers";
 import { fieldOf, HIVE, hiveRemotes, hiveSpec, misplacedErrors, planPair } from "./harness";
+
+/** shop and crm (a batched @join), people and reviews merged by User.id. */
+const JOINED = {
+  remotes: ["shop", "crm", { name: "people", merge: PEOPLE_MERGE }, { name: "reviews", merge: REVIEWS_MERGE }],
+  services: [BILLING],
+  limits: { maxUpstreamCalls: 100 },
+};
 
 /** The comparable parts of the errors of an answer, as objects. */
 const errorsOf = (answer: { errors: string[] }) => answer.errors.map((e) => JSON.parse(e) as Record<string, unknown>);
@@ -203,6 +211,30 @@ describe("query plans answer errors and missing entities as stitching does", () 
       ["productsByUpcs", 0, "warehouse"],
       ["productsByUpcs", 2, "warehouse"],
     ]);
+  });
+
+  it("schema drift: a remote no longer has a field the gateway composed (its whole call refused)", async () => {
+    const pair = planPair(hiveSpec());
+    await pair.same("{ topProducts(first: 1) { upc weight } }", "v1");
+    await control(pair.id, "hive_products", { version: "v2" });
+    const { off } = await pair.same(
+      "{ users { id reviews { id product { upc name weight inStock } } } topReviews(first: 2) { id } }",
+      "products v2 without weight, nested",
+      { paths: "spec" },
+    );
+    expect(off.errors.join()).toContain("weight");
+    await pair.same("{ topProducts(first: 2) { upc weight inStock } me { name } }", "products v2, at the root", {
+      paths: "spec",
+    });
+  });
+
+  it("a batched @join over 100 parents beside merged types, one key unknown to the join's remote", async () => {
+    const pair = planPair(JOINED, { files: SHOP_FILES });
+    const { off } = await pair.same(
+      "query ($c: Int) { orders(count: $c) { id customer { name tier } } people { id reviews { stars } } }",
+      "",
+    );
+    expect(fieldOf<unknown[]>(off, "orders")).toHaveLength(100);
   });
 
   // KNOWN DIFF (planner at 9ad6eae): hive_inventory, composed with `inStock: Boolean`, now answers it as a
