@@ -2,6 +2,7 @@ import type { Executor } from "@graphql-tools/utils";
 import { type GraphQLSchema, getNullableType, isListType, isObjectType, Kind } from "graphql";
 import type { FieldExtension, JoinSource } from "../joins";
 import { jsonTemplateReferences, templateReferences } from "../templates";
+import { publishes } from "./publish";
 
 /** How one remote resolves a merged type from its key: its `merge` entry, checked by remoteMerge. */
 export interface PlanMerge {
@@ -57,8 +58,8 @@ export interface PlanSources {
   /** Every remote a plan can call, in config order. */
   sources: readonly PlanSource[];
   /**
-   * `"query.field"` -> the remote that owns the root field; null for a root field of a source plans
-   * cannot call (the local SDL, a customized remote).
+   * `"query.field"` / `"mutation.field"` -> the remote that owns the root field; null for a root field
+   * of a source plans cannot call (the local SDL, a customized remote) and for a publishing mutation.
    */
   rootOwners: ReadonlyMap<string, PlanSource | null>;
   /** `Type.field` -> the batched @join a plan can run for it. */
@@ -70,7 +71,7 @@ const recorded = new WeakMap<GraphQLSchema, PlanSources>();
 
 /**
  * Records, on the stitched schema, the sources a query plan may call (remotes without customization)
- * with their usable merge entries, and the owner of every Query root field.
+ * with their usable merge entries and batched joins, and the owner of every Query and Mutation root field.
  * @param schema - the stitched schema
  * @param sources - the composed sources (merge entries already pruned of unreachable keys)
  * @param extensions - the @join / @rest fields of schemas/*.graphql
@@ -109,9 +110,13 @@ export function setPlanSources(
       target = { name: source.name, schema: source.schema, executor, merges };
       plans.push(target);
     }
-    const root = source.schema.getQueryType();
-    for (const field of Object.keys(root?.getFields() ?? {})) {
-      if (!rootOwners.has(`query.${field}`)) rootOwners.set(`query.${field}`, target);
+    for (const operation of ["query", "mutation"] as const) {
+      const root = source.schema.getRootType(operation as never);
+      for (const field of Object.keys(root?.getFields() ?? {})) {
+        // A publishing mutation goes through stitching, where its @publish wrapper runs.
+        const owner = source.remote !== undefined && publishes(source.remote, operation, field) ? null : target;
+        if (!rootOwners.has(`${operation}.${field}`)) rootOwners.set(`${operation}.${field}`, owner);
+      }
     }
   }
   const joins = new Map<string, PlanJoin>();

@@ -1,5 +1,4 @@
 import {
-  type ArgumentNode,
   type DocumentNode,
   type FieldNode,
   type GraphQLCompositeType,
@@ -15,25 +14,23 @@ import {
   isObjectType,
   Kind,
   type OperationDefinitionNode,
-  parse,
-  print,
   TypeNameMetaFieldDef,
-  type ValueNode,
-  type VariableDefinitionNode,
+  type TypeNode,
   visit,
 } from "graphql";
 import type { PlanJoin, PlanSource, PlanSources } from "../compose";
-import { type CollectedFields, collectFields, type Fragments, fragmentsOf, MAX_SELECTION_NESTING } from "../shared";
+import { type CollectedFields, collectFields, fragmentsOf, MAX_SELECTION_NESTING } from "../shared";
 import {
-  type EntityNode,
-  type EntityStep,
-  LIST,
-  NON_NULL,
-  type Plan,
-  type RootFetch,
-  type ShapeField,
-  ShapeKind,
-} from "./types";
+  argumentsText,
+  assembleSteps,
+  type DocumentBuilder,
+  documentOf,
+  HIDDEN,
+  newNode,
+  type PlanContext,
+  Unplannable,
+} from "./context";
+import { LIST, NON_NULL, type Plan, type RootFetch, type ShapeField, ShapeKind } from "./types";
 
 /** A type's wrappers from the outside in: {@link NON_NULL} and {@link LIST} (`[A!]!` is non-null, list, non-null). */
 function wrappersOf(type: GraphQLOutputType): number[] {
@@ -45,41 +42,6 @@ function wrappersOf(type: GraphQLOutputType): number[] {
     else return wrappers;
     inner = inner.ofType;
   }
-}
-
-/** Why an operation has no plan: stitching runs it instead. */
-export class Unplannable extends Error {
-  override name = "Unplannable";
-}
-
-/** Hidden response keys start with this; a client alias that does too makes the operation unplannable. */
-const HIDDEN = "_jk";
-
-/** One upstream document being built: its fields' text and the client variables it uses. */
-interface DocumentBuilder {
-  parts: string[];
-  variables: Set<string>;
-}
-
-/** The entity steps being built at one level, by source. */
-interface StepBuilder extends DocumentBuilder {
-  nodes: EntityNode[];
-  keyVariables: string[];
-}
-
-/** Plan-time state of one operation. */
-interface PlanContext {
-  schema: GraphQLSchema;
-  sources: PlanSources;
-  fragments: Fragments;
-  definitions: ReadonlyMap<string, VariableDefinitionNode>;
-  /** level -> source -> its step. */
-  levels: Map<number, Map<PlanSource, StepBuilder>>;
-  /** Counter naming the resolver calls `_0`, `_1`, ... */
-  aliases: number;
-  bytes: number;
-  /** Whether a subtree is copied whole. */
-  copiesWhole: boolean;
 }
 
 /** Whether a directive use is `@skip`/`@include` with a variable (decided per request: not planned). */
@@ -94,35 +56,6 @@ function usesVariableCondition(document: DocumentNode): string | undefined {
     },
   });
   return found;
-}
-
-/** Adds the names of the variables a value uses. */
-function addVariables(value: ValueNode, into: Set<string>): void {
-  if (value.kind === Kind.VARIABLE) into.add(value.name.value);
-  else if (value.kind === Kind.LIST) for (const item of value.values) addVariables(item, into);
-  else if (value.kind === Kind.OBJECT) for (const field of value.fields) addVariables(field.value, into);
-}
-
-/** `(a:1,b:$x)` for a field's arguments, recording the variables used; "" without arguments. */
-function argumentsText(args: readonly ArgumentNode[] | undefined, variables: Set<string>): string {
-  if (args === undefined || args.length === 0) return "";
-  for (const argument of args) addVariables(argument.value, variables);
-  return `(${args.map((argument) => `${argument.name.value}:${print(argument.value)}`).join(",")})`;
-}
-
-/** The step of `source` at `level`, created on first use. */
-function stepOf(context: PlanContext, level: number, source: PlanSource): StepBuilder {
-  let bySource = context.levels.get(level);
-  if (bySource === undefined) {
-    bySource = new Map();
-    context.levels.set(level, bySource);
-  }
-  let step = bySource.get(source);
-  if (step === undefined) {
-    step = { parts: [], variables: new Set(), nodes: [], keyVariables: [] };
-    bySource.set(source, step);
-  }
-  return step;
 }
 
 /** The collected fields of a field's sub-selection on an object type. */
@@ -242,7 +175,7 @@ function planFields(
     if (own.getFields()[name] === undefined) {
       const join = context.sources.joins.get(coordinate);
       if (join !== undefined) {
-        planJoin(context, source, own, join, field, entry, path, level, parts, shapes);
+        planJoin(context, source, own, join, field, entry, path, level, parts, shapes, builder);
         continue;
       }
       const other = completer(context, source, type, name);
@@ -285,7 +218,7 @@ function planFields(
       keysAdded.add(parentKey);
       parts.push(`${parentKey}:${merge.key}`);
     }
-    const step = stepOf(context, level + 1, other);
+    const step = newNode(context, level + 1, other, builder);
     const alias = `_${context.aliases++}`;
     const planned = planFields(context, other, type.name, type, list, path, level + 1, step);
     for (const [key, shape] of planned.shapes) shapes.set(key, shape);
@@ -320,6 +253,7 @@ function planJoin(
   level: number,
   parts: string[],
   shapes: Map<string, ShapeField>,
+  builder: DocumentBuilder,
 ): void {
   const coordinate = `${own.name}.${field.name}`;
   if (own.getFields()[join.parentField] === undefined) {
@@ -330,7 +264,7 @@ function planJoin(
   if ((nodes[0] as FieldNode).arguments?.length) throw new Unplannable(`@join ${coordinate} with arguments`);
   const parentKey = `${HIDDEN}_${join.parentField}`;
   if (!parts.includes(`${parentKey}:${join.parentField}`)) parts.push(`${parentKey}:${join.parentField}`);
-  const step = stepOf(context, level + 1, join.target);
+  const step = newNode(context, level + 1, join.target, builder);
   const alias = `_${context.aliases++}`;
   const entries = subFields(context, named, nodes);
   const planned = planFields(context, join.target, named.name, named, entries, [...path, key], level + 1, step);
@@ -356,19 +290,27 @@ function planJoin(
   });
 }
 
-/** Parses an upstream document built by the planner, counting its bytes. */
-function documentOf(
-  context: PlanContext,
-  builder: DocumentBuilder,
-  extra: readonly string[] = [],
-): { document: DocumentNode; variables: string[] } {
-  const variables = [...builder.variables];
-  const definitions = variables.map((name) => print(context.definitions.get(name) as VariableDefinitionNode));
-  const all = [...definitions, ...extra];
-  const text = `query${all.length === 0 ? "" : `(${all.join(",")})`}{${builder.parts.join(" ")}}`;
-  context.bytes += text.length * 4;
-  return { document: parse(text), variables };
+/**
+ * A mutation's root fields grouped into consecutive runs of one owner, in the client's order: graphql-js
+ * runs mutation fields one after another (GraphQL spec section 6.2.2), so each run is one call, sent
+ * after the previous run answered.
+ */
+function serialGroups(fields: CollectedFields, sources: PlanSources): [PlanSource, [string, FieldNode[]][]][] {
+  const groups: [PlanSource, [string, FieldNode[]][]][] = [];
+  for (const entry of fields) {
+    const name = (entry[1][0] as FieldNode).name.value;
+    if (name === "__typename") continue;
+    const owner = sources.rootOwners.get(`mutation.${name}`) as PlanSource;
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last[0] === owner) last[1].push(entry);
+    else groups.push([owner, [entry]]);
+  }
+  return groups;
 }
+
+/** The named type of a variable's type (`[Upload!]!` -> `Upload`). */
+const namedTypeName = (type: TypeNode): string =>
+  type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeName(type.type);
 
 /**
  * Plans a query operation over the stitched schema's sources (see {@link Plan}).
@@ -388,17 +330,21 @@ export function buildPlan(
   document: DocumentNode,
   operation: OperationDefinitionNode,
 ): Plan {
-  if (operation.operation !== "query") throw new Unplannable(`a ${operation.operation}`);
+  if (operation.operation === "subscription") throw new Unplannable("a subscription");
+  // Upload variables hold the gateway's tokens until the Upload scalar turns them into file references.
+  if (operation.variableDefinitions?.some((definition) => namedTypeName(definition.type) === "Upload"))
+    throw new Unplannable("an Upload variable");
   const directive = usesVariableCondition(document);
   if (directive !== undefined) throw new Unplannable(directive);
-  const root = schema.getQueryType();
-  if (root === undefined || root === null) throw new Unplannable("no Query type");
+  const kind = operation.operation;
+  const root = schema.getRootType(kind);
+  if (root === undefined || root === null) throw new Unplannable(`no ${kind} type`);
   const context: PlanContext = {
     schema,
     sources,
     fragments: fragmentsOf(document),
     definitions: new Map((operation.variableDefinitions ?? []).map((node) => [node.variable.name.value, node])),
-    levels: new Map(),
+    records: [],
     aliases: 0,
     bytes: 0,
     copiesWhole: false,
@@ -420,29 +366,23 @@ export function buildPlan(
       });
       continue;
     }
-    const owner = sources.rootOwners.get(`query.${name}`);
+    const owner = sources.rootOwners.get(`${kind}.${name}`);
     if (owner === undefined || owner === null) throw new Unplannable(`root field ${name} is not a plain remote's`);
     const list = byOwner.get(owner) ?? [];
     list.push(entry);
     byOwner.set(owner, list);
   }
   const roots: RootFetch[] = [];
-  for (const [owner, entries] of byOwner) {
+  for (const [owner, entries] of kind === "mutation" ? serialGroups(fields, sources) : byOwner) {
     const builder: DocumentBuilder = { parts: [], variables: new Set() };
-    const ownRoot = owner.schema.getQueryType()?.name ?? "Query";
+    const ownRoot = owner.schema.getRootType(kind)?.name ?? root.name;
     const planned = planFields(context, owner, ownRoot, root, entries, [], 0, builder);
     for (const [key, shape] of planned.shapes) shapes.set(key, shape);
     builder.parts = [planned.text];
-    roots.push({ source: owner, ...documentOf(context, builder), keys: entries.map(([key]) => key) });
+    const keys = entries.map(([key]) => key);
+    roots.push({ source: owner, ...documentOf(context, builder, [], kind), keys, operation: kind });
   }
-  const levels: EntityStep[][] = [];
-  for (const level of [...context.levels.keys()].sort((a, b) => a - b)) {
-    const steps: EntityStep[] = [];
-    for (const [source, step] of context.levels.get(level) ?? []) {
-      steps.push({ source, ...documentOf(context, step, step.keyVariables), nodes: step.nodes });
-    }
-    levels.push(steps);
-  }
+  const levels = assembleSteps(context);
   const shape = [...fields.keys()].map((key) => shapes.get(key) as ShapeField);
   return { roots, levels, shape, copiesWhole: context.copiesWhole, bytes: context.bytes + 64 * countShapes(shape) };
 }

@@ -5,8 +5,9 @@
  * and one shaping pass, without stitching's per-request delegation. Plans live in a per-isolate LRU.
  */
 
-export { buildPlan, Unplannable } from "./build";
+export { buildPlan } from "./build";
 export { createPlanCache, type PlanCache, type PlanCacheOptions, type PlanEntry, type PlanStats } from "./cache";
+export { Unplannable } from "./context";
 export { runPlan } from "./run";
 export type { EntityNode, EntityStep, Plan, PlanFetch, RootFetch, ShapeField } from "./types";
 export { ShapeKind } from "./types";

@@ -1,6 +1,6 @@
 import { type ExecutionResult, GraphQLError } from "graphql";
 import { shapeAnswer } from "./shape";
-import type { EntityNode, EntityStep, Plan, PlanFetch } from "./types";
+import type { EntityNode, EntityStep, Plan, PlanFetch, RootFetch } from "./types";
 
 type Variables = Record<string, unknown>;
 type Path = (string | number)[];
@@ -17,13 +17,18 @@ function pick(variables: Variables | undefined, names: readonly string[]): Varia
 const PARSE = { parse: true };
 
 /** Calls one source with a plan's document (through the upstream pipeline, via its executor). */
-async function call(fetch: PlanFetch, variables: Variables, context: unknown): Promise<ExecutionResult> {
+async function call(
+  fetch: PlanFetch,
+  variables: Variables,
+  context: unknown,
+  operation: "query" | "mutation" = "query",
+): Promise<ExecutionResult> {
   return (await fetch.source.executor({
     document: fetch.document,
     variables,
     context: context as Record<string, unknown>,
     extensions: PARSE,
-    operationType: "query" as never,
+    operationType: operation as never,
   })) as ExecutionResult;
 }
 
@@ -110,58 +115,103 @@ function assignJoined(
   }
 }
 
+/** Per request: what entity calls answered, by node signature (see {@link EntityNode.signature}) and key. */
+interface Answered {
+  /** The result for a key (null: the call failed for it), reused by later nodes with the same signature. */
+  results: Map<string, Map<unknown, Record<string, unknown> | null>>;
+  /** The errors a key's call gave, each with its path below the object, placed again wherever the key is reused. */
+  errors: Map<string, Map<unknown, { error: GraphQLError; tail: Path }[]>>;
+}
+
+/** The objects of a node with their paths in the answer (collected once per node when errors need paths). */
+type Located = Map<EntityNode, { targets: Record<string, unknown>[]; paths: Path[] }>;
+
+function targetsWithPaths(located: Located, data: Record<string, unknown>, node: EntityNode) {
+  let found = located.get(node);
+  if (found === undefined) {
+    found = { targets: [], paths: [] };
+    collect(data, node.path, 0, found.targets, found.paths, []);
+    located.set(node, found);
+  }
+  return found;
+}
+
 /**
- * Locates one step's errors on the client's answer: an error inside result `i` of node `_n` goes to every
- * object with that result's key, at the same relative path (or at the node's first field for an error on
- * the object itself); an unlocated error (the call failed) goes to the first field of every object.
+ * Records one step's errors by key: an error inside result `i` of node `_n` belongs to that result's key,
+ * at its path below the object (or at the node's first field for an error on the object itself); an
+ * unlocated error (the call failed) belongs to every key sent, at the node's first field, and those keys
+ * are remembered as failed (not asked again). A @join node's errors are placed on its objects at once.
  */
-function locateStepErrors(
+function recordStepErrors(
   step: EntityStep,
   data: Record<string, unknown>,
   answer: ExecutionResult,
   keys: readonly unknown[][],
+  answered: Answered,
   errors: GraphQLError[],
+  located: Located,
 ): void {
-  const located = new Map<EntityNode, { targets: Record<string, unknown>[]; paths: Path[] }>();
-  const targetsOf = (node: EntityNode) => {
-    let found = located.get(node);
-    if (found === undefined) {
-      found = { targets: [], paths: [] };
-      collect(data, node.path, 0, found.targets, found.paths, []);
-      located.set(node, found);
+  const record = (node: EntityNode, key: unknown, error: GraphQLError, tail: Path): void => {
+    if (node.signature === undefined) {
+      const { targets, paths } = targetsWithPaths(located, data, node);
+      targets.forEach((target, at) => {
+        if (target[node.parentKey] === key) errors.push(locatedAt(error, [...(paths[at] as Path), ...tail]));
+      });
+      return;
     }
-    return found;
+    let byKey = answered.errors.get(node.signature);
+    if (byKey === undefined) {
+      byKey = new Map();
+      answered.errors.set(node.signature, byKey);
+    }
+    const known = byKey.get(key) ?? [];
+    // Two nodes of one step may share a signature: one failed call is recorded once per key.
+    if (known.some((entry) => entry.error === error && entry.tail.join("\u0000") === tail.join("\u0000"))) return;
+    byKey.set(key, [...known, { error, tail }]);
   };
-  for (const error of answer.errors ?? []) {
+  for (const error of (answer.errors ?? []) as GraphQLError[]) {
     const head = error.path?.[0];
     const index = error.path?.[1];
     const nodeIndex = step.nodes.findIndex((node) => node.alias === head);
     const node = step.nodes[nodeIndex];
     if (node === undefined || typeof index !== "number" || error.path === undefined) {
-      for (const each of step.nodes) {
-        const { targets, paths } = targetsOf(each);
-        targets.forEach((target, at) => {
-          if (target[each.parentKey] !== null && target[each.parentKey] !== undefined)
-            errors.push(locatedAt(error as GraphQLError, [...(paths[at] as Path), each.fills[0] as string]));
-        });
-      }
+      step.nodes.forEach((each, at) => {
+        for (const key of keys[at] ?? []) {
+          if (each.signature !== undefined && !answered.results.get(each.signature)?.has(key)) {
+            answered.results.get(each.signature)?.set(key, null);
+          }
+          record(each, key, error, [each.fills[0] as string]);
+        }
+      });
       continue;
     }
     const results = (answer.data as Record<string, unknown> | null | undefined)?.[node.alias];
     const result = Array.isArray(results) ? (results[index] as Record<string, unknown> | null) : null;
     const key = result?.[node.resultKey] ?? keys[nodeIndex]?.[index];
     const rest = error.path.slice(2);
-    const { targets, paths } = targetsOf(node);
-    targets.forEach((target, at) => {
-      if (target[node.parentKey] !== key) return;
-      const tail = rest.length === 0 ? [node.fills[0] as string] : rest;
-      errors.push(locatedAt(error as GraphQLError, [...(paths[at] as Path), ...tail]));
-    });
+    record(node, key, error, rest.length === 0 ? [node.fills[0] as string] : rest);
   }
 }
 
-/** Per request: node signature -> key -> the result already received for it (see {@link EntityNode.signature}). */
-type Answered = Map<string, Map<unknown, Record<string, unknown>>>;
+/** Places the recorded errors of every key a merged-type node completed (fetched now or reused) on its objects. */
+function placeKeyErrors(
+  step: EntityStep,
+  data: Record<string, unknown>,
+  answered: Answered,
+  errors: GraphQLError[],
+  located: Located,
+): void {
+  for (const node of step.nodes) {
+    const byKey = node.signature === undefined ? undefined : answered.errors.get(node.signature);
+    if (byKey === undefined || byKey.size === 0) continue;
+    const { targets, paths } = targetsWithPaths(located, data, node);
+    targets.forEach((target, at) => {
+      for (const { error, tail } of byKey.get(target[node.parentKey]) ?? []) {
+        errors.push(locatedAt(error, [...(paths[at] as Path), ...tail]));
+      }
+    });
+  }
+}
 
 /**
  * Runs one entity step: collects the keys of its nodes, leaves out those an earlier level already
@@ -179,13 +229,18 @@ async function runStep(
   const sent = pick(variables, step.variables);
   const targets: Record<string, unknown>[][] = [];
   const keys: unknown[][] = [];
+  const inStep = new Map<string, Set<unknown>>();
   let any = false;
   for (const node of step.nodes) {
     const found: Record<string, unknown>[] = [];
     collect(data, node.path, 0, found);
-    const known = node.signature === undefined ? undefined : answered.get(node.signature);
+    const known = node.signature === undefined ? undefined : answered.results.get(node.signature);
+    // Two nodes of one step may share a signature: each key is sent once, by the first of them.
+    const sending = node.signature === undefined ? undefined : (inStep.get(node.signature) ?? new Set<unknown>());
+    if (node.signature !== undefined && sending !== undefined) inStep.set(node.signature, sending);
     const all = keysOf(found, node.parentKey);
-    const nodeKeys = known === undefined ? all : all.filter((key) => !known.has(key));
+    const nodeKeys = all.filter((key) => !known?.has(key) && !sending?.has(key));
+    for (const key of nodeKeys) sending?.add(key);
     targets.push(found);
     keys.push(nodeKeys);
     sent[node.alias] = nodeKeys;
@@ -201,10 +256,10 @@ async function runStep(
       else if (Array.isArray(results)) assignJoined(node, results, targets[index] ?? []);
       return;
     }
-    let byKey = node.signature === undefined ? undefined : answered.get(node.signature);
+    let byKey = node.signature === undefined ? undefined : answered.results.get(node.signature);
     if (byKey === undefined) {
       byKey = new Map();
-      if (node.signature !== undefined) answered.set(node.signature, byKey);
+      if (node.signature !== undefined) answered.results.set(node.signature, byKey);
     }
     if (Array.isArray(results)) {
       for (const result of results as (Record<string, unknown> | null)[]) {
@@ -213,11 +268,15 @@ async function runStep(
     }
     for (const target of targets[index] ?? []) {
       const result = byKey.get(target[node.parentKey]);
-      if (result === undefined) continue;
+      if (result === undefined || result === null) continue;
       for (const fill of node.fills) target[fill] = result[fill];
     }
   });
-  if (answer?.errors !== undefined && answer.errors.length > 0) locateStepErrors(step, data, answer, keys, errors);
+  const located: Located = new Map();
+  if (answer?.errors !== undefined && answer.errors.length > 0) {
+    recordStepErrors(step, data, answer, keys, answered, errors, located);
+  }
+  if (answered.errors.size > 0) placeKeyErrors(step, data, answered, errors, located);
 }
 
 /**
@@ -236,7 +295,15 @@ export async function runPlan(
 ): Promise<ExecutionResult> {
   const data: Record<string, unknown> = {};
   const errors: GraphQLError[] = [];
-  const answers = await Promise.all(plan.roots.map((fetch) => call(fetch, pick(variables, fetch.variables), context)));
+  const send = (fetch: RootFetch) => call(fetch, pick(variables, fetch.variables), context, fetch.operation);
+  let answers: ExecutionResult[];
+  if (plan.roots[0]?.operation === "mutation") {
+    // One after another, in the client's order (GraphQL spec section 6.2.2).
+    answers = [];
+    for (const fetch of plan.roots) answers.push(await send(fetch));
+  } else {
+    answers = await Promise.all(plan.roots.map(send));
+  }
   answers.forEach((answer, index) => {
     const fetch = plan.roots[index];
     if (fetch === undefined) return;
@@ -254,7 +321,7 @@ export async function runPlan(
       }
     }
   });
-  const answered: Answered = new Map();
+  const answered: Answered = { results: new Map(), errors: new Map() };
   for (const steps of plan.levels) {
     await Promise.all(steps.map((step) => runStep(step, data, variables, context, errors, answered)));
   }

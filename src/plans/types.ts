@@ -47,6 +47,8 @@ export interface PlanFetch {
 export interface RootFetch extends PlanFetch {
   /** The root response keys it fills (each gets null and the error when the call fails). */
   keys: readonly string[];
+  /** `query` (fetches run in parallel, retried by the upstream pipeline) or `mutation` (one after another, in the client's field order). */
+  operation: "query" | "mutation";
 }
 
 /**

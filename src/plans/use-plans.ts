@@ -10,8 +10,9 @@ import type { Plugin } from "graphql-yoga";
 import { planSourcesOf } from "../compose";
 import { ErrorCode, maskError } from "../errors";
 import type { GatewayContext } from "../shared";
-import { buildPlan, Unplannable } from "./build";
+import { buildPlan } from "./build";
 import type { PlanCache, PlanEntry } from "./cache";
+import { Unplannable } from "./context";
 import { runPlan } from "./run";
 
 /** Options of {@link usePlans}. */
@@ -105,13 +106,19 @@ export function usePlans(options: UsePlansOptions): Plugin<Record<string, unknow
         return;
       }
       const role = composed === schema ? undefined : schema;
+      // Validation does not check that the schema has the operation's root type (execution does): a role
+      // schema without a Mutation type must not have a mutation planned on the composed schema.
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation === null || operation === undefined || schema.getRootType(operation.operation) == null) {
+        cache.countFallback();
+        return;
+      }
       const entry = entryFor(cache, composed, role, args.document, args.operationName ?? undefined);
       if ("unplannable" in entry) {
         cache.countFallback();
         return;
       }
-      const operation = getOperationAST(args.document, args.operationName);
-      const definitions = operation?.variableDefinitions ?? [];
+      const definitions = operation.variableDefinitions ?? [];
       const variables = (args.variableValues ?? undefined) as Record<string, unknown> | undefined;
       if (definitions.length > 0 && getVariableValues(schema, definitions, variables ?? {}).errors !== undefined) {
         cache.countFallback();

@@ -88,4 +88,23 @@ describe("GET /admin/plans", () => {
     const last = await countersOrSkip(pair.on, skip);
     expect(last.planned - first.planned).toBe(12);
   });
+
+  it("keeps plans within planCache.maxBytes when many distinct large documents are sent", async ({ skip }) => {
+    const pair = planPair(hiveSpec({ execution: { planCache: { maxBytes: 65_536 } } }));
+    const first = await countersOrSkip(pair.on, skip);
+    expect(first).toMatchObject({ maxEntries: 1000, maxBytes: 65_536 });
+    let largest = 0;
+    for (let n = 1; n <= 60; n++) {
+      const res = await pair.on.graphql(HIVE_QUERY.replace("query TestQuery {", `query TestQuery { a${n}: __typename`));
+      expect(res.body.errors).toBeUndefined();
+      const counters = await countersOrSkip(pair.on, skip);
+      expect(counters.bytes, `after document ${n}`).toBeLessThanOrEqual(65_536);
+      largest = Math.max(largest, counters.entries);
+    }
+    const last = await countersOrSkip(pair.on, skip);
+    expect(last.planned - first.planned).toBe(60);
+    // The documents did not all fit: some plans were evicted by size, not by count.
+    expect(last.entries).toBeLessThan(60);
+    expect(largest).toBeGreaterThan(1);
+  });
 });

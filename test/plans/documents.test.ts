@@ -21,6 +21,17 @@ describe("query plans answer documents over merged types as stitching does", () 
     expect(off.calls).toMatchObject({ hive_accounts: 1, hive_products: 1, hive_reviews: 0, hive_inventory: 0 });
   });
 
+  it("root fields returning one merged object, found and not found", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same(`{
+      found: user(id: "u2") { name reviews { body product { name inStock } } }
+      missing: user(id: "u404") { name reviews { body } }
+      topProducts(first: 1) { upc }
+    }`);
+    expect(off.body.errors).toBeUndefined();
+    expect(fieldOf(off, "missing")).toBeNull();
+  });
+
   it("a merged type's fields from two sources", async () => {
     const pair = planPair(hiveSpec());
     const { off } = await pair.same("{ users { id name reviews { id stars } } }");
@@ -35,16 +46,53 @@ describe("query plans answer documents over merged types as stitching does", () 
     expect(off.calls).toMatchObject({ hive_products: 1, hive_inventory: 1, hive_reviews: 1 });
   });
 
-  // KNOWN DIFF (planner at f5a07f9): the plan calls hive_inventory again at the third level for keys p1 and
-  // p2 and the field inStock it fetched at the first level (inventory: 2 calls with plans, 1 without);
-  // stitching's per-request loader, keyed by key and selection, answers them from the first call. Same data.
-  // Remove `.fails` once the plan makes no more calls than stitching here.
+  // Stitching's per-request loader, keyed by key and selection, answers the
+  // third level's p1 and p2 from the first level's inventory call; the plan must not call again either.
   it("a nested level asking a source for keys and fields an earlier level fetched makes no new call", async () => {
     const pair = planPair(hiveSpec());
     const { off } = await pair.same(
       "{ topProducts(first: 2) { upc name inStock reviews { product { upc inStock } } } }",
     );
     expect(off.calls.hive_inventory).toBe(1);
+  });
+
+  it("keys an earlier level fetched, asked again with other arguments, other fields or more keys", async () => {
+    const pair = planPair(hiveSpec());
+    const args = await pair.same(
+      "{ users { id reviews(first: 1) { id author { id reviews(first: 5) { id } } } } }",
+      "same keys and field, other arguments",
+    );
+    const users = fieldOf<Array<{ reviews: Array<{ author: { reviews: unknown[] } }> }>>(args.off, "users");
+    expect(users[0]?.reviews).toHaveLength(1);
+    expect(users[0]?.reviews[0]?.author.reviews).toHaveLength(2);
+    await pair.same(
+      "{ topProducts(first: 2) { upc inStock reviews { product { upc inStock shippingEstimate } } } }",
+      "same keys, more fields",
+    );
+    await pair.same(
+      "{ topProducts(first: 2) { upc inStock } users { reviews { product { upc inStock } } } }",
+      "more keys at a later level",
+    );
+    await pair.same(
+      "{ a: topProducts(first: 2) { upc inStock } b: topProducts(first: 2) { upc stock: inStock } }",
+      "same keys, other response keys",
+    );
+  });
+
+  // p2's warehouse fails at the first level; the third level reuses that answer: the plan places the error
+  // there too (stitching answers two errors as well; its paths lack the index, so they are not compared).
+  it("an upstream error for a key fetched at an earlier level, asked again at a later one", async () => {
+    const pair = planPair(hiveSpec());
+    const { off, on } = await pair.same(
+      "{ topProducts(first: 2) { upc warehouse reviews { product { upc warehouse } } } }",
+      "",
+      { paths: "spec" },
+    );
+    expect(off.errors.length).toBe(2);
+    expect(on.body.errors?.map((e) => e.path)).toEqual([
+      ["topProducts", 1, "warehouse"],
+      ["topProducts", 1, "reviews", 0, "product", "warehouse"],
+    ]);
   });
 
   it("Hive's benchmark query: nesting six levels deep, alternating sources", async () => {
@@ -101,6 +149,19 @@ describe("query plans answer documents over merged types as stitching does", () 
     const given = await pair.same({ query, variables: { n: 4, per: 2, upcs: ["p4"] } }, "given");
     expect(fieldOf<unknown[]>(given.off, "topProducts").length).toBe(4);
     await pair.same({ query, variables: { n: null } }, "explicit null");
+  });
+
+  it("a variable left out keeps the argument's default; one given as null passes null; one variable in two sources", async () => {
+    const pair = planPair(hiveSpec());
+    const query =
+      "query ($per: Int, $n: Int) { users { id reviews(first: $per) { id } } topProducts(first: $n) { upc reviews { id } } }";
+    const absent = await pair.same({ query }, "left out");
+    expect(fieldOf<Array<{ reviews: unknown[] }>>(absent.off, "users")[0]?.reviews).toHaveLength(2);
+    const nulls = await pair.same({ query, variables: { per: null, n: null } }, "null");
+    expect(fieldOf<Array<{ reviews: unknown[] }>>(nulls.off, "users")[0]?.reviews).toHaveLength(0);
+    const shared =
+      "query ($k: Int!) { users { reviews(first: $k) { id product { inStock } } } topProducts(first: $k) { upc } }";
+    await pair.same({ query: shared, variables: { k: 1 } }, "one variable, two sources");
   });
 
   it("@skip and @include with literals and with variables", async () => {

@@ -47,6 +47,23 @@ describe("query plans beside the gateway's other features answer as stitching do
     expect(off.calls.rest).toBeGreaterThan(0);
   });
 
+  it("batched @join fields beside merged types, a key the join's remote does not know, the join's remote down", async () => {
+    const pair = planPair(JOINED_SPEC, { files: SHOP_FILES });
+    const query = `{
+      orders(count: 8) { id total customer { id name tier } note }
+      people { name reviews { stars author { email } } }
+    }`;
+    const { off } = await pair.same(query, "all up");
+    const orders = fieldOf<Array<{ customer: unknown }>>(off, "orders");
+    expect(orders[6]?.customer).toBeNull();
+    expect(orders[0]?.customer).toEqual({ id: "c1", name: "Alice", tier: "gold" });
+    expect(off.calls).toMatchObject({ shop: 1, crm: 1, people: 2, reviews: 1 });
+    await pair.same("{ orders(count: 3) { customer { name } } people { id } }", "join without the key selected");
+    await control(pair.id, "crm", { mode: "503" });
+    const down = await pair.same(query, "crm down", { paths: "spec" });
+    expect(down.off.errors.join()).toContain('"serviceName":"crm"');
+  });
+
   it("a role schema with permissions and a preset", async () => {
     const pair = planPair(hiveSpec({ auth: hsAuth(), permissions: { shopper: SHOPPER } }));
     const shopper = await asRole("shopper", "u2");

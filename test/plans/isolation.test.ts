@@ -34,6 +34,10 @@ const VIEWERS = {
     hive_reviews: "type Product { reviews: [Review] } type Review { id: ID! body: String author: User }",
     hive_accounts: "type User { id: ID! name: String! }",
   },
+  blind: {
+    hive_products: "type Query { topProducts(first: Int): [Product] } type Product { name: String! }",
+    hive_inventory: "type Product { inStock: Boolean }",
+  },
   guest: {
     hive_products: "type Query { topProducts(first: Int): [Product] } type Product { upc: String! name: String! }",
     hive_inventory: "type Product { inStock: Boolean }",
@@ -52,6 +56,19 @@ describe("cached plans stay with their role, gateway and schema", () => {
     const small = "{ topProducts(first: 2) { upc name inStock } }";
     await pair.same({ query: small, headers: await asRole("guest") }, "guest");
     await pair.same({ query: small, headers: await asRole("viewer") }, "viewer, the guest's document");
+  });
+
+  it("a role that cannot see a merged type's key field", async () => {
+    const pair = planPair(hiveSpec({ auth: hsAuth(), permissions: VIEWERS }));
+    const blind = await asRole("blind");
+    const { off } = await pair.same({ query: "{ topProducts(first: 3) { name inStock } }", headers: blind });
+    expect(fieldOf(off, "topProducts")).toEqual([
+      { name: "Table", inStock: true },
+      { name: "Couch", inStock: false },
+      { name: "Chair", inStock: true },
+    ]);
+    const key = await pair.same({ query: "{ topProducts { upc inStock } }", headers: blind }, "the key itself");
+    expect(key.off.status).toBe(400);
   });
 
   it("the same document under two roles answers per role", async () => {
@@ -102,5 +119,37 @@ describe("cached plans stay with their role, gateway and schema", () => {
       expect(res.status).toBe(reference.status);
       expect(await res.text()).toBe(expected);
     }
+  });
+
+  it("one cached plan run concurrently with different variables: each answer is its own", async () => {
+    const pair = planPair(hiveSpec());
+    const query = `query ($n: Int, $per: Int, $upcs: [String!]!) {
+      topProducts(first: $n) { upc inStock reviews { id author { name reviews(first: $per) { id product { name } } } } }
+      productsByUpcs(upcs: $upcs) { upc shippingEstimate }
+    }`;
+    const variants = [
+      { n: 1, per: 1, upcs: ["p1"] },
+      { n: 4, per: 2, upcs: ["p4", "p3"] },
+      { n: 2, per: 0, upcs: [] },
+      { n: 3, per: 1, upcs: ["p2", "p404", "p2"] },
+      { n: 0, per: 2, upcs: ["p3"] },
+      { n: 4, per: 1, upcs: ["p1", "p2", "p3", "p4"] },
+    ];
+    await pair.same({ query, variables: variants[0] }, "warm the plan");
+    const post = (gw: typeof pair.on, variables: Record<string, unknown>) =>
+      gw
+        .fetch("/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query, variables }),
+        })
+        .then((res) => res.text());
+    const expected: string[] = [];
+    for (const variables of variants) expected.push(await post(pair.off, variables));
+    const answers = await Promise.all(variants.map((variables) => post(pair.on, variables)));
+    answers.forEach((text, i) => {
+      expect(text, JSON.stringify(variants[i])).toBe(expected[i]);
+    });
+    expect(new Set(expected).size).toBe(variants.length);
   });
 });

@@ -88,4 +88,15 @@ describe("query plans over plain remotes and response-key edge cases answer as s
     expect(fieldOf<Array<{ reviews: unknown[] }>>(off, "users").every((u) => u.reviews.length === 0)).toBe(true);
     expect(off.calls).toMatchObject({ hive_products: 0, hive_inventory: 0 });
   });
+
+  it("abstract types one source serves, without __typename asked, beside another source", async () => {
+    const pair = planPair(hiveSpec());
+    const { off } = await pair.same(`{
+      sellables { upc price }
+      search(term: "") { ... on GiftCard { amount } ... on Sellable { upc } }
+      me { name }
+    }`);
+    expect(off.text).not.toContain("__typename");
+    expect(fieldOf<unknown[]>(off, "search")[0]).toEqual({ upc: "p1" });
+  });
 });
