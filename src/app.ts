@@ -23,7 +23,7 @@ export interface AppOptions extends GatewayOptions {
 
 /**
  * Hono middleware: builds the isolate's {@link Gateway} on the first request (config validated once
- * per isolate) and puts it on `c.var.gateway`. An invalid config answers every request with 500 and
+ * per isolate) and sets `gateway` on the context (`c.get("gateway")`). An invalid config answers every request with 500 and
  * `{ error: { code: "INVALID_CONFIG", message, problems: [{ path, message }] } }`.
  */
 function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv> {
@@ -46,7 +46,7 @@ function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv
 
 /**
  * Hono middleware: decides who the caller is with `authenticateRequest` (src/gateway: admin secret,
- * JWT, or unauthenticated) and puts the session on `c.var.session`. A rejected request is answered
+ * JWT, or unauthenticated) and sets `session` on the context (`c.get("session")`). A rejected request is answered
  * with the error's status and a GraphQL-shaped body, `{ errors: [{ message, extensions: { code } }] }`:
  * 400 `INVALID_AUTHORIZATION_HEADER`; 401 `UNAUTHORIZED`, `INVALID_JWT`, `JWT_EXPIRED`, `INVALID_CLAIMS`,
  * `UNAUTHENTICATED` (no token, no `unauthenticatedRole` and no `public` fields); 403 `ROLE_NOT_ALLOWED`;
@@ -55,7 +55,7 @@ function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv
  */
 function authentication(): MiddlewareHandler<AppEnv> {
   return async function authenticationMiddleware(c, next) {
-    const gateway = c.var.gateway;
+    const gateway = c.get("gateway");
     const graphiqlPage =
       gateway.config.graphiql &&
       c.req.method === "GET" &&
@@ -72,7 +72,7 @@ function authentication(): MiddlewareHandler<AppEnv> {
       session = await authenticateRequest(gateway, c.req.raw.headers, c.env);
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
-      c.var.log.info({ code: error.code, role: c.req.header(ROLE_VARIABLE) }, "request refused by authentication");
+      c.get("log").info({ code: error.code, role: c.req.header(ROLE_VARIABLE) }, "request refused by authentication");
       return error.toGraphQLResponse();
     }
     c.set("session", session);
@@ -90,7 +90,7 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
   let handler: MiddlewareHandler | null | undefined;
   return async function corsMiddleware(c, next) {
     if (handler === undefined) {
-      const config = c.var.gateway.config.cors;
+      const config = c.get("gateway").config.cors;
       handler =
         config === undefined
           ? null
@@ -120,7 +120,7 @@ function gatewayCors(): MiddlewareHandler<AppEnv> {
  * upload is answered with its code in the GraphQL shape (`{ errors: [{ message, extensions: { code } }] }`).
  */
 async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, files: FilesConfig): Promise<Response> {
-  const gateway = c.var.gateway;
+  const gateway = c.get("gateway");
   const origin = new URL(c.req.url).origin;
   let uploads: ReceivedUploads;
   try {
@@ -128,8 +128,8 @@ async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, f
       request: c.req.raw,
       config: files,
       bucket: c.env.FILES,
-      session: c.var.session,
-      maxOperationsBytes: resolveLimits(gateway.config, c.var.session).maxBodyBytes,
+      session: c.get("session"),
+      maxOperationsBytes: resolveLimits(gateway.config, c.get("session")).maxBodyBytes,
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
       reference: async (file) => ({
         key: file.key,
@@ -142,7 +142,7 @@ async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, f
     });
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
-    c.var.log.info({ code: error.code }, "upload refused");
+    c.get("log").info({ code: error.code }, "upload refused");
     return error.toGraphQLResponse();
   }
   // For remotes with `uploads: "forward"` (the upstream plugin `uploads`): the files, streamed from R2.
@@ -183,22 +183,22 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(gateway(options, log));
   app.use(gatewayCors());
 
-  const jsonBodyLimit = graphqlBodyLimit<AppEnv>((c) => c.var.gateway.config);
+  const jsonBodyLimit = graphqlBodyLimit<AppEnv>((c) => c.get("gateway").config);
   // A multipart request (file upload) is bounded by the files' limits instead, while it is read (src/files).
   const bodyLimit: MiddlewareHandler<AppEnv> = (c, next) =>
-    isUploadRequest(c.req.raw, c.var.gateway.config.files) ? next() : jsonBodyLimit(c, next);
+    isUploadRequest(c.req.raw, c.get("gateway").config.files) ? next() : jsonBodyLimit(c, next);
   app.on(["GET", "POST"], "/graphql", realtimeUpgrade(), authentication(), rateLimits(), bodyLimit, async (c) => {
-    const gateway = c.var.gateway;
-    const stream = await routeEventStream(gateway, c.env, c.req.raw, c.var.requestId, c.var.session);
+    const gateway = c.get("gateway");
+    const stream = await routeEventStream(gateway, c.env, c.req.raw, c.get("requestId"), c.get("session"));
     if (stream !== undefined) return stream;
     const context = await createGatewayContext({
       gateway,
       env: c.env,
       executionCtx: c.executionCtx,
-      log: c.var.log,
-      requestId: c.var.requestId,
+      log: c.get("log"),
+      requestId: c.get("requestId"),
       headers: c.req.raw.headers,
-      session: c.var.session,
+      session: c.get("session"),
       origin: new URL(c.req.url).origin,
     });
     const files = gateway.config.files;
@@ -212,7 +212,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
           schema: async () =>
             gateway.permissions.schemaFor(
               await gateway.registry.getSchema((promise) => c.executionCtx.waitUntil(promise)),
-              c.var.session,
+              c.get("session"),
             ),
           yoga: (request, ctx) => gateway.yoga.fetch(request, ctx),
         });
@@ -228,7 +228,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   app.get("/.well-known/jwks.json", async (c) => {
-    const jwks = await (await c.var.gateway.tokenSigner())?.jwks();
+    const jwks = await (await c.get("gateway").tokenSigner())?.jwks();
     if (jwks === null || jwks === undefined) {
       const message = "No JWKS: x-gateway-token is not signed with EdDSA (GATEWAY_TOKEN_PRIVATE_KEY is not set).";
       return new GatewayError(ErrorCode.NOT_FOUND, message).toResponse();
@@ -242,12 +242,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       schemaHash,
       remotes,
       joins,
-    } = await c.var.gateway.registry.status((promise) => c.executionCtx.waitUntil(promise));
+    } = await c.get("gateway").registry.status((promise) => c.executionCtx.waitUntil(promise));
     // A gateway token key that cannot be imported fails the calls that need a token: degraded.
-    const tokenBroken = await c.var.gateway.tokenSigner().then(
-      () => false,
-      () => true,
-    );
+    const tokenBroken = await c
+      .get("gateway")
+      .tokenSigner()
+      .then(
+        () => false,
+        () => true,
+      );
     const status = tokenBroken && schemaStatus === "ok" ? "degraded" : schemaStatus;
     return c.json(
       {
@@ -265,14 +268,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route("/events", eventRoutes());
   app.route(
     "/files",
-    fileRoutes<AppEnv>({ authenticate: (c) => authenticateRequest(c.var.gateway, c.req.raw.headers, c.env) }),
+    fileRoutes<AppEnv>({ authenticate: (c) => authenticateRequest(c.get("gateway"), c.req.raw.headers, c.env) }),
   );
 
   app.notFound((c) => new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`).toResponse());
 
   app.onError((error, c) => {
     if (error instanceof GatewayError) return error.toResponse();
-    (c.var.log ?? log).error({ error: String(error), stack: (error as Error).stack }, "unhandled error");
+    (c.get("log") ?? log).error({ error: String(error), stack: (error as Error).stack }, "unhandled error");
     return new GatewayError(ErrorCode.INTERNAL_SERVER_ERROR, "Unexpected error.").toResponse();
   });
 

@@ -25,16 +25,16 @@ export function adminRoutes(): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
   admin.use(adminAuth());
 
-  admin.get("/plans", (c) => c.json(c.var.gateway.plans.stats()));
+  admin.get("/plans", (c) => c.json(c.get("gateway").plans.stats()));
 
   admin.post("/reload", async (c) => {
-    const report = await c.var.gateway.registry.reload();
+    const report = await c.get("gateway").registry.reload();
     return c.json({ status: "reloaded", ...report });
   });
 
   admin.post("/remotes/:name/reload", async (c) => {
     const name = c.req.param("name");
-    const { registry } = c.var.gateway;
+    const { registry } = c.get("gateway");
     if (!registry.has(name)) {
       throw new GatewayError(ErrorCode.NOT_FOUND, `No remote schema named "${name}"`);
     }
@@ -43,12 +43,12 @@ export function adminRoutes(): Hono<AppEnv> {
   });
 
   admin.get("/remotes", async (c) => {
-    const status = await c.var.gateway.registry.status((promise) => c.executionCtx.waitUntil(promise));
+    const status = await c.get("gateway").registry.status((promise) => c.executionCtx.waitUntil(promise));
     return c.json(status);
   });
 
   admin.get("/schema", async (c) => {
-    const sdl = await c.var.gateway.registry.sdl();
+    const sdl = await c.get("gateway").registry.sdl();
     if (sdl === null) {
       throw new GatewayError(ErrorCode.SCHEMA_UNAVAILABLE, "No remote schema is available");
     }
@@ -56,7 +56,7 @@ export function adminRoutes(): Hono<AppEnv> {
   });
 
   admin.get("/realtime", async (c) => {
-    const count = c.var.gateway.config.realtime.shards;
+    const count = c.get("gateway").config.realtime.shards;
     const names = Array.from({ length: count }, (_, index) => shardName(index));
     const stats = await Promise.all(names.map((name) => shardStub(c.env, name).stats()));
     return c.json({ shards: Object.fromEntries(names.map((name, index) => [name, stats[index]])) });

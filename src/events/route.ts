@@ -139,7 +139,7 @@ export function eventRoutes(): Hono<EventsEnv> {
       return await publishRequest(c);
     } catch (error) {
       if (error instanceof GatewayError) {
-        c.var.log.info({ code: error.code, path: c.req.path }, "event publish refused");
+        c.get("log").info({ code: error.code, path: c.req.path }, "event publish refused");
       }
       throw error;
     }
@@ -151,7 +151,7 @@ export function eventRoutes(): Hono<EventsEnv> {
 async function publishRequest(c: Context<EventsEnv>): Promise<Response> {
   const authorisation = await authorise(c.req.raw.headers, c.env);
   const topic = topicOf(c.req.url);
-  const body = await readBody(c.req.raw, c.var.gateway.config.events.maxPayloadBytes);
+  const body = await readBody(c.req.raw, c.get("gateway").config.events.maxPayloadBytes);
   if (authorisation === "signature") {
     const match = SIGNATURE.exec(c.req.header(EVENT_SIGNATURE_HEADER) ?? "") as RegExpExecArray;
     const key = await hmacSha256Key(c.env.EVENTS_SECRET);
@@ -170,6 +170,9 @@ async function publishRequest(c: Context<EventsEnv>): Promise<Response> {
     throw new GatewayError(ErrorCode.INVALID_EVENT_PAYLOAD, "The event payload is not JSON (UTF-8).");
   }
   const result = await publishEvent(c.env, topic, text);
-  c.var.log.info({ topic, subscribers: result.subscribers, bytes: body.byteLength, authorisation }, "event published");
+  c.get("log").info(
+    { topic, subscribers: result.subscribers, bytes: body.byteLength, authorisation },
+    "event published",
+  );
   return c.json(result, 202);
 }

@@ -230,7 +230,7 @@ async function serve<E extends FilesEnv>(c: Context<E>, key: string): Promise<Re
 export function fileRoutes<E extends FilesEnv = FilesEnv>(options: FileRoutesOptions<E>): Hono<E> {
   const routes = new Hono<E>();
   routes.get("/*", async (c) => {
-    const files = c.var.gateway.config.files;
+    const files = c.get("gateway").config.files;
     if (files === undefined) {
       throw new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`);
     }
@@ -241,7 +241,7 @@ export function fileRoutes<E extends FilesEnv = FilesEnv>(options: FileRoutesOpt
       return await serve(c, key);
     } catch (error) {
       if (error instanceof GatewayError) {
-        c.var.log.info({ code: error.code, method: c.req.method }, "file download refused");
+        c.get("log").info({ code: error.code, method: c.req.method }, "file download refused");
         if (error.code === ErrorCode.RANGE_NOT_SATISFIABLE) {
           return error.toResponse({ "content-range": `bytes */${String(error.extensions.size)}` });
         }

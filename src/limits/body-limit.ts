@@ -40,7 +40,7 @@ export function graphqlBodyLimit<E extends { Variables: { session: Session } }>(
     return limiter;
   };
   return async function bodyLimitMiddleware(c, next) {
-    const limited = limiterFor(resolveLimits(settings(c), c.var.session).maxBodyBytes);
+    const limited = limiterFor(resolveLimits(settings(c), c.get("session")).maxBodyBytes);
     return limited(c, next);
   };
 }

@@ -22,7 +22,7 @@ export interface RequestIdOptions {
 
 /**
  * Hono middleware: takes the client's `x-request-id` (1-200 visible ASCII characters) or generates a
- * UUID, stores it as `c.var.requestId` with a child logger `c.var.log`, and sets it on the response.
+ * UUID, stores it as `c.get("requestId")` with a child logger `c.get("log")`, and sets it on the response.
  *
  * @param options - the base logger
  * @returns the middleware

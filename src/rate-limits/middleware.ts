@@ -70,16 +70,19 @@ export async function enforceRateLimits(
 export function rateLimits(): MiddlewareHandler<RateLimitsEnv> {
   return async function rateLimitsMiddleware(c, next) {
     const rule = await enforceRateLimits(
-      c.var.gateway.config.rateLimits,
+      c.get("gateway").config.rateLimits,
       c.env,
-      c.var.session,
+      c.get("session"),
       c.req.raw.headers,
-      c.var.log,
+      c.get("log"),
     );
     if (rule === undefined) return next();
     const error = rateLimited(rule);
     const { key, limit, periodSec } = rule;
-    c.var.log.info({ code: error.code, key, limit, periodSec, binding: rule.binding }, "request refused by rate limit");
+    c.get("log").info(
+      { code: error.code, key, limit, periodSec, binding: rule.binding },
+      "request refused by rate limit",
+    );
     return error.toGraphQLResponse({ "retry-after": String(periodSec) });
   };
 }

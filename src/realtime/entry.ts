@@ -105,7 +105,7 @@ export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
       server.close(CloseCode.SubprotocolNotAcceptable, "Subprotocol not acceptable");
       return new Response(null, { status: 101, webSocket: client });
     }
-    const gateway = c.var.gateway;
+    const gateway = c.get("gateway");
     let auth: RoutedConnection["auth"];
     try {
       auth = { session: await authenticateRequest(gateway, credentialHeaders(gateway, c.req.raw), c.env) };
@@ -120,11 +120,11 @@ export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
         c.env,
         auth.session,
         c.req.raw.headers,
-        c.var.log,
+        c.get("log"),
       );
       if (rule !== undefined) return rateLimited(rule).toGraphQLResponse({ "retry-after": String(rule.periodSec) });
     }
-    return route(gateway, c.env, c.req.raw, c.var.requestId, auth);
+    return route(gateway, c.env, c.req.raw, c.get("requestId"), auth);
   };
 }
 
