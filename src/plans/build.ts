@@ -32,6 +32,18 @@ import {
 } from "./context";
 import { LIST, NON_NULL, type Plan, type RootFetch, type ShapeField, ShapeKind } from "./types";
 
+/** The shape of an object field: its sub-fields' shapes in the client's order (the collected keys). */
+function objectShape(
+  key: string,
+  field: GraphQLField<unknown, unknown>,
+  coordinate: string,
+  collected: CollectedFields,
+  planned: ReadonlyMap<string, ShapeField>,
+): ShapeField {
+  const fields = [...collected.keys()].map((subKey) => planned.get(subKey) as ShapeField);
+  return { key, kind: ShapeKind.Object, type: field.type, wrappers: wrappersOf(field.type), coordinate, fields };
+}
+
 /** A type's wrappers from the outside in: {@link NON_NULL} and {@link LIST} (`[A!]!` is non-null, list, non-null). */
 function wrappersOf(type: GraphQLOutputType): number[] {
   const wrappers: number[] = [];
@@ -193,15 +205,7 @@ function planFields(
       const sub = subFields(context, named, nodes);
       const planned = planFields(context, source, named.name, named, sub, [...path, key], level, builder);
       parts.push(`${head}{${planned.text || "__typename"}}`);
-      const fields = [...sub.keys()].map((subKey) => planned.shapes.get(subKey) as ShapeField);
-      shapes.set(key, {
-        key,
-        kind: ShapeKind.Object,
-        type: field.type,
-        wrappers: wrappersOf(field.type),
-        coordinate,
-        fields,
-      });
+      shapes.set(key, objectShape(key, field, coordinate, sub, planned.shapes));
     } else {
       const text = wholeText(context, source, named as GraphQLCompositeType, nodes, builder.variables, path.length);
       context.copiesWhole = true;
@@ -279,15 +283,7 @@ function planJoin(
   }
   step.parts.push(`${alias}:${join.resolver}(${args.join(",")}){${resultKey}:${join.keyField} ${planned.text}}`);
   step.nodes.push({ alias, path, parentKey, resultKey, fills: [key], join: { many: join.many }, constants });
-  const fields = [...entries.keys()].map((subKey) => planned.shapes.get(subKey) as ShapeField);
-  shapes.set(key, {
-    key,
-    kind: ShapeKind.Object,
-    type: field.type,
-    wrappers: wrappersOf(field.type),
-    coordinate,
-    fields,
-  });
+  shapes.set(key, objectShape(key, field, coordinate, entries, planned.shapes));
 }
 
 /**
