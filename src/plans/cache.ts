@@ -15,7 +15,9 @@ export interface PlanStats {
   entries: number;
   /** Their estimated bytes. */
   bytes: number;
+  /** The count bound (`execution.planCache.maxEntries`). */
   maxEntries: number;
+  /** The bytes bound (`execution.planCache.maxBytes`). */
   maxBytes: number;
   /** Operations executed through a plan. */
   planned: number;

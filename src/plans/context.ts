@@ -22,7 +22,9 @@ export const HIDDEN = "_jk";
 
 /** One upstream document being built: its fields' text and the client variables it uses. */
 export interface DocumentBuilder {
+  /** Field texts of the document's selection. */
   parts: string[];
+  /** Names of the client's variables they use. */
   variables: Set<string>;
   /** The entity node this document part belongs to; undefined for a root fetch. */
   record?: NodeRecord;
@@ -30,28 +32,39 @@ export interface DocumentBuilder {
 
 /** One entity node's part of a step document (steps are assembled from them once every node is placed). */
 export interface StepBuilder extends DocumentBuilder {
+  /** The entity nodes it holds. */
   nodes: EntityNode[];
+  /** Definitions of the keys' (and literal arguments') variables, e.g. `$_0:[String!]!`. */
   keyVariables: string[];
 }
 
 /** An entity node while planning: its source, its level, and the node whose results it completes. */
 export interface NodeRecord {
+  /** The source it calls. */
   source: PlanSource;
+  /** The level it runs at (1 and up; moved later by assembleSteps when that saves a call). */
   level: number;
+  /** Its part of the step document. */
   builder: StepBuilder;
+  /** The node whose results hold its objects; undefined for objects of a root fetch. */
   parent: NodeRecord | undefined;
 }
 
 /** Plan-time state of one operation. */
 export interface PlanContext {
+  /** The composed schema planned on. */
   schema: GraphQLSchema;
+  /** Its plan sources. */
   sources: PlanSources;
+  /** The document's fragments by name. */
   fragments: Fragments;
+  /** The operation's variable definitions by name (copied into each upstream document that uses them). */
   definitions: ReadonlyMap<string, VariableDefinitionNode>;
   /** Every entity node, in planning order. */
   records: NodeRecord[];
   /** Counter naming the resolver calls `_0`, `_1`, ... */
   aliases: number;
+  /** Estimated bytes of the documents built so far. */
   bytes: number;
   /** Whether a subtree is copied whole. */
   copiesWhole: boolean;

@@ -20,6 +20,7 @@ export const LIST = 2;
 export interface ShapeField {
   /** The response key (alias or field name). */
   key: string;
+  /** What the shaping pass does with it. */
   kind: ShapeKind;
   /** The field's type in the served schema (non-null and list wrappers decide null propagation). */
   type: GraphQLOutputType;
@@ -84,6 +85,7 @@ export interface EntityNode {
 
 /** The entity nodes of one source at one level, sent as one document. */
 export interface EntityStep extends PlanFetch {
+  /** Its nodes, one aliased resolver call each. */
   nodes: readonly EntityNode[];
 }
 
