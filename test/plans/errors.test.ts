@@ -18,6 +18,20 @@ const JOINED = {
 /** The comparable parts of the errors of an answer, as objects. */
 const errorsOf = (answer: { errors: string[] }) => answer.errors.map((e) => JSON.parse(e) as Record<string, unknown>);
 
+let stockouts = 0;
+
+/** A plan pair over Hive's remotes with inventory replaced by hive_stockout, whose inventoryByUpcs fails as a whole. */
+function stockoutPair(): ReturnType<typeof planPair> {
+  const id = `stockout-${Date.now().toString(36)}-${stockouts++}`;
+  const remotes = hiveRemotes().map((remote) =>
+    remote.name === "hive_inventory" ? { ...remote, url: remoteUrl(id, "hive_stockout") } : remote,
+  );
+  return planPair(hiveSpec({ remotes }), {
+    id,
+    kinds: [...HIVE.filter((k) => k !== "hive_inventory"), "hive_stockout"],
+  });
+}
+
 describe("query plans answer errors and missing entities as stitching does", () => {
   // Both answer graphql-js's non-null error as Yoga masks it ("Unexpected error.", INTERNAL_SERVER_ERROR).
   it("a non-null field missing in an entity: null up to the nearest nullable parent, error path", async () => {
@@ -108,14 +122,7 @@ describe("query plans answer errors and missing entities as stitching does", () 
   });
 
   it("an entity resolver failing as a whole: its fields null under every entity, with the remote's error", async () => {
-    const id = `stockout-${Date.now().toString(36)}`;
-    const remotes = hiveRemotes().map((remote) =>
-      remote.name === "hive_inventory" ? { ...remote, url: remoteUrl(id, "hive_stockout") } : remote,
-    );
-    const pair = planPair(hiveSpec({ remotes }), {
-      id,
-      kinds: [...HIVE.filter((k) => k !== "hive_inventory"), "hive_stockout"],
-    });
+    const pair = stockoutPair();
     const { off } = await pair.same(
       "{ topProducts(first: 2) { upc name inStock reviews { product { upc shippingEstimate } } } }",
       "",
@@ -130,14 +137,7 @@ describe("query plans answer errors and missing entities as stitching does", () 
   // The first level's inventoryByUpcs call fails as a whole; the third level asks the same keys and field
   // again. Like stitching's loader, the plan answers them from the failed call (one call), errors included.
   it("an entity resolver failing as a whole, its keys asked again at a later level: no new call", async () => {
-    const id = `stockout-${Date.now().toString(36)}`;
-    const remotes = hiveRemotes().map((remote) =>
-      remote.name === "hive_inventory" ? { ...remote, url: remoteUrl(id, "hive_stockout") } : remote,
-    );
-    const pair = planPair(hiveSpec({ remotes }), {
-      id,
-      kinds: [...HIVE.filter((k) => k !== "hive_inventory"), "hive_stockout"],
-    });
+    const pair = stockoutPair();
     const { off } = await pair.same(
       "{ topProducts(first: 2) { upc inStock reviews { product { upc inStock } } } }",
       "",
