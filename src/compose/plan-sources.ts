@@ -1,6 +1,6 @@
-import type { Executor } from "@graphql-tools/utils";
 import { type GraphQLSchema, getNullableType, isListType, isObjectType, Kind } from "graphql";
 import type { FieldExtension, JoinSource } from "../joins";
+import type { PassthroughExecutor } from "../shared";
 import { jsonTemplateReferences, templateReferences } from "../templates";
 import { publishes } from "./publish";
 
@@ -24,8 +24,8 @@ export interface PlanSource {
   name: string;
   /** Its own schema (equal to its part of the gateway's). */
   schema: GraphQLSchema;
-  /** The passthrough executor: one POST of a document through the upstream pipeline. */
-  executor: Executor;
+  /** The passthrough executor: `send` is one POST of a document through the upstream pipeline. */
+  executor: PassthroughExecutor;
   /** Gateway type name -> how this remote resolves the type from a key (its usable `merge` entries). */
   merges: ReadonlyMap<string, PlanMerge>;
 }

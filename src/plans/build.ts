@@ -14,7 +14,6 @@ import {
   isObjectType,
   Kind,
   type OperationDefinitionNode,
-  TypeNameMetaFieldDef,
   type TypeNode,
   visit,
 } from "graphql";
@@ -41,7 +40,7 @@ function objectShape(
   planned: ReadonlyMap<string, ShapeField>,
 ): ShapeField {
   const fields = [...collected.keys()].map((subKey) => planned.get(subKey) as ShapeField);
-  return { key, kind: ShapeKind.Object, type: field.type, wrappers: wrappersOf(field.type), coordinate, fields };
+  return { key, kind: ShapeKind.Object, wrappers: wrappersOf(field.type), coordinate, fields };
 }
 
 /** A type's wrappers from the outside in: {@link NON_NULL} and {@link LIST} (`[A!]!` is non-null, list, non-null). */
@@ -175,7 +174,6 @@ function planFields(
         key,
         kind: ShapeKind.Typename,
         wrappers: [],
-        type: TypeNameMetaFieldDef.type,
         coordinate,
         typename: type.name,
       });
@@ -200,7 +198,7 @@ function planFields(
     const named = getNamedType(field.type);
     if (isLeafType(named)) {
       parts.push(head);
-      shapes.set(key, { key, kind: ShapeKind.Leaf, type: field.type, wrappers: wrappersOf(field.type), coordinate });
+      shapes.set(key, { key, kind: ShapeKind.Leaf, wrappers: wrappersOf(field.type), coordinate });
     } else if (isObjectType(named) && !isAbstractType(named)) {
       const sub = subFields(context, named, nodes);
       const planned = planFields(context, source, named.name, named, sub, [...path, key], level, builder);
@@ -210,7 +208,7 @@ function planFields(
       const text = wholeText(context, source, named as GraphQLCompositeType, nodes, builder.variables, path.length);
       context.copiesWhole = true;
       parts.push(`${head}{${text || "__typename"}}`);
-      shapes.set(key, { key, kind: ShapeKind.Whole, type: field.type, wrappers: wrappersOf(field.type), coordinate });
+      shapes.set(key, { key, kind: ShapeKind.Whole, wrappers: wrappersOf(field.type), coordinate });
     }
   }
   const keysAdded = new Set<string>();
@@ -351,11 +349,9 @@ export function buildPlan(
   for (const entry of fields) {
     const name = (entry[1][0] as FieldNode).name.value;
     if (name === "__typename") {
-      const type = TypeNameMetaFieldDef.type;
       shapes.set(entry[0], {
         key: entry[0],
         kind: ShapeKind.Typename,
-        type,
         wrappers: [],
         coordinate: "",
         typename: root.name,

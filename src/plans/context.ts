@@ -1,9 +1,7 @@
 import {
   type ArgumentNode,
-  type DocumentNode,
   type GraphQLSchema,
   Kind,
-  parse,
   print,
   type ValueNode,
   type VariableDefinitionNode,
@@ -137,17 +135,17 @@ export function assembleSteps(context: PlanContext): EntityStep[][] {
     );
 }
 
-/** Parses an upstream document built by the planner, counting its bytes. */
+/** The text of an upstream document built by the planner (its bytes counted for the cache's bound). */
 export function documentOf(
   context: PlanContext,
   builder: DocumentBuilder,
   extra: readonly string[] = [],
   kind: "query" | "mutation" = "query",
-): { document: DocumentNode; variables: string[] } {
+): { text: string; variables: string[] } {
   const variables = [...builder.variables];
   const definitions = variables.map((name) => print(context.definitions.get(name) as VariableDefinitionNode));
   const all = [...definitions, ...extra];
   const text = `${kind}${all.length === 0 ? "" : `(${all.join(",")})`}{${builder.parts.join(" ")}}`;
   context.bytes += text.length * 4;
-  return { document: parse(text), variables };
+  return { text, variables };
 }

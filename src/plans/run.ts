@@ -1,4 +1,5 @@
 import { type ExecutionResult, GraphQLError } from "graphql";
+import { isUpstreamContext } from "../shared";
 import { shapeAnswer } from "./shape";
 import type { EntityNode, EntityStep, Plan, PlanFetch, RootFetch } from "./types";
 
@@ -13,23 +14,27 @@ function pick(variables: Variables | undefined, names: readonly string[]): Varia
   return out;
 }
 
-/** Asks the passthrough executor to parse the answer itself (a broken body becomes its coded error there). */
-const PARSE = { parse: true };
-
-/** Calls one source with a plan's document (through the upstream pipeline, via its executor). */
+/**
+ * Calls one source with a plan's document through its passthrough executor's `send` (the upstream
+ * pipeline), the answer always parsed (`parse`): a plan reads every answer, and a broken body gets its
+ * UPSTREAM_* code there.
+ */
 async function call(
   fetch: PlanFetch,
   variables: Variables,
   context: unknown,
   operation: "query" | "mutation" = "query",
 ): Promise<ExecutionResult> {
-  return (await fetch.source.executor({
-    document: fetch.document,
+  const answer = await fetch.source.executor.send({
+    query: fetch.text,
     variables,
-    context: context as Record<string, unknown>,
-    extensions: PARSE,
-    operationType: operation as never,
-  })) as ExecutionResult;
+    operationName: undefined,
+    operationType: operation,
+    context: isUpstreamContext(context) ? context : undefined,
+    parse: true,
+  });
+  // `parse` makes every answer a result; the raw form stays typed for the fast lane's callers.
+  return answer.result ?? (JSON.parse(answer.raw) as ExecutionResult);
 }
 
 /** An upstream error moved to a path of the client's answer. */

@@ -1,4 +1,3 @@
-import type { DocumentNode, GraphQLOutputType } from "graphql";
 import type { PlanSource } from "../compose";
 
 /**
@@ -22,9 +21,7 @@ export interface ShapeField {
   key: string;
   /** What the shaping pass does with it. */
   kind: ShapeKind;
-  /** The field's type in the served schema (non-null and list wrappers decide null propagation). */
-  type: GraphQLOutputType;
-  /** The type's wrappers from the outside in ({@link NON_NULL}, {@link LIST}), read instead of the type when shaping. */
+  /** The field type's wrappers from the outside in ({@link NON_NULL}, {@link LIST}): all the shaping pass needs of the type. */
   wrappers: readonly number[];
   /** `Parent.field`, for "Cannot return null for non-nullable field" messages. */
   coordinate: string;
@@ -38,8 +35,8 @@ export interface ShapeField {
 export interface PlanFetch {
   /** The source called. */
   source: PlanSource;
-  /** The upstream document (its `loc.source.body` is the text sent). */
-  document: DocumentNode;
+  /** The upstream document's text, sent as written (built by the planner, never parsed here). */
+  text: string;
   /** Names of the client's variables the document uses (passed through as the client sent them). */
   variables: readonly string[];
 }

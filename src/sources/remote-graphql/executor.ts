@@ -312,10 +312,10 @@ function rawResult(text: string): ExecutionResult {
  * A lean executor for operations sent to a remote as the client wrote them (see the passthrough
  * plugin): one POST of the operation's source text through the upstream pipeline (same headers,
  * gateway token, timeout, cookies and error rules as {@link createContextualExecutor}), the JSON
- * answer parsed at most once (not at all when it has no errors, see isRawAnswer; at once when the
- * request's `extensions.parse` is true, as query plans ask), without executor-http's per-request setup.
+ * answer parsed at most once (not at all when it has no errors, see isRawAnswer), without executor-http's
+ * per-request setup.
  * Its `send` is the same call for the fast lane (src/fastlane), which gives an answer without errors
- * to the client unread.
+ * to the client unread, and for query plans (src/plans), which ask it to parse every answer (`parse`).
  *
  * @param remote - the remote's validated config
  * @param pipeline - the isolate's upstream pipeline
@@ -374,7 +374,6 @@ export function createPassthroughExecutor(remote: RemoteConfig, pipeline: Upstre
       operationName: request.operationName,
       operationType: operationType === "subscription" ? undefined : operationType,
       context: isUpstreamContext(request.context) ? request.context : undefined,
-      parse: request.extensions?.parse === true,
     });
     return answer.raw === undefined ? answer.result : rawResult(answer.raw);
   }
