@@ -199,8 +199,9 @@ export function composeSubschemas(inputs: readonly ComposeInput[], options: Comp
     });
   }
   wrapRemotePublishes(schema, accepted);
-  setPassthroughSources(schema, accepted);
+  // Plan sources first: the passthrough owners are theirs.
   setPlanSources(schema, accepted, options.extensions, joinFields);
+  setPassthroughSources(schema, accepted);
   setJoinPoints(schema, {
     fields: new Set([...(options.joinFields ?? []), ...joinFields]),
     merged: mergedFields(accepted),

@@ -2,7 +2,7 @@ import type { GraphQLField, GraphQLSchema } from "graphql";
 import type { JoinSource } from "../joins";
 import type { PassthroughExecutor } from "../shared";
 import { type RestBinding, restBindingOf } from "../sources";
-import { publishes } from "./publish";
+import { planSourcesOf } from "./plan-sources";
 
 /** A remote that can answer an operation on its own, as written by the client. */
 export interface PassthroughSource {
@@ -22,26 +22,15 @@ const owned = new WeakMap<GraphQLSchema, ReadonlyMap<string, PassthroughSource>>
 
 /**
  * Records, on the stitched schema, which remote owns each root field (`query.user`, `mutation.rename`),
- * for remotes without customization: an operation whose fields all belong to one of them can be sent
- * to it as written (see the passthrough plugin).
+ * for remotes without customization, and the local SDL's `@rest` Query fields: an operation whose fields
+ * all belong to one of them can be sent to it as written (see the passthrough plugin). The owners are
+ * the plan sources' (plan-sources.ts `setPlanSources` runs first): the same remotes, publishing mutations left out.
  * @param schema - the stitched schema
  * @param sources - the composed subschemas
  */
 export function setPassthroughSources(schema: GraphQLSchema, sources: readonly JoinSource[]): void {
   const owners = new Map<string, PassthroughSource>();
-  for (const source of sources) {
-    const executor = source.passthrough;
-    const transforms = source.subschema.transforms;
-    if (source.remote === undefined || executor === undefined || (transforms?.length ?? 0) > 0) continue;
-    const target: PassthroughSource = { name: source.name, schema: source.subschema.schema, executor };
-    for (const operation of ["query", "mutation"] as const) {
-      const root = source.schema.getRootType(operation as never);
-      for (const field of Object.keys(root?.getFields() ?? {})) {
-        // A publishing mutation goes through stitching, where its @publish wrapper runs.
-        if (!publishes(source.remote, operation, field)) owners.set(`${operation}.${field}`, target);
-      }
-    }
-  }
+  for (const [key, owner] of planSourcesOf(schema)?.rootOwners ?? []) if (owner !== null) owners.set(key, owner);
   owned.set(schema, owners);
   const roots = new Map<string, RestRoot>();
   for (const source of sources) {
