@@ -376,7 +376,14 @@ export function buildPlan(
   }
   const levels = assembleSteps(context);
   const shape = [...fields.keys()].map((key) => shapes.get(key) as ShapeField);
-  return { roots, levels, shape, copiesWhole: context.copiesWhole, bytes: context.bytes + 64 * countShapes(shape) };
+  return {
+    roots,
+    levels,
+    shape,
+    variableDefinitions: operation.variableDefinitions ?? [],
+    copiesWhole: context.copiesWhole,
+    bytes: context.bytes + 64 * countShapes(shape),
+  };
 }
 
 /** How many shape entries a shape holds, nested ones included. */

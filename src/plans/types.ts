@@ -1,3 +1,4 @@
+import type { VariableDefinitionNode } from "graphql";
 import type { PlanSource } from "../compose";
 
 /**
@@ -94,6 +95,8 @@ export interface Plan {
   levels: readonly (readonly EntityStep[])[];
   /** The root's fields in the client's order. */
   shape: readonly ShapeField[];
+  /** The operation's variable definitions (a request's variables are checked against them before the plan runs). */
+  variableDefinitions: readonly VariableDefinitionNode[];
   /** Whether some subtree is copied whole from one source ({@link ShapeKind.Whole}). */
   copiesWhole: boolean;
   /** Estimated bytes the plan holds (its documents' text and shape), for the cache's bound. */

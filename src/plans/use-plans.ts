@@ -73,6 +73,11 @@ function entryFor(
     const sources = planSourcesOf(schema);
     const operation = getOperationAST(document, name);
     if (sources === undefined || operation === null || operation === undefined) return { unplannable: "no sources" };
+    // Validation does not check that the schema has the operation's root type (execution does): a role
+    // schema without a Mutation type must not have a mutation planned on the composed schema.
+    if (role !== undefined && role.getRootType(operation.operation) == null) {
+      return { unplannable: `the role's schema has no ${operation.operation} type` };
+    }
     try {
       const plan = buildPlan(schema, sources, document, operation);
       return role !== undefined && plan.copiesWhole ? { unplannable: "a role schema filters abstract types" } : plan;
@@ -106,19 +111,12 @@ export function usePlans(options: UsePlansOptions): Plugin<Record<string, unknow
         return;
       }
       const role = composed === schema ? undefined : schema;
-      // Validation does not check that the schema has the operation's root type (execution does): a role
-      // schema without a Mutation type must not have a mutation planned on the composed schema.
-      const operation = getOperationAST(args.document, args.operationName);
-      if (operation === null || operation === undefined || schema.getRootType(operation.operation) == null) {
-        cache.countFallback();
-        return;
-      }
       const entry = entryFor(cache, composed, role, args.document, args.operationName ?? undefined);
       if ("unplannable" in entry) {
         cache.countFallback();
         return;
       }
-      const definitions = operation.variableDefinitions ?? [];
+      const definitions = entry.variableDefinitions;
       const variables = (args.variableValues ?? undefined) as Record<string, unknown> | undefined;
       if (definitions.length > 0 && getVariableValues(schema, definitions, variables ?? {}).errors !== undefined) {
         cache.countFallback();
