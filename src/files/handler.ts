@@ -1,8 +1,8 @@
-import { type DocumentNode, Kind, parse, type TypeNode, visit } from "graphql";
+import { type DocumentNode, Kind, parse, visit } from "graphql";
 import { CSRF_HEADERS } from "../browser";
 import type { FilesConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
-import { type Session, USER_ID_VARIABLE } from "../shared";
+import { namedTypeName, type Session, USER_ID_VARIABLE } from "../shared";
 import { newKey, renderPrefix } from "./keys";
 import { multipartBoundary, readParts } from "./multipart";
 import { type FileReference, registerUpload, releaseUploads } from "./references";
@@ -279,9 +279,6 @@ function readMap(value: unknown, operations: unknown, config: FilesConfig): Map<
   return map;
 }
 
-/** The named type of a variable's type. */
-const namedType = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type));
-
 /** Variables of type `Upload!` (or lists of Upload) of the operation(s) that no file of the map fills. */
 function uploadVariablesWithoutFile(operations: unknown, byVariable: ReadonlyMap<string, StoredFile[]>): string[] {
   const list = Array.isArray(operations) ? operations : [operations];
@@ -298,7 +295,7 @@ function uploadVariablesWithoutFile(operations: unknown, byVariable: ReadonlyMap
       for (const variable of definition.variableDefinitions ?? []) {
         const name = variable.variable.name.value;
         if (
-          namedType(variable.type) === "Upload" &&
+          namedTypeName(variable.type) === "Upload" &&
           variable.type.kind === Kind.NON_NULL_TYPE &&
           !byVariable.has(name)
         ) {

@@ -23,7 +23,7 @@ import {
   type TypeNode,
 } from "graphql";
 import { ErrorCode, GatewayError } from "../errors";
-import { requestMemo, selectionKey } from "../shared";
+import { namedTypeName, requestMemo, selectionKey } from "../shared";
 import { fieldScope, renderJsonTemplate, renderValue, type TemplateScope } from "../templates";
 import { batchArguments, batchCacheKey, batchShareKey } from "./batch";
 import { resultsByKey, withKeySelection } from "./keys";
@@ -48,9 +48,6 @@ const listDepthOfNode = (node: TypeNode): number =>
 /** How many lists wrap a schema type. */
 const listDepthOf = (type: GraphQLOutputType): number =>
   isNonNullType(type) ? listDepthOf(type.ofType) : isListType(type) ? 1 + listDepthOf(type.ofType) : 0;
-
-const namedTypeOf = (node: TypeNode): string =>
-  node.kind === Kind.NAMED_TYPE ? node.name.value : namedTypeOf(node.type);
 
 /** All selections of the field's nodes (a field selected twice, e.g. through two fragments). */
 function selectionsOf(fieldNodes: readonly FieldNode[]): SelectionSetNode | undefined {
@@ -204,8 +201,8 @@ export function buildJoins(extensions: readonly FieldExtension[], sources: reado
       continue;
     }
     const used = [
-      namedTypeOf(extension.definition.type),
-      ...(extension.definition.arguments ?? []).map((arg) => namedTypeOf(arg.type)),
+      namedTypeName(extension.definition.type),
+      ...(extension.definition.arguments ?? []).map((arg) => namedTypeName(arg.type)),
     ];
     const unknownType = used.find((typeName) => !hasType(typeName));
     if (unknownType !== undefined) {
@@ -283,8 +280,8 @@ function joinTarget(
   if (field === undefined) return `remote "${join.remote}" has no Query field "${join.field}" in the gateway's schema`;
   const declared = extension.definition.type;
   const targetNamed = getNamedType(field.type).name;
-  if (namedTypeOf(declared) !== targetNamed) {
-    return `joined type mismatch: ${extension.typeName}.${extension.fieldName} is ${namedTypeOf(declared)} but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
+  if (namedTypeName(declared) !== targetNamed) {
+    return `joined type mismatch: ${extension.typeName}.${extension.fieldName} is ${namedTypeName(declared)} but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;
   }
   if (join.batch !== undefined && !isListType(getNullableType(field.type))) {
     return `joined type mismatch: batch: true needs a list, but ${join.remote}'s Query.${join.field} returns ${String(field.type)}`;

@@ -14,11 +14,16 @@ import {
   isObjectType,
   Kind,
   type OperationDefinitionNode,
-  type TypeNode,
   visit,
 } from "graphql";
 import type { PlanJoin, PlanSource, PlanSources } from "../compose";
-import { type CollectedFields, collectFields, fragmentsOf, MAX_SELECTION_NESTING } from "../shared";
+import {
+  type CollectedFields,
+  collectFields,
+  declaresUploadVariable,
+  fragmentsOf,
+  MAX_SELECTION_NESTING,
+} from "../shared";
 import {
   argumentsText,
   assembleSteps,
@@ -302,10 +307,6 @@ function serialGroups(fields: CollectedFields, sources: PlanSources): [PlanSourc
   return groups;
 }
 
-/** The named type of a variable's type (`[Upload!]!` -> `Upload`). */
-const namedTypeName = (type: TypeNode): string =>
-  type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeName(type.type);
-
 /**
  * Plans a query operation over the stitched schema's sources (see {@link Plan}).
  *
@@ -326,8 +327,7 @@ export function buildPlan(
 ): Plan {
   if (operation.operation === "subscription") throw new Unplannable("a subscription");
   // Upload variables hold the gateway's tokens until the Upload scalar turns them into file references.
-  if (operation.variableDefinitions?.some((definition) => namedTypeName(definition.type) === "Upload"))
-    throw new Unplannable("an Upload variable");
+  if (declaresUploadVariable(operation)) throw new Unplannable("an Upload variable");
   const directive = usesVariableCondition(document);
   if (directive !== undefined) throw new Unplannable(directive);
   const kind = operation.operation;

@@ -26,6 +26,7 @@ export {
   USER_ID_VARIABLE,
 } from "./names";
 export { cappedStream, concatBytes } from "./streams";
+export { declaresUploadVariable, namedTypeName } from "./type-nodes";
 export {
   type CustomizedNames,
   type FastLaneHandoff,

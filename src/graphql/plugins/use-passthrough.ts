@@ -6,19 +6,20 @@ import {
   type GraphQLSchema,
   getOperationAST,
   isNonNullType,
-  Kind,
   type OperationDefinitionNode,
-  type TypeNode,
   validate,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { type PassthroughSource, passthroughSourcesOf, restRootsOf } from "../../compose";
 import { decideRestLane, type RestLaneTarget } from "../../fastlane";
-import { createNestedCache, type FastLaneHooks, type GatewayContext, introspects, rootSelections } from "../../shared";
-
-/** The named type of a variable's type (`[Upload!]!` -> `Upload`). */
-const namedTypeName = (type: TypeNode): string =>
-  type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeName(type.type);
+import {
+  createNestedCache,
+  declaresUploadVariable,
+  type FastLaneHooks,
+  type GatewayContext,
+  introspects,
+  rootSelections,
+} from "../../shared";
 
 /** Per served schema and document: the remote that can answer the whole document, or null. */
 const decisions = createNestedCache<GraphQLSchema, DocumentNode, Map<string, PassthroughSource | null>>(true);
@@ -39,7 +40,7 @@ function decide(
   const keys = rootSelections(schema, document, operation);
   if (operation.operation === "subscription" || introspects(keys)) return null;
   // Upload variables hold the gateway's tokens until the Upload scalar turns them into file references.
-  if (operation.variableDefinitions?.some((definition) => namedTypeName(definition.type) === "Upload")) return null;
+  if (declaresUploadVariable(operation)) return null;
   let chosen: PassthroughSource | undefined;
   for (const fieldName of keys.values()) {
     if (fieldName === "__typename") continue;

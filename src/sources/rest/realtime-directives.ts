@@ -16,10 +16,10 @@ import {
   OperationTypeNode,
   type SelectionSetNode,
   specifiedScalarTypes,
-  type TypeNode,
   valueFromASTUntyped,
 } from "graphql";
 import { type ConfigProblem, ErrorCode, GatewayError, nodeLocation } from "../../errors";
+import { namedTypeName } from "../../shared";
 import { templateReferences } from "../../templates";
 
 /**
@@ -299,9 +299,8 @@ export function subscribeOverHttp(): never {
 
 /** Whether a field's type or an argument's is one schemas/ do not declare (another source's). */
 export function usesForeignType(field: FieldDefinitionNode, declared: ReadonlySet<string>): boolean {
-  const named = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : named(type.type));
   return [field.type, ...(field.arguments ?? []).map((arg) => arg.type)].some((type) => {
-    const name = named(type);
+    const name = namedTypeName(type);
     return !declared.has(name) && !specifiedScalarTypes.some((scalar) => scalar.name === name);
   });
 }
