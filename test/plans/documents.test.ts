@@ -97,9 +97,10 @@ describe("query plans answer documents over merged types as stitching does", () 
 
   it("Hive's benchmark query: nesting six levels deep, alternating sources", async () => {
     const pair = planPair(hiveSpec());
-    const { off } = await pair.same(HIVE_QUERY, "HIVE_QUERY");
+    const { off, on } = await pair.same(HIVE_QUERY, "HIVE_QUERY");
     expect(off.body.errors).toBeUndefined();
     expect(off.text.length).toBeGreaterThan(3000);
+    expect(on.lane).toBe("planned");
   });
 
   it("aliases on merged fields, the same field under two aliases with different arguments", async () => {

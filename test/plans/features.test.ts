@@ -26,12 +26,13 @@ const SHOPPER = {
 describe("query plans beside the gateway's other features answer as stitching does", () => {
   it("mutations returning merged types", async () => {
     const pair = planPair(hiveSpec());
-    const { off } = await pair.same(`mutation {
+    const { off, on } = await pair.same(`mutation {
       renameUser(id: "u2", name: "Al") { id name username reviews { body product { name inStock } } }
       addReview(upc: "p1", body: "Nice") { id body author { name } product { name inStock reviews { id } } }
     }`);
     expect(off.body.errors).toBeUndefined();
     expect(off.body.data?.renameUser).toMatchObject({ id: "u2", name: "Al" });
+    expect(on.lane).toBe("planned");
   });
 
   it("@join fields (batched and unbatched) and @rest fields in a multi-source operation", async () => {
