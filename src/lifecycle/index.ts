@@ -1,0 +1,8 @@
+export {
+  type DeprecatedElement,
+  type DeprecationKind,
+  deprecatedElements,
+  type PolicyReason,
+  parseDeprecationReason,
+  policyReason,
+} from "./policy";
