@@ -28,6 +28,7 @@ export {
   type CorsConfig,
   CorsSchema,
   type Customization,
+  type DeprecationConfig,
   type EndpointConfig,
   type ExecutionConfig,
   ExecutionSchema,
@@ -40,10 +41,12 @@ export {
   type JwtConfig,
   type LimitsConfig,
   LimitsSchema,
+  type ReloadConfig,
   type RemoteConfig,
   type RoleLimitsConfig,
   RoleLimitsSchema,
   type ServiceConfig,
+  type TrustedDocumentsConfig,
 } from "./schema";
 export {
   CustomizationSchema,

@@ -150,6 +150,48 @@ export const ExecutionSchema = z
   })
   .strict();
 
+/** `trustedDocuments`: persisted documents (GraphQL over HTTP `documentId`, Apollo's persisted queries). */
+const TrustedDocumentsSchema = z
+  .object({
+    mode: z
+      .enum(["off", "allow", "require"])
+      .default("off")
+      .describe(
+        '"off": documents in the store are not looked up; "allow": full queries and document ids both run; "require": only documents in the store run (arbitrary queries are refused with PERSISTED_QUERY_ONLY).',
+      ),
+  })
+  .strict();
+
+/** `deprecation`: the deprecation policy `npm run schema:check` and the reload guard enforce. */
+const DeprecationSchema = z
+  .object({
+    minimumDays: z
+      .number()
+      .int()
+      .min(0)
+      .default(183)
+      .describe("Days between a new deprecation and the removal date its reason names (six months by default)."),
+    reasonFormat: z
+      .enum(["policy", "any"])
+      .default("policy")
+      .describe(
+        '"policy": every @deprecated reason reads "This {field|mutation} is deprecated and will be removed after YYYY/MM/DD." (optionally " Use the {x} {field|mutation} instead."); "any": any text.',
+      ),
+  })
+  .strict();
+
+/** `reload`: what POST /admin/reload does with a remote schema whose changes would fail the check. */
+const ReloadSchema = z
+  .object({
+    onBreakingChange: z
+      .enum(["reject", "warn", "allow"])
+      .default("reject")
+      .describe(
+        '"reject": answer 409 RELOAD_BREAKING_CHANGE and keep serving the last good schema (?force=true overrides); "warn": log the changes and reload; "allow": reload.',
+      ),
+  })
+  .strict();
+
 /** The whole of `schemas/gateway.json`. */
 export const GatewayConfigSchema = z
   .object({
@@ -188,6 +230,13 @@ export const GatewayConfigSchema = z
       "Subscriptions over graphql-transport-ws and SSE, held in Durable Objects (see docs/realtime.md).",
     ),
     events: EventsSchema.prefault({}).describe("Publishing events to topics: POST /events/{topic} and @publish."),
+    trustedDocuments: TrustedDocumentsSchema.prefault({}).describe(
+      "Trusted documents (persisted operations) stored in KV by hash (see docs/schema-lifecycle.md).",
+    ),
+    deprecation: DeprecationSchema.prefault({}).describe(
+      "The deprecation policy checked by npm run schema:check and the reload guard (see docs/schema-lifecycle.md).",
+    ),
+    reload: ReloadSchema.prefault({}).describe("The reload guard of POST /admin/reload."),
     files: FilesSchema.optional().describe(
       "File uploads (GraphQL multipart requests) stored in R2 (binding FILES), downloads at /files/{key} (see docs/files.md).",
     ),
@@ -216,6 +265,12 @@ export type JwtConfig = z.output<typeof JwtSchema>;
 export type LimitsConfig = z.output<typeof LimitsSchema>;
 /** The validated execution settings (fast lane, query plans). */
 export type ExecutionConfig = z.output<typeof ExecutionSchema>;
+/** The validated trusted documents settings. */
+export type TrustedDocumentsConfig = z.output<typeof TrustedDocumentsSchema>;
+/** The validated deprecation policy. */
+export type DeprecationConfig = z.output<typeof DeprecationSchema>;
+/** The validated reload guard settings. */
+export type ReloadConfig = z.output<typeof ReloadSchema>;
 /** The validated introspection settings. */
 export type IntrospectionConfig = z.output<typeof IntrospectionSchema>;
 /** The limits one role may override. */

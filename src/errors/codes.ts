@@ -47,6 +47,24 @@ export const ERROR_TABLE = {
     meaning:
       "a reload could not complete (502 a remote failed, 409 a conflict or broken join, 500 KV); the last good schema still serves",
   },
+  RELOAD_BREAKING_CHANGE: {
+    status: 409,
+    meaning:
+      "a reload would serve a schema whose changes fail the schema check (removal before its date, breaking change not allowed, bad deprecation); the last good schema still serves (?force=true overrides)",
+  },
+  PERSISTED_QUERY_NOT_FOUND: {
+    status: 400,
+    meaning:
+      "the request names a document id (documentId or extensions.persistedQuery) that is not in the trusted documents store",
+  },
+  PERSISTED_QUERY_ONLY: {
+    status: 400,
+    meaning: "trustedDocuments.mode is require and the request sends a query instead of a stored document's id",
+  },
+  INVALID_DOCUMENT: {
+    status: 400,
+    meaning: "POST /admin/documents: a document that does not parse, or whose id is not the SHA-256 of its text",
+  },
   SCHEMA_UNAVAILABLE: {
     status: 503,
     meaning: "no remote schema could be loaded at all, so there is no schema to serve",
