@@ -157,7 +157,7 @@ async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, f
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
  * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
  * body limit, SSE subscriptions to the realtime shards, file uploads, the fast lane (src/fastlane, with
- * `execution.fastLane`) for JSON POSTs, else Yoga; PUT, PATCH and DELETE are 405
+ * `execution.fastLane`, never with `trustedDocuments.mode` "require") for JSON POSTs, else Yoga; PUT, PATCH and DELETE are 405
  * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`, `POST /events/{topic}` (see
  * `eventRoutes`; no CORS and no `rateLimits`: server-to-server, authorised by a secret), `GET`/`HEAD
  * /files/{key}` (see `fileRoutes`: R2 downloads by `files.rules` or a signed URL; 404 without `files`).
@@ -203,7 +203,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     });
     const files = gateway.config.files;
     if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
-    if (gateway.config.execution.fastLane) {
+    // The lane answers sent queries without Yoga: with `trustedDocuments.mode` "require" no sent query may
+    // run, so every request goes to Yoga, whose useTrustedDocuments refuses it (PERSISTED_QUERY_ONLY).
+    if (gateway.config.execution.fastLane && gateway.config.trustedDocuments.mode !== "require") {
       const lane = laneOf(gateway);
       if (lane.takes(c.req.raw)) {
         return lane.serve({

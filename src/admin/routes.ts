@@ -3,6 +3,7 @@ import type { AppEnv } from "../env";
 import { ErrorCode, GatewayError } from "../errors";
 import { shardName, shardStub } from "../events";
 import { adminAuth } from "./admin-auth";
+import { documentRoutes } from "./documents";
 
 /**
  * The admin sub-app, mounted at `/admin`, every route behind {@link adminAuth}:
@@ -15,6 +16,8 @@ import { adminAuth } from "./admin-auth";
  *   remote streams (upstream subscriptions of remote schemas) among them.
  * - `GET /admin/plans`: this isolate's query plan cache, `{ entries, bytes, maxEntries, maxBytes,
  *   planned, fallbacks }` (counters since the isolate started; see docs/performance.md).
+ * - `POST /admin/documents`, `GET /admin/documents`, `GET|DELETE /admin/documents/:id`: trusted documents
+ *   (see documents.ts).
  *
  * A failed reload answers RELOAD_FAILED with its cause's status (502, 409, 500) and
  * `{ error: { code: "RELOAD_FAILED", message, failures | conflicts } }` and the old schema keeps serving.
@@ -24,6 +27,8 @@ import { adminAuth } from "./admin-auth";
 export function adminRoutes(): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
   admin.use(adminAuth());
+
+  documentRoutes(admin);
 
   admin.get("/plans", (c) => c.json(c.get("gateway").plans.stats()));
 

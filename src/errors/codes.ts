@@ -53,9 +53,9 @@ export const ERROR_TABLE = {
       "a reload would serve a schema whose changes fail the schema check (removal before its date, breaking change not allowed, bad deprecation); the last good schema still serves (?force=true overrides)",
   },
   PERSISTED_QUERY_NOT_FOUND: {
-    status: 400,
+    status: 404,
     meaning:
-      "the request names a document id (documentId or extensions.persistedQuery) that is not in the trusted documents store",
+      "the request names a document id (documentId or extensions.persistedQuery) that is not in the trusted documents store (nor, in allow mode, registered with APQ)",
   },
   PERSISTED_QUERY_ONLY: {
     status: 400,
@@ -63,7 +63,8 @@ export const ERROR_TABLE = {
   },
   INVALID_DOCUMENT: {
     status: 400,
-    meaning: "POST /admin/documents: a document that does not parse, or whose id is not the SHA-256 of its text",
+    meaning:
+      "POST /admin/documents: a document that does not parse, whose id is not the SHA-256 of its text, or whose id is stored with another text (nothing of the manifest is stored)",
   },
   SCHEMA_UNAVAILABLE: {
     status: 503,

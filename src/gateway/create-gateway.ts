@@ -10,6 +10,7 @@ import {
 } from "../auth";
 import { createSchemaCache, createSchemaRegistry, remotePublishConfigProblems, type SchemaRegistry } from "../compose";
 import { type GatewayConfig, loadConfig } from "../config";
+import { createDocumentStore, type DocumentStore } from "../documents";
 import { ConfigError } from "../errors";
 import { buildFilesSchema, UploadScalar } from "../files";
 import { createGatewayYoga } from "../graphql";
@@ -62,6 +63,8 @@ export interface Gateway {
   permissions: PermissionSet;
   /** The isolate's query plans (`execution.planCache`), read by `GET /admin/plans`. */
   plans: PlanCache;
+  /** The trusted documents (`trustedDocuments`) and Apollo APQ registrations, in KV under the gateway's prefix. */
+  documents: DocumentStore;
   /** The Subscription fields bound to event topics (`@topic` in schemas/*.graphql), by field name. */
   topics: ReadonlyMap<string, TopicBinding>;
   /**
@@ -145,6 +148,8 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     return signer;
   };
   const plans = createPlanCache(config.execution.planCache);
+  const documents = createDocumentStore({ kv: env.SCHEMA_CACHE, prefix: options.kvPrefix });
+  const documentsMode = config.trustedDocuments.mode;
   return {
     config,
     registry,
@@ -158,7 +163,9 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
       introspection: config.introspection,
       plans,
       queryPlans: config.execution.queryPlans,
+      trustedDocuments: documentsMode === "off" ? undefined : { mode: documentsMode, store: documents },
     }),
+    documents,
     tokenSigner,
     authenticator,
     permissions,

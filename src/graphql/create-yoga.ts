@@ -4,6 +4,7 @@ import { composedSchemaOf, type PermissionSet, usePermissions } from "../auth";
 import { useCsrfPrevention, useGraphiQLContentSecurityPolicy } from "../browser";
 import type { SchemaRegistry } from "../compose";
 import type { IntrospectionConfig, LimitsConfig } from "../config";
+import { type TrustedDocumentsOptions, useTrustedDocuments } from "../documents";
 import { ErrorCode, maskError } from "../errors";
 import { useJoinLimits } from "../joins";
 import { resolveLimits, useOperationLimits } from "../limits";
@@ -33,6 +34,11 @@ export interface GatewayYogaOptions {
   plans?: PlanCache;
   /** `execution.queryPlans` of the config: false runs every operation through stitching. @default true */
   queryPlans?: boolean;
+  /**
+   * Trusted documents (`trustedDocuments.mode` "allow" or "require") and their store; absent with "off".
+   * @default undefined
+   */
+  trustedDocuments?: TrustedDocumentsOptions;
 }
 
 /**
@@ -94,13 +100,15 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
     // The plugins, in order. CSRF prevention first (before anything reads the request), then coded 400/415
-    // answers for requests Yoga cannot read (plugins/use-request-errors.ts), then permissions (the role's
+    // answers for requests Yoga cannot read (plugins/use-request-errors.ts), then trusted documents (a
+    // document id becomes its stored text, a query is refused in "require" mode), then permissions (the role's
     // schema and its execution), then limits (joins, then the operation limits, each per role), then the
     // fast lane for operations one remote answers alone, then cookies and GraphiQL's
     // Content-Security-Policy on the way out. The schema comes from useRegistrySchema (no `schema` option).
     plugins: [
       useCsrfPrevention(),
       useRequestErrors(),
+      ...(options.trustedDocuments === undefined ? [] : [useTrustedDocuments(options.trustedDocuments)]),
       useRegistrySchema({ registry, permissions }),
       ...executionPlugins(options),
       useUpstreamCookies(),
