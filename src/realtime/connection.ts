@@ -16,6 +16,11 @@ export interface RoutedConnection {
   headers: Record<string, string>;
   /** The client's IP (`cf-connecting-ip`), for `rateLimits` rules keyed by IP. */
   ip?: string;
+  /**
+   * SSE only: the canonical id of the stored document the request named (`documentId` or Apollo's
+   * `extensions.persistedQuery`); the shard runs that document, whatever the query it got.
+   */
+  document?: string;
 }
 
 /** The internal header carrying a {@link RoutedConnection} from the Worker to a shard (any client copy is replaced). */

@@ -1,6 +1,7 @@
 import { getOperationAST, parse } from "graphql";
 import { CloseCode, handleProtocols } from "graphql-ws";
 import type { MiddlewareHandler } from "hono";
+import type { OperationParams } from "../documents";
 import type { AppEnv } from "../env";
 import { GatewayError } from "../errors";
 import { shardName } from "../events";
@@ -9,6 +10,7 @@ import { CLIENT_IP_HEADER, enforceRateLimits, rateLimited } from "../rate-limits
 import type { Session } from "../shared";
 import { HOP_BY_HOP_HEADERS } from "../upstream";
 import { REALTIME_HEADER, type RoutedConnection, shardIndex } from "./connection";
+import { namedDocument } from "./trusted";
 
 /**
  * What a gateway's upstreams may receive of a client's headers (`forwardClientHeaders` of remotes and
@@ -45,13 +47,17 @@ function forwardedHeaders(gateway: Gateway, headers: Headers): Record<string, st
   return out;
 }
 
-/** Routes a request to its shard with what the Worker decided, replacing any client copy of the internal header. */
+/**
+ * Routes a request to its shard with what the Worker decided, replacing any client copy of the internal
+ * header; `document` is the id of the trusted document the request's query was read from.
+ */
 async function route(
   gateway: Gateway,
   env: Env,
   request: Request,
   requestId: string,
   auth: RoutedConnection["auth"],
+  document?: string,
 ): Promise<Response> {
   const session = "session" in auth ? auth.session : undefined;
   const shard = shardName(shardIndex(session, request.headers, gateway.config.realtime.shards));
@@ -61,6 +67,7 @@ async function route(
     auth,
     headers: forwardedHeaders(gateway, request.headers),
     ip: request.headers.get(CLIENT_IP_HEADER) ?? undefined,
+    ...(document === undefined ? {} : { document }),
   };
   const headers = new Headers(request.headers);
   headers.set(REALTIME_HEADER, JSON.stringify(routed));
@@ -128,21 +135,44 @@ export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** The operation type of a GraphQL over HTTP request's parameters, or undefined when they do not parse. */
-async function operationType(request: Request): Promise<string | undefined> {
-  let query: unknown;
-  let operationName: unknown;
+/** The GraphQL parameters of a GET's query string or a POST's JSON body, or undefined when the body is not JSON. */
+async function requestParams(request: Request): Promise<OperationParams | undefined> {
   if (request.method === "GET") {
     const url = new URL(request.url);
-    query = url.searchParams.get("query");
-    operationName = url.searchParams.get("operationName");
-  } else {
+    const extensions = url.searchParams.get("extensions");
+    let parsedExtensions: unknown;
     try {
-      ({ query, operationName } = (await request.clone().json()) as { query?: unknown; operationName?: unknown });
+      parsedExtensions = extensions === null ? undefined : JSON.parse(extensions);
     } catch {
-      return undefined;
+      parsedExtensions = undefined;
     }
+    return {
+      query: url.searchParams.get("query"),
+      operationName: url.searchParams.get("operationName"),
+      documentId: url.searchParams.get("documentId"),
+      extensions: parsedExtensions,
+    };
   }
+  try {
+    const body = (await request.clone().json()) as OperationParams | null;
+    return body !== null && typeof body === "object" ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON query-string parameter of a GET (`variables`), or undefined when absent or not JSON. */
+function jsonParam(request: Request, name: string): unknown {
+  const value = new URL(request.url).searchParams.get(name);
+  try {
+    return value === null ? undefined : JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The operation type of a query text, or undefined when it does not parse. */
+function operationType(query: unknown, operationName: unknown): string | undefined {
   if (typeof query !== "string") return undefined;
   try {
     return getOperationAST(parse(query), typeof operationName === "string" ? operationName : undefined)?.operation;
@@ -155,6 +185,9 @@ async function operationType(request: Request): Promise<string | undefined> {
  * For `/graphql` after authentication: a subscription asked for as an event stream (`Accept:
  * text/event-stream`, the graphql-sse protocol's distinct connections mode, as graphql-sse's client and
  * GraphiQL send it) is routed to its connection shard; anything else (queries over SSE too) goes on to Yoga.
+ * A subscription named by a stored document's id (`documentId`, Apollo's `extensions.persistedQuery`) is
+ * routed with the document's text as its query and the id in the routed connection (the shard reads the
+ * document again); an unknown id goes to Yoga, which answers PERSISTED_QUERY_NOT_FOUND.
  * @param gateway - the isolate's gateway
  * @param env - the bindings
  * @param request - the request
@@ -171,9 +204,24 @@ export async function routeEventStream(
   session: Session,
 ): Promise<Response | undefined> {
   if (!request.headers.get("accept")?.includes("text/event-stream")) return undefined;
-  if ((await operationType(request)) !== "subscription") return undefined;
+  const params = await requestParams(request);
+  if (params === undefined) return undefined;
+  // A stored document's id (trustedDocuments): its text decides, and the shard gets it as the query.
+  const document = await namedDocument(gateway, params);
+  const query = document?.text ?? params.query;
+  if (operationType(query, params.operationName) !== "subscription") return undefined;
   // graphql-sse's handler streams only for exactly this Accept.
   const headers = new Headers(request.headers);
   headers.set("accept", "text/event-stream");
-  return route(gateway, env, new Request(request, { headers }), requestId, { session });
+  if (document === null) {
+    return route(gateway, env, new Request(request, { headers }), requestId, { session });
+  }
+  headers.set("content-type", "application/json");
+  const body = JSON.stringify({
+    query: document.text,
+    operationName: params.operationName,
+    variables: request.method === "GET" ? jsonParam(request, "variables") : params.variables,
+  });
+  const rewritten = new Request(request.url, { method: "POST", headers, body, signal: request.signal });
+  return route(gateway, env, rewritten, requestId, { session }, document.id);
 }

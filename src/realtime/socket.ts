@@ -1,5 +1,6 @@
 import type { GraphQLError } from "graphql";
-import { CloseCode, type Message, MessageType, parseMessage, stringifyMessage } from "graphql-ws";
+import { CloseCode, type Message, MessageType, stringifyMessage, validateMessage } from "graphql-ws";
+import type { OperationParams } from "../documents";
 import { ErrorCode, GatewayError } from "../errors";
 import { authenticateRequest } from "../gateway";
 import { CLIENT_IP_HEADER, enforceRateLimits, rateLimited } from "../rate-limits";
@@ -7,6 +8,7 @@ import type { Session } from "../shared";
 import type { SocketState } from "./connection";
 import { errorsOf, type OperationRequest, prepareOperation } from "./operations";
 import type { ShardCore } from "./shard";
+import { trustedOperation } from "./trusted";
 
 /**
  * The `graphql-transport-ws` state machine of one socket, kept in the socket's attachment so it
@@ -22,6 +24,20 @@ function tooLarge(message: string | ArrayBuffer, max: number): boolean {
   if (typeof message !== "string") return message.byteLength > max;
   if (message.length * 3 <= max) return false;
   return message.length > max || encoder.encode(message).byteLength > max;
+}
+
+/**
+ * A `subscribe` message naming a stored document (`documentId`, or `extensions` with Apollo's
+ * `persistedQuery`) without a `query` gets `query: ""`, which graphql-ws's message validation requires
+ * and {@link trustedOperation} reads as no query. Any other message is returned as is.
+ */
+function withQuery(message: unknown): unknown {
+  if (message === null || typeof message !== "object") return message;
+  const { type, payload } = message as { type?: unknown; payload?: Record<string, unknown> | null };
+  if (type !== MessageType.Subscribe || payload === null || typeof payload !== "object") return message;
+  if (payload.query !== undefined && payload.query !== null) return message;
+  if (payload.documentId === undefined && payload.extensions === undefined) return message;
+  return { ...message, payload: { ...payload, query: "" } };
 }
 
 /** Sends the protocol's `error` message: the GraphQL errors of one operation. */
@@ -51,7 +67,7 @@ export async function handleMessage(
   let parsed: Message;
   try {
     if (typeof message !== "string") throw new Error("Binary messages are not part of the protocol");
-    parsed = parseMessage(message);
+    parsed = validateMessage(withQuery(JSON.parse(message)));
   } catch (error) {
     return core.closeSocket(ws, state, CloseCode.BadRequest, (error as Error).message.slice(0, 120));
   }
@@ -64,7 +80,7 @@ export async function handleMessage(
     case MessageType.Pong:
       return;
     case MessageType.Subscribe:
-      return subscribe(core, ws, state, parsed.id, parsed.payload as OperationRequest, inFlight);
+      return subscribe(core, ws, state, parsed.id, parsed.payload as OperationParams, inFlight);
     case MessageType.Complete:
       for (const topic of core.store.remove(state.id, parsed.id)) void core.syncTopic(topic);
       return;
@@ -129,7 +145,7 @@ async function subscribe(
   ws: WebSocket,
   state: SocketState,
   id: string,
-  request: OperationRequest,
+  params: OperationParams,
   inFlight: Set<string>,
 ): Promise<void> {
   if (!state.acked || state.session === undefined)
@@ -145,7 +161,14 @@ async function subscribe(
     const rule = await enforceRateLimits(rules, core.bindings, state.session, ip, core.log);
     if (rule !== undefined) return sendErrors(ws, id, errorsOf(rateLimited(rule)));
     const stored = { session: state.session, headers: state.routed.headers, requestId: state.routed.requestId };
-    const prepared = await prepareOperation(core.gateway(), await core.context(stored), request);
+    const requestContext = await core.context(stored);
+    let request: OperationRequest;
+    try {
+      request = await trustedOperation(core.gateway(), params, requestContext.executionCtx.waitUntil);
+    } catch (error) {
+      return sendErrors(ws, id, errorsOf(error));
+    }
+    const prepared = await prepareOperation(core.gateway(), requestContext, request);
     if (ws.readyState !== WebSocket.OPEN) return;
     if (prepared.kind === "errors") return sendErrors(ws, id, prepared.errors);
     if (prepared.kind === "execute") {

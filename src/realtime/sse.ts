@@ -1,10 +1,12 @@
 import type { ExecutionResult } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/fetch";
+import type { OperationParams } from "../documents";
 import { ErrorCode, GatewayError } from "../errors";
 import type { RoutedConnection } from "./connection";
-import { errorsOf, prepareOperation } from "./operations";
+import { errorsOf, type OperationRequest, prepareOperation } from "./operations";
 import { createPushStream } from "./push-stream";
 import type { ShardCore } from "./shard";
+import { trustedOperation } from "./trusted";
 
 /** An open SSE subscription stream of a shard. */
 export interface OpenStream {
@@ -22,7 +24,8 @@ export interface OpenStream {
  * Serves one GraphQL over SSE request (the graphql-sse protocol, distinct connections mode) routed to
  * the shard: graphql-sse's fetch handler reads the request and writes the stream (`next`, `complete`,
  * keep-alive comments); the operation is validated like every other, and a subscription is stored
- * (connection = the stream's id) and fed by the shard's deliveries until the client goes away.
+ * (connection = the stream's id) and fed by the shard's deliveries until the client goes away. What runs
+ * follows `trustedDocuments.mode` (see trustedOperation).
  * @param core - the shard
  * @param request - the SSE request
  * @param routed - what the Worker decided (session, headers, request id)
@@ -41,16 +44,18 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
     // Validation runs in onSubscribe, with the role schema and the limits.
     validate: () => [],
     // The handler awaits this and accepts a result, an async iterable or a [body, init] pair (its types list them apart).
-    onSubscribe: (async (
-      _req: unknown,
-      params: { query?: unknown; operationName?: string | null; variables?: Record<string, unknown> | null },
-    ) => {
-      const request = {
-        query: typeof params.query === "string" ? params.query : "",
-        operationName: params.operationName,
-        variables: params.variables,
-      };
-      const prepared = await prepareOperation(core.gateway(), await core.context(stored), request);
+    onSubscribe: (async (_req: unknown, params: OperationParams) => {
+      const requestContext = await core.context(stored);
+      let request: OperationRequest;
+      try {
+        // The id the Worker read the query from, when it routed a stored document (see routeEventStream).
+        const sent =
+          routed.document === undefined ? params : { ...params, query: undefined, documentId: routed.document };
+        request = await trustedOperation(core.gateway(), sent, requestContext.executionCtx.waitUntil);
+      } catch (error) {
+        return { errors: errorsOf(error) };
+      }
+      const prepared = await prepareOperation(core.gateway(), requestContext, request);
       if (prepared.kind === "errors") return { errors: prepared.errors };
       if (prepared.kind === "execute") return prepared.run();
       if (!(await core.acquireSlot(session, id))) {
