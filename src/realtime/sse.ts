@@ -53,7 +53,13 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
           routed.document === undefined ? params : { ...params, query: undefined, documentId: routed.document };
         request = await trustedOperation(core.gateway(), sent, requestContext.executionCtx.waitUntil);
       } catch (error) {
-        return { errors: errorsOf(error) };
+        // Refused before any stream: answered as a whole (graphql-sse answers a [body, init] pair as is),
+        // with the error's status, as /graphql answers the same request.
+        const status = error instanceof GatewayError ? error.status : 400;
+        return [
+          JSON.stringify({ errors: errorsOf(error) }),
+          { status, headers: { "content-type": "application/json; charset=utf-8" } },
+        ] as [string, ResponseInit];
       }
       const prepared = await prepareOperation(core.gateway(), requestContext, request);
       if (prepared.kind === "errors") return { errors: prepared.errors };
