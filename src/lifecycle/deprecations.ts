@@ -35,7 +35,9 @@ export interface DeprecationCheckOptions {
  *   after YYYY/MM/DD." (optionally " Use the {x} {field|mutation} instead.");
  * - a deprecation that is new (the element was not deprecated in `previous`, or its reason there named no
  *   date) names a date at least `minimumDays` after today;
- * - a deprecation already in `previous` keeps its date: it may move later, never earlier.
+ * - a deprecation already in `previous` keeps its date: it may move later, never earlier;
+ * - without a `previous` schema (the first `--write` of a project), dates are not checked: the deprecations
+ *   are adopted as they stand.
  *
  * @param previous - the committed (or serving) schema; null when there is none
  * @param next - the new schema
@@ -83,7 +85,8 @@ export function checkDeprecations(
       }
       continue;
     }
-    if (parsed.removalDate < earliest) {
+    // Without a previous schema (a project adopting the check) every deprecation is taken as it stands.
+    if (previous !== null && parsed.removalDate < earliest) {
       const suggestion = policyReason(parsed.kind, earliest, parsed.replacement);
       const days = daysBetween(options.today, parsed.removalDate);
       problems.push({
