@@ -1,4 +1,4 @@
-import type { Change } from "@graphql-inspector/core";
+import { type Change, CriticalityLevel, diff } from "@graphql-inspector/core";
 import { type GraphQLSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType } from "graphql";
 import type { DeprecationConfig } from "../config";
 import { slashed } from "./dates";
@@ -31,11 +31,10 @@ export interface CheckedChange {
 /** The removals the policy lets through once the removed element's deprecation date has passed. */
 const REMOVALS = new Set(["FIELD_REMOVED", "FIELD_ARGUMENT_REMOVED", "ENUM_VALUE_REMOVED", "INPUT_FIELD_REMOVED"]);
 
-/** graphql-inspector's criticality levels (its `CriticalityLevel` values) in the check's words. */
 const LEVELS: Record<string, CheckedChange["level"]> = {
-  BREAKING: "breaking",
-  DANGEROUS: "dangerous",
-  NON_BREAKING: "safe",
+  [CriticalityLevel.Breaking]: "breaking",
+  [CriticalityLevel.Dangerous]: "dangerous",
+  [CriticalityLevel.NonBreaking]: "safe",
 };
 
 /**
@@ -152,8 +151,6 @@ export async function checkChanges(
   next: GraphQLSchema,
   options: ChangeCheckOptions,
 ): Promise<CheckedChange[]> {
-  // Loaded on first use: a reload or a check, never a request (keeps it out of the Worker's cold start).
-  const { diff } = await import("@graphql-inspector/core");
   const changes: Change[] = await diff(previous, next);
   const allowed = new Map((options.allowedChanges ?? []).map((entry) => [entry.path, entry.reason]));
   return changes.map((change): CheckedChange => {
