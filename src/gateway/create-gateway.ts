@@ -14,6 +14,7 @@ import { createDocumentStore, type DocumentStore } from "../documents";
 import { ConfigError } from "../errors";
 import { buildFilesSchema, UploadScalar } from "../files";
 import { createGatewayYoga } from "../graphql";
+import type { AllowedChange } from "../lifecycle";
 import type { Logger } from "../observability";
 import { createPlanCache, type PlanCache } from "../plans";
 import { checkRateLimitBindings } from "../rate-limits";
@@ -47,6 +48,8 @@ export interface GatewayOptions {
    * `schemas/permissions/<role>.graphql`. @default []
    */
   schemaFiles?: readonly SchemaFile[];
+  /** Breaking changes the reload guard accepts (schemas/allowed-changes.json). @default [] */
+  allowedChanges?: readonly AllowedChange[];
 }
 
 /** Everything one isolate keeps between requests: the config, the schema registry and Yoga. */
@@ -134,6 +137,11 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     log,
     pollIntervalMs: options.pollIntervalMs,
     retryIntervalMs: options.retryIntervalMs,
+    guard: {
+      deprecation: config.deprecation,
+      onBreakingChange: config.reload.onBreakingChange,
+      allowedChanges: options.allowedChanges ?? [],
+    },
   });
   let signer: Promise<GatewayTokenSigner | null> | undefined;
   const tokenSigner = (): Promise<GatewayTokenSigner | null> => {
