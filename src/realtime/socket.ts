@@ -29,7 +29,8 @@ function tooLarge(message: string | ArrayBuffer, max: number): boolean {
 /**
  * A `subscribe` message naming a stored document (`documentId`, or `extensions` with Apollo's
  * `persistedQuery`) without a `query` gets `query: ""`, which graphql-ws's message validation requires
- * and {@link trustedOperation} reads as no query. Any other message is returned as is.
+ * and {@link trustedOperation} reads as no query (with `trustedDocuments.mode` "allow" or "require"; with
+ * "off" such a message is refused as before, 4400). Any other message is returned as is.
  */
 function withQuery(message: unknown): unknown {
   if (message === null || typeof message !== "object") return message;
@@ -67,7 +68,8 @@ export async function handleMessage(
   let parsed: Message;
   try {
     if (typeof message !== "string") throw new Error("Binary messages are not part of the protocol");
-    parsed = validateMessage(withQuery(JSON.parse(message)));
+    const data: unknown = JSON.parse(message);
+    parsed = validateMessage(core.gateway().config.trustedDocuments.mode === "off" ? data : withQuery(data));
   } catch (error) {
     return core.closeSocket(ws, state, CloseCode.BadRequest, (error as Error).message.slice(0, 120));
   }
