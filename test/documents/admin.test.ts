@@ -107,6 +107,18 @@ describe("admin routes of trusted documents", () => {
     expect(codes((await post(gw, { documentId: me })).body)).toEqual(["PERSISTED_QUERY_NOT_FOUND"]);
   });
 
+  it("refuses a manifest over 200 documents or 1 MiB with 400 BAD_REQUEST, pointing at documents:push", async () => {
+    const gw = documentsGateway(uniqueId(), "allow");
+    const many = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`doc-${i}`, `query Q${i} { me { id } }`]));
+    const tooMany = await push(gw, many);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.message).toMatch(/201 documents; at most 200 .*documents:push/);
+    const big = await push(gw, { "big-1": `query Big { me { id } } # ${"x".repeat(1_100_000)}` });
+    expect(big.status).toBe(400);
+    expect(big.body.error.message).toMatch(/over 1048576 bytes/);
+    expect((await admin(gw, "/admin/documents")).body).toEqual({ ids: [] });
+  });
+
   it("lists ids a page at a time with KV's cursor", async () => {
     const gw = documentsGateway(uniqueId(), "allow");
     const texts = Array.from({ length: 5 }, (_, i) => `query Q${i} { me { id } }`);
