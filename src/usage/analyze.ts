@@ -64,8 +64,8 @@ interface SchemaFacts {
   readonly any: boolean;
   /** Names of enum and input object types whose values can contain a deprecated enum value or input field. */
   readonly holders: ReadonlySet<string>;
-  /** Analyses by operation name and document text (insertion order = recency). */
-  readonly documents: Map<string, DocumentUsage>;
+  /** Analyses by document text (insertion order = recency), then operation name. */
+  readonly documents: Map<string, Map<string, DocumentUsage>>;
 }
 
 const facts = new WeakMap<GraphQLSchema, SchemaFacts>();
@@ -219,8 +219,8 @@ function analyse(schema: GraphQLSchema, document: DocumentNode, operation: Opera
 
 /**
  * What an operation touches of the schema's deprecated elements, analysed once per schema object (a
- * WeakMap) and kept in a per-schema LRU of {@link MAX_DOCUMENTS_PER_SCHEMA} documents by operation name
- * and text. A schema without deprecated elements costs one WeakMap lookup. Uses graphql-js's TypeInfo, so
+ * WeakMap) and kept in a per-schema LRU of {@link MAX_DOCUMENTS_PER_SCHEMA} document texts (each with
+ * its operations by name). A schema without deprecated elements costs one WeakMap lookup. Uses graphql-js's TypeInfo, so
  * fields are named by the type that defines them where selected (`Interface.field` through an interface).
  * Fields under `@skip`/`@include` count as written.
  * @param schema - the schema the operation was validated against (a role's schema for a role)
@@ -235,19 +235,27 @@ export function documentUsage(
 ): DocumentUsage {
   const known = factsOf(schema);
   if (!known.any) return NONE;
-  const key = `${operationName ?? ""}\n${textOf(document)}`;
-  const cached = known.documents.get(key);
-  if (cached !== undefined) {
-    known.documents.delete(key);
-    known.documents.set(key, cached);
-    return cached;
+  const text = textOf(document);
+  const name = operationName ?? "";
+  let byName = known.documents.get(text);
+  if (byName !== undefined) {
+    // Most recently used last.
+    known.documents.delete(text);
+    known.documents.set(text, byName);
+    const cached = byName.get(name);
+    if (cached !== undefined) return cached;
+  } else {
+    byName = new Map();
+    known.documents.set(text, byName);
+    if (known.documents.size > MAX_DOCUMENTS_PER_SCHEMA) {
+      known.documents.delete(known.documents.keys().next().value as string);
+    }
   }
   const operation = getOperationAST(document, operationName ?? undefined);
-  const usage = operation == null ? NONE : analyse(schema, document, operation);
-  known.documents.set(key, usage);
-  if (known.documents.size > MAX_DOCUMENTS_PER_SCHEMA) {
-    known.documents.delete(known.documents.keys().next().value as string);
-  }
+  // An operation name the document lacks is not kept: names are the client's, a document's operations are few.
+  if (operation == null) return NONE;
+  const usage = analyse(schema, document, operation);
+  byName.set(name, usage);
   return usage;
 }
 

@@ -9,8 +9,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { fastLaneCounters } from "../../src/fastlane";
+import { createLogger } from "../../src/observability";
 import type { DeprecationsAnswer, DeprecationUsageRpc } from "../../src/usage";
-import { ADMIN_HEADERS, type GatewaySpec, testGateway } from "../fixtures/gateways";
+import { ADMIN_HEADERS, asRole, type GatewaySpec, hsAuth, testGateway } from "../fixtures/gateways";
 import { type TestGateway, uniqueId } from "../helpers";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -275,5 +276,82 @@ describe("GET /admin/deprecations", () => {
     }
     const refused = await gw.fetch("/admin/deprecations");
     expect(refused.status).toBe(401);
+  });
+});
+
+describe("role schemas", () => {
+  it("counts a role's operation against the role's schema; what the role cannot see fails validation and counts nothing", async () => {
+    const reader =
+      "type Query { items(tier: Tier): [Item!]! } type Item { id: ID! code: String } enum Tier { FREE PRO GOLD }";
+    const gw = testGateway(uniqueId(), { ...SPEC, auth: hsAuth(), permissions: { reader: { legacy: reader } } }, FILES);
+    const client = clientId();
+    const headers = { ...(await asRole("reader")), "graphql-client-name": client };
+    const post = (query: string) =>
+      gw.fetch("/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...headers },
+        body: JSON.stringify({ query }),
+      });
+    expect((await post("{ items(tier: GOLD) { id code } }")).status).toBe(200);
+    expect((await post("{ legacyItems { id } }")).status).toBe(400);
+    expect((await post("{ items { label } }")).status).toBe(400);
+    expect(await countsOf(gw, client)).toEqual({ "Item.code": 1, "Tier.GOLD": 1 });
+  });
+});
+
+describe("storage", () => {
+  it("keeps at most 100 clients per coordinate and day; later clients of that day count as (other)", async () => {
+    const stub = env.DEPRECATION_USAGE.get(
+      env.DEPRECATION_USAGE.idFromName("global"),
+    ) as unknown as DeprecationUsageRpc;
+    const coordinate = `Capped.${uniqueId("f").replaceAll("-", "_")}`;
+    const now = Date.now();
+    for (let i = 0; i < 103; i++) await stub.record(`client-${i}`, [coordinate], now);
+    await stub.record("client-0", [coordinate], now);
+    const rows = (await stub.read(1, now)).rows.filter((row) => row.coordinate === coordinate);
+    expect(rows).toHaveLength(101);
+    expect(rows.find((row) => row.client === "(other)")?.count).toBe(3);
+    expect(rows.find((row) => row.client === "client-0")?.count).toBe(2);
+    expect(rows.find((row) => row.client === "client-102")).toBeUndefined();
+  });
+
+  it("a failed count is logged and never fails or changes the answer; without the binding nothing is counted", async () => {
+    const lines: string[] = [];
+    const failing = {
+      idFromName: (name: string) => name,
+      get: () => ({ record: () => Promise.reject(new Error("usage object unavailable")) }),
+    };
+    const id = uniqueId();
+    const broken = testGateway(id, SPEC, {
+      ...FILES,
+      env: { DEPRECATION_USAGE: failing },
+      log: createLogger({ sink: (line) => lines.push(line) }),
+    });
+    const answer = await run(broken, clientId(), "{ legacyItems { id code } }");
+    expect(answer).toEqual({
+      status: 200,
+      body: {
+        data: {
+          legacyItems: [
+            { id: "i1", code: "c-1" },
+            { id: "i2", code: "c-2" },
+          ],
+        },
+      },
+    });
+    expect(
+      lines.some(
+        (line) => line.includes("deprecation usage not recorded") && line.includes("usage object unavailable"),
+      ),
+    ).toBe(true);
+
+    const unbound = testGateway(id, SPEC, { ...FILES, env: { DEPRECATION_USAGE: undefined } });
+    expect((await run(unbound, clientId(), "{ legacyItems { id code } }")).status).toBe(200);
+    const res = await unbound.fetch("/admin/deprecations", { headers: ADMIN_HEADERS });
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "INVALID_CONFIG",
+      message: expect.stringContaining("DEPRECATION_USAGE"),
+    });
   });
 });
