@@ -21,7 +21,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * esbuild options that reproduce wrangler 4.86's deploy bundle (wrangler-dist/cli.js, `buildOptions`):
- * target es2024, `.js` loaded as jsx, conditions workerd/worker/browser, platform neutral, keepNames
+ * target es2024, `.js` loaded as jsx, conditions workerd/worker/browser, platform browser, keepNames
  * (wrangler.toml `keep_names`, default true), the NODE_ENV defines, and wrangler.toml's [alias] resolved
  * from the project root. No node compat plugin: wrangler.toml sets no `nodejs_compat` flag.
  */
@@ -41,7 +41,7 @@ export function wranglerLikeOptions() {
     target: "es2024",
     supported: { "import-source": true },
     loader: { ".js": "jsx", ".mjs": "jsx", ".cjs": "jsx" },
-    platform: "neutral",
+    platform: "browser", // esbuild's default, which wrangler keeps: package.json "browser" maps apply
     mainFields: ["browser", "module", "main"],
     conditions: ["workerd", "worker", "browser"],
     external: ["cloudflare:*", "__STATIC_CONTENT_MANIFEST"],

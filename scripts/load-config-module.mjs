@@ -7,13 +7,37 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
+/** What the config module exports: src/config, the SDL checker and ConfigError. */
+const CONFIG_EXPORTS =
+  'export * from "./src/config/index.ts"; export { buildSchemaFiles } from "./src/gateway/index.ts"; export { ConfigError } from "./src/errors/index.ts";';
+
+/**
+ * What the lifecycle module exports besides the config module's: the gateway (to compose the schema
+ * exactly as the Worker does), the remote sources and upstream pipeline (to introspect), and the schema
+ * check (src/lifecycle).
+ */
+const LIFECYCLE_EXPORTS = `${CONFIG_EXPORTS} export { createGateway } from "./src/gateway/index.ts"; export { createRemoteSource } from "./src/sources/index.ts"; export { createUpstreamPipeline } from "./src/upstream/index.ts"; export * from "./src/lifecycle/index.ts"; export { createLogger } from "./src/observability/index.ts";`;
+
 /** @returns the config module plus `buildSchemaFiles` (to check schemas/**\/*.graphql against the config) */
-export async function loadConfigModule() {
+export function loadConfigModule() {
+  return bundle(CONFIG_EXPORTS, "config-module");
+}
+
+/**
+ * @returns the config module plus createGateway, createRemoteSource, createUpstreamPipeline, createLogger and
+ *   src/lifecycle (for scripts/schema-snapshot.mjs and scripts/schema-check.mjs)
+ */
+export function loadLifecycleModule() {
+  return bundle(LIFECYCLE_EXPORTS, "lifecycle-module");
+}
+
+/** Bundles `contents` (TypeScript re-exports from src/) into node_modules/.cache/junction/<name>.mjs and imports it. */
+async function bundle(contents, name) {
   const root = fileURLToPath(new URL("..", import.meta.url));
+  const outfile = join(root, `node_modules/.cache/junction/${name}.mjs`);
   const result = await build({
     stdin: {
-      contents:
-        'export * from "./src/config/index.ts"; export { buildSchemaFiles } from "./src/gateway/index.ts"; export { ConfigError } from "./src/errors/index.ts";',
+      contents,
       resolveDir: root,
       loader: "ts",
     },
@@ -21,7 +45,7 @@ export async function loadConfigModule() {
     packages: "external",
     format: "esm",
     platform: "node",
-    outfile: join(root, "node_modules/.cache/junction/config-module.mjs"),
+    outfile,
     logLevel: "silent",
     // src/events (which the SDL checker reaches through @publish) defines the RealtimeHub Durable Object,
     // whose base class comes from workerd's `cloudflare:workers`; Node cannot import it, and the checker
@@ -43,5 +67,5 @@ export async function loadConfigModule() {
     ],
   });
   if (result.errors.length > 0) throw new Error("could not bundle src/config");
-  return import(`${pathToFileURL(join(root, "node_modules/.cache/junction/config-module.mjs")).href}?t=${Date.now()}`);
+  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
 }

@@ -15,7 +15,9 @@ export const WORKER_BUILD = {
   external: ["cloudflare:*"],
   alias: { "graphql/language/parser": join(ROOT, "node_modules/graphql/language/parser.mjs") },
   format: "esm",
-  platform: "neutral",
+  // wrangler leaves esbuild's platform at its default, "browser": package.json "browser" maps apply (object-inspect's
+  // `util` stand-in, through @graphql-inspector/core).
+  platform: "browser",
   mainFields: ["browser", "module", "main"],
   conditions: ["workerd", "worker", "browser"],
   minify: true,

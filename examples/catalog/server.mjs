@@ -80,7 +80,7 @@ const typeDefs = /* GraphQL */ `
     "Id of the seller: a User id of the users upstream."
     sellerId: ID!
     "Unit price in cents of \`currency\`."
-    priceCents: Int! @deprecated(reason: "Use \`price\` with \`currency\`; cents do not fit every currency.")
+    priceCents: Int! @deprecated(reason: "This field is deprecated and will be removed after 2027/06/30. Use the price field instead.")
   }
 
   "A place stock is kept."

@@ -22,6 +22,10 @@ import { adminAuth } from "./admin-auth";
  *
  * A failed reload answers RELOAD_FAILED with its cause's status (502, 409, 500) and
  * `{ error: { code: "RELOAD_FAILED", message, failures | conflicts } }` and the old schema keeps serving.
+ * A reload whose new schema fails the schema check (src/lifecycle; `reload.onBreakingChange: "reject"`)
+ * answers 409 `{ error: { code: "RELOAD_BREAKING_CHANGE", message, changes, deprecations } }`; `?force=true`
+ * on either reload route serves it anyway. A successful reload answers `{ status: "reloaded", reloaded,
+ * schemaHash, guard, changes, deprecations }`.
  *
  * @returns the Hono sub-app
  */
@@ -32,7 +36,7 @@ export function adminRoutes(): Hono<AppEnv> {
   admin.get("/plans", (c) => c.json(c.get("gateway").plans.stats()));
 
   admin.post("/reload", async (c) => {
-    const report = await c.get("gateway").registry.reload();
+    const report = await c.get("gateway").registry.reload(undefined, { force: c.req.query("force") === "true" });
     return c.json({ status: "reloaded", ...report });
   });
 
@@ -42,7 +46,7 @@ export function adminRoutes(): Hono<AppEnv> {
     if (!registry.has(name)) {
       throw new GatewayError(ErrorCode.NOT_FOUND, `No remote schema named "${name}"`);
     }
-    const report = await registry.reload([name]);
+    const report = await registry.reload([name], { force: c.req.query("force") === "true" });
     return c.json({ status: "reloaded", ...report });
   });
 

@@ -13,6 +13,8 @@ export { createSchemaRegistry } from "./registry";
 export type { EarlySchema } from "./registry-early";
 export type {
   GatewayStatus,
+  ReloadGuardOptions,
+  ReloadOptions,
   ReloadReport,
   RemoteFailure,
   RemoteStatus,

@@ -1,12 +1,56 @@
 import { ErrorCode, GatewayError } from "../errors";
+import { checkSchema, utcDay } from "../lifecycle";
 import type { RegistryCore } from "./registry-load";
 import {
   failureOf,
   type LoadedRemote,
+  type RegistryState,
+  type ReloadOptions,
   type ReloadReport,
   type RemoteEntry,
   type RemoteFailure,
 } from "./registry-types";
+
+/**
+ * The reload guard: the schema check (src/lifecycle, the same as `npm run schema:check`) from the schema
+ * served now to the new one, with the deprecation rules applied to new or changed reasons only.
+ * @returns the guard's part of the report
+ * @throws GatewayError RELOAD_BREAKING_CHANGE (409) with `changes` (the failing ones) and `deprecations`
+ *   when the check fails, `reload.onBreakingChange` is "reject" and the reload is not forced
+ */
+async function guardReload(
+  core: RegistryCore,
+  current: RegistryState,
+  next: RegistryState,
+  options: ReloadOptions,
+): Promise<Pick<ReloadReport, "guard" | "changes" | "deprecations">> {
+  const guard = core.options.guard;
+  if (guard === undefined || current.schema === undefined || next.schema === undefined) {
+    return { guard: "off", changes: [], deprecations: [] };
+  }
+  const report = await checkSchema(current.schema, next.schema, {
+    deprecation: guard.deprecation,
+    today: utcDay(),
+    allowedChanges: guard.allowedChanges,
+    scope: "changed",
+  });
+  const judged = { changes: report.changes, deprecations: report.deprecations };
+  if (report.ok) return { guard: "passed", ...judged };
+  if (guard.onBreakingChange === "allow") return { guard: "off", ...judged };
+  const failing = report.changes.filter((change) => !change.ok);
+  if (options.force === true || guard.onBreakingChange === "warn") {
+    core.options.log.warn(
+      { changes: failing.map((change) => change.path), deprecations: report.deprecations.length },
+      options.force === true ? "reload forced past the schema check" : "reload serves a schema that fails the check",
+    );
+    return { guard: options.force === true ? "forced" : "warned", ...judged };
+  }
+  throw new GatewayError(
+    ErrorCode.RELOAD_BREAKING_CHANGE,
+    `Reload refused, the previous schema is still served: ${report.summary}. Fix the remote, or retry with ?force=true`,
+    { extensions: { changes: failing, deprecations: report.deprecations } },
+  );
+}
 
 /** The reason of the first rejected outcome: the cause whose status a failed reload answers with. */
 const firstRejection = (outcomes: readonly PromiseSettledResult<unknown>[]): unknown =>
@@ -20,9 +64,14 @@ const firstRejection = (outcomes: readonly PromiseSettledResult<unknown>[]): unk
  * @param names - configured remote names
  * @returns the new hashes and whether each changed
  * @throws GatewayError RELOAD_FAILED with the status of its cause: 502 when a remote fails (`failures`),
- *   409 for a conflict or a serving join it would break (`conflicts`), 500 when KV cannot be written
+ *   409 for a conflict or a serving join it would break (`conflicts`), 500 when KV cannot be written;
+ *   RELOAD_BREAKING_CHANGE (409) when the reload guard refuses the new schema (see guardReload)
  */
-export async function reloadRemotes(core: RegistryCore, names: readonly string[]): Promise<ReloadReport> {
+export async function reloadRemotes(
+  core: RegistryCore,
+  names: readonly string[],
+  options: ReloadOptions = {},
+): Promise<ReloadReport> {
   const { log } = core.options;
   const current = await core.ready();
   const outcomes = await Promise.allSettled(
@@ -91,6 +140,7 @@ export async function reloadRemotes(core: RegistryCore, names: readonly string[]
       },
     );
   }
+  const guarded = await guardReload(core, current, composed, options);
   try {
     await Promise.all(
       names.map((name) =>
@@ -110,5 +160,5 @@ export async function reloadRemotes(core: RegistryCore, names: readonly string[]
     return { name, schemaHash: hash, changed: hash !== current.entries.get(name)?.loaded?.hash };
   });
   log.info({ reloaded, schemaHash: composed.schemaHash }, "reloaded");
-  return { reloaded, schemaHash: composed.schemaHash };
+  return { reloaded, schemaHash: composed.schemaHash, ...guarded };
 }

@@ -1,7 +1,9 @@
 import type { SubschemaConfig } from "@graphql-tools/delegate";
 import type { GraphQLSchema } from "graphql";
+import type { DeprecationConfig, ReloadConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 import type { FieldExtension, JoinStatus } from "../joins";
+import type { AllowedChange, CheckedChange, DeprecationProblem } from "../lifecycle";
 import type { Logger } from "../observability";
 import type { WaitUntil } from "../shared";
 import type { RemoteSource } from "../sources";
@@ -59,6 +61,31 @@ export interface ReloadReport {
   reloaded: Array<{ name: string; schemaHash: string; changed: boolean }>;
   /** Hash of the composed schema now served. */
   schemaHash: string | null;
+  /**
+   * What the reload guard decided: "passed" (the check passed), "forced" (`?force=true` overrode a failed
+   * check), "warned" (`reload.onBreakingChange: "warn"`), "off" (`"allow"`, or nothing served before).
+   */
+  guard: "passed" | "forced" | "warned" | "off";
+  /** The changes from the schema served before (every level), each judged; [] when nothing changed. */
+  changes: CheckedChange[];
+  /** The deprecation reasons, new or changed, that the policy refuses (listed, not enforced, when forced or warned). */
+  deprecations: DeprecationProblem[];
+}
+
+/** The reload guard's settings: the config's `deprecation` and `reload`, and schemas/allowed-changes.json. */
+export interface ReloadGuardOptions {
+  /** The deprecation policy. */
+  deprecation: DeprecationConfig;
+  /** `reload.onBreakingChange`. @default "reject" */
+  onBreakingChange: ReloadConfig["onBreakingChange"];
+  /** Breaking changes accepted on purpose (schemas/allowed-changes.json, bundled). @default [] */
+  allowedChanges?: readonly AllowedChange[];
+}
+
+/** Options of one {@link SchemaRegistry.reload}. */
+export interface ReloadOptions {
+  /** Reload even when the guard's check fails (`?force=true`). @default false */
+  force?: boolean;
 }
 
 /** Options of {@link createSchemaRegistry}. */
@@ -86,6 +113,8 @@ export interface SchemaRegistryOptions {
   rootResolvers?: ComposeOptions["rootResolvers"];
   /** Scalars the gateway implements whatever a source declares (`Upload`). @default [] */
   scalars?: ComposeOptions["scalars"];
+  /** The reload guard. @default off (every reload that composes is served) */
+  guard?: ReloadGuardOptions;
 }
 
 /**
@@ -115,11 +144,13 @@ export interface SchemaRegistry {
   /**
    * Introspects the named remotes (all when omitted) and swaps in the new schema, all or nothing.
    * @param names - remote names; must exist
-   * @returns the new hashes
+   * @param options - `force` overrides the reload guard
+   * @returns the new hashes, the guard's decision and the judged changes
    * @throws GatewayError RELOAD_FAILED, with the status of its cause: 502 when a remote fails, 409 on a
-   *   new conflict or a broken join, 500 when KV cannot be written. The previous schema keeps serving.
+   *   new conflict or a broken join, 500 when KV cannot be written; RELOAD_BREAKING_CHANGE (409) when the
+   *   guard rejects the new schema. The previous schema keeps serving.
    */
-  reload(names?: readonly string[]): Promise<ReloadReport>;
+  reload(names?: readonly string[], options?: ReloadOptions): Promise<ReloadReport>;
   /** Whether a remote of that name is configured. */
   has(name: string): boolean;
 }

@@ -41,8 +41,8 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
       const current = await core.ready();
       return current.schema === undefined ? null : printSchema(current.schema);
     },
-    reload(list) {
-      return core.exclusive(() => reloadRemotes(core, list ?? core.order));
+    reload(list, reloadOptions) {
+      return core.exclusive(() => reloadRemotes(core, list ?? core.order, reloadOptions));
     },
     has(name) {
       return names.has(name);

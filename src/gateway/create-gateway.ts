@@ -13,6 +13,7 @@ import { type GatewayConfig, loadConfig } from "../config";
 import { ConfigError } from "../errors";
 import { buildFilesSchema, UploadScalar } from "../files";
 import { createGatewayYoga } from "../graphql";
+import type { AllowedChange } from "../lifecycle";
 import type { Logger } from "../observability";
 import { createPlanCache, type PlanCache } from "../plans";
 import { checkRateLimitBindings } from "../rate-limits";
@@ -46,6 +47,8 @@ export interface GatewayOptions {
    * `schemas/permissions/<role>.graphql`. @default []
    */
   schemaFiles?: readonly SchemaFile[];
+  /** Breaking changes the reload guard accepts (schemas/allowed-changes.json). @default [] */
+  allowedChanges?: readonly AllowedChange[];
 }
 
 /** Everything one isolate keeps between requests: the config, the schema registry and Yoga. */
@@ -131,6 +134,11 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     log,
     pollIntervalMs: options.pollIntervalMs,
     retryIntervalMs: options.retryIntervalMs,
+    guard: {
+      deprecation: config.deprecation,
+      onBreakingChange: config.reload.onBreakingChange,
+      allowedChanges: options.allowedChanges ?? [],
+    },
   });
   let signer: Promise<GatewayTokenSigner | null> | undefined;
   const tokenSigner = (): Promise<GatewayTokenSigner | null> => {

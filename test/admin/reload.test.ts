@@ -14,6 +14,9 @@ interface ReloadBody {
   status: string;
   reloaded: Array<{ name: string; schemaHash: string; changed: boolean }>;
   schemaHash: string;
+  guard: string;
+  changes: Array<{ type: string; path: string; level: string; ok: boolean; why?: string }>;
+  deprecations: unknown[];
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -94,6 +97,12 @@ describe("POST /admin/reload", () => {
         { name: "products", schemaHash: old.remotes[1]?.schemaHash, changed: false },
       ],
       schemaHash: expect.stringMatching(HEX64),
+      guard: "passed",
+      changes: [
+        expect.objectContaining({ type: "FIELD_ADDED", path: "Query.userCount", level: "safe", ok: true }),
+        expect.objectContaining({ type: "FIELD_ADDED", path: "User.nickname", level: "safe", ok: true }),
+      ],
+      deprecations: [],
     });
     expect(body.reloaded[0]?.schemaHash).not.toBe(old.remotes[0]?.schemaHash);
     expect(body.schemaHash).not.toBe(old.schemaHash);
@@ -140,6 +149,9 @@ describe("POST /admin/reload", () => {
       status: "reloaded",
       reloaded: [{ name: "accounts", schemaHash: expect.stringMatching(HEX64), changed: true }],
       schemaHash: expect.stringMatching(HEX64),
+      guard: "passed",
+      changes: expect.any(Array),
+      deprecations: [],
     });
     expect((await stats(id, "accounts")).introspections).toBe(2);
     expect((await stats(id, "products")).introspections).toBe(1);

@@ -5,7 +5,19 @@ import { ErrorCode, UpstreamError } from "../../errors";
 import type { UpstreamPipeline } from "../../upstream";
 import { createRemoteExecutor } from "./executor";
 
-const INTROSPECTION_DOCUMENT = parse(getIntrospectionQuery({ descriptions: true }));
+/**
+ * The introspection query, asking for deprecated arguments and input fields too (`includeDeprecated` on
+ * `__Field.args` and `__Type.inputFields`, GraphQL spec September 2025, section 4.2.2), so `@deprecated` on
+ * them survives into the composed schema.
+ */
+const INTROSPECTION_DOCUMENT = parse(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }));
+
+/** The introspection query of servers from before input value deprecation (graphql-js before 15.x). */
+const LEGACY_INTROSPECTION_DOCUMENT = parse(getIntrospectionQuery({ descriptions: true }));
+
+/** Whether an introspection answer's errors say the server does not know `includeDeprecated` on args. */
+const refusesInputValueDeprecation = (errors: readonly { message: string }[] | undefined): boolean =>
+  (errors ?? []).some((error) => /includeDeprecated|isDeprecated|deprecationReason/.test(error.message));
 
 /** A remote's introspection result, parsed and as the exact JSON text stored in KV. */
 export interface IntrospectedRemote {
@@ -63,7 +75,10 @@ export async function introspectRemote(remote: RemoteConfig, pipeline: UpstreamP
     gatewayToken: false,
   };
   const executor = createRemoteExecutor(upstream, pipeline, undefined);
-  const result = (await executor({ document: INTROSPECTION_DOCUMENT })) as ExecutionResult<IntrospectionQuery>;
+  let result = (await executor({ document: INTROSPECTION_DOCUMENT })) as ExecutionResult<IntrospectionQuery>;
+  if (result.data == null && refusesInputValueDeprecation(result.errors)) {
+    result = (await executor({ document: LEGACY_INTROSPECTION_DOCUMENT })) as ExecutionResult<IntrospectionQuery>;
+  }
   if (result.data?.__schema === undefined || result.data?.__schema === null) {
     const first = result.errors?.[0];
     // Transport and body failures arrive as our own UpstreamErrors (see executor.ts).
