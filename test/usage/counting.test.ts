@@ -1,9 +1,9 @@
 /**
  * Usage of deprecated elements (src/usage): which operations count, for which client, through every HTTP
  * execution path (Yoga, the fast lane, a query plan), and what `GET /admin/deprecations` reports. The
- * upstream is the `legacy` fixture kind (a real loopback server); arguments and input fields are tested
- * through the gateway's own SDL (a `@rest` field), whose deprecations reach the composed schema whatever the
- * introspection query asks a remote for. Every gateway of this file counts into the one DEPRECATION_USAGE
+ * upstream is the `legacy` fixture kind (a real loopback server, whose deprecated arguments and input
+ * fields reach the gateway through introspection); arguments and input fields are tested through the
+ * gateway's own SDL (a `@rest` field) as well. Every gateway of this file counts into the one DEPRECATION_USAGE
  * object of the test env, so each test names its own clients and reads what they did.
  */
 import { env } from "cloudflare:workers";
@@ -149,6 +149,17 @@ describe("what an operation touches", () => {
       "Paint.rgb": 2,
       "Shade.DIM": 3,
     });
+  });
+
+  it("counts a remote's own deprecated argument and input field (introspection carries their deprecations)", async () => {
+    const gw = gateway(uniqueId());
+    const client = clientId();
+    await runOk(gw, client, '{ items(first: 1, filter: { code: "c-1" }) { id } }');
+    await runOk(gw, client, "query ($f: ItemFilter, $n: Int) { items(filter: $f, first: $n) { id } }", {
+      f: { code: "c-2", tier: "GOLD" },
+    });
+    await runOk(gw, client, "query ($f: ItemFilter) { items(filter: $f) { id } }", { f: { name: "One" } });
+    expect(await countsOf(gw, client)).toEqual({ "Query.items(first:)": 2, "ItemFilter.code": 2, "Tier.GOLD": 1 });
   });
 
   it("counts nothing for an operation that fails validation, and nothing for one that touches nothing deprecated", async () => {
