@@ -40,7 +40,9 @@ export interface UsageRead {
 
 /** The RPC surface of the usage object, as a stub gives it. */
 export interface DeprecationUsageRpc {
+  /** See {@link DeprecationUsage.record}. */
   record(client: string, coordinates: string[], at: number): Promise<void>;
+  /** See {@link DeprecationUsage.read}. */
   read(days: number, now: number): Promise<UsageRead>;
 }
 
