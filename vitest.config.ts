@@ -26,7 +26,8 @@ export default defineConfig({
     // scripts/*.test.mjs are node:test files run in Node by `npm run test:scripts`, not in workerd.
     include: ["test/**/*.test.ts"],
     // test/realtime runs in Node against a Miniflare-hosted Worker: its own project, vitest.realtime.config.ts.
-    exclude: ["test/realtime/**", "**/node_modules/**"],
+    // test/usage/*.node.test.ts run in Node too (two Workers in Miniflare), in the same project.
+    exclude: ["test/realtime/**", "test/usage/**/*.node.test.ts", "**/node_modules/**"],
     globalSetup: ["./test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,

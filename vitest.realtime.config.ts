@@ -8,7 +8,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     environment: "node",
-    include: ["test/realtime/**/*.test.ts"],
+    // test/usage/*.node.test.ts: usage counts across two Workers (isolates) sharing one Durable Object.
+    include: ["test/realtime/**/*.test.ts", "test/usage/**/*.node.test.ts"],
     globalSetup: ["./test/realtime/global-setup.ts"],
     // One Miniflare (workerd process) at a time: the machine is shared, and each file starts its own.
     fileParallelism: false,

@@ -143,8 +143,11 @@ export async function composeFromSnapshots(options = {}) {
   const raw = options.config ?? readRawConfig(root);
   const snapshots = options.snapshots ?? readSnapshots(root);
   const schemaFiles = options.schemaFiles ?? readSchemaFiles(root);
-  // Composition does not count requests: leave the rate limit rules out (their bindings are the Worker's).
-  const config = { ...raw, rateLimits: [] };
+  // The composed schema is the whole one (what the admin sees), before any role narrows it, and composing
+  // counts no requests: leave out who the caller is (auth, permissions, public fields, the permission SDL
+  // files) and the rate limit rules (their bindings are the Worker's). Their secrets are not needed then.
+  const config = { ...raw, rateLimits: [], auth: undefined, permissions: undefined, public: [] };
+  const ownSdl = schemaFiles.filter((file) => !file.path.startsWith("schemas/permissions/"));
   // Every {{env.X}} must resolve; a variable unknown here names a placeholder URL (the snapshot stands in).
   const known = projectVars(root);
   const env = new Proxy(
@@ -187,7 +190,7 @@ export async function composeFromSnapshots(options = {}) {
     return Response.json(result);
   };
   const log = module.createLogger({ level: "error", sink: () => undefined });
-  const gateway = module.createGateway({ config, schemaFiles, fetch: snapshotFetch }, env, log);
+  const gateway = module.createGateway({ config, schemaFiles: ownSdl, fetch: snapshotFetch }, env, log);
   let schema;
   try {
     schema = await gateway.registry.getSchema();

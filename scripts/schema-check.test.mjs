@@ -217,6 +217,27 @@ describe("schema check: trusted documents", () => {
   });
 });
 
+describe("schema check: composition", () => {
+  it("needs no secrets: auth, permissions and role permission files are left out of the composed schema", async () => {
+    const root = mkdtempSync(join(tmpdir(), "junction-schema-check-"));
+    roots.push(root);
+    mkdirSync(join(root, "schemas/snapshots"), { recursive: true });
+    mkdirSync(join(root, "schemas/permissions"), { recursive: true });
+    const config = {
+      remotes: [{ name: "shop", url: "{{env.SHOP_URL_NOT_SET}}" }],
+      auth: { jwt: { key: "{{env.JWT_KEY_NOT_SET}}", algorithms: ["RS256"] } },
+      permissions: { user: { shop: "type Query { product(id: ID!): Product } type Product { id: ID! }" } },
+      public: ["Query.products"],
+    };
+    writeFileSync(join(root, "schemas/gateway.json"), JSON.stringify(config));
+    writeFileSync(join(root, "schemas/permissions/viewer.graphql"), "type Query { products: [Product!]! }");
+    writeFileSync(join(root, "schemas/snapshots/shop.graphql"), V1);
+    const report = await runSchemaCheck({ root, write: true, today: TODAY });
+    assert.equal(report.ok, true, report.summary);
+    assert.match(readFileSync(join(root, "schemas/composed.graphql"), "utf8"), /product\(id: ID!\): Product/);
+  });
+});
+
 describe("schema check: the command", () => {
   const run = (root, ...args) =>
     spawnSync(process.execPath, ["scripts/schema-check.mjs", "--root", root, "--today", TODAY, ...args], {

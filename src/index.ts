@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import { RealtimeHub } from "./events";
 import { allowedChanges, schemaFiles } from "./generated";
 import { createRealtimeObjects } from "./realtime";
+import { DeprecationUsage } from "./usage";
 
 /** The gateway's options: the config, SDL and allowed changes of schemas/, bundled. */
 const options = { config, schemaFiles, allowedChanges };
@@ -20,4 +21,5 @@ export default {
 
 /** The realtime Durable Objects (wrangler.toml `REALTIME`, `REALTIME_HUB`, `REMOTE_STREAMS`). */
 export const { RealtimeShard, RemoteStream } = createRealtimeObjects(options);
-export { RealtimeHub };
+/** The usage counts of deprecated elements (wrangler.toml `DEPRECATION_USAGE`). */
+export { DeprecationUsage, RealtimeHub };

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { ErrorCode, GatewayError } from "../errors";
 import { shardName, shardStub } from "../events";
+import { readDeprecations, windowDays } from "../usage";
 import { adminAuth } from "./admin-auth";
 import { documentRoutes } from "./documents";
 
@@ -18,6 +19,9 @@ import { documentRoutes } from "./documents";
  *   planned, fallbacks }` (counters since the isolate started; see docs/performance.md).
  * - `POST /admin/documents`, `GET /admin/documents`, `GET|DELETE /admin/documents/:id`: trusted documents
  *   (see documents.ts).
+ * - `GET /admin/deprecations?days=N`: each deprecated element of the composed schema with its removal
+ *   date, last use and the clients that used it in the last N UTC days (default 30, 1 to 90; otherwise
+ *   400 BAD_REQUEST), from the `DEPRECATION_USAGE` object (see src/usage).
  *
  * A failed reload answers RELOAD_FAILED with its cause's status (502, 409, 500) and
  * `{ error: { code: "RELOAD_FAILED", message, failures | conflicts } }` and the old schema keeps serving.
@@ -62,6 +66,12 @@ export function adminRoutes(): Hono<AppEnv> {
       throw new GatewayError(ErrorCode.SCHEMA_UNAVAILABLE, "No remote schema is available");
     }
     return c.text(sdl, 200, { "content-type": "text/plain; charset=utf-8" });
+  });
+
+  admin.get("/deprecations", async (c) => {
+    const days = windowDays(c.req.query("days"));
+    const schema = await c.get("gateway").registry.getSchema((promise) => c.executionCtx.waitUntil(promise));
+    return c.json(await readDeprecations(c.env, schema, days, Date.now()));
   });
 
   admin.get("/realtime", async (c) => {

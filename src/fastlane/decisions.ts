@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from "graphql";
 import type { PassthroughExecutor } from "../shared";
+import type { DocumentUsage } from "../usage";
 import type { RestLaneTarget } from "./rest";
 
 /** A routing decision: the operation goes to one remote as written. */
@@ -11,6 +12,11 @@ export interface LaneDecision {
   target: LaneTarget | RestLaneTarget;
   /** The operation's type (only queries are retried upstream). */
   operationType: "query" | "mutation";
+  /**
+   * What the operation touches of the schema's deprecated elements (src/usage's `documentUsage`), so a
+   * run the lane answers alone is counted like one Yoga runs.
+   */
+  usage: DocumentUsage;
 }
 
 /** What the lane needs of a passthrough target: its executor's `send`. */

@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from "graphql";
 import type { GatewayContext, PassthroughAnswer } from "../shared";
+import { countUsage, documentUsage } from "../usage";
 import { type LaneMediaType, laneMediaType } from "./accept";
 import { DEFAULT_MAX_DECISIONS, decisionKey, type LaneDecision, LaneDecisions } from "./decisions";
 import { runRestLane } from "./rest";
@@ -105,7 +106,9 @@ export interface FastLane {
  * `"extensions"` is written to the client as it came, with Yoga's content type and the upstream
  * cookies. Any other answer (errors to label, an unreachable remote) is handed to Yoga through the
  * context, so the client gets exactly Yoga's response without a second upstream call. One `@rest`
- * root field is decided the same way and run by {@link runRestLane}.
+ * root field is decided the same way and run by {@link runRestLane}. A decision carries what its
+ * document touches of deprecated elements (src/usage), so an answer the lane gives alone is counted as
+ * Yoga's validation would count it (a handed-off one is counted by Yoga).
  *
  * @param options - the bound of the decision cache
  * @returns the lane
@@ -157,8 +160,9 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
       // The decision is recorded under the schema Yoga ran the operation against: the one this
       // session is served (a later lookup under another schema, e.g. after a reload, finds nothing).
       context.fastLane = {
-        record(ranAgainst, target, operationType) {
-          decisions.set(ranAgainst, key, { target: target as LaneDecision["target"], operationType });
+        record(ranAgainst, target, operationType, document) {
+          const usage = documentUsage(ranAgainst, document, params?.operationName);
+          decisions.set(ranAgainst, key, { target: target as LaneDecision["target"], operationType, usage });
         },
       };
       fastLaneCounters.toYoga++;
@@ -169,6 +173,7 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
       const outcome = await runRestLane(target, params.variables ?? undefined, context);
       if ("body" in outcome) {
         fastLaneCounters.served++;
+        countUsage(context, schema, decision.usage, params.variables);
         return rawResponse(outcome.body, mediaType, context);
       }
       // The resolver failed after its call: Yoga's run finds the call's outcome in the request's GET memo.
@@ -192,6 +197,7 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
     }
     if (answer.raw !== undefined) {
       fastLaneCounters.served++;
+      countUsage(context, schema, decision.usage, params.variables);
       return rawResponse(answer.bytes, mediaType, context);
     }
     // Errors to label or locate: Yoga shapes the answer already obtained, exactly as without the lane.

@@ -11,6 +11,7 @@ import { resolveLimits, useOperationLimits } from "../limits";
 import type { Logger } from "../observability";
 import { type PlanCache, usePlans } from "../plans";
 import type { GatewayContext } from "../shared";
+import { useDeprecationUsage } from "../usage";
 import { usePassthrough, useRegistrySchema, useRequestErrors, useUpstreamCookies } from "./plugins";
 
 /** Options of {@link createGatewayYoga}. */
@@ -43,7 +44,8 @@ export interface GatewayYogaOptions {
 
 /**
  * The plugins that validate and execute an operation, in order: permissions (the role's schema and its
- * execution), limits (joins, then the operation limits, each per role), then the fast lane for operations
+ * execution), limits (joins, then the operation limits, each per role), then the usage count of
+ * deprecated elements (src/usage, once per validated operation), then the fast lane for operations
  * one remote answers alone, then query plans for operations over several sources (when a plan cache is given). Yoga runs them for HTTP; the realtime layer runs the same list (through
  * {@link createGatewayEnvelop}) for WebSocket and SSE operations, so both are checked alike.
  * @param options - limits, introspection and suggestions of the config
@@ -57,6 +59,9 @@ export function executionPlugins(
     usePermissions({ fieldSuggestions: options.limits.fieldSuggestions }),
     useJoinLimits((context) => resolveLimits(limits, context.session)),
     useOperationLimits(limits),
+    // Counts validated operations that touch deprecated elements: after every validation rule above, and
+    // before the passthrough and plans, which stop execution early (it counts at validation anyway).
+    useDeprecationUsage(),
     usePassthrough(),
     ...(options.plans === undefined
       ? []

@@ -7,6 +7,11 @@ import { executionPlugins, type GatewayYogaOptions } from "./create-yoga";
 export interface EnvelopedContext extends GatewayContext {
   /** The schema for the caller's session (`PermissionSet.schemaFor`). */
   schema: GraphQLSchema;
+  /**
+   * The operation's parameters, as Yoga puts them on its context, when the run validates an operation
+   * (plugins that count per validated operation read them: src/usage). @default undefined
+   */
+  params?: { query?: string; operationName?: string | null; variables?: Record<string, unknown> | null };
 }
 
 /** Parsing, validation and execution of graphql-js, in envelop's plugin form (envelop's `useEngine`). */

@@ -9,8 +9,12 @@ import { authenticateRequest, type Gateway } from "../gateway";
 import { CLIENT_IP_HEADER, enforceRateLimits, rateLimited } from "../rate-limits";
 import type { Session } from "../shared";
 import { HOP_BY_HOP_HEADERS } from "../upstream";
+import { CLIENT_NAME_FALLBACK_HEADER, CLIENT_NAME_HEADER } from "../usage";
 import { REALTIME_HEADER, type RoutedConnection, shardIndex } from "./connection";
 import { namedDocument } from "./trusted";
+
+/** The headers that name the client, kept for the usage count of deprecated elements. */
+const CLIENT_NAME_HEADERS: ReadonlySet<string> = new Set([CLIENT_NAME_HEADER, CLIENT_NAME_FALLBACK_HEADER]);
 
 /**
  * What a gateway's upstreams may receive of a client's headers (`forwardClientHeaders` of remotes and
@@ -23,7 +27,9 @@ const forwardable = new WeakMap<Gateway, { named: ReadonlySet<string>; all: bool
  * could receive. The upstream pipeline's header rules decide, per upstream, at each call, as for HTTP;
  * kept here is only what they could use: named headers, and with `true` every other header except the
  * hop-by-hop ones, the handshake's own (`sec-websocket-*`) and credentials (`true` never forwards
- * `authorization` or `cookie`; a list that names them does).
+ * `authorization` or `cookie`; a list that names them does). The client's name headers are kept too
+ * (`graphql-client-name`, `x-client-name`): the usage count of deprecated elements (src/usage) names the
+ * client by them when the connection subscribes; upstream calls still get them only by their rules.
  */
 function forwardedHeaders(gateway: Gateway, headers: Headers): Record<string, string> {
   let rules = forwardable.get(gateway);
@@ -42,7 +48,7 @@ function forwardedHeaders(gateway: Gateway, headers: Headers): Record<string, st
   headers.forEach((value, name) => {
     if (name === REALTIME_HEADER || HOP_BY_HOP_HEADERS.has(name)) return;
     const unnamedOk = all && !name.startsWith("sec-websocket-") && name !== "authorization" && name !== "cookie";
-    if (named.has(name) || unnamedOk) out[name] = value;
+    if (named.has(name) || unnamedOk || CLIENT_NAME_HEADERS.has(name)) out[name] = value;
   });
   return out;
 }

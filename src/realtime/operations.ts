@@ -112,11 +112,14 @@ async function groupKey(share: TopicBinding["share"], session: Session, request:
   return sha256Hex(JSON.stringify([who, request.query, request.operationName ?? null, request.variables ?? {}]));
 }
 
-/** The schema the session runs against (its role's), and the envelop run for it. */
-export async function enveloped(gateway: Gateway, context: GatewayContext) {
+/**
+ * The schema the session runs against (its role's), and the envelop run for it; `params` (the operation
+ * a run validates) go on its context as Yoga's do, for the plugins that count validated operations.
+ */
+export async function enveloped(gateway: Gateway, context: GatewayContext, params?: OperationRequest) {
   const full = await gateway.registry.getSchema((promise) => context.executionCtx.waitUntil(promise));
   const schema = gateway.permissions.schemaFor(full, context.session);
-  return envelopOf(gateway)({ ...context, schema });
+  return envelopOf(gateway)({ ...context, schema, ...(params === undefined ? {} : { params }) });
 }
 
 /** The parsed document of a query text (cached per isolate). */
@@ -145,7 +148,7 @@ export async function prepareOperation(
   request: OperationRequest,
 ): Promise<Prepared> {
   try {
-    const run = await enveloped(gateway, context);
+    const run = await enveloped(gateway, context, request);
     let document: DocumentNode;
     try {
       document = parsed(run, request.query);

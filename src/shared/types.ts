@@ -185,8 +185,9 @@ export interface FastLaneHooks {
    * @param schema - the schema the operation ran against
    * @param target - the remote chosen
    * @param operationType - the operation's type
+   * @param document - the validated document (the lane keeps what it touches of deprecated elements)
    */
-  record?(schema: GraphQLSchema, target: object, operationType: "query" | "mutation"): void;
+  record?(schema: GraphQLSchema, target: object, operationType: "query" | "mutation", document: DocumentNode): void;
   /** An answer the lane obtained, for the passthrough plugin to use instead of calling the remote. */
   handoff?: FastLaneHandoff;
   /**

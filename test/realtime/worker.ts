@@ -32,4 +32,6 @@ export default {
 } satisfies ExportedHandler<Env>;
 
 export const { RealtimeShard, RemoteStream } = createRealtimeObjects(options);
+/** The usage counts of deprecated elements (test/usage binds it as DEPRECATION_USAGE; the realtime tests do not). */
+export { DeprecationUsage } from "../../src/usage";
 export { RealtimeHub };

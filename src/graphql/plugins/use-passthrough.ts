@@ -141,7 +141,7 @@ function recordRestLane(
     rest = roots === undefined ? null : decideRestLane(schema, document, operation, roots);
     byOperation.set(name, rest);
   }
-  if (rest !== null) record(schema, rest, "query");
+  if (rest !== null) record(schema, rest, "query", document);
 }
 
 /**
@@ -176,7 +176,7 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
         result = handoff.outcome.result;
       } else {
         // Validation, every limit and the permissions have passed: later runs may take the fast lane.
-        lane?.record?.(schema, target, operation.operation === "mutation" ? "mutation" : "query");
+        lane?.record?.(schema, target, operation.operation === "mutation" ? "mutation" : "query", args.document);
         const executor: Executor = target.executor;
         result = await executor({
           document: args.document,
