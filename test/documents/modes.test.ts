@@ -102,6 +102,22 @@ describe('mode "allow"', () => {
   });
 });
 
+describe("cold start", () => {
+  it("runs a document over two remotes as the first request of an isolate (never against one remote's own schema)", async () => {
+    const kvPrefix = `${uniqueId("kv")}:`;
+    const id = uniqueId();
+    const spec = { remotes: ["accounts", "products"] };
+    const text = "query Both { me { name } products(limit: 1) { upc } }";
+    const hash = await sha256(text);
+    expect((await push(documentsGateway(id, "require", spec, { kvPrefix }), { [hash]: text })).status).toBe(200);
+    // A fresh app (a new isolate's): its first request names the document.
+    const fresh = documentsGateway(id, "require", spec, { kvPrefix });
+    const res = await post(fresh, { documentId: `sha256:${hash}` });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data).toEqual({ me: { name: "Ada" }, products: [{ upc: "p1" }] });
+  });
+});
+
 describe('mode "require"', () => {
   it("refuses every sent query with 400 PERSISTED_QUERY_ONLY over POST and GET, without the fast lane and without an upstream call", async () => {
     const { id, gw } = await stocked("require");

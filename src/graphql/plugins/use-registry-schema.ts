@@ -35,6 +35,7 @@ const afterResponse = (): Promise<void> => new Promise((resolve) => setTimeout(r
  * remote is loaded from KV or introspected, never stitched, before the first answer. This applies only
  * to sessions that see the whole schema, to single (not batched) operations the passthrough plugin would
  * send to that remote as written, and to documents that do not parse (a syntax error needs no schema);
+ * never to requests without a query text (a trusted document named by id: its text is read later);
  * the answer and its errors are the ones the composed schema gives. The composition then runs in the
  * background once the answer is out (`waitUntil`), and every other request waits for it as before.
  *
@@ -51,6 +52,8 @@ export function useRegistrySchema(options: RegistrySchemaOptions): Plugin<Record
   /** The remote's own schema when it may stand in for the composed one for these params, else undefined. */
   async function earlyFor(params: GraphQLParams | GraphQLParams[], context: GatewayContext) {
     if (composed || Array.isArray(params) || !permissions.seesWholeSchema(context.session)) return undefined;
+    // No query text yet (a trusted document's id, resolved later in onParams): its text is unknown here.
+    if (!params.query) return undefined;
     const early = await registry.early();
     if (early === undefined) {
       composed = true;
