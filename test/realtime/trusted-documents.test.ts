@@ -26,6 +26,8 @@ import {
 
 const ORDER_8 = `subscription { orderUpdated(id: "8") { id status } }`;
 const HASH = createHash("sha256").update(ORDER_8).digest("hex");
+const BY_ID = "subscription Order($id: ID!) { orderUpdated(id: $id) { id status } }";
+const BY_ID_HASH = createHash("sha256").update(BY_ID).digest("hex");
 
 let orders: OrdersUpstream;
 let gw: Gateway;
@@ -38,7 +40,7 @@ beforeAll(async () => {
   const pushed = await call(gw, "/admin/documents", {
     method: "POST",
     headers: { "content-type": "application/json", "x-admin-secret": ADMIN_SECRET },
-    body: JSON.stringify({ [HASH]: ORDER_8 }),
+    body: JSON.stringify({ [HASH]: ORDER_8, [BY_ID_HASH]: BY_ID }),
   });
   expect(pushed.status, pushed.text).toBe(200);
 });
@@ -148,5 +150,47 @@ describe('realtime with trustedDocuments.mode "require"', () => {
       (seen) => seen.includes('"orderUpdated"'),
     );
     expect(text).toContain('{"data":{"orderUpdated":{"id":"8","status":"PAID"}}}');
+  });
+
+  it("streams an SSE subscription POSTed with Apollo's hash and variables", async () => {
+    const abort = new AbortController();
+    aborts.push(abort);
+    const res = await fetch(`${gw.url}/graphql`, {
+      method: "POST",
+      headers: {
+        accept: "text/event-stream",
+        "content-type": "application/json",
+        authorization: `Bearer ${await token({ userId: "u-9" })}`,
+      },
+      body: JSON.stringify({
+        extensions: { persistedQuery: { version: 1, sha256Hash: BY_ID_HASH } },
+        variables: { id: "9" },
+      }),
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    let text = "";
+    void (async () => {
+      const decoder = new TextDecoder();
+      try {
+        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+        for (;;) {
+          const chunk = await reader.read();
+          if (chunk.done) break;
+          text += decoder.decode(chunk.value, { stream: true });
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    await until(
+      "an SSE event of order 9",
+      async () => {
+        await publish(gw, "orders.9", { id: "9", status: "SHIPPED" });
+        return text;
+      },
+      (seen) => seen.includes('"orderUpdated"'),
+    );
+    expect(text).toContain('{"data":{"orderUpdated":{"id":"9","status":"SHIPPED"}}}');
   });
 });
