@@ -1,4 +1,4 @@
-import type { ExecutionResult } from "graphql";
+import type { ExecutionResult, GraphQLError } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/fetch";
 import type { OperationParams } from "../documents";
 import { ErrorCode, GatewayError } from "../errors";
@@ -18,6 +18,16 @@ export interface OpenStream {
   expire(): void;
   /** Ends the stream (its remote stream ended): the result with the errors, if any, then `complete`. */
   finish(result?: ExecutionResult): void;
+}
+
+/**
+ * An operation refused before any stream (trusted documents, parsing, validation), answered as a whole
+ * with `status` and `{ errors }`, as /graphql answers it (graphql-sse's handler answers a [body, init]
+ * pair as is; an `{ errors }` result without `data` it would read as arguments and answer "Unable to
+ * detect operation AST").
+ */
+function refused(errors: readonly GraphQLError[], status: number): [string, ResponseInit] {
+  return [JSON.stringify({ errors }), { status, headers: { "content-type": "application/json; charset=utf-8" } }];
 }
 
 /**
@@ -53,16 +63,10 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
           routed.document === undefined ? params : { ...params, query: undefined, documentId: routed.document };
         request = await trustedOperation(core.gateway(), sent, requestContext.executionCtx.waitUntil);
       } catch (error) {
-        // Refused before any stream: answered as a whole (graphql-sse answers a [body, init] pair as is),
-        // with the error's status, as /graphql answers the same request.
-        const status = error instanceof GatewayError ? error.status : 400;
-        return [
-          JSON.stringify({ errors: errorsOf(error) }),
-          { status, headers: { "content-type": "application/json; charset=utf-8" } },
-        ] as [string, ResponseInit];
+        return refused(errorsOf(error), error instanceof GatewayError ? error.status : 400);
       }
       const prepared = await prepareOperation(core.gateway(), requestContext, request);
-      if (prepared.kind === "errors") return { errors: prepared.errors };
+      if (prepared.kind === "errors") return refused(prepared.errors, 400);
       if (prepared.kind === "execute") return prepared.run();
       if (!(await core.acquireSlot(session, id))) {
         const error = new GatewayError(

@@ -28,6 +28,9 @@ const ORDER_8 = `subscription { orderUpdated(id: "8") { id status } }`;
 const HASH = createHash("sha256").update(ORDER_8).digest("hex");
 const BY_ID = "subscription Order($id: ID!) { orderUpdated(id: $id) { id status } }";
 const BY_ID_HASH = createHash("sha256").update(BY_ID).digest("hex");
+/** Stored with a warning (the schema has no Order.nope): it never validates. */
+const STALE = 'subscription Stale { orderUpdated(id: "8") { id nope } }';
+const STALE_HASH = createHash("sha256").update(STALE).digest("hex");
 
 let orders: OrdersUpstream;
 let gw: Gateway;
@@ -40,7 +43,7 @@ beforeAll(async () => {
   const pushed = await call(gw, "/admin/documents", {
     method: "POST",
     headers: { "content-type": "application/json", "x-admin-secret": ADMIN_SECRET },
-    body: JSON.stringify({ [HASH]: ORDER_8, [BY_ID_HASH]: BY_ID }),
+    body: JSON.stringify({ [HASH]: ORDER_8, [BY_ID_HASH]: BY_ID, [STALE_HASH]: STALE }),
   });
   expect(pushed.status, pushed.text).toBe(200);
 });
@@ -150,6 +153,14 @@ describe('realtime with trustedDocuments.mode "require"', () => {
       (seen) => seen.includes('"orderUpdated"'),
     );
     expect(text).toContain('{"data":{"orderUpdated":{"id":"8","status":"PAID"}}}');
+  });
+
+  it("answers an SSE subscription whose stored document does not validate with 400 and the validation error", async () => {
+    const res = await call(gw, `/graphql?${new URLSearchParams({ documentId: `sha256:${STALE_HASH}` })}`, {
+      headers: { accept: "text/event-stream", authorization: `Bearer ${await token({ userId: "u-8" })}` },
+    });
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(/Cannot query field \\"nope\\" on type \\"Order\\"/);
   });
 
   it("streams an SSE subscription POSTed with Apollo's hash and variables", async () => {
