@@ -81,6 +81,25 @@ async function eventOn(raw: RawSocket, id: string): Promise<Record<string, unkno
   return raw.messages.find((message) => message.type === "next" && message.id === id) as Record<string, unknown>;
 }
 
+/** Reads a streamed answer's body in the background: `text` holds what has arrived so far. */
+function streamText(res: Response): { text: string } {
+  const out = { text: "" };
+  void (async () => {
+    const decoder = new TextDecoder();
+    try {
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        out.text += decoder.decode(chunk.value, { stream: true });
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return out;
+}
+
 describe('realtime with trustedDocuments.mode "require"', () => {
   it("refuses a WebSocket subscribe that sends a query with PERSISTED_QUERY_ONLY, the socket staying open", async () => {
     const raw = await socket();
@@ -130,29 +149,16 @@ describe('realtime with trustedDocuments.mode "require"', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    let text = "";
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    void (async () => {
-      const decoder = new TextDecoder();
-      try {
-        for (;;) {
-          const chunk = await reader.read();
-          if (chunk.done) break;
-          text += decoder.decode(chunk.value, { stream: true });
-        }
-      } catch {
-        // aborted
-      }
-    })();
+    const stream = streamText(res);
     await until(
       "an SSE event",
       async () => {
         await publish(gw, "orders.8", { id: "8", status: "PAID" });
-        return text;
+        return stream.text;
       },
       (seen) => seen.includes('"orderUpdated"'),
     );
-    expect(text).toContain('{"data":{"orderUpdated":{"id":"8","status":"PAID"}}}');
+    expect(stream.text).toContain('{"data":{"orderUpdated":{"id":"8","status":"PAID"}}}');
   });
 
   it("answers an SSE subscription whose stored document does not validate with 400 and the validation error", async () => {
@@ -180,28 +186,15 @@ describe('realtime with trustedDocuments.mode "require"', () => {
       signal: abort.signal,
     });
     expect(res.status).toBe(200);
-    let text = "";
-    void (async () => {
-      const decoder = new TextDecoder();
-      try {
-        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-        for (;;) {
-          const chunk = await reader.read();
-          if (chunk.done) break;
-          text += decoder.decode(chunk.value, { stream: true });
-        }
-      } catch {
-        // aborted
-      }
-    })();
+    const stream = streamText(res);
     await until(
       "an SSE event of order 9",
       async () => {
         await publish(gw, "orders.9", { id: "9", status: "SHIPPED" });
-        return text;
+        return stream.text;
       },
       (seen) => seen.includes('"orderUpdated"'),
     );
-    expect(text).toContain('{"data":{"orderUpdated":{"id":"9","status":"SHIPPED"}}}');
+    expect(stream.text).toContain('{"data":{"orderUpdated":{"id":"9","status":"SHIPPED"}}}');
   });
 });
