@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
 import { withoutAdminSecret } from "./browser";
 import type { FilesConfig } from "./config";
+import { type DocumentId, lookupDocument, requestedDocumentId, type TrustedDocumentsMode } from "./documents";
 import type { AppEnv } from "./env";
 import { ConfigError, ErrorCode, GatewayError } from "./errors";
 import { eventRoutes } from "./events";
@@ -154,10 +155,30 @@ async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, f
 }
 
 /**
+ * The text of the trusted document a JSON body names, for the fast lane: what useTrustedDocuments would run.
+ * @returns the text; null when the body names no valid id or the store has none (Yoga then answers)
+ */
+async function documentText(
+  gateway: Gateway,
+  mode: TrustedDocumentsMode,
+  params: { documentId?: unknown; extensions?: unknown },
+): Promise<string | null> {
+  if (mode === "off") return null;
+  let id: DocumentId | null;
+  try {
+    id = requestedDocumentId(params);
+  } catch {
+    return null;
+  }
+  return id === null ? null : lookupDocument(id, mode, gateway.documents);
+}
+
+/**
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
  * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
  * body limit, SSE subscriptions to the realtime shards, file uploads, the fast lane (src/fastlane, with
- * `execution.fastLane`, never with `trustedDocuments.mode` "require") for JSON POSTs, else Yoga; PUT, PATCH and DELETE are 405
+ * `execution.fastLane`; stored documents too, and with `trustedDocuments.mode` "require" only those) for JSON
+ * POSTs, else Yoga; PUT, PATCH and DELETE are 405
  * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`, `POST /events/{topic}` (see
  * `eventRoutes`; no CORS and no `rateLimits`: server-to-server, authorised by a secret), `GET`/`HEAD
  * /files/{key}` (see `fileRoutes`: R2 downloads by `files.rules` or a signed URL; 404 without `files`).
@@ -173,7 +194,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const laneOf = (gateway: Gateway): FastLane => {
     let lane = lanes.get(gateway);
     if (lane === undefined) {
-      lane = createFastLane();
+      const mode = gateway.config.trustedDocuments.mode;
+      lane = createFastLane({ documents: { mode, lookup: (params) => documentText(gateway, mode, params) } });
       lanes.set(gateway, lane);
     }
     return lane;
@@ -203,9 +225,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     });
     const files = gateway.config.files;
     if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
-    // The lane answers sent queries without Yoga: with `trustedDocuments.mode` "require" no sent query may
-    // run, so every request goes to Yoga, whose useTrustedDocuments refuses it (PERSISTED_QUERY_ONLY).
-    if (gateway.config.execution.fastLane && gateway.config.trustedDocuments.mode !== "require") {
+    // With `trustedDocuments.mode` "require" the lane takes only stored documents: a sent query goes to
+    // Yoga, whose useTrustedDocuments refuses it (PERSISTED_QUERY_ONLY).
+    if (gateway.config.execution.fastLane) {
       const lane = laneOf(gateway);
       if (lane.takes(c.req.raw)) {
         return lane.serve({

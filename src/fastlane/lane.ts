@@ -31,26 +31,45 @@ interface LaneParams {
   operationName?: string | null;
 }
 
+/** A body that names a trusted document instead of sending a query: its parameters before the lookup. */
+interface DocumentParams {
+  documentId?: unknown;
+  extensions?: unknown;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+}
+
 /**
  * The body's GraphQL parameters when Yoga would take them as they are and nothing about them needs
  * Yoga: an object with a string `query` and at most `variables` (object or null) and `operationName`
- * (string or null). `extensions` (persisted documents), batching arrays, other keys and other types
- * are Yoga's to answer (with its own errors).
+ * (string or null); or, with trusted documents on, no `query` and a `documentId` or an `extensions` holding
+ * only Apollo's `persistedQuery` (the text is looked up before the lane decides). A query with
+ * `trustedDocuments.mode` "require", a query with a document id (APQ registration), other `extensions`,
+ * batching arrays, other keys and other types are Yoga's to answer (with its own errors).
  * @param body - the parsed body
+ * @param mode - `trustedDocuments.mode`
  */
-function laneParams(body: unknown): LaneParams | undefined {
+function laneParams(body: unknown, mode: LaneDocumentsMode): LaneParams | DocumentParams | undefined {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
   const params = body as Record<string, unknown>;
   for (const key in params) {
-    if (key !== "query" && key !== "variables" && key !== "operationName") return undefined;
+    if (key === "query" || key === "variables" || key === "operationName") continue;
+    if (mode === "off" || (key !== "documentId" && key !== "extensions")) return undefined;
   }
-  const { query, variables, operationName } = params;
-  if (typeof query !== "string") return undefined;
+  const { query, variables, operationName, documentId, extensions } = params;
   if (variables !== undefined && variables !== null && (typeof variables !== "object" || Array.isArray(variables))) {
     return undefined;
   }
   if (operationName !== undefined && operationName !== null && typeof operationName !== "string") return undefined;
-  return params as unknown as LaneParams;
+  if (documentId === undefined && extensions === undefined) {
+    return typeof query === "string" && mode !== "require" ? (params as unknown as LaneParams) : undefined;
+  }
+  if (query !== undefined) return undefined;
+  if (extensions !== undefined) {
+    if (extensions === null || typeof extensions !== "object") return undefined;
+    for (const key in extensions) if (key !== "persistedQuery") return undefined;
+  }
+  return params as DocumentParams;
 }
 
 /** The answer to the client of an upstream answer without errors: its bytes, and the upstream cookies. */
@@ -67,10 +86,27 @@ function rawResponse(raw: BodyInit, mediaType: LaneMediaType, context: GatewayCo
  */
 export const fastLaneCounters = { served: 0, handedOff: 0, toYoga: 0 };
 
+/** `trustedDocuments.mode` as the lane sees it. */
+export type LaneDocumentsMode = "off" | "allow" | "require";
+
 /** Options of {@link createFastLane}. */
 export interface FastLaneOptions {
   /** The most routing decisions kept per served schema (LRU). @default 1000 */
   maxDecisions?: number;
+  /**
+   * Trusted documents (`trustedDocuments.mode` and the lookup of a body's document id): with "allow" or
+   * "require" the lane also takes bodies that name a stored document, once its text is found; with
+   * "require" it never takes a sent query. @default { mode: "off" }
+   */
+  documents?: {
+    mode: LaneDocumentsMode;
+    /**
+     * The text of the document a body names (`documentId` or `extensions.persistedQuery`), as Yoga's
+     * useTrustedDocuments would run it.
+     * @returns the text, or null when the id is malformed or unknown (Yoga then answers with its error)
+     */
+    lookup(params: { documentId?: unknown; extensions?: unknown }): Promise<string | null>;
+  };
 }
 
 /** The fast lane of one gateway (see {@link createFastLane}). */
@@ -115,6 +151,7 @@ export interface FastLane {
  */
 export function createFastLane(options: FastLaneOptions = {}): FastLane {
   const decisions = new LaneDecisions(options.maxDecisions ?? DEFAULT_MAX_DECISIONS);
+  const documents = options.documents ?? { mode: "off" as const, lookup: async () => null };
 
   function takes(request: Request): boolean {
     if (request.method !== "POST") return false;
@@ -131,11 +168,19 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
         new Request(request.url, { method: "POST", headers: request.headers, body: text, signal: request.signal }),
         context,
       );
-    let params: LaneParams | undefined;
+    let read: LaneParams | DocumentParams | undefined;
     try {
-      params = laneParams(JSON.parse(text));
+      read = laneParams(JSON.parse(text), documents.mode);
     } catch {
-      params = undefined;
+      read = undefined;
+    }
+    let params: LaneParams | undefined;
+    if (read !== undefined && typeof (read as LaneParams).query === "string") params = read as LaneParams;
+    else if (read !== undefined) {
+      // A stored document: the lane runs its text as Yoga would (useTrustedDocuments), else Yoga answers.
+      const found = await documents.lookup(read as DocumentParams);
+      params =
+        found === null ? undefined : { query: found, variables: read.variables, operationName: read.operationName };
     }
     const mediaType = laneMediaType(request.headers.get("accept"));
     if (params === undefined || mediaType === null) {
