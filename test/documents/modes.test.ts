@@ -24,6 +24,18 @@ async function stocked(mode: "off" | "allow" | "require", more = {}, options = {
   return { id, gw, hashes };
 }
 
+/** A "require" gateway with role `user` (no `User.email`) and a stored document selecting `me { email }`. */
+async function withRoleDocument() {
+  const text = "query Mine { me { id name email } }";
+  const { gw } = await stocked("require", {
+    auth: hsAuth(),
+    permissions: { user: { accounts: "type Query { me: User } type User { id: ID! name: String! }" } },
+  });
+  const hash = await sha256(text);
+  expect((await push(gw, { [hash]: text })).status).toBe(200);
+  return { gw, hash };
+}
+
 describe('mode "off"', () => {
   it("runs queries as before and knows no documentId (400) and no Apollo hash alone (400), even with documents stored", async () => {
     const { gw, hashes } = await stocked("off");
@@ -179,13 +191,7 @@ describe('mode "require"', () => {
   });
 
   it("validates stored documents against the caller's role schema: a field the role cannot see is refused, the admin runs it", async () => {
-    const text = "query Mine { me { id name email } }";
-    const { gw } = await stocked("require", {
-      auth: hsAuth(),
-      permissions: { user: { accounts: "type Query { me: User } type User { id: ID! name: String! }" } },
-    });
-    const hash = await sha256(text);
-    expect((await push(gw, { [hash]: text })).status).toBe(200);
+    const { gw, hash } = await withRoleDocument();
     const user = await asRole("user", "u-1");
     const refused = await post(gw, { documentId: `sha256:${hash}` }, user);
     expect(refused.status).toBe(400);
@@ -218,13 +224,7 @@ describe('mode "require"', () => {
   });
 
   it("the fast lane never serves a document to a role that may not run it", async () => {
-    const text = "query Mine { me { id name email } }";
-    const { gw } = await stocked("require", {
-      auth: hsAuth(),
-      permissions: { user: { accounts: "type Query { me: User } type User { id: ID! name: String! }" } },
-    });
-    const hash = await sha256(text);
-    expect((await push(gw, { [hash]: text })).status).toBe(200);
+    const { gw, hash } = await withRoleDocument();
     // The admin's runs record a lane decision for the admin's schema.
     for (let i = 0; i < 2; i++) expect((await post(gw, { documentId: hash }, ADMIN_HEADERS)).status).toBe(200);
     const user = await asRole("user", "u-1");
