@@ -192,6 +192,52 @@ const ReloadSchema = z
   })
   .strict();
 
+/** A `Type.field` schema coordinate. */
+const coordinate = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*\.[_A-Za-z][_0-9A-Za-z]*$/, 'must be "Type.field"');
+/** A GraphQL type name. */
+const typeName = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/, "must be a GraphQL type name");
+/** Seconds a cached answer may be served. */
+const maxAge = z.number().int().min(0).max(31_536_000);
+
+/** `responseCache`: the edge response cache (Workers Cache API) and its hints for remote types and fields. */
+const ResponseCacheSchema = z
+  .object({
+    defaultMaxAge: maxAge
+      .default(0)
+      .describe("Max age (s) of a field without a hint (0: an operation selecting it is not cached)."),
+    ttlPerType: z
+      .record(typeName, maxAge)
+      .default({})
+      .describe(
+        'Max age (s) per type, e.g. { "Product": 60 }: for remote types, whose introspection carries no directives.',
+      ),
+    ttlPerSchemaCoordinate: z
+      .record(coordinate, maxAge)
+      .default({})
+      .describe('Max age (s) per field, e.g. { "Query.products": 30 }; a field hint overrides its type\'s.'),
+    privatePerType: z
+      .array(typeName)
+      .default([])
+      .describe("Types whose answers are PRIVATE: cached per user (keyed by x-hasura-user-id), never shared."),
+  })
+  .strict();
+
+/** `observability`: Server-Timing, per-operation log lines, traces and metrics. */
+const ObservabilitySchema = z
+  .object({
+    debugRoles: z
+      .array(roleName)
+      .default([])
+      .describe("Roles whose callers get Server-Timing headers (callers with the admin secret always do)."),
+    operationLogSampleRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe("Share of operations that get a per-operation log line (0 to 1)."),
+  })
+  .strict();
+
 /** The whole of `schemas/gateway.json`. */
 export const GatewayConfigSchema = z
   .object({
@@ -230,6 +276,12 @@ export const GatewayConfigSchema = z
       "Subscriptions over graphql-transport-ws and SSE, held in Durable Objects (see docs/realtime.md).",
     ),
     events: EventsSchema.prefault({}).describe("Publishing events to topics: POST /events/{topic} and @publish."),
+    responseCache: ResponseCacheSchema.optional().describe(
+      "The edge response cache (Workers Cache API); off without this key and without @cacheControl hints.",
+    ),
+    observability: ObservabilitySchema.prefault({}).describe(
+      "Server-Timing, per-operation logs, OpenTelemetry traces and Analytics Engine metrics.",
+    ),
     trustedDocuments: TrustedDocumentsSchema.prefault({}).describe(
       "Trusted documents (persisted operations) stored in KV by hash (see docs/schema-lifecycle.md).",
     ),
@@ -265,6 +317,10 @@ export type JwtConfig = z.output<typeof JwtSchema>;
 export type LimitsConfig = z.output<typeof LimitsSchema>;
 /** The validated execution settings (fast lane, query plans). */
 export type ExecutionConfig = z.output<typeof ExecutionSchema>;
+/** The validated response cache settings. */
+export type ResponseCacheConfig = z.output<typeof ResponseCacheSchema>;
+/** The validated observability settings. */
+export type ObservabilityConfig = z.output<typeof ObservabilitySchema>;
 /** The validated trusted documents settings. */
 export type TrustedDocumentsConfig = z.output<typeof TrustedDocumentsSchema>;
 /** The validated deprecation policy. */
