@@ -2,6 +2,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
 import { withoutAdminSecret } from "./browser";
+import { serveCached } from "./cache";
 import type { FilesConfig } from "./config";
 import { type DocumentId, lookupDocument, requestedDocumentId, type TrustedDocumentsMode } from "./documents";
 import type { AppEnv } from "./env";
@@ -174,9 +175,20 @@ async function documentText(
 }
 
 /**
+ * Whether the response cache may read a `/graphql` request: a POST with a JSON body, or a GET naming a
+ * query or document (not GraphiQL's page). Anything else (multipart, GraphiQL) goes on as before.
+ * @param request - the client's request
+ */
+function cacheable(request: Request): boolean {
+  if (request.method === "POST") return /^application\/json\b/i.test(request.headers.get("content-type") ?? "");
+  return request.method === "GET" && !(request.headers.get("accept") ?? "").includes("text/html");
+}
+
+/**
  * The Junction Hono app. Middleware in order: request id (+ child logger), gateway (config),
  * CORS. Routes: `/graphql` (WebSocket upgrades to the realtime shards; then authentication, rate limits,
- * body limit, SSE subscriptions to the realtime shards, file uploads, the fast lane (src/fastlane, with
+ * body limit, SSE subscriptions to the realtime shards, file uploads, the response cache (src/cache, for
+ * JSON POSTs and GETs, when `responseCache` or `@cacheControl` is set), the fast lane (src/fastlane, with
  * `execution.fastLane`; stored documents too, and with `trustedDocuments.mode` "require" only those) for JSON
  * POSTs, else Yoga; PUT, PATCH and DELETE are 405
  * `METHOD_NOT_ALLOWED`), `/healthz`, `/.well-known/jwks.json`, `/admin/*`, `POST /events/{topic}` (see
@@ -225,24 +237,35 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     });
     const files = gateway.config.files;
     if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
+    const schema = async () =>
+      gateway.permissions.schemaFor(
+        await gateway.registry.getSchema((promise) => c.executionCtx.waitUntil(promise)),
+        c.get("session"),
+      );
     // With `trustedDocuments.mode` "require" the lane takes only stored documents: a sent query goes to
     // Yoga, whose useTrustedDocuments refuses it (PERSISTED_QUERY_ONLY).
-    if (gateway.config.execution.fastLane) {
-      const lane = laneOf(gateway);
-      if (lane.takes(c.req.raw)) {
-        return lane.serve({
-          request: c.req.raw,
-          context,
-          schema: async () =>
-            gateway.permissions.schemaFor(
-              await gateway.registry.getSchema((promise) => c.executionCtx.waitUntil(promise)),
-              c.get("session"),
-            ),
-          yoga: (request, ctx) => gateway.yoga.fetch(request, ctx),
-        });
+    const run = async (request: Request): Promise<Response> => {
+      if (gateway.config.execution.fastLane) {
+        const lane = laneOf(gateway);
+        if (lane.takes(request)) {
+          return lane.serve({ request, context, schema, yoga: (req, ctx) => gateway.yoga.fetch(req, ctx) });
+        }
       }
+      return gateway.yoga.fetch(request, context);
+    };
+    // The response cache (src/cache) first, for JSON POSTs and GETs: a hit skips the lane and Yoga.
+    if (gateway.responseCache.enabled && cacheable(c.req.raw)) {
+      const mode = gateway.config.trustedDocuments.mode;
+      return serveCached({
+        cache: gateway.responseCache,
+        request: c.req.raw,
+        context,
+        schema,
+        documentText: (params) => documentText(gateway, mode, params),
+        run,
+      });
     }
-    return gateway.yoga.fetch(c.req.raw, context);
+    return run(c.req.raw);
   });
 
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { parsePurgeRequest } from "../cache";
 import type { AppEnv } from "../env";
 import { ErrorCode, GatewayError } from "../errors";
 import { shardName, shardStub } from "../events";
@@ -19,6 +20,10 @@ import { documentRoutes } from "./documents";
  *   planned, fallbacks }` (counters since the isolate started; see docs/performance.md).
  * - `POST /admin/documents`, `GET /admin/documents`, `GET|DELETE /admin/documents/:id`: trusted documents
  *   (see documents.ts).
+ * - `POST /admin/cache/purge` with `{ "types": [...], "entities": [{ "typename", "id" }], "all": true }`:
+ *   purges the response cache's answers holding those types or entities (or all of them) in this data
+ *   centre, and by tag everywhere through Cloudflare's API when `CF_API_TOKEN` and a zone are set; answers
+ *   `{ status: "purged", deleted, tags, everywhere }`; a bad body is 400 BAD_REQUEST (see src/cache).
  * - `GET /admin/deprecations?days=N`: each deprecated element of the composed schema with its removal
  *   date, last use and the clients that used it in the last N UTC days (default 30, 1 to 90; otherwise
  *   400 BAD_REQUEST), from the `DEPRECATION_USAGE` object (see src/usage).
@@ -39,6 +44,19 @@ export function adminRoutes(): Hono<AppEnv> {
   documentRoutes(admin);
 
   admin.get("/plans", (c) => c.json(c.get("gateway").plans.stats()));
+
+  admin.post("/cache/purge", async (c) => {
+    const body = await c.req.json().catch(() => undefined);
+    const request = parsePurgeRequest(body);
+    const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+    const result = await c.get("gateway").responseCache.purge(request, c.env, waitUntil, c.get("log"));
+    return c.json({
+      status: "purged",
+      deleted: result.deleted,
+      tags: result.tags.length,
+      everywhere: result.everywhere,
+    });
+  });
 
   admin.post("/reload", async (c) => {
     const report = await c.get("gateway").registry.reload(undefined, { force: c.req.query("force") === "true" });

@@ -219,6 +219,19 @@ const ResponseCacheSchema = z
       .array(typeName)
       .default([])
       .describe("Types whose answers are PRIVATE: cached per user (keyed by x-hasura-user-id), never shared."),
+    keyFields: z
+      .record(typeName, z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/))
+      .default({})
+      .describe(
+        'The key field of entity types whose key is not `id`, e.g. { "Product": "upc" }: cache tags and purges name entities by __typename and this field.',
+      ),
+    zoneId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Cloudflare zone id for purges by tag through the API (with the CF_API_TOKEN secret); the CF_ZONE_ID variable wins.",
+      ),
   })
   .strict();
 

@@ -8,6 +8,7 @@ import {
   PERMISSION_FILES_DIR,
   type PermissionSet,
 } from "../auth";
+import { type CacheHints, createResponseCache, mergeCacheHints, type ResponseCache, readSdlCacheHints } from "../cache";
 import { createSchemaCache, createSchemaRegistry, remotePublishConfigProblems, type SchemaRegistry } from "../compose";
 import { type GatewayConfig, loadConfig } from "../config";
 import { createDocumentStore, type DocumentStore } from "../documents";
@@ -68,6 +69,8 @@ export interface Gateway {
   plans: PlanCache;
   /** The trusted documents (`trustedDocuments`) and Apollo APQ registrations, in KV under the gateway's prefix. */
   documents: DocumentStore;
+  /** The edge response cache (`responseCache`, `@cacheControl`): hints, policies, keys and purges. */
+  responseCache: ResponseCache;
   /** The Subscription fields bound to event topics (`@topic` in schemas/*.graphql), by field name. */
   topics: ReadonlyMap<string, TopicBinding>;
   /**
@@ -114,7 +117,14 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     // An upstream's Set-Cookie may never replace the cookie the JWT is read from.
     protectedCookies: tokenLocation?.type === "Cookie" ? [tokenLocation.name] : [],
   });
-  const { rest, permissions } = buildSchemaFiles(config, options.schemaFiles ?? [], pipeline);
+  const { rest, permissions, cacheHints } = buildSchemaFiles(config, options.schemaFiles ?? [], pipeline);
+  const responseCache = createResponseCache({
+    hints: cacheHints.hints,
+    config: config.responseCache,
+    sdlHints: cacheHints.sdl,
+    namespace: options.kvPrefix,
+    fetch: options.fetch,
+  });
   let authenticator: Authenticator;
   try {
     authenticator = createAuthenticator({ auth: config.auth, fetch: options.fetch, log });
@@ -172,7 +182,9 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
       plans,
       queryPlans: config.execution.queryPlans,
       trustedDocuments: documentsMode === "off" ? undefined : { mode: documentsMode, store: documents },
+      responseCache,
     }),
+    responseCache,
     documents,
     tokenSigner,
     authenticator,
@@ -191,14 +203,15 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
  * @param config - the validated config
  * @param files - every `schemas/**\/*.graphql` file
  * @param pipeline - the upstream pipeline REST calls go through @default createUpstreamPipeline()
- * @returns the REST schema and the permission set
+ * `@cacheControl` hints (src/cache) are read from the same files and merged with `responseCache`.
+ * @returns the REST schema, the permission set and the cache hints (`sdl`: whether any file has one)
  * @throws ConfigError listing every problem, each located as `file:line:column` or a JSON path
  */
 export function buildSchemaFiles(
   config: GatewayConfig,
   files: readonly SchemaFile[],
   pipeline?: UpstreamPipeline,
-): { rest: RestSchema; permissions: PermissionSet } {
+): { rest: RestSchema; permissions: PermissionSet; cacheHints: { hints: CacheHints; sdl: boolean } } {
   const permissionFiles = files.filter((file) => file.path.startsWith(PERMISSION_FILES_DIR));
   const restFiles = files.filter((file) => !file.path.startsWith(PERMISSION_FILES_DIR));
   // With `files`, SDL files use the Upload scalar without declaring it.
@@ -210,7 +223,9 @@ export function buildSchemaFiles(
     remotes: config.remotes.map((remote) => remote.name),
   });
   const { permissions, problems } = createPermissionSet({ config, files: permissionFiles });
-  const all = [...rest.problems, ...problems, ...remotePublishConfigProblems(config.remotes)];
+  const sdlHints = readSdlCacheHints(restFiles);
+  const all = [...rest.problems, ...problems, ...remotePublishConfigProblems(config.remotes), ...sdlHints.problems];
   if (all.length > 0) throw new ConfigError(all);
-  return { rest, permissions };
+  const hints = mergeCacheHints(sdlHints, config.responseCache);
+  return { rest, permissions, cacheHints: { hints, sdl: sdlHints.types.size + sdlHints.fields.size > 0 } };
 }

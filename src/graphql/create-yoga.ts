@@ -2,6 +2,7 @@ import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { composedSchemaOf, type PermissionSet, usePermissions } from "../auth";
 import { useCsrfPrevention, useGraphiQLContentSecurityPolicy } from "../browser";
+import { type ResponseCache, useResponseCachePurge } from "../cache";
 import type { SchemaRegistry } from "../compose";
 import type { IntrospectionConfig, LimitsConfig } from "../config";
 import { type TrustedDocumentsOptions, useTrustedDocuments } from "../documents";
@@ -40,19 +41,25 @@ export interface GatewayYogaOptions {
    * @default undefined
    */
   trustedDocuments?: TrustedDocumentsOptions;
+  /**
+   * The gateway's response cache: mutations that reach Yoga without the HTTP cache path purge the cached
+   * answers holding the entities they return (useResponseCachePurge). @default undefined (no purges)
+   */
+  responseCache?: ResponseCache;
 }
 
 /**
  * The plugins that validate and execute an operation, in order: permissions (the role's schema and its
  * execution), limits (joins, then the operation limits, each per role), then the usage count of
- * deprecated elements (src/usage, once per validated operation), then the fast lane for operations
+ * deprecated elements (src/usage, once per validated operation), then the response cache's mutation purges
+ * (src/cache), then the fast lane for operations
  * one remote answers alone, then query plans for operations over several sources (when a plan cache is given). Yoga runs them for HTTP; the realtime layer runs the same list (through
  * {@link createGatewayEnvelop}) for WebSocket and SSE operations, so both are checked alike.
  * @param options - limits, introspection and suggestions of the config
  * @returns the plugins
  */
 export function executionPlugins(
-  options: Pick<GatewayYogaOptions, "limits" | "introspection" | "plans" | "queryPlans">,
+  options: Pick<GatewayYogaOptions, "limits" | "introspection" | "plans" | "queryPlans" | "responseCache">,
 ): Plugin<Record<string, unknown>, GatewayContext>[] {
   const limits = { limits: options.limits, introspection: options.introspection ?? { disabledForRoles: [] } };
   return [
@@ -62,6 +69,8 @@ export function executionPlugins(
     // Counts validated operations that touch deprecated elements: after every validation rule above, and
     // before the passthrough and plans, which stop execution early (it counts at validation anyway).
     useDeprecationUsage(),
+    // Mutation purges of the response cache: before the passthrough and plans, which stop execution early.
+    ...(options.responseCache?.enabled === true ? [useResponseCachePurge(options.responseCache)] : []),
     usePassthrough(),
     ...(options.plans === undefined
       ? []

@@ -38,11 +38,11 @@ const schemaFromContext: Plugin<EnvelopedContext> = {
  * with the same validation and execution plugins Yoga runs for HTTP ({@link executionPlugins}), so role
  * schemas, presets, limits and the fast lane apply alike. Call the result with an
  * {@link EnvelopedContext} to get `parse`, `validate`, `contextFactory` and `execute` for one operation.
- * @param options - limits and introspection of the config
+ * @param options - limits and introspection of the config, and the response cache (mutation purges)
  * @returns envelop's `getEnveloped`
  * @see https://the-guild.dev/graphql/envelop/docs/getting-started
  */
-export function createGatewayEnvelop(options: Pick<GatewayYogaOptions, "limits" | "introspection">) {
+export function createGatewayEnvelop(options: Pick<GatewayYogaOptions, "limits" | "introspection" | "responseCache">) {
   return envelop({
     plugins: [engine, schemaFromContext, ...(executionPlugins(options) as Plugin[])],
   });

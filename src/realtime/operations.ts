@@ -55,7 +55,11 @@ const MAX_DOCUMENTS = 500;
 function envelopOf(gateway: Gateway): ReturnType<typeof createGatewayEnvelop> {
   let made = envelops.get(gateway);
   if (made === undefined) {
-    made = createGatewayEnvelop({ limits: gateway.config.limits, introspection: gateway.config.introspection });
+    made = createGatewayEnvelop({
+      limits: gateway.config.limits,
+      introspection: gateway.config.introspection,
+      responseCache: gateway.responseCache,
+    });
     envelops.set(gateway, made);
   }
   return made;

@@ -36,7 +36,14 @@ import {
   usesForeignType,
 } from "./realtime-directives";
 import { createRestResolver, type RestBinding } from "./resolver";
-import { endpointReferences, isBound, readDirective, sdlErrors, withoutDirectives } from "./sdl-rules";
+import {
+  endpointReferences,
+  isBound,
+  readDirective,
+  sdlErrors,
+  withoutDirectives,
+  withoutTypeCacheControl,
+} from "./sdl-rules";
 
 /** One SDL file under schemas/, as bundled into the Worker (see scripts/gen-schema-files.mjs). */
 export interface SchemaFile {
@@ -286,9 +293,13 @@ export function buildRestSchema(
   if (problems.length > 0) return none();
 
   const joined = new Set(sorted.filter((entry) => entry.extension).map((entry) => entry.field));
-  const local = definitions.flatMap((definition): DefinitionNode[] => {
+  const local = definitions.flatMap((given): DefinitionNode[] => {
+    const definition = withoutTypeCacheControl(given);
     if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) {
-      return [definition];
+      if (definition.kind !== Kind.INTERFACE_TYPE_DEFINITION && definition.kind !== Kind.INTERFACE_TYPE_EXTENSION) {
+        return [definition];
+      }
+      return [{ ...definition, fields: definition.fields?.map(withoutDirectives) }];
     }
     if (!ROOT_TYPES.has(definition.name.value) && !declaredTypes.has(definition.name.value)) return [];
     const fields = (definition.fields ?? []).filter((field) => !joined.has(field));

@@ -1,4 +1,5 @@
 import {
+  type DefinitionNode,
   type DirectiveNode,
   type DocumentNode,
   type FieldDefinitionNode,
@@ -168,12 +169,31 @@ export function endpointReferences(endpoint: EndpointConfig): TemplateReference[
 }
 
 /**
- * A field definition without its @rest/@join and realtime directives (for the schema that is built).
+ * Apollo's `@cacheControl`, defined by the gateway: read by src/cache (the response cache's hints) and
+ * stripped here, on types and fields, before the schema is built.
+ */
+const CACHE_CONTROL = "cacheControl";
+
+/**
+ * A field definition without its @rest/@join, realtime and `@cacheControl` directives (for the schema that is built).
  * @param field - the field
  */
 export const withoutDirectives = (field: FieldDefinitionNode): FieldDefinitionNode => ({
   ...field,
   directives: (field.directives ?? []).filter(
-    (d) => !Object.hasOwn(DIRECTIVES, d.name.value) && !REALTIME_DIRECTIVES.has(d.name.value),
+    (d) =>
+      !Object.hasOwn(DIRECTIVES, d.name.value) &&
+      !REALTIME_DIRECTIVES.has(d.name.value) &&
+      d.name.value !== CACHE_CONTROL,
   ),
 });
+
+/**
+ * A definition without `@cacheControl` on the type itself (objects, interfaces, unions; src/cache reads it).
+ * @param definition - a definition of schemas/*.graphql
+ */
+export function withoutTypeCacheControl<T extends DefinitionNode>(definition: T): T {
+  const directives = (definition as { directives?: readonly DirectiveNode[] }).directives;
+  if (directives === undefined || !directives.some((d) => d.name.value === CACHE_CONTROL)) return definition;
+  return { ...definition, directives: directives.filter((d) => d.name.value !== CACHE_CONTROL) };
+}
