@@ -87,7 +87,7 @@ function walk(
         state.failed = true;
         return;
       }
-      noteType(state, type);
+      if (!root) noteType(state, type);
       walk(state, type, fragment.selectionSet, root, depth + 1, next);
       continue;
     }
