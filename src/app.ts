@@ -261,6 +261,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
         request: c.req.raw,
         context,
         schema,
+        sentQueries: mode !== "require",
         documentText: (params) => documentText(gateway, mode, params),
         run,
       });

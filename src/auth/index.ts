@@ -29,6 +29,6 @@ export {
   type PermissionSet,
   type PermissionSetOptions,
 } from "./permissions";
-export { composedSchemaOf } from "./role-schema";
+export { composedSchemaOf, presetVariablesOf } from "./role-schema";
 export { secretsEqual } from "./secrets";
 export { type PermissionsPluginOptions, usePermissions } from "./use-permissions";

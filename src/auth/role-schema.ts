@@ -52,6 +52,22 @@ export function restrictedSchemaInfo(schema: GraphQLSchema): RoleSchemaInfo | un
 }
 
 /**
+ * The session variables each field's `@preset` arguments read, for a role schema (the response cache keys
+ * answers of operations selecting such fields by those variables' values: the answer depends on them).
+ * @param schema - a schema from {@link PermissionSet.schemaFor}
+ * @returns `Type.field` -> session variable names (Hasura names, lower-case); empty for the whole schema
+ */
+export function presetVariablesOf(schema: GraphQLSchema): ReadonlyMap<string, readonly string[]> {
+  const presets = roleInfo.get(schema)?.presets;
+  const out = new Map<string, string[]>();
+  for (const [coordinate, list] of presets ?? []) {
+    const variables = list.flatMap((preset) => (preset.variable === undefined ? [] : [preset.variable]));
+    if (variables.length > 0) out.set(coordinate, variables);
+  }
+  return out;
+}
+
+/**
  * The composed schema a role schema was cut from, when `schema` is a role schema whose operations run
  * as given (no preset argument to fill in): an operation valid against it selects only fields of the
  * composed schema, which answer it alike (query plans are built there). Undefined for any other schema.

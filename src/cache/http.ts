@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from "graphql";
 import { type GatewayContext, type Session, USER_ID_VARIABLE } from "../shared";
+import { entityTagOf, noneMatch } from "./etag";
 import type { CachePolicy } from "./policy";
 import type { ResponseCache } from "./response-cache";
 import { defaultCache, lookupAnswer, storeAnswer } from "./store";
@@ -27,6 +28,8 @@ export interface CachedRequest {
    * @throws whatever the registry throws: the request then runs uncached (Yoga answers the error)
    */
   schema(): Promise<GraphQLSchema>;
+  /** Whether sent queries may run (false with `trustedDocuments.mode` "require": only stored documents). */
+  sentQueries: boolean;
   /**
    * The text of the stored document a body names (`documentId`, or APQ's `extensions.persistedQuery`).
    * @returns the text, or null (the request then runs uncached)
@@ -91,7 +94,12 @@ async function textOf(params: Params, input: CachedRequest): Promise<string | nu
     if (!isRecord(params.extensions)) return null;
     for (const key in params.extensions) if (key !== "persistedQuery") return null;
   }
-  if (typeof params.query === "string") return params.documentId === undefined ? params.query : null;
+  if (typeof params.query === "string") {
+    // A query with a document id or APQ hash registers it (Yoga's work), and with `trustedDocuments.mode`
+    // "require" a sent query is refused by Yoga: neither is answered from the cache.
+    const plain = params.documentId === undefined && params.extensions === undefined;
+    return plain && input.sentQueries ? params.query : null;
+  }
   if (params.query !== undefined) return null;
   if (params.documentId === undefined && params.extensions === undefined) return null;
   return input.documentText({ documentId: params.documentId, extensions: params.extensions });
@@ -111,6 +119,23 @@ export function clientCacheControl(policy: CachePolicy, session: Session, reques
     !request.headers.has("authorization") &&
     !request.headers.has("cookie");
   return policy.scope === "PUBLIC" && anonymous ? `public, max-age=${maxAge}` : `private, max-age=${maxAge}`;
+}
+
+/**
+ * The client's caching headers of a cacheable answer: `Cache-Control` ({@link clientCacheControl}) and, on
+ * a public answer, `Vary: Accept, Authorization, Cookie`, so a shared cache keeps apart what a caller with a
+ * token or cookies (or another media type) would get.
+ */
+function cachingHeaders(
+  policy: CachePolicy,
+  session: Session,
+  request: Request,
+  maxAge: number,
+): Record<string, string> {
+  const cacheControl = clientCacheControl(policy, session, request, maxAge);
+  return cacheControl.startsWith("public")
+    ? { "cache-control": cacheControl, vary: "Accept, Authorization, Cookie" }
+    : { "cache-control": cacheControl };
 }
 
 /** The response with more headers (a new Response: the body is passed on, never read). */
@@ -163,7 +188,8 @@ async function purgeAfterMutation(input: CachedRequest, response: Response): Pro
  * Serves one `/graphql` request (JSON POST or GET) through the response cache, before the fast lane and
  * Yoga: a query whose policy allows it is looked up by (schema, document hash, operation name,
  * variables, role, Accept, and for PRIVATE the user id) in the data centre's Cache API and served from
- * there (`x-cache: HIT`, `Age`), else run and, when the answer qualifies, stored (`x-cache: MISS`). Never
+ * there (`x-cache: HIT`, `Age`), else run and, when the answer qualifies, stored (`x-cache: MISS`). A
+ * cacheable GET also gets an `ETag`, and `If-None-Match` naming it is answered 304 Not Modified. Never
  * stored: answers with `errors` or without `data`, answers that set cookies, non-200 or non-JSON answers,
  * answers of callers with the admin secret, PRIVATE answers for a caller without `x-hasura-user-id`. A
  * mutation's answer is read for entities (`__typename` + key) and their cached answers purged before
@@ -216,13 +242,22 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
   });
   const now = Date.now();
   const { hit, generation } = await lookupAnswer(store, cache.namespace, key, now);
+  const get = request.method === "GET";
   if (hit !== undefined) {
     const headers = new Headers({
       "content-type": hit.contentType,
       [X_CACHE]: "HIT",
       age: String(hit.age),
-      "cache-control": clientCacheControl(policy, session, request, hit.maxAge),
+      ...cachingHeaders(policy, session, request, hit.maxAge),
     });
+    if (get && hit.etag !== "") {
+      headers.set("etag", hit.etag);
+      if (noneMatch(request, hit.etag)) {
+        await hit.body?.cancel();
+        headers.delete("content-type");
+        return new Response(null, { status: 304, headers });
+      }
+    }
     return new Response(hit.body, { status: 200, headers });
   }
   const response = await input.run(forward);
@@ -240,6 +275,7 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
       ...found.entities.map((entity) => typeTag(cache.namespace, entity.typename)),
     ]),
   ];
+  const etag = await entityTagOf(read.text);
   if (found.complete && tags.length <= MAX_TAGS_PER_ANSWER) {
     const stored = storeAnswer(
       store,
@@ -253,6 +289,7 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
         tags,
         headerTags: [allTag(cache.namespace)],
         generation,
+        etag,
       },
       now,
     ).catch((error: unknown) => {
@@ -260,6 +297,14 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
     });
     context.executionCtx.waitUntil(stored);
   }
-  const cacheControl = clientCacheControl(policy, session, request, policy.maxAge);
-  return withHeaders(response, read.text, { ...miss, "cache-control": cacheControl });
+  const caching = cachingHeaders(policy, session, request, policy.maxAge);
+  if (!get) return withHeaders(response, read.text, { ...miss, ...caching });
+  // A GET (a stored document's id or APQ hash, or a sent query): browsers and CDNs may revalidate it.
+  const headers = { ...miss, ...caching, etag };
+  if (noneMatch(request, etag)) {
+    const notModified = withHeaders(response, null, headers);
+    notModified.headers.delete("content-type");
+    return new Response(null, { status: 304, headers: notModified.headers });
+  }
+  return withHeaders(response, read.text, headers);
 }

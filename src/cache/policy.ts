@@ -25,10 +25,21 @@ export interface CachePolicy {
   scope: CacheScope;
   /** Every composite type the selection may return (abstract types with their possible types): type tags. */
   types: readonly string[];
+  /**
+   * Session variables the selected fields' `@preset` arguments read (role schemas): the answer depends on
+   * their values, so they are part of its key whatever the scope.
+   */
+  sessionVariables: readonly string[];
 }
 
 /** The policy of a document Yoga will refuse, or of a mutation/subscription: not cached. */
-const uncached = (kind: CachePolicy["kind"]): CachePolicy => ({ kind, maxAge: 0, scope: "PUBLIC", types: [] });
+const uncached = (kind: CachePolicy["kind"]): CachePolicy => ({
+  kind,
+  maxAge: 0,
+  scope: "PUBLIC",
+  types: [],
+  sessionVariables: [],
+});
 
 /** Deepest selection nesting walked; deeper documents are not cached (the depth limits refuse them anyway). */
 const MAX_DEPTH = 64;
@@ -38,6 +49,8 @@ interface Walk {
   maxAge: number;
   scope: CacheScope;
   types: Set<string>;
+  sessionVariables: Set<string>;
+  presets: ReadonlyMap<string, readonly string[]>;
   fragments: Map<string, FragmentDefinitionNode>;
   schema: GraphQLSchema;
   hints: CacheHints;
@@ -113,7 +126,9 @@ function walk(
       inheritMaxAge = typeHint?.inheritMaxAge === true;
       noteType(state, target);
     }
-    const fieldHint = state.hints.fields.get(`${parent.name}.${name}`);
+    const coordinate = `${parent.name}.${name}`;
+    for (const variable of state.presets.get(coordinate) ?? []) state.sessionVariables.add(variable);
+    const fieldHint = state.hints.fields.get(coordinate);
     if (fieldHint?.inheritMaxAge === true && policy.maxAge === undefined) {
       inheritMaxAge = true;
       if (fieldHint.scope !== undefined) policy.scope = fieldHint.scope;
@@ -148,6 +163,8 @@ function noteType(state: Walk, type: GraphQLNamedType): void {
  * @param document - the parsed document
  * @param operationName - the requested operation; null or undefined for a document with one operation
  * @param hints - the gateway's hints (hints.ts)
+ * @param presets - `Type.field` -> session variables its `@preset` arguments read (src/auth's
+ *   presetVariablesOf for a role schema) @default none
  * @returns the policy
  */
 export function operationPolicy(
@@ -155,6 +172,7 @@ export function operationPolicy(
   document: DocumentNode,
   operationName: string | null | undefined,
   hints: CacheHints,
+  presets: ReadonlyMap<string, readonly string[]> = new Map(),
 ): CachePolicy {
   const operations: OperationDefinitionNode[] = [];
   const fragments = new Map<string, FragmentDefinitionNode>();
@@ -176,6 +194,8 @@ export function operationPolicy(
     maxAge: Number.POSITIVE_INFINITY,
     scope: "PUBLIC",
     types: new Set(),
+    sessionVariables: new Set(),
+    presets,
     fragments,
     schema,
     hints,
@@ -183,5 +203,11 @@ export function operationPolicy(
   };
   walk(state, root, operation.selectionSet, true, 0, new Set());
   if (state.failed || !Number.isFinite(state.maxAge) || state.maxAge <= 0) return uncached("query");
-  return { kind: "query", maxAge: state.maxAge, scope: state.scope, types: [...state.types].sort() };
+  return {
+    kind: "query",
+    maxAge: state.maxAge,
+    scope: state.scope,
+    types: [...state.types].sort(),
+    sessionVariables: [...state.sessionVariables].sort(),
+  };
 }

@@ -1,4 +1,5 @@
 import { type GraphQLSchema, parse, printSchema } from "graphql";
+import { presetVariablesOf } from "../auth";
 import type { ResponseCacheConfig } from "../config";
 import type { Logger } from "../observability";
 import { type Session, sha256Hex, USER_ID_VARIABLE, type WaitUntil } from "../shared";
@@ -63,7 +64,8 @@ export interface ResponseCache {
   /**
    * The synthetic URL an answer is stored under: a SHA-256 over the namespace, the schema's hash (its printed
    * SDL, once per schema object), the document hash, the operation name, the variables (keys sorted), the
-   * role and how the caller was identified, the Accept header and, for PRIVATE, the user id.
+   * role and how the caller was identified, the Accept header, for PRIVATE the user id, and the values of
+   * the session variables the selected fields' `@preset` arguments read.
    * @param input - the pieces
    * @returns the URL
    */
@@ -148,9 +150,10 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
       let policy = table.get(id);
       if (policy === undefined) {
         try {
-          policy = operationPolicy(schema, parse(text, { noLocation: true }), operationName, options.hints);
+          const document = parse(text, { noLocation: true });
+          policy = operationPolicy(schema, document, operationName, options.hints, presetVariablesOf(schema));
         } catch {
-          policy = { kind: null, maxAge: 0, scope: "PUBLIC", types: [] };
+          policy = { kind: null, maxAge: 0, scope: "PUBLIC", types: [], sessionVariables: [] };
         }
         if (table.size >= MAX_POLICIES) table.clear();
         table.set(id, policy);
@@ -172,6 +175,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
           input.accept,
           input.policy.scope,
           user,
+          canonicalJson(input.policy.sessionVariables.map((name) => [name, input.session.variables[name] ?? null])),
         ].join("\n"),
       );
       return `${CACHE_ORIGIN}/answers/${digest}`;

@@ -22,6 +22,7 @@ export const STORED_AT = "x-junction-stored-at";
 const STORED_MAX_AGE = "x-junction-max-age";
 const STORED_GENERATION = "x-junction-generation";
 const STORED_SCOPE = "x-junction-scope";
+const STORED_ETAG = "x-junction-etag";
 
 /** Most keys one tag's index entry keeps (expired ones are dropped first); a fuller tag refuses new answers. */
 export const MAX_KEYS_PER_TAG = 500;
@@ -101,6 +102,8 @@ export interface StoredAnswer {
   headerTags: readonly string[];
   /** The generation read when it was looked up. */
   generation: string;
+  /** Its entity tag (`"<hex>"`, see etag.ts). */
+  etag: string;
 }
 
 /**
@@ -138,6 +141,7 @@ export async function storeAnswer(
     [STORED_MAX_AGE]: String(answer.maxAge),
     [STORED_GENERATION]: answer.generation,
     [STORED_SCOPE]: answer.scope,
+    [STORED_ETAG]: answer.etag,
   });
   const cacheTags = [...answer.tags, ...answer.headerTags];
   if (cacheTags.length > 0) headers.set("cache-tag", cacheTags.join(","));
@@ -155,6 +159,8 @@ export interface CachedAnswer {
   age: number;
   /** Its max age, seconds. */
   maxAge: number;
+  /** Its entity tag. */
+  etag: string;
 }
 
 /**
@@ -187,7 +193,13 @@ export async function lookupAnswer(
   }
   const age = Math.max(0, Math.floor((now - storedAt) / 1000));
   return {
-    hit: { body: found.body, contentType: found.headers.get("content-type") ?? "application/json", age, maxAge },
+    hit: {
+      body: found.body,
+      contentType: found.headers.get("content-type") ?? "application/json",
+      age,
+      maxAge,
+      etag: found.headers.get(STORED_ETAG) ?? "",
+    },
     generation,
   };
 }
