@@ -11,6 +11,7 @@ import { resolveLimits, useOperationLimits } from "../limits";
 import type { Logger } from "../observability";
 import { type PlanCache, usePlans } from "../plans";
 import type { GatewayContext } from "../shared";
+import { useTracing } from "../tracing";
 import { useDeprecationUsage } from "../usage";
 import { usePassthrough, useRegistrySchema, useRequestErrors, useUpstreamCookies } from "./plugins";
 
@@ -113,6 +114,8 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
     plugins: [
       useCsrfPrevention(),
       useRequestErrors(),
+      // The request's operation span (src/tracing): the operation's name and type, its error codes.
+      useTracing(),
       ...(options.trustedDocuments === undefined ? [] : [useTrustedDocuments(options.trustedDocuments)]),
       useRegistrySchema({ registry, permissions }),
       ...executionPlugins(options),
