@@ -7,9 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { fastLaneCounters } from "../../src/fastlane";
-import { type Entry, testGateway } from "../fixtures/gateways";
+import { createLogger } from "../../src/observability";
+import { type TestGatewayOptions, testGateway } from "../fixtures/gateways";
 import type { ReceivedExport } from "../fixtures/otlp-collector";
-import { control, type GraphQLBody, type TestGateway, uniqueId, upstreamBase } from "../helpers";
+import { control, type GraphQLBody, stats, type TestGateway, uniqueId, upstreamBase } from "../helpers";
 
 const SDL = `
   type Echo { headers: String! }
@@ -26,11 +27,12 @@ const ECHO = {
 const collector = (id: string): string => `${upstreamBase()}/otlp/${id}`;
 
 /** A gateway over test `id`'s accounts remote and echo service, exporting to the stub unless `env` says otherwise. */
-function tracedGateway(id: string, env: Record<string, unknown> = {}, more: Entry = {}): TestGateway {
+function tracedGateway(id: string, env: Record<string, unknown> = {}, options: TestGatewayOptions = {}): TestGateway {
   return testGateway(
     id,
-    { remotes: ["accounts"], services: [ECHO], ...more },
+    { remotes: ["accounts"], services: [ECHO] },
     {
+      ...options,
       files: { "schemas/echo.graphql": SDL },
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: collector(id),
@@ -286,6 +288,44 @@ describe("OpenTelemetry traces over OTLP/HTTP", () => {
     expect(attributes(call)).toMatchObject({ "error.type": "UPSTREAM_UNAVAILABLE", "http.response.status_code": 500 });
     expect(operation.status).toEqual({ code: 2, message: "UPSTREAM_UNAVAILABLE" });
     expect(attributes(operation)["junction.error_codes"]).toEqual(["UPSTREAM_UNAVAILABLE"]);
+  });
+
+  it("makes one span per call however many attempts: a retried query is one span, both attempts under it", async () => {
+    const id = uniqueId("trace");
+    const gw = tracedGateway(id);
+    expect((await post(gw, "{ __typename }", {})).status).toBe(200);
+    await control(id, "accounts", { failures: 1, failMode: "503" });
+    const { body } = await post(gw, "query Retried { requestHeaders }", {});
+    expect(body.errors).toBeUndefined();
+    expect((await stats(id, "accounts")).operations).toBe(2);
+    const exports = await exportsOf(id);
+    const { spans } = spansOf(exports[exports.length - 1] as ReceivedExport);
+    const calls = spans.filter((span) => span.kind === 3);
+    expect(calls).toHaveLength(1);
+    const call = calls[0] as OtlpSpan;
+    expect(call.status).toEqual({});
+    expect(attributes(call)["http.response.status_code"]).toBe(200);
+    const headers = JSON.parse((body.data as { requestHeaders: string }).requestHeaders) as Record<string, string>;
+    expect(headers.traceparent).toBe(`00-${call.traceId}-${call.spanId}-01`);
+  });
+
+  it("logs an unusable endpoint once with the variable's name, and answers without tracing", async () => {
+    const id = uniqueId("trace");
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger({ sink: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const gw = tracedGateway(id, { OTEL_EXPORTER_OTLP_ENDPOINT: `collector-${id}:4318` }, { log });
+    for (let i = 0; i < 2; i++) {
+      const received = await probe(gw, { traceparent: `00-${hex(16)}-${hex(8)}-01` });
+      expect(received.accounts.traceparent).toBeUndefined();
+    }
+    const errors = lines.filter((line) => line.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
+      code: "INVALID_CONFIG",
+      msg: `OTEL_EXPORTER_OTLP_ENDPOINT is not an absolute http(s) URL: "collector-${id}:4318/v1/traces"; traces are not exported`,
+    });
+    expect(await exportsOf(id)).toEqual([]);
   });
 
   it("answers as usual when the collector refuses the export", async () => {
