@@ -6,12 +6,15 @@ export const SpanKind = { internal: 1, server: 2, client: 3 } as const;
 
 /** A finished or running span: what the OTLP encoder reads (times in ms since the epoch). */
 export interface SpanData {
+  /** The trace's id, 32 hex digits (the client's, or one the gateway made). */
   traceId: string;
+  /** This span's id, 16 hex digits. */
   spanId: string;
   /** The parent's span id; undefined for a root span. */
   parentSpanId: string | undefined;
   /** The `tracestate` the span was started under. */
   traceState: string | undefined;
+  /** The span name (`query GetUser`, `POST users`). */
   name: string;
   /** OTLP's number, see {@link SpanKind}. */
   kind: number;
@@ -19,6 +22,7 @@ export interface SpanData {
   startMs: number;
   /** End, ms since the epoch; undefined while running. */
   endMs: number | undefined;
+  /** The attributes, in the order they were first set. */
   attributes: Map<string, TraceAttributeValue>;
   /** The first failure's code (status ERROR); undefined when the span did not fail. */
   errorCode: string | undefined;
