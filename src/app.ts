@@ -16,6 +16,7 @@ import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./obser
 import { rateLimits } from "./rate-limits";
 import { realtimeUpgrade, routeEventStream } from "./realtime";
 import { type GatewayContext, ROLE_VARIABLE, type Session } from "./shared";
+import { traceOperation } from "./tracing";
 
 /** Options of {@link createApp}: the gateway's options plus the base logger. */
 export interface AppOptions extends GatewayOptions {
@@ -235,38 +236,41 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       session: c.get("session"),
       origin: new URL(c.req.url).origin,
     });
-    const files = gateway.config.files;
-    if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
-    const schema = async () =>
-      gateway.permissions.schemaFor(
-        await gateway.registry.getSchema((promise) => c.executionCtx.waitUntil(promise)),
-        c.get("session"),
-      );
-    // With `trustedDocuments.mode` "require" the lane takes only stored documents: a sent query goes to
-    // Yoga, whose useTrustedDocuments refuses it (PERSISTED_QUERY_ONLY).
-    const run = async (request: Request): Promise<Response> => {
-      if (gateway.config.execution.fastLane) {
-        const lane = laneOf(gateway);
-        if (lane.takes(request)) {
-          return lane.serve({ request, context, schema, yoga: (req, ctx) => gateway.yoga.fetch(req, ctx) });
+    // With OTEL_EXPORTER_OTLP_ENDPOINT set, the request's operation span wraps every path below (src/tracing).
+    return traceOperation(c.req.raw, context, async () => {
+      const files = gateway.config.files;
+      if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
+      const schema = async () =>
+        gateway.permissions.schemaFor(
+          await gateway.registry.getSchema((promise) => c.executionCtx.waitUntil(promise)),
+          c.get("session"),
+        );
+      // With `trustedDocuments.mode` "require" the lane takes only stored documents: a sent query goes to
+      // Yoga, whose useTrustedDocuments refuses it (PERSISTED_QUERY_ONLY).
+      const run = async (request: Request): Promise<Response> => {
+        if (gateway.config.execution.fastLane) {
+          const lane = laneOf(gateway);
+          if (lane.takes(request)) {
+            return lane.serve({ request, context, schema, yoga: (req, ctx) => gateway.yoga.fetch(req, ctx) });
+          }
         }
+        return gateway.yoga.fetch(request, context);
+      };
+      // The response cache (src/cache) first, for JSON POSTs and GETs: a hit skips the lane and Yoga.
+      if (gateway.responseCache.enabled && cacheable(c.req.raw)) {
+        const mode = gateway.config.trustedDocuments.mode;
+        return serveCached({
+          cache: gateway.responseCache,
+          request: c.req.raw,
+          context,
+          schema,
+          sentQueries: mode !== "require",
+          documentText: (params) => documentText(gateway, mode, params),
+          run,
+        });
       }
-      return gateway.yoga.fetch(request, context);
-    };
-    // The response cache (src/cache) first, for JSON POSTs and GETs: a hit skips the lane and Yoga.
-    if (gateway.responseCache.enabled && cacheable(c.req.raw)) {
-      const mode = gateway.config.trustedDocuments.mode;
-      return serveCached({
-        cache: gateway.responseCache,
-        request: c.req.raw,
-        context,
-        schema,
-        sentQueries: mode !== "require",
-        documentText: (params) => documentText(gateway, mode, params),
-        run,
-      });
-    }
-    return run(c.req.raw);
+      return run(c.req.raw);
+    });
   });
 
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.

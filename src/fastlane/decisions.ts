@@ -12,6 +12,8 @@ export interface LaneDecision {
   target: LaneTarget | RestLaneTarget;
   /** The operation's type (only queries are retried upstream). */
   operationType: "query" | "mutation";
+  /** The operation's own name in the document (for the trace's operation span); undefined when anonymous. */
+  operationName?: string;
   /**
    * What the operation touches of the schema's deprecated elements (src/usage's `documentUsage`), so a
    * run the lane answers alone is counted like one Yoga runs.

@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from "graphql";
+import { type GraphQLSchema, getOperationAST } from "graphql";
 import type { GatewayContext, PassthroughAnswer } from "../shared";
 import { countUsage, documentUsage } from "../usage";
 import { type LaneMediaType, laneMediaType } from "./accept";
@@ -207,13 +207,20 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
       context.fastLane = {
         record(ranAgainst, target, operationType, document) {
           const usage = documentUsage(ranAgainst, document, params?.operationName);
-          decisions.set(ranAgainst, key, { target: target as LaneDecision["target"], operationType, usage });
+          const operationName = getOperationAST(document, params?.operationName)?.name?.value;
+          decisions.set(ranAgainst, key, {
+            target: target as LaneDecision["target"],
+            operationType,
+            operationName,
+            usage,
+          });
         },
       };
       fastLaneCounters.toYoga++;
       return toYoga();
     }
     const target = decision.target;
+    context.trace?.nameOperation(decision.operationName, decision.operationType);
     if ("restRoot" in target) {
       const outcome = await runRestLane(target, params.variables ?? undefined, context);
       if ("body" in outcome) {
