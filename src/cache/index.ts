@@ -27,5 +27,15 @@ export {
   type ResponseCache,
   type ResponseCacheOptions,
 } from "./response-cache";
-export { type EntityRef, entitiesOf, entityTag, typeTag } from "./tags";
+export {
+  CACHE_ORIGIN,
+  type CachedAnswer,
+  defaultCache,
+  lookupAnswer,
+  MAX_KEYS_PER_TAG,
+  purgeTags,
+  type StoredAnswer,
+  storeAnswer,
+} from "./store";
+export { allTag, type EntityRef, entitiesOf, entityTag, typeTag } from "./tags";
 export { useResponseCachePurge } from "./use-response-cache-purge";

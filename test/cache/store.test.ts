@@ -3,6 +3,16 @@
  * `Cache-Control: max-age` (the cache also checks its own stored time, src/cache/store.ts).
  */
 import { describe, expect, it } from "vitest";
+import {
+  allTag,
+  CACHE_ORIGIN,
+  defaultCache,
+  entityTag,
+  lookupAnswer,
+  purgeTags,
+  storeAnswer,
+  typeTag,
+} from "../../src/cache";
 import { uniqueId } from "../helpers";
 import { sleep } from "./helpers";
 
@@ -22,5 +32,39 @@ describe("the Cache API in workerd", () => {
     const url = `https://junction-response-cache.internal/test/${uniqueId()}`;
     await cache.put(url, new Response("x", { headers: { "cache-control": "private, max-age=60" } }));
     expect(await cache.match(url)).toBeUndefined();
+  });
+});
+
+describe("stored answers", () => {
+  it("carry their tags in Cache-Tag (plus the gateway's tag), and a purge by one tag deletes them here", async () => {
+    const cache = defaultCache() as Cache;
+    const namespace = `${uniqueId()}:`;
+    const key = `${CACHE_ORIGIN}/answers/${uniqueId()}`;
+    const other = `${CACHE_ORIGIN}/answers/${uniqueId()}`;
+    const tags = [entityTag(namespace, { typename: "User", id: "1" }), typeTag(namespace, "User")];
+    const answer = (at: string, answerTags: string[]) => ({
+      key: at,
+      body: '{"data":{}}',
+      contentType: "application/json",
+      maxAge: 60,
+      scope: "PUBLIC" as const,
+      tags: answerTags,
+      headerTags: [allTag(namespace)],
+      generation: "0",
+      etag: '"e"',
+    });
+    expect(await storeAnswer(cache, namespace, answer(key, tags), Date.now())).toBe(true);
+    expect(await storeAnswer(cache, namespace, answer(other, [typeTag(namespace, "User")]), Date.now())).toBe(true);
+    const stored = await cache.match(key);
+    expect(stored?.headers.get("cache-tag")).toBe(
+      `${namespace}junction:e:User:1,${namespace}junction:t:User,${namespace}junction:all`,
+    );
+    await stored?.text();
+    expect((await lookupAnswer(cache, namespace, key, Date.now())).hit?.etag).toBe('"e"');
+    expect(await purgeTags(cache, namespace, [entityTag(namespace, { typename: "User", id: "1" })])).toBe(1);
+    expect(await cache.match(key)).toBeUndefined();
+    const kept = await cache.match(other);
+    expect(kept).toBeDefined();
+    await kept?.text();
   });
 });
