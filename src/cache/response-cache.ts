@@ -63,7 +63,7 @@ export interface ResponseCache {
   ): Promise<{ policy: CachePolicy; textHash: string }>;
   /**
    * The synthetic URL an answer is stored under: a SHA-256 over the namespace, the schema's hash (its printed
-   * SDL, once per schema object), the document hash, the operation name, the variables (keys sorted), the
+   * SDL, once per schema object), the config's hash, the document hash, the operation name, the variables (keys sorted), the
    * role and how the caller was identified, the Accept header, for PRIVATE the user id, and the values of
    * the session variables the selected fields' `@preset` arguments read.
    * @param input - the pieces
@@ -101,6 +101,11 @@ export interface ResponseCacheOptions {
   namespace?: string;
   /** Fetch for Cloudflare's API. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * The whole validated config (JSON-serialisable): part of every key, so a new config (limits,
+   * permissions, remotes) never serves answers made under the old one. @default none
+   */
+  configFingerprint?: unknown;
 }
 
 /** JSON with object keys sorted, so variables given in another order share a key. */
@@ -135,6 +140,12 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     [...options.hints.fields].sort(),
     options.hints.defaultMaxAge,
   ]);
+  // Hashed once per gateway, on the first key.
+  let configDigest: Promise<string> | undefined;
+  const configHash = (): Promise<string> => {
+    configDigest ??= sha256Hex(JSON.stringify(options.configFingerprint ?? null));
+    return configDigest;
+  };
   return {
     enabled: options.config !== undefined || options.sdlHints,
     namespace,
@@ -166,6 +177,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
         [
           namespace,
           await schemaHash(input.schema),
+          await configHash(),
           hintsHash,
           input.textHash,
           input.operationName ?? "",

@@ -124,6 +124,7 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     sdlHints: cacheHints.sdl,
     namespace: options.kvPrefix,
     fetch: options.fetch,
+    configFingerprint: config,
   });
   let authenticator: Authenticator;
   try {

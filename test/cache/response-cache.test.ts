@@ -199,3 +199,18 @@ describe("isolation", () => {
     expect(other.cacheControl).toBe("private, max-age=60");
   });
 });
+
+describe("a new config", () => {
+  it("never serves answers made under the old one (same KV prefix, tighter limits: refused, not a hit)", async () => {
+    const id = uniqueId();
+    const spec = { remotes: ["accounts"], responseCache: { ttlPerSchemaCoordinate: { "Query.user": 60 } } };
+    const before = testGateway(id, spec, { kvPrefix: `${id}:` });
+    const query = '{ user(id: "1") { id name } }';
+    expect((await ask(before, query)).xCache).toBe("MISS");
+    expect((await ask(before, query)).xCache).toBe("HIT");
+    const after = testGateway(id, { ...spec, limits: { maxDepth: 1 } }, { kvPrefix: `${id}:` });
+    const refused = await ask(after, query);
+    expect(refused.status).toBe(400);
+    expect(refused.xCache).toBe("MISS");
+  });
+});
