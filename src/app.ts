@@ -1,7 +1,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
-import { withoutAdminSecret } from "./browser";
+import { CSRF_HEADERS, withoutAdminSecret } from "./browser";
 import { serveCached } from "./cache";
 import type { FilesConfig } from "./config";
 import { type DocumentId, lookupDocument, requestedDocumentId, type TrustedDocumentsMode } from "./documents";
@@ -176,13 +176,18 @@ async function documentText(
 }
 
 /**
- * Whether the response cache may read a `/graphql` request: a POST with a JSON body, or a GET naming a
- * query or document (not GraphiQL's page). Anything else (multipart, GraphiQL) goes on as before.
+ * Whether the response cache may read a `/graphql` request: a POST with a JSON body, or a GET carrying a
+ * CSRF header (src/browser: Yoga refuses a GET without one, so the cache must not answer it) that is not
+ * for GraphiQL's page. Anything else (multipart, GraphiQL) goes on as before.
  * @param request - the client's request
  */
 function cacheable(request: Request): boolean {
   if (request.method === "POST") return /^application\/json\b/i.test(request.headers.get("content-type") ?? "");
-  return request.method === "GET" && !(request.headers.get("accept") ?? "").includes("text/html");
+  return (
+    request.method === "GET" &&
+    !(request.headers.get("accept") ?? "").includes("text/html") &&
+    CSRF_HEADERS.some((name) => request.headers.has(name))
+  );
 }
 
 /**

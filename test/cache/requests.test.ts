@@ -80,6 +80,21 @@ describe("GET with a stored document or an APQ hash", () => {
   });
 });
 
+describe("GET without a CSRF header", () => {
+  it("is refused as without the cache, even when the answer is cached", async () => {
+    const id = uniqueId();
+    const gateway = testGateway(id, { remotes: ["accounts"], ...CACHE });
+    const params = { query: USER, variables: { id: "1" } };
+    expect((await get(gateway, params)).headers.get("x-cache")).toBe("MISS");
+    expect((await get(gateway, params)).headers.get("x-cache")).toBe("HIT");
+    const search = new URLSearchParams({ query: USER, variables: JSON.stringify({ id: "1" }) });
+    const res = await gateway.fetch(`/graphql?${search}`, { headers: { accept: "application/graphql-response+json" } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("x-cache")).toBeNull();
+    expect(await res.text()).toContain("CSRF_HEADER_REQUIRED");
+  });
+});
+
 describe("trusted documents in require mode", () => {
   it("never answers a sent query from the cache, even when its stored twin is cached", async () => {
     const id = uniqueId();
