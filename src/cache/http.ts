@@ -241,7 +241,15 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
     accept: (request.headers.get("accept") ?? "").slice(0, 256),
   });
   const now = Date.now();
-  const { hit, generation } = await lookupAnswer(store, cache.namespace, key, now);
+  let looked: Awaited<ReturnType<typeof lookupAnswer>>;
+  try {
+    looked = await lookupAnswer(store, cache.namespace, key, now);
+  } catch (error) {
+    // The Cache API failing never fails the request: it runs as without a cache.
+    context.log.warn({ error: String(error) }, "response cache lookup failed");
+    return input.run(forward);
+  }
+  const { hit, generation } = looked;
   const get = request.method === "GET";
   if (hit !== undefined) {
     const headers = new Headers({
