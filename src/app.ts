@@ -155,6 +155,28 @@ async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, f
 }
 
 /**
+ * Ends the observation of a /graphql answer (src/observability): `Server-Timing` for callers with the
+ * admin secret or a role of `observability.debugRoles` (not on GraphiQL's page), and the per-operation
+ * log line, written in the background.
+ */
+function observed(c: Context<AppEnv>, context: GatewayContext, response: Response): Response {
+  const observation = context.observation;
+  if (observation === undefined) return response;
+  const line = observation.finish();
+  if (line !== undefined) c.executionCtx.waitUntil(line);
+  if (!observation.debug || response.headers.get("content-type")?.startsWith("text/html")) return response;
+  try {
+    response.headers.set("server-timing", observation.serverTiming());
+    return response;
+  } catch {
+    // Immutable headers: copy once.
+    const copy = new Response(response.body, response);
+    copy.headers.set("server-timing", observation.serverTiming());
+    return copy;
+  }
+}
+
+/**
  * The text of the trusted document a JSON body names, for the fast lane: what useTrustedDocuments would run.
  * @returns the text; null when the body names no valid id or the store has none (Yoga then answers)
  */
@@ -223,6 +245,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       session: c.get("session"),
       origin: new URL(c.req.url).origin,
     });
+    return observed(c, context, await answer(c, context));
+  });
+
+  /** The answer of one /graphql request: file uploads, the fast lane, else Yoga. */
+  async function answer(c: Context<AppEnv>, context: GatewayContext): Promise<Response> {
+    const gateway = c.get("gateway");
     const files = gateway.config.files;
     if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
     // With `trustedDocuments.mode` "require" the lane takes only stored documents: a sent query goes to
@@ -243,7 +271,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       }
     }
     return gateway.yoga.fetch(c.req.raw, context);
-  });
+  }
 
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.
   app.on(["PUT", "PATCH", "DELETE"], "/graphql", (c) => {
