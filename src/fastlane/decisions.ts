@@ -17,6 +17,8 @@ export interface LaneDecision {
    * run the lane answers alone is counted like one Yoga runs.
    */
   usage: DocumentUsage;
+  /** The name of the operation run (the document's, when the client sent none), for the log line. */
+  operationName?: string;
 }
 
 /** What the lane needs of a passthrough target: its executor's `send`. */

@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from "graphql";
+import { type GraphQLSchema, getOperationAST } from "graphql";
 import type { GatewayContext, PassthroughAnswer } from "../shared";
 import { countUsage, documentUsage } from "../usage";
 import { type LaneMediaType, laneMediaType } from "./accept";
@@ -81,9 +81,10 @@ function rawResponse(
   mediaType: LaneMediaType,
   context: GatewayContext,
   params: LaneParams,
-  type: string,
+  decision: LaneDecision,
 ): Response {
-  context.observation?.operation({ name: params.operationName, type, text: params.query });
+  const name = params.operationName ?? decision.operationName;
+  context.observation?.operation({ name, type: decision.operationType, text: params.query });
   context.observation?.lane("fastlane");
   const headers = new Headers({ "content-type": `${mediaType}; charset=utf-8` });
   for (const cookie of context.responseCookies ?? []) headers.append("set-cookie", cookie);
@@ -218,7 +219,13 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
       context.fastLane = {
         record(ranAgainst, target, operationType, document) {
           const usage = documentUsage(ranAgainst, document, params?.operationName);
-          decisions.set(ranAgainst, key, { target: target as LaneDecision["target"], operationType, usage });
+          const operationName = getOperationAST(document, params?.operationName)?.name?.value;
+          decisions.set(ranAgainst, key, {
+            target: target as LaneDecision["target"],
+            operationType,
+            usage,
+            ...(operationName === undefined ? {} : { operationName }),
+          });
         },
       };
       fastLaneCounters.toYoga++;
@@ -230,7 +237,7 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
       if ("body" in outcome) {
         fastLaneCounters.served++;
         countUsage(context, schema, decision.usage, params.variables);
-        return rawResponse(outcome.body, mediaType, context, params, decision.operationType);
+        return rawResponse(outcome.body, mediaType, context, params, decision);
       }
       // The resolver failed after its call: Yoga's run finds the call's outcome in the request's GET memo.
       if ("handoff" in outcome) fastLaneCounters.handedOff++;
@@ -254,7 +261,7 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
     if (answer.raw !== undefined) {
       fastLaneCounters.served++;
       countUsage(context, schema, decision.usage, params.variables);
-      return rawResponse(answer.bytes, mediaType, context, params, decision.operationType);
+      return rawResponse(answer.bytes, mediaType, context, params, decision);
     }
     // Errors to label or locate: Yoga shapes the answer already obtained, exactly as without the lane.
     context.fastLane = { handoff: { schema, target, outcome: { result: answer.result } } };
