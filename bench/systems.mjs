@@ -87,7 +87,9 @@ export async function supergraph(base) {
 
 /**
  * Starts one system of the comparison against the upstreams at `base`.
- * @param {"direct" | "forwarder" | "ours" | "hive"} system - which one
+ * @param {"direct" | "forwarder" | "ours" | "ours-cached" | "hive"} system - which one ("ours-cached": Junction
+ *   with the edge response cache on for every field, `responseCache.defaultMaxAge` 60 s: after the first
+ *   request of a cell every answer is a cache hit)
  * @param {{ gateway: string, forwarder: string, hive: string | null }} scripts - from {@link buildBundles}
  * @param {string} base - the upstreams' base URL
  * @param {object} [extra] - more Miniflare options (e.g. `{ inspectorPort: 0 }`)
@@ -102,11 +104,12 @@ export async function startSystem(system, scripts, base, extra = {}, editConfig 
   if (system === "direct") return { url: `${base}/mono/graphql`, pid: undefined };
   if (system === "forwarder") {
     target = await startWorker(scripts.forwarder, { TARGET: `${base}/mono/graphql` }, extra);
-  } else if (system === "ours") {
+  } else if (system === "ours" || system === "ours-cached") {
     const { config, schemaFiles } = gatewaySetup(base);
+    const cached = system === "ours-cached" ? { ...config, responseCache: { defaultMaxAge: 60 } } : config;
     target = await startWorker(
       scripts.gateway,
-      { BENCH_CONFIG: JSON.stringify(editConfig(config)), BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles) },
+      { BENCH_CONFIG: JSON.stringify(editConfig(cached)), BENCH_SCHEMA_FILES: JSON.stringify(schemaFiles) },
       extra,
     );
   } else if (system === "hive") {
@@ -117,7 +120,7 @@ export async function startSystem(system, scripts, base, extra = {}, editConfig 
       { compatibilityFlags: ["nodejs_compat"], ...extra },
     );
   } else {
-    throw new Error(`unknown system ${system} (direct, forwarder, ours, hive)`);
+    throw new Error(`unknown system ${system} (direct, forwarder, ours, ours-cached, hive)`);
   }
   return { ...target, url: `${target.url}/graphql` };
 }
