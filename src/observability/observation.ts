@@ -237,15 +237,25 @@ export class RequestObservation {
   }
 }
 
+/** Short hashes by document text, per isolate: repeated operations are hashed once (oldest dropped first). */
+const hashes = new Map<string, string>();
+const MAX_HASHES = 256;
+
 /**
- * The short hash of a document: the first 16 hex digits of the SHA-256 of its text (UTF-8).
+ * The short hash of a document: the first 16 hex digits of the SHA-256 of its text (UTF-8), cached
+ * per isolate for the last 256 texts.
  * @param text - the document text; undefined gives null
  * @returns the hash, or null
  */
 export async function documentHash(text: string | undefined): Promise<string | null> {
   if (text === undefined) return null;
+  // Strings, not promises, are shared: a request never awaits a promise of another request (Workers).
+  const known = hashes.get(text);
+  if (known !== undefined) return known;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   let hex = "";
   for (const byte of digest.subarray(0, 8)) hex += byte.toString(16).padStart(2, "0");
+  if (hashes.size >= MAX_HASHES) hashes.delete(hashes.keys().next().value as string);
+  hashes.set(text, hex);
   return hex;
 }
