@@ -26,7 +26,8 @@ export interface DefaultUpstreamPluginsOptions extends UpstreamCookiesOptions {
 /**
  * The upstream plugins, in order (the first wraps all the others). Every call to a remote schema or a
  * REST service, introspection included, runs through them:
- * 1. `timing`: counts the request's calls and their time;
+ * 1. `timing`: counts the request's calls and their time, and reports each call to the request's observation
+ *    (Server-Timing, the log line, one Analytics Engine data point per call: src/observability);
  * 2. `errors`: transport failures and unusable answers become UpstreamErrors with UPSTREAM_* codes;
  * 3. `circuit-breaker`: refuses calls to an upstream that keeps failing (UPSTREAM_CIRCUIT_OPEN);
  * 4. `timeout`: bounds the exchange, body and retries included, by `timeoutMs`;
