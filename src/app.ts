@@ -15,6 +15,7 @@ import { createLogger, type Logger, REQUEST_ID_HEADER, requestId } from "./obser
 import { rateLimits } from "./rate-limits";
 import { realtimeUpgrade, routeEventStream } from "./realtime";
 import { type GatewayContext, ROLE_VARIABLE, type Session } from "./shared";
+import { traceOperation } from "./tracing";
 
 /** Options of {@link createApp}: the gateway's options plus the base logger. */
 export interface AppOptions extends GatewayOptions {
@@ -245,33 +246,32 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       session: c.get("session"),
       origin: new URL(c.req.url).origin,
     });
-    return observed(c, context, await answer(c, context));
-  });
-
-  /** The answer of one /graphql request: file uploads, the fast lane, else Yoga. */
-  async function answer(c: Context<AppEnv>, context: GatewayContext): Promise<Response> {
-    const gateway = c.get("gateway");
-    const files = gateway.config.files;
-    if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
-    // With `trustedDocuments.mode` "require" the lane takes only stored documents: a sent query goes to
-    // Yoga, whose useTrustedDocuments refuses it (PERSISTED_QUERY_ONLY).
-    if (gateway.config.execution.fastLane) {
-      const lane = laneOf(gateway);
-      if (lane.takes(c.req.raw)) {
-        return lane.serve({
-          request: c.req.raw,
-          context,
-          schema: async () =>
-            gateway.permissions.schemaFor(
-              await gateway.registry.getSchema((promise) => c.executionCtx.waitUntil(promise)),
-              c.get("session"),
-            ),
-          yoga: (request, ctx) => gateway.yoga.fetch(request, ctx),
-        });
+    // With OTEL_EXPORTER_OTLP_ENDPOINT set, the request's operation span wraps every path below (src/tracing).
+    const response = await traceOperation(c.req.raw, context, async () => {
+      const files = gateway.config.files;
+      if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
+      // With `trustedDocuments.mode` "require" the lane takes only stored documents: a sent query goes to
+      // Yoga, whose useTrustedDocuments refuses it (PERSISTED_QUERY_ONLY).
+      if (gateway.config.execution.fastLane) {
+        const lane = laneOf(gateway);
+        if (lane.takes(c.req.raw)) {
+          return lane.serve({
+            request: c.req.raw,
+            context,
+            schema: async () =>
+              gateway.permissions.schemaFor(
+                await gateway.registry.getSchema((promise) => c.executionCtx.waitUntil(promise)),
+                c.get("session"),
+              ),
+            yoga: (request, ctx) => gateway.yoga.fetch(request, ctx),
+          });
+        }
       }
-    }
-    return gateway.yoga.fetch(c.req.raw, context);
-  }
+      return gateway.yoga.fetch(c.req.raw, context);
+    });
+    // Server-Timing and the per-operation log line (src/observability).
+    return observed(c, context, response);
+  });
 
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.
   app.on(["PUT", "PATCH", "DELETE"], "/graphql", (c) => {

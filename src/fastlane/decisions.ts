@@ -13,12 +13,15 @@ export interface LaneDecision {
   /** The operation's type (only queries are retried upstream). */
   operationType: "query" | "mutation";
   /**
+   * The operation's own name in the document (for the trace's operation span and the log line, when the
+   * client sent no operationName); undefined when anonymous.
+   */
+  operationName?: string;
+  /**
    * What the operation touches of the schema's deprecated elements (src/usage's `documentUsage`), so a
    * run the lane answers alone is counted like one Yoga runs.
    */
   usage: DocumentUsage;
-  /** The name of the operation run (the document's, when the client sent none), for the log line. */
-  operationName?: string;
 }
 
 /** What the lane needs of a passthrough target: its executor's `send`. */

@@ -223,8 +223,8 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
           decisions.set(ranAgainst, key, {
             target: target as LaneDecision["target"],
             operationType,
+            operationName,
             usage,
-            ...(operationName === undefined ? {} : { operationName }),
           });
         },
       };
@@ -232,6 +232,7 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
       return toYoga();
     }
     const target = decision.target;
+    context.trace?.nameOperation(decision.operationName, decision.operationType);
     if ("restRoot" in target) {
       const outcome = await runRestLane(target, params.variables ?? undefined, context);
       if ("body" in outcome) {

@@ -11,6 +11,7 @@ import { resolveLimits, useOperationLimits } from "../limits";
 import { type Logger, useObservation } from "../observability";
 import { type PlanCache, usePlans } from "../plans";
 import type { GatewayContext } from "../shared";
+import { useTracing } from "../tracing";
 import { useDeprecationUsage } from "../usage";
 import { usePassthrough, useRegistrySchema, useRequestErrors, useUpstreamCookies } from "./plugins";
 
@@ -109,7 +110,8 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
       error: (...args: unknown[]) => log.error({ args: args.map(String) }, "yoga"),
     },
     // The plugins, in order. CSRF prevention first (before anything reads the request), then coded 400/415
-    // answers for requests Yoga cannot read (plugins/use-request-errors.ts), then trusted documents (a
+    // answers for requests Yoga cannot read (plugins/use-request-errors.ts), then tracing (names the operation
+    // span, records error codes; src/tracing), then trusted documents (a
     // document id becomes its stored text, a query is refused in "require" mode), then permissions (the role's
     // schema and its execution), then limits (joins, then the operation limits, each per role), then the
     // fast lane for operations one remote answers alone, then cookies and GraphiQL's
@@ -117,6 +119,8 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
     plugins: [
       useCsrfPrevention(),
       useRequestErrors(),
+      // The request's operation span (src/tracing): the operation's name and type, its error codes.
+      useTracing(),
       ...(options.trustedDocuments === undefined ? [] : [useTrustedDocuments(options.trustedDocuments)]),
       useRegistrySchema({ registry, permissions }),
       ...executionPlugins(options),

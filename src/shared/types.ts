@@ -87,6 +87,51 @@ export interface UpstreamContext {
    * built by `createGatewayContext`.
    */
   observation?: RequestObservation;
+  /**
+   * The request's OpenTelemetry trace (src/tracing): set on `/graphql` requests only while trace export
+   * is on (`OTEL_EXPORTER_OTLP_ENDPOINT`); absent otherwise, and then nothing is traced.
+   */
+  trace?: RequestTrace;
+}
+
+/** An attribute value of a span (OpenTelemetry's AnyValue, the kinds the gateway uses). */
+export type TraceAttributeValue = string | number | boolean | readonly string[];
+
+/** One span of a request's trace, as code outside src/tracing uses it (see {@link RequestTrace}). */
+export interface TraceSpan {
+  /**
+   * Sets an attribute (OpenTelemetry semantic convention names where one exists). Never variables,
+   * tokens, headers or bodies.
+   */
+  setAttribute(key: string, value: TraceAttributeValue): void;
+  /** Marks the span failed: status ERROR, `error.type` = the code (the first code given wins). */
+  fail(code: string): void;
+  /** Ends the span now; later calls do nothing. */
+  end(): void;
+  /** The W3C `traceparent` naming this span as the parent of a request it sends. */
+  readonly traceparent: string;
+}
+
+/** The trace of one request (src/tracing): its operation span and the spans of its upstream calls. */
+export interface RequestTrace {
+  /** The operation span (kind SERVER; its parent is the client's span when it sent a `traceparent`). */
+  readonly operation: TraceSpan;
+  /**
+   * Names the operation span once the operation is known (Yoga's parse, the fast lane's decision): span
+   * name `<type> <name>`, attributes `graphql.operation.name` and `graphql.operation.type`.
+   * @param name - the operation's name; undefined for an anonymous operation
+   * @param type - query, mutation or subscription; undefined when unknown
+   */
+  nameOperation(name: string | undefined, type: string | undefined): void;
+  /**
+   * Starts a child span of the operation span.
+   * @param name - the span name
+   * @param kind - `client` for an outgoing request, `internal` otherwise
+   * @returns the span, started now
+   */
+  startSpan(name: string, kind: "client" | "internal"): TraceSpan;
+  /** The client's `tracestate`, passed on to upstreams unchanged; undefined when it sent none (or an invalid one). */
+  readonly tracestate: string | undefined;
 }
 
 /** A subscription the stitched schema delegates to a remote: the document and variables sent upstream. */

@@ -1,6 +1,6 @@
 /**
  * upstream/: the one way out to upstreams. Every call to a remote schema or a REST service goes
- * through an {@link UpstreamPipeline}: an ordered list of upstream plugins (timing, errors, circuit
+ * through an {@link UpstreamPipeline}: an ordered list of upstream plugins (timing, tracing, errors, circuit
  * breaker, timeout, cookies, retry, response size, gateway token, header rules) around fetch, bodies
  * left as streams for the caller to read or pass on. sources/ builds requests and parses answers; it never calls fetch itself.
  */

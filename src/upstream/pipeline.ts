@@ -13,6 +13,7 @@ import {
   useUpstreamRetry,
   useUpstreamTimeout,
   useUpstreamTiming,
+  useUpstreamTracing,
 } from "./plugins";
 import { defaultFetch } from "./transport";
 import type { UpstreamAnswer, UpstreamNext, UpstreamPlugin, UpstreamRequest } from "./types";
@@ -28,21 +29,23 @@ export interface DefaultUpstreamPluginsOptions extends UpstreamCookiesOptions {
  * REST service, introspection included, runs through them:
  * 1. `timing`: counts the request's calls and their time, and reports each call to the request's observation
  *    (Server-Timing, the log line, one Analytics Engine data point per call: src/observability);
- * 2. `errors`: transport failures and unusable answers become UpstreamErrors with UPSTREAM_* codes;
- * 3. `circuit-breaker`: refuses calls to an upstream that keeps failing (UPSTREAM_CIRCUIT_OPEN);
- * 4. `timeout`: bounds the exchange, body and retries included, by `timeoutMs`;
- * 5. `cookies`: collects `Set-Cookie` for the client's response;
- * 6. `retry`: sends idempotent calls again after a connection failure, 429, 502, 503 or 504;
- * 7. `response-size`: cuts off an answer over `maxResponseBytes` (UPSTREAM_RESPONSE_TOO_LARGE);
- * 8. `gateway-token`: signs this request's `x-gateway-token` for the upstream;
- * 9. `uploads`: a remote with `uploads: "forward"` gets the request's files as a multipart request;
- * 10. `header-rules`: builds the headers, Hasura's precedence.
+ * 2. `tracing`: a span per call of a traced request (src/tracing), around the retries; sends `traceparent`;
+ * 3. `errors`: transport failures and unusable answers become UpstreamErrors with UPSTREAM_* codes;
+ * 4. `circuit-breaker`: refuses calls to an upstream that keeps failing (UPSTREAM_CIRCUIT_OPEN);
+ * 5. `timeout`: bounds the exchange, body and retries included, by `timeoutMs`;
+ * 6. `cookies`: collects `Set-Cookie` for the client's response;
+ * 7. `retry`: sends idempotent calls again after a connection failure, 429, 502, 503 or 504;
+ * 8. `response-size`: cuts off an answer over `maxResponseBytes` (UPSTREAM_RESPONSE_TOO_LARGE);
+ * 9. `gateway-token`: signs this request's `x-gateway-token` for the upstream;
+ * 10. `uploads`: a remote with `uploads: "forward"` gets the request's files as a multipart request;
+ * 11. `header-rules`: builds the headers, Hasura's precedence.
  * @param options - the retry plugin's backoff, the `cookies` plugin's `protectedCookies`
  * @returns a fresh list (plugins hold no request state; the circuit breaker holds its circuits)
  */
 export function defaultUpstreamPlugins(options: DefaultUpstreamPluginsOptions = {}): UpstreamPlugin[] {
   return [
     useUpstreamTiming(),
+    useUpstreamTracing(),
     useUpstreamErrors(),
     useCircuitBreaker(),
     useUpstreamTimeout(),

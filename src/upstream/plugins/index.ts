@@ -8,4 +8,5 @@ export { useResponseSize } from "./response-size";
 export { parseRetryAfter, type UpstreamRetryOptions, useUpstreamRetry } from "./retry";
 export { useUpstreamTimeout } from "./timeout";
 export { type UpstreamCallStats, upstreamCallStats, useUpstreamTiming } from "./timing";
+export { useUpstreamTracing } from "./tracing";
 export { useUploadForwarding } from "./uploads";
