@@ -157,6 +157,28 @@ async function graphqlWithUploads(c: Context<AppEnv>, context: GatewayContext, f
 }
 
 /**
+ * Ends the observation of a /graphql answer (src/observability): `Server-Timing` for callers with the
+ * admin secret or a role of `observability.debugRoles` (not on GraphiQL's page), and the per-operation
+ * log line, written in the background.
+ */
+function observed(c: Context<AppEnv>, context: GatewayContext, response: Response): Response {
+  const observation = context.observation;
+  if (observation === undefined) return response;
+  const line = observation.finish();
+  if (line !== undefined) c.executionCtx.waitUntil(line);
+  if (!observation.debug || response.headers.get("content-type")?.startsWith("text/html")) return response;
+  try {
+    response.headers.set("server-timing", observation.serverTiming());
+    return response;
+  } catch {
+    // Immutable headers: copy once.
+    const copy = new Response(response.body, response);
+    copy.headers.set("server-timing", observation.serverTiming());
+    return copy;
+  }
+}
+
+/**
  * The text of the trusted document a JSON body names, for the fast lane: what useTrustedDocuments would run.
  * @returns the text; null when the body names no valid id or the store has none (Yoga then answers)
  */
@@ -242,7 +264,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       origin: new URL(c.req.url).origin,
     });
     // With OTEL_EXPORTER_OTLP_ENDPOINT set, the request's operation span wraps every path below (src/tracing).
-    return traceOperation(c.req.raw, context, async () => {
+    const response = await traceOperation(c.req.raw, context, async () => {
       const files = gateway.config.files;
       if (files !== undefined && isUploadRequest(c.req.raw, files)) return graphqlWithUploads(c, context, files);
       const schema = async () =>
@@ -276,6 +298,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       }
       return run(c.req.raw);
     });
+    // Server-Timing and the per-operation log line (src/observability).
+    return observed(c, context, response);
   });
 
   // RFC 9110 section 15.5.6: /graphql exists, so another method is 405 with Allow, not 404.

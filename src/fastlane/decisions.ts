@@ -12,7 +12,10 @@ export interface LaneDecision {
   target: LaneTarget | RestLaneTarget;
   /** The operation's type (only queries are retried upstream). */
   operationType: "query" | "mutation";
-  /** The operation's own name in the document (for the trace's operation span); undefined when anonymous. */
+  /**
+   * The operation's own name in the document (for the trace's operation span and the log line, when the
+   * client sent no operationName); undefined when anonymous.
+   */
   operationName?: string;
   /**
    * What the operation touches of the schema's deprecated elements (src/usage's `documentUsage`), so a

@@ -72,8 +72,20 @@ function laneParams(body: unknown, mode: LaneDocumentsMode): LaneParams | Docume
   return params as DocumentParams;
 }
 
-/** The answer to the client of an upstream answer without errors: its bytes, and the upstream cookies. */
-function rawResponse(raw: BodyInit, mediaType: LaneMediaType, context: GatewayContext): Response {
+/**
+ * The answer to the client of an upstream answer without errors: its bytes, and the upstream cookies.
+ * The request's observation learns that the lane answered, and which operation (src/observability).
+ */
+function rawResponse(
+  raw: BodyInit,
+  mediaType: LaneMediaType,
+  context: GatewayContext,
+  params: LaneParams,
+  decision: LaneDecision,
+): Response {
+  const name = params.operationName ?? decision.operationName;
+  context.observation?.operation({ name, type: decision.operationType, text: params.query });
+  context.observation?.lane("fastlane");
   const headers = new Headers({ "content-type": `${mediaType}; charset=utf-8` });
   for (const cookie of context.responseCookies ?? []) headers.append("set-cookie", cookie);
   return new Response(raw, { status: 200, headers });
@@ -226,7 +238,7 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
       if ("body" in outcome) {
         fastLaneCounters.served++;
         countUsage(context, schema, decision.usage, params.variables);
-        return rawResponse(outcome.body, mediaType, context);
+        return rawResponse(outcome.body, mediaType, context, params, decision);
       }
       // The resolver failed after its call: Yoga's run finds the call's outcome in the request's GET memo.
       if ("handoff" in outcome) fastLaneCounters.handedOff++;
@@ -250,7 +262,7 @@ export function createFastLane(options: FastLaneOptions = {}): FastLane {
     if (answer.raw !== undefined) {
       fastLaneCounters.served++;
       countUsage(context, schema, decision.usage, params.variables);
-      return rawResponse(answer.bytes, mediaType, context);
+      return rawResponse(answer.bytes, mediaType, context, params, decision);
     }
     // Errors to label or locate: Yoga shapes the answer already obtained, exactly as without the lane.
     context.fastLane = { handoff: { schema, target, outcome: { result: answer.result } } };

@@ -1,5 +1,5 @@
 import { createGatewayTokenSource, isPublicOnly, tokenRequired } from "../auth";
-import type { Logger } from "../observability";
+import { type Logger, type MetricsSink, RequestObservation } from "../observability";
 import { type GatewayContext, type Session, USER_ID_VARIABLE, type WaitUntil } from "../shared";
 import type { Gateway } from "./create-gateway";
 
@@ -49,9 +49,19 @@ export async function authenticateRequest(gateway: Gateway, headers: Headers, en
 }
 
 /**
+ * The Analytics Engine dataset of the Worker (binding `METRICS`, see wrangler.toml), when bound.
+ * @param env - the Worker's bindings
+ * @returns the dataset, or undefined (no data points are written)
+ */
+function metricsOf(env: Env): MetricsSink | undefined {
+  const metrics = (env as { METRICS?: Partial<MetricsSink> }).METRICS;
+  return typeof metrics?.writeDataPoint === "function" ? (metrics as MetricsSink) : undefined;
+}
+
+/**
  * The one request context builder: what Yoga, resolvers, executors and the upstream pipeline see of
  * one request (session, client headers, env, logger, request id, the gateway token source, the cookie
- * sink). Used by the `/graphql` route and ready for WebSocket and SSE entry points. The gateway token
+ * sink, the observation of src/observability). Used by the `/graphql` route and ready for WebSocket and SSE entry points. The gateway token
  * key is not awaited here: a key that cannot be imported fails only the upstream calls that need a
  * token (see the upstream plugin `gateway-token`), never the whole request.
  *
@@ -61,7 +71,15 @@ export async function authenticateRequest(gateway: Gateway, headers: Headers, en
 export async function createGatewayContext(input: GatewayContextInput): Promise<GatewayContext> {
   const { gateway, session } = input;
   const prefix = gateway.authenticator.headerPrefix;
+  const observability = gateway.config.observability;
   return {
+    observation: new RequestObservation({
+      log: input.log,
+      debug: session.source === "admin" || (session.role !== null && observability.debugRoles.includes(session.role)),
+      sampleRate: observability.operationLogSampleRate,
+      role: session.role,
+      metrics: metricsOf(input.env),
+    }),
     env: input.env,
     executionCtx: input.executionCtx,
     log: input.log,

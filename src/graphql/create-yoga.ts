@@ -9,7 +9,7 @@ import { type TrustedDocumentsOptions, useTrustedDocuments } from "../documents"
 import { ErrorCode, maskError } from "../errors";
 import { useJoinLimits } from "../joins";
 import { resolveLimits, useOperationLimits } from "../limits";
-import type { Logger } from "../observability";
+import { type Logger, useObservation } from "../observability";
 import { type PlanCache, usePlans } from "../plans";
 import type { GatewayContext } from "../shared";
 import { useTracing } from "../tracing";
@@ -50,7 +50,8 @@ export interface GatewayYogaOptions {
 }
 
 /**
- * The plugins that validate and execute an operation, in order: permissions (the role's schema and its
+ * The plugins that validate and execute an operation, in order: the observation (Server-Timing and the
+ * per-operation log line, src/observability), permissions (the role's schema and its
  * execution), limits (joins, then the operation limits, each per role), then the usage count of
  * deprecated elements (src/usage, once per validated operation), then the response cache's mutation purges
  * (src/cache), then the fast lane for operations
@@ -64,6 +65,9 @@ export function executionPlugins(
 ): Plugin<Record<string, unknown>, GatewayContext>[] {
   const limits = { limits: options.limits, introspection: options.introspection ?? { disabledForRoles: [] } };
   return [
+    // Measures parse, validate and a plan's execution, names the operation, and records the answer's
+    // error codes for Server-Timing and the per-operation log line (src/observability).
+    useObservation(),
     usePermissions({ fieldSuggestions: options.limits.fieldSuggestions }),
     useJoinLimits((context) => resolveLimits(limits, context.session)),
     useOperationLimits(limits),

@@ -123,6 +123,7 @@ export function usePlans(options: UsePlansOptions): Plugin<Record<string, unknow
         return;
       }
       cache.countPlanned();
+      (args.contextValue as Partial<GatewayContext>).observation?.lane("plan");
       const result = await runPlan(entry, variables, args.contextValue);
       // Yoga's error masking runs in a later plugin, which a stopped execution skips: mask here alike.
       if (result.errors !== undefined) {

@@ -140,7 +140,9 @@ export function parsed(run: Awaited<ReturnType<typeof enveloped>>, query: string
 /**
  * Parses and validates one operation for the session, with the same role schema, presets and limits as
  * HTTP. A query or mutation is returned ready to run; a subscription is checked against its `@topic`
- * (arguments coerced, topic rendered) and returned as the topic and sharing group to store.
+ * (arguments coerced, topic rendered) and returned as the topic and sharing group to store. The
+ * operation gets its per-operation log line (src/observability) when it ends: a query or mutation once
+ * it has run, a refused operation at once, a subscription once it is set up (its events get none).
  * @param gateway - the shard's gateway
  * @param context - the request context of the connection
  * @param request - the operation
@@ -151,6 +153,39 @@ export async function prepareOperation(
   context: GatewayContext,
   request: OperationRequest,
 ): Promise<Prepared> {
+  const prepared = await prepare(gateway, context, request);
+  const observation = context.observation;
+  if (observation === undefined) return prepared;
+  // The document is parsed once per isolate (`parsed`), so the parse hook may not see it: name it here.
+  const document = documents.get(request.query);
+  const operation = document === undefined ? undefined : getOperationAST(document, request.operationName ?? undefined);
+  observation.operation({
+    name: operation?.name?.value ?? request.operationName,
+    type: operation?.operation,
+    text: request.query,
+  });
+  const finish = () => {
+    const line = observation.finish();
+    if (line !== undefined) context.executionCtx.waitUntil(line);
+  };
+  if (prepared.kind === "errors") observation.errors(prepared.errors);
+  if (prepared.kind !== "execute") {
+    finish();
+    return prepared;
+  }
+  return {
+    kind: "execute",
+    run: async () => {
+      const result = await prepared.run();
+      observation.errors(result.errors ?? []);
+      finish();
+      return result;
+    },
+  };
+}
+
+/** {@link prepareOperation} without the log line. */
+async function prepare(gateway: Gateway, context: GatewayContext, request: OperationRequest): Promise<Prepared> {
   try {
     const run = await enveloped(gateway, context, request);
     let document: DocumentNode;

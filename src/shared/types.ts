@@ -1,6 +1,6 @@
 import type { Executor } from "@graphql-tools/utils";
 import type { DocumentNode, ExecutionResult, GraphQLSchema } from "graphql";
-import type { Logger } from "../observability";
+import type { Logger, RequestObservation } from "../observability";
 
 /** A `fetch` with the standard signature; injected so tests and benchmarks can wrap it. */
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -81,6 +81,12 @@ export interface UpstreamContext {
    * Absent when the request did not come through the lane.
    */
   fastLane?: FastLaneHooks;
+  /**
+   * What the request did, for `Server-Timing`, the per-operation log line and the upstream metrics
+   * (src/observability): the upstream plugin `timing` records each call on it. Absent outside a request
+   * built by `createGatewayContext`.
+   */
+  observation?: RequestObservation;
   /**
    * The request's OpenTelemetry trace (src/tracing): set on `/graphql` requests only while trace export
    * is on (`OTEL_EXPORTER_OTLP_ENDPOINT`); absent otherwise, and then nothing is traced.

@@ -27,7 +27,8 @@ export interface DefaultUpstreamPluginsOptions extends UpstreamCookiesOptions {
 /**
  * The upstream plugins, in order (the first wraps all the others). Every call to a remote schema or a
  * REST service, introspection included, runs through them:
- * 1. `timing`: counts the request's calls and their time;
+ * 1. `timing`: counts the request's calls and their time, and reports each call to the request's observation
+ *    (Server-Timing, the log line, one Analytics Engine data point per call: src/observability);
  * 2. `tracing`: a span per call of a traced request (src/tracing), around the retries; sends `traceparent`;
  * 3. `errors`: transport failures and unusable answers become UpstreamErrors with UPSTREAM_* codes;
  * 4. `circuit-breaker`: refuses calls to an upstream that keeps failing (UPSTREAM_CIRCUIT_OPEN);

@@ -267,6 +267,7 @@ export interface Gateway {
  * @param options.files - more SDL files by path (role permissions: `schemas/permissions/<role>.graphql`)
  * @param options.bindings - more bindings (they win)
  * @param options.ratelimits - Miniflare rate limiting bindings (name -> `{ simple: { limit, period } }`)
+ * @param options.onLog - receives each line the Worker logs (its console output), instead of the terminal
  */
 export async function startGateway(options: {
   config: Record<string, unknown>;
@@ -274,6 +275,7 @@ export async function startGateway(options: {
   files?: Record<string, string>;
   bindings?: Record<string, string>;
   ratelimits?: Record<string, { simple: { limit: number; period: 10 | 60 } }>;
+  onLog?: (line: string) => void;
 }): Promise<Gateway> {
   const files = [
     { path: "schemas/realtime.graphql", sdl: options.sdl ?? SDL },
@@ -290,6 +292,13 @@ export async function startGateway(options: {
     },
     kvNamespaces: ["SCHEMA_CACHE"],
     ...(options.ratelimits === undefined ? {} : { ratelimits: options.ratelimits }),
+    ...(options.onLog === undefined
+      ? {}
+      : {
+          handleStructuredLogs: ({ message }: { message: string }): void => {
+            options.onLog?.(message);
+          },
+        }),
     bindings: {
       ADMIN_SECRET,
       EVENTS_SECRET,

@@ -167,6 +167,7 @@ export function usePassthrough(): Plugin<Record<string, unknown>, GatewayContext
         return;
       }
       const operation = getOperationAST(args.document, args.operationName) as OperationDefinitionNode;
+      (args.contextValue as Partial<GatewayContext>).observation?.lane("passthrough");
       const handoff = lane?.handoff;
       let result: Awaited<ReturnType<Executor>>;
       if (lane !== undefined && handoff !== undefined && handoff.schema === schema && handoff.target === target) {

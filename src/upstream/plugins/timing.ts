@@ -1,3 +1,4 @@
+import { GatewayError } from "../../errors";
 import type { UpstreamContext } from "../../shared";
 import type { UpstreamPlugin } from "../types";
 
@@ -27,7 +28,10 @@ export function upstreamCallStats(context: UpstreamContext): UpstreamCallStats {
 
 /**
  * Upstream plugin `timing`: counts each call of a request and sums its time (outermost, so failed
- * calls count too). Calls outside a request (introspection) are not counted.
+ * calls count too), and reports each call to the request's observation (src/observability: the
+ * `upstream` entries of Server-Timing, the log line's upstreams, one Analytics Engine data point per
+ * call) with its upstream name, kind, time, outcome (`ok` or the UPSTREAM_* code it failed with) and
+ * HTTP status. Calls outside a request (introspection) are neither counted nor reported.
  * @returns the plugin
  */
 export function useUpstreamTiming(): UpstreamPlugin {
@@ -38,10 +42,27 @@ export function useUpstreamTiming(): UpstreamPlugin {
       const entry = upstreamCallStats(request.context);
       entry.calls++;
       const started = Date.now();
+      let outcome = "ok";
+      let status: number | undefined;
       try {
-        return await next(request);
+        const response = await next(request);
+        status = response.status;
+        return response;
+      } catch (error) {
+        outcome = error instanceof GatewayError ? error.code : "UPSTREAM_UNAVAILABLE";
+        const given = error instanceof GatewayError ? error.extensions.status : undefined;
+        status = typeof given === "number" ? given : undefined;
+        throw error;
       } finally {
-        entry.ms += Date.now() - started;
+        const ms = Date.now() - started;
+        entry.ms += ms;
+        request.context.observation?.upstreamCall({
+          upstream: request.upstream.name,
+          kind: request.kind === "remote" ? "graphql" : "rest",
+          ms,
+          outcome,
+          status,
+        });
       }
     },
   };
