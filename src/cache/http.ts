@@ -239,6 +239,7 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
     session,
     policy,
     accept: (request.headers.get("accept") ?? "").slice(0, 256),
+    headers: request.headers,
   });
   const now = Date.now();
   let looked: Awaited<ReturnType<typeof lookupAnswer>>;

@@ -39,3 +39,4 @@ export {
 } from "./store";
 export { allTag, type EntityRef, entitiesOf, entityTag, typeTag } from "./tags";
 export { useResponseCachePurge } from "./use-response-cache-purge";
+export { type ForwardedHeaders, forwardedHeaderKey, forwardedHeaders } from "./vary";

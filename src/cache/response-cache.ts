@@ -8,6 +8,7 @@ import { type CachePolicy, operationPolicy } from "./policy";
 import { cloudflarePurgeTarget, purgeTagsEverywhere } from "./purge";
 import { CACHE_ORIGIN, defaultCache, purgeAll, purgeTags } from "./store";
 import { allTag, type EntityRef, entityTag, typeTag } from "./tags";
+import { type ForwardedHeaders, forwardedHeaderKey } from "./vary";
 
 /** Policies kept per schema (documents); the table is emptied when full. */
 const MAX_POLICIES = 2000;
@@ -28,6 +29,8 @@ export interface AnswerKeyInput {
   policy: CachePolicy;
   /** The request's `Accept` header (the answer's media type depends on it). */
   accept: string;
+  /** The client's headers: those forwarded to upstreams are part of the key (vary.ts). */
+  headers: Headers;
 }
 
 /** What a purge asks for (`POST /admin/cache/purge`, mutations). */
@@ -64,7 +67,7 @@ export interface ResponseCache {
   /**
    * The synthetic URL an answer is stored under: a SHA-256 over the namespace, the schema's hash (its printed
    * SDL, once per schema object), the config's hash, the document hash, the operation name, the variables (keys sorted), the
-   * role and how the caller was identified, the Accept header, for PRIVATE the user id, and the values of
+   * role and how the caller was identified, the Accept header, the client headers forwarded to upstreams, for PRIVATE the user id, and the values of
    * the session variables the selected fields' `@preset` arguments read.
    * @param input - the pieces
    * @returns the URL
@@ -101,6 +104,10 @@ export interface ResponseCacheOptions {
   namespace?: string;
   /** Fetch for Cloudflare's API. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /** The client headers some upstream receives (vary.ts's forwardedHeaders of the config). @default [] */
+  forwardedHeaders?: ForwardedHeaders;
+  /** `auth.sessionHeaderPrefix`. @default "x-hasura-" */
+  sessionHeaderPrefix?: string;
   /**
    * The whole validated config (JSON-serialisable): part of every key, so a new config (limits,
    * permissions, remotes) never serves answers made under the old one. @default none
@@ -185,6 +192,7 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
           input.session.source,
           input.session.role ?? "",
           input.accept,
+          forwardedHeaderKey(input.headers, options.forwardedHeaders ?? [], options.sessionHeaderPrefix),
           input.policy.scope,
           user,
           canonicalJson(input.policy.sessionVariables.map((name) => [name, input.session.variables[name] ?? null])),

@@ -8,7 +8,14 @@ import {
   PERMISSION_FILES_DIR,
   type PermissionSet,
 } from "../auth";
-import { type CacheHints, createResponseCache, mergeCacheHints, type ResponseCache, readSdlCacheHints } from "../cache";
+import {
+  type CacheHints,
+  createResponseCache,
+  forwardedHeaders,
+  mergeCacheHints,
+  type ResponseCache,
+  readSdlCacheHints,
+} from "../cache";
 import { createSchemaCache, createSchemaRegistry, remotePublishConfigProblems, type SchemaRegistry } from "../compose";
 import { type GatewayConfig, loadConfig } from "../config";
 import { createDocumentStore, type DocumentStore } from "../documents";
@@ -125,6 +132,8 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     namespace: options.kvPrefix,
     fetch: options.fetch,
     configFingerprint: config,
+    forwardedHeaders: forwardedHeaders(config),
+    sessionHeaderPrefix: config.auth?.sessionHeaderPrefix,
   });
   let authenticator: Authenticator;
   try {

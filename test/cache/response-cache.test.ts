@@ -214,3 +214,38 @@ describe("a new config", () => {
     expect(refused.xCache).toBe("MISS");
   });
 });
+
+describe("client headers forwarded to upstreams", () => {
+  const query = "{ requestHeaders }";
+  const received = (answer: { body: { data?: Record<string, unknown> | null } }) =>
+    JSON.parse(String(answer.body.data?.requestHeaders));
+
+  it("are part of the key when a remote forwards them by name", async () => {
+    const id = uniqueId();
+    const gateway = testGateway(id, {
+      remotes: [{ name: "accounts", forwardClientHeaders: ["accept-language"] }],
+      responseCache: { ttlPerSchemaCoordinate: { "Query.requestHeaders": 60 } },
+    });
+    const fr = await ask(gateway, query, undefined, { "accept-language": "fr" });
+    const de = await ask(gateway, query, undefined, { "accept-language": "de" });
+    expect([fr.xCache, de.xCache]).toEqual(["MISS", "MISS"]);
+    expect(received(de)["accept-language"]).toBe("de");
+    const again = await ask(gateway, query, undefined, { "accept-language": "fr", "x-other": "ignored" });
+    expect(again.xCache).toBe("HIT");
+    expect(received(again)["accept-language"]).toBe("fr");
+  });
+
+  it("with forwardClientHeaders: true, every forwarded header is, but not per-request ids", async () => {
+    const id = uniqueId();
+    const gateway = testGateway(id, {
+      remotes: [{ name: "accounts", forwardClientHeaders: true }],
+      responseCache: { ttlPerSchemaCoordinate: { "Query.requestHeaders": 60 } },
+    });
+    const a = await ask(gateway, query, undefined, { "x-tenant": "a", "x-request-id": "r1" });
+    const b = await ask(gateway, query, undefined, { "x-tenant": "b", "x-request-id": "r2" });
+    expect([a.xCache, b.xCache]).toEqual(["MISS", "MISS"]);
+    expect(received(b)["x-tenant"]).toBe("b");
+    const again = await ask(gateway, query, undefined, { "x-tenant": "a", "x-request-id": "r3" });
+    expect([again.xCache, received(again)["x-tenant"]]).toEqual(["HIT", "a"]);
+  });
+});
