@@ -1,10 +1,11 @@
-import type { GraphQLSchema } from "graphql";
+import { type GraphQLSchema, parse } from "graphql";
 import { type GatewayContext, type Session, USER_ID_VARIABLE } from "../shared";
 import { entityTagOf, noneMatch } from "./etag";
 import type { CachePolicy } from "./policy";
 import type { ResponseCache } from "./response-cache";
+import { type AnsweredOperation, answerEntities } from "./selection-entities";
 import { defaultCache, lookupAnswer, storeAnswer } from "./store";
-import { allTag, entitiesOf, entityTag, typeTag } from "./tags";
+import { allTag, entityTag, typeTag } from "./tags";
 
 /** `x-cache` on every answer to a cacheable operation: `HIT` (served from the cache) or `MISS`. */
 export const X_CACHE = "x-cache";
@@ -166,13 +167,18 @@ async function readJson(response: Response): Promise<{ text: string; body: unkno
  * Purges the answers holding the entities a mutation answer returned, before the answer goes out.
  * @param input - the request
  * @param response - the mutation's answer
+ * @param operation - the mutation's schema, document and name (entities by selection), when parsed
  * @returns the answer (re-built when it was read)
  */
-async function purgeAfterMutation(input: CachedRequest, response: Response): Promise<Response> {
+async function purgeAfterMutation(
+  input: CachedRequest,
+  response: Response,
+  operation: AnsweredOperation | undefined,
+): Promise<Response> {
   const read = await readJson(response);
   if (read === undefined) return response;
   const data = isRecord(read.body) ? read.body.data : undefined;
-  const { entities } = entitiesOf(data, input.cache.keyFields);
+  const { entities } = answerEntities(data, input.cache.keyFields, operation);
   if (entities.length > 0) {
     const { context } = input;
     try {
@@ -182,6 +188,16 @@ async function purgeAfterMutation(input: CachedRequest, response: Response): Pro
     }
   }
   return withHeaders(response, read.text, {});
+}
+
+/** The operation of a document for {@link answerEntities}, or undefined when the text does not parse. */
+function parsed(schema: GraphQLSchema, text: string, operationName: unknown): AnsweredOperation | undefined {
+  try {
+    const document = parse(text, { noLocation: true });
+    return { schema, document, operationName: typeof operationName === "string" ? operationName : undefined };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -220,7 +236,7 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
   const { policy, textHash } = await cache.policyOf(schema, text, params.operationName as string | undefined);
   if (policy.kind === "mutation") {
     (context as GatewayContext & { [HTTP_PURGE]?: true })[HTTP_PURGE] = true;
-    return purgeAfterMutation(input, await input.run(forward));
+    return purgeAfterMutation(input, await input.run(forward), parsed(schema, text, params.operationName));
   }
   const session = context.session;
   const cacheable =
@@ -276,7 +292,7 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
   if (read === undefined) return withHeaders(response, response.body, miss);
   const body = read.body;
   if (!isRecord(body) || "errors" in body || !isRecord(body.data)) return withHeaders(response, read.text, miss);
-  const found = entitiesOf(body.data, cache.keyFields);
+  const found = answerEntities(body.data, cache.keyFields, parsed(schema, text, params.operationName));
   const tags = [
     ...new Set([
       ...found.entities.map((entity) => entityTag(cache.namespace, entity)),

@@ -4,7 +4,7 @@ import type { Plugin } from "graphql-yoga";
 import type { GatewayContext } from "../shared";
 import { HTTP_PURGE } from "./http";
 import type { ResponseCache } from "./response-cache";
-import { entitiesOf } from "./tags";
+import { answerEntities } from "./selection-entities";
 
 /**
  * Yoga/envelop plugin: after a mutation that did not come through the HTTP cache path (WebSocket and SSE
@@ -24,7 +24,8 @@ export function useResponseCachePurge(cache: ResponseCache): Plugin<Record<strin
       return {
         async onExecuteDone({ result }) {
           if (isAsyncIterable(result)) return;
-          const { entities } = entitiesOf(result.data, cache.keyFields);
+          const operation = { schema: args.schema, document: args.document, operationName: args.operationName };
+          const { entities } = answerEntities(result.data, cache.keyFields, operation);
           if (entities.length === 0) return;
           try {
             await cache.purge({ entities }, context.env, context.executionCtx.waitUntil, context.log);

@@ -71,6 +71,33 @@ describe("purges after mutations", () => {
   });
 });
 
+describe("entities found through the document (no __typename selected)", () => {
+  it("tags answers by the type the schema gives each object and its selected key, aliases included", async () => {
+    const id = uniqueId();
+    const gateway = cachedAccounts(id);
+    const one = '{ user(id: "1") { id name } }';
+    const aliased = '{ u: user(id: "1") { key: id name } }';
+    const fragment = "query { users { ...U } } fragment U on User { id }";
+    const two = '{ user(id: "2") { id name } }';
+    const all = [one, aliased, fragment, two];
+    await states(gateway, all);
+    expect(await states(gateway, all)).toEqual(["HIT", "HIT", "HIT", "HIT"]);
+    const mutation = await ask(gateway, 'mutation { rename(id: "1", name: "Ada L.") { id } }');
+    expect(mutation.body.data).toEqual({ rename: { id: "1" } });
+    expect(await states(gateway, all)).toEqual(["MISS", "MISS", "MISS", "HIT"]);
+  });
+
+  it("finds entities below interfaces and unions by the answer's __typename", async () => {
+    const id = uniqueId();
+    const gateway = cachedAccounts(id, {}, { ttlPerType: { User: 60, Org: 60, Node: 60 } });
+    const node = '{ node(id: "o1") { __typename ... on Org { id title } } }';
+    await states(gateway, [node]);
+    expect(await states(gateway, [node])).toEqual(["HIT"]);
+    await purge(gateway, { entities: [{ typename: "Org", id: "o1" }] });
+    expect(await states(gateway, [node])).toEqual(["MISS"]);
+  });
+});
+
 describe("POST /admin/cache/purge", () => {
   it("purges by entity, by type and everything", async () => {
     const id = uniqueId();
