@@ -55,6 +55,14 @@ describe("@cacheControl in schemas/*.graphql", () => {
     expect((await ask(gateway, query, undefined, await asRole("user", "u2"))).xCache).toBe("MISS");
   });
 
+  it("hints a remote's type with `extend type` in an SDL file", async () => {
+    const id = uniqueId();
+    const files = { "schemas/hints.graphql": "extend type User @cacheControl(maxAge: 20)" };
+    const gateway = testGateway(id, { remotes: ["accounts"] }, { files });
+    expect((await ask(gateway, '{ user(id: "1") { id } }')).cacheControl).toBe("public, max-age=20");
+    expect((await ask(gateway, '{ user(id: "1") { id } }')).xCache).toBe("HIT");
+  });
+
   it("refuses a bad @cacheControl at startup, located", async () => {
     const id = uniqueId();
     const bad = `type Charge @cacheControl(maxAge: -1) { id: ID! }
