@@ -293,15 +293,18 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
   const body = read.body;
   if (!isRecord(body) || "errors" in body || !isRecord(body.data)) return withHeaders(response, read.text, miss);
   const found = answerEntities(body.data, cache.keyFields, parsed(schema, text, params.operationName));
-  const tags = [
+  // Entity tags are indexed in this data centre (a mutation purges exactly their answers); type tags go
+  // only in `Cache-Tag`, for Cloudflare's purge: an index per type would be read and rewritten by every
+  // store of that type (a purge by type empties this data centre's answers instead, see purge()).
+  const tags = [...new Set(found.entities.map((entity) => entityTag(cache.namespace, entity)))];
+  const typeTags = [
     ...new Set([
-      ...found.entities.map((entity) => entityTag(cache.namespace, entity)),
       ...policy.types.map((name) => typeTag(cache.namespace, name)),
       ...found.entities.map((entity) => typeTag(cache.namespace, entity.typename)),
     ]),
   ];
   const etag = await entityTagOf(read.text);
-  if (found.complete && tags.length <= MAX_TAGS_PER_ANSWER) {
+  if (found.complete && tags.length + typeTags.length <= MAX_TAGS_PER_ANSWER) {
     const stored = storeAnswer(
       store,
       cache.namespace,
@@ -312,7 +315,7 @@ export async function serveCached(input: CachedRequest): Promise<Response> {
         maxAge: policy.maxAge,
         scope: policy.scope,
         tags,
-        headerTags: [allTag(cache.namespace)],
+        headerTags: [...typeTags, allTag(cache.namespace)],
         generation,
         etag,
       },

@@ -202,14 +202,14 @@ export function createResponseCache(options: ResponseCacheOptions): ResponseCach
     },
     async purge(request, env, waitUntil, log) {
       const cache = defaultCache();
-      const tags = [
-        ...(request.types ?? []).map((name) => typeTag(namespace, name)),
-        ...(request.entities ?? []).map((entity) => entityTag(namespace, entity)),
-      ];
+      const typeTags = (request.types ?? []).map((name) => typeTag(namespace, name));
+      const entityTags = (request.entities ?? []).map((entity) => entityTag(namespace, entity));
+      const tags = [...typeTags, ...entityTags];
       let deleted = 0;
       if (cache !== undefined) {
-        if (request.all === true) await purgeAll(cache, namespace, Date.now());
-        if (tags.length > 0) deleted = await purgeTags(cache, namespace, tags);
+        // Types are not indexed here (see http.ts): purging one empties this data centre's answers.
+        if (request.all === true || typeTags.length > 0) await purgeAll(cache, namespace, Date.now());
+        if (entityTags.length > 0) deleted = await purgeTags(cache, namespace, entityTags);
       }
       const target = cloudflarePurgeTarget(env, options.config?.zoneId);
       const remote = request.all === true ? [...tags, allTag(namespace)] : tags;

@@ -25,7 +25,7 @@ const STORED_SCOPE = "x-junction-scope";
 const STORED_ETAG = "x-junction-etag";
 
 /** Most keys one tag's index entry keeps (expired ones are dropped first); a fuller tag refuses new answers. */
-export const MAX_KEYS_PER_TAG = 500;
+export const MAX_KEYS_PER_TAG = 100;
 
 /**
  * The Cache API of the data centre, or undefined where there is none (a runtime without `caches`).
