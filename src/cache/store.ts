@@ -24,7 +24,10 @@ const STORED_GENERATION = "x-junction-generation";
 const STORED_SCOPE = "x-junction-scope";
 const STORED_ETAG = "x-junction-etag";
 
-/** Most keys one tag's index entry keeps (expired ones are dropped first); a fuller tag refuses new answers. */
+/**
+ * Most keys one tag's index entry keeps (expired ones are dropped first); storing one more deletes the
+ * oldest answers of the tag, so the index stays small (every store of an entity reads and rewrites it).
+ */
 export const MAX_KEYS_PER_TAG = 100;
 
 /**
@@ -114,7 +117,7 @@ export interface StoredAnswer {
  * @param namespace - the gateway's namespace
  * @param answer - what to store
  * @param now - ms since the epoch
- * @returns false when a tag's index is full (the answer is then not stored)
+ * @returns true once stored
  */
 export async function storeAnswer(
   cache: Cache,
@@ -123,17 +126,18 @@ export async function storeAnswer(
   now: number,
 ): Promise<boolean> {
   const expires = now + answer.maxAge * 1000;
-  const indexed = await Promise.all(
+  await Promise.all(
     answer.tags.map(async (tag) => {
       const url = await tagUrl(namespace, tag);
       const index = (await readIndex(cache, url)).filter((entry) => entry.expires > now && entry.key !== answer.key);
-      if (index.length >= MAX_KEYS_PER_TAG) return false;
+      // A full index makes room by deleting its oldest answers: an answer stays only while every one of its
+      // tags' indexes names it, so a purge always finds what it must delete.
+      const evicted = index.splice(0, Math.max(0, index.length + 1 - MAX_KEYS_PER_TAG));
+      await Promise.all(evicted.map((entry) => cache.delete(entry.key)));
       index.push({ key: answer.key, expires });
       await writeIndex(cache, url, index, now);
-      return true;
     }),
   );
-  if (indexed.includes(false)) return false;
   const headers = new Headers({
     "content-type": answer.contentType,
     "cache-control": `public, max-age=${answer.maxAge}`,

@@ -9,6 +9,7 @@ import {
   defaultCache,
   entityTag,
   lookupAnswer,
+  MAX_KEYS_PER_TAG,
   purgeTags,
   storeAnswer,
   typeTag,
@@ -66,5 +67,25 @@ describe("stored answers", () => {
     const kept = await cache.match(other);
     expect(kept).toBeDefined();
     await kept?.text();
+  });
+
+  it("keep an entity's index at MAX_KEYS_PER_TAG: one more answer deletes the oldest, and a purge finds every one left", async () => {
+    const cache = defaultCache() as Cache;
+    const namespace = `${uniqueId()}:`;
+    const tag = entityTag(namespace, { typename: "User", id: "7" });
+    const keys = Array.from({ length: MAX_KEYS_PER_TAG + 1 }, () => `${CACHE_ORIGIN}/answers/${uniqueId()}`);
+    const now = Date.now();
+    for (const [index, key] of keys.entries()) {
+      const answer = { key, body: "{}", contentType: "application/json", maxAge: 60, scope: "PUBLIC" as const };
+      const more = { tags: [tag], headerTags: [], generation: "0", etag: '"e"' };
+      await storeAnswer(cache, namespace, { ...answer, ...more }, now + index);
+    }
+    // The oldest answer was deleted to make room; the newest is there.
+    expect(await cache.match(keys[0] as string)).toBeUndefined();
+    const newest = await cache.match(keys[MAX_KEYS_PER_TAG] as string);
+    expect(newest).toBeDefined();
+    await newest?.text();
+    expect(await purgeTags(cache, namespace, [tag])).toBe(MAX_KEYS_PER_TAG);
+    expect(await cache.match(keys[MAX_KEYS_PER_TAG] as string)).toBeUndefined();
   });
 });
