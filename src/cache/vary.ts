@@ -1,4 +1,5 @@
 import type { GatewayConfig } from "../config";
+import { HOP_BY_HOP_HEADERS, MESSAGE_HEADERS } from "../upstream";
 
 /**
  * The client headers an answer may depend on besides the role and the session: those some remote or
@@ -29,24 +30,9 @@ export function forwardedHeaders(config: Pick<GatewayConfig, "remotes" | "servic
  * CSRF headers, and what the platform or tracing adds per request (client address, request and trace
  * ids), which would make every request its own key.
  */
-const NOT_KEYED = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "content-length",
-  "content-type",
-  "content-encoding",
-  "accept",
-  "accept-encoding",
-  "authorization",
-  "cookie",
-  "x-admin-secret",
+const NOT_KEYED: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP_HEADERS,
+  ...MESSAGE_HEADERS,
   "if-none-match",
   "if-modified-since",
   "x-graphql-csrf",

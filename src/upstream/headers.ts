@@ -21,7 +21,7 @@ export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
  * message itself (the gateway builds its own request body and negotiates its own encoding), and the
  * client's credentials, `authorization` and `cookie`, which reach an upstream only when named in a list.
  */
-const MESSAGE_HEADERS: ReadonlySet<string> = new Set([
+export const MESSAGE_HEADERS: ReadonlySet<string> = new Set([
   "host",
   "content-length",
   "content-type",

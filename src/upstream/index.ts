@@ -7,6 +7,7 @@
 export {
   buildUpstreamHeaders,
   HOP_BY_HOP_HEADERS,
+  MESSAGE_HEADERS,
   requestHeaders,
   sessionAsHeaders,
   type UpstreamHeaderInputs,
