@@ -129,14 +129,18 @@ describe("isolation", () => {
     narrow: { accounts: "type Query { user(id: ID!): User } type User { id: ID! }" },
   };
 
-  it("keys answers by role: another role misses, and a role that may not see a field is refused, never served", async () => {
-    const id = uniqueId();
-    const gateway = testGateway(id, {
+  /** Test `id`'s accounts remote with the roles above, `Query.user` cached 60 s. */
+  const rolesGateway = (id: string) =>
+    testGateway(id, {
       remotes: ["accounts"],
       auth: hsAuth(),
       permissions: PERMISSIONS,
       responseCache: { ttlPerSchemaCoordinate: { "Query.user": 60 } },
     });
+
+  it("keys answers by role: another role misses, and a role that may not see a field is refused, never served", async () => {
+    const id = uniqueId();
+    const gateway = rolesGateway(id);
     const query = '{ user(id: "1") { id name } }';
     const full = await asRole("full", "u1");
     expect((await ask(gateway, query, undefined, full)).xCache).toBe("MISS");
@@ -186,12 +190,7 @@ describe("isolation", () => {
 
   it("shares PUBLIC answers between users of a role, with a private Cache-Control for callers with a token", async () => {
     const id = uniqueId();
-    const gateway = testGateway(id, {
-      remotes: ["accounts"],
-      auth: hsAuth(),
-      permissions: PERMISSIONS,
-      responseCache: { ttlPerSchemaCoordinate: { "Query.user": 60 } },
-    });
+    const gateway = rolesGateway(id);
     const query = '{ user(id: "2") { id name } }';
     expect((await ask(gateway, query, undefined, await asRole("full", "u1"))).xCache).toBe("MISS");
     const other = await ask(gateway, query, undefined, await asRole("full", "u2"));
