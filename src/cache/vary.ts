@@ -1,3 +1,4 @@
+import { CSRF_HEADERS } from "../browser";
 import type { GatewayConfig } from "../config";
 import { HOP_BY_HOP_HEADERS, MESSAGE_HEADERS } from "../upstream";
 
@@ -35,9 +36,7 @@ const NOT_KEYED: ReadonlySet<string> = new Set([
   ...MESSAGE_HEADERS,
   "if-none-match",
   "if-modified-since",
-  "x-graphql-csrf",
-  "apollo-require-preflight",
-  "x-graphql-yoga-csrf",
+  ...CSRF_HEADERS,
   "x-request-id",
   "traceparent",
   "tracestate",

@@ -3,6 +3,8 @@
  * `tracestate`, writing `traceparent` for upstream requests, and making trace and span ids.
  */
 
+import { toHex } from "../shared";
+
 /** What a valid `traceparent` names: the trace, the caller's span, and whether the caller samples. */
 export interface ParentContext {
   /** 32 lower-case hex digits, not all zero. */
@@ -78,9 +80,7 @@ function randomHex(bytes: number): string {
   const buffer = new Uint8Array(bytes);
   let hex: string;
   do {
-    crypto.getRandomValues(buffer);
-    hex = "";
-    for (const byte of buffer) hex += byte.toString(16).padStart(2, "0");
+    hex = toHex(crypto.getRandomValues(buffer));
   } while (/^0+$/.test(hex));
   return hex;
 }
