@@ -1,4 +1,9 @@
-export { type AllowedChange, type ChangeCheckOptions, type CheckedChange, checkChanges } from "./changes";
+/**
+ * lifecycle/: the schema check shared by `npm run schema:check` and the reload guard: graphql-inspector's
+ * changes judged against the deprecation policy and schemas/allowed-changes.json (changes.ts), the rules on
+ * `@deprecated` reasons (deprecations.ts, policy.ts), trusted documents validated, the report (check.ts).
+ */
+export type { AllowedChange, CheckedChange } from "./changes";
 export {
   type CheckedDocument,
   checkSchema,
@@ -6,13 +11,12 @@ export {
   type SchemaCheckOptions,
   type SchemaCheckReport,
 } from "./check";
-export { addDays, daysBetween, utcDay } from "./dates";
-export { checkDeprecations, type DeprecationCheckOptions, type DeprecationProblem } from "./deprecations";
+export { utcDay } from "./dates";
+export type { DeprecationProblem } from "./deprecations";
 export {
   type DeprecatedElement,
   type DeprecationKind,
   deprecatedElements,
   type PolicyReason,
   parseDeprecationReason,
-  policyReason,
 } from "./policy";
