@@ -4,10 +4,18 @@ import { errors, type JWTVerifyOptions, jwtVerify } from "jose";
 import type { AuthConfig, JwtConfig } from "../config";
 import { AuthError, ErrorCode, ForbiddenError, GatewayError } from "../errors";
 import type { Logger } from "../observability";
-import { ADMIN_SECRET_HEADER, type FetchFn, ROLE_VARIABLE, SESSION_VARIABLE_PREFIX, type Session } from "../shared";
+import {
+  ADMIN_SECRET_HEADER,
+  type FetchFn,
+  ROLE_VARIABLE,
+  SESSION_VARIABLE_PREFIX,
+  type Session,
+  type WaitUntil,
+} from "../shared";
 import { compileClaimsReader, type HasuraClaims } from "./claims";
 import { createJwksKeySource } from "./jwks";
 import { secretsEqual } from "./secrets";
+import { createWebhookClient, type WebhookRequest } from "./webhook";
 
 /** The role of a request authorised by the admin secret that does not pose as another role. */
 export const ADMIN_ROLE = "admin";
@@ -20,6 +28,18 @@ export interface AuthenticatorOptions {
   fetch?: FetchFn;
   /** The isolate's logger. */
   log?: Logger;
+  /** KV for `auth.webhook.kvCache` (binding SCHEMA_CACHE). */
+  kv?: KVNamespace;
+  /** Prefix of KV keys. @default "" */
+  kvPrefix?: string;
+}
+
+/** What one request gives {@link Authenticator.authenticate} besides its headers. */
+export interface AuthenticateInput {
+  /** The GraphQL request, sent to a POST auth webhook (Hasura's `request`); absent outside /graphql. */
+  request?: WebhookRequest | null;
+  /** Where background work of the request is registered (webhook answers written to KV). */
+  waitUntil?: WaitUntil;
 }
 
 /** Identifies the caller of each request; one per isolate (the JWK Set and HMAC keys are cached in it). */
@@ -28,12 +48,13 @@ export interface Authenticator {
    * Decides the request's session.
    * @param headers - the client's request headers
    * @param adminSecret - the `ADMIN_SECRET` secret, if set
+   * @param input - the GraphQL request for a POST auth webhook, and `waitUntil`
    * @returns the session
    * @throws GatewayError `UNAUTHORIZED` (401) for a wrong `x-admin-secret`; `INVALID_AUTHORIZATION_HEADER`
    *   (400); `INVALID_JWT`, `JWT_EXPIRED`, `INVALID_CLAIMS`, `UNAUTHENTICATED` (401); `ROLE_NOT_ALLOWED`
-   *   (403); `JWKS_UNAVAILABLE` (503)
+   *   (403); `JWKS_UNAVAILABLE` (503); `AUTH_WEBHOOK_FAILED` (500)
    */
-  authenticate(headers: Headers, adminSecret: string | undefined): Promise<Session>;
+  authenticate(headers: Headers, adminSecret: string | undefined, input?: AuthenticateInput): Promise<Session>;
   /** The prefix session variables are forwarded with (`auth.sessionHeaderPrefix`, default `x-hasura-`). */
   readonly headerPrefix: string;
 }
@@ -201,6 +222,11 @@ function createTokenVerifier(
 /**
  * Creates the isolate's authenticator, with Hasura's rules.
  *
+ * Roles: `x-hasura-role` may name one role or several separated by commas; each must be allowed (by
+ * the token's `x-hasura-allowed-roles`, the auth webhook's answer, or any role for the admin secret),
+ * else 403 `ROLE_NOT_ALLOWED`. Without the header the token's (or hook's) `x-hasura-roles` are active,
+ * else its default role. Several active roles run as their union (see {@link activeRoles}).
+ *
  * 1. `x-admin-secret` present: it must equal `ADMIN_SECRET` (else 401 `UNAUTHORIZED`). The request is
  *    admin; it may pose as a role with `x-hasura-role`, and only then are the client's session headers
  *    (`x-hasura-*`, `<prefix>*`) taken as its session.
@@ -227,11 +253,23 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const clientPrefixes = [...new Set([SESSION_VARIABLE_PREFIX, headerPrefix])];
   const jwt = auth?.jwt;
   const verify = jwt === undefined ? undefined : createTokenVerifier(jwt, options);
+  const webhook =
+    auth?.webhook === undefined
+      ? undefined
+      : createWebhookClient(auth.webhook, {
+          fetch: options.fetch,
+          log: options.log,
+          kv: options.kv,
+          kvPrefix: options.kvPrefix,
+        });
 
-  const requestedRole = (headers: Headers): string | undefined => {
+  /** The roles the request asks for: `x-hasura-role: a` or `x-hasura-role: a,b` (several at once). */
+  const requestedRoles = (headers: Headers): string[] | undefined => {
     for (const name of roleHeaders) {
       const value = headers.get(name)?.trim();
-      if (value) return value;
+      if (!value) continue;
+      const roles = [...new Set(value.split(",").map((role) => role.trim()))];
+      return roles.includes("") ? [value] : roles;
     }
     return undefined;
   };
@@ -250,35 +288,83 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return variables;
   };
 
+  /** The session of verified claims: the asked roles within the allowed ones, else the active or default roles. */
+  const claimsSession = (
+    source: "jwt" | "webhook",
+    claims: HasuraClaims,
+    headers: Headers,
+    expiresAt: number | undefined,
+  ): Session => {
+    const asked = requestedRoles(headers);
+    const from = source === "jwt" ? "token's" : "auth webhook's";
+    for (const role of asked ?? []) {
+      if (!claims.allowedRoles.includes(role)) {
+        throw new ForbiddenError(
+          ErrorCode.ROLE_NOT_ALLOWED,
+          `The role "${role}" is not among the ${from} allowed roles.`,
+        );
+      }
+    }
+    const { role, roles } = activeRoles(asked ?? claims.activeRoles ?? [claims.defaultRole]);
+    return {
+      source,
+      role,
+      ...(roles === undefined ? {} : { roles }),
+      variables: { ...claims.variables, [ROLE_VARIABLE]: role },
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+    };
+  };
+
   return {
     headerPrefix,
-    async authenticate(headers, adminSecret): Promise<Session> {
+    async authenticate(headers, adminSecret, input): Promise<Session> {
       const givenSecret = headers.get(ADMIN_SECRET_HEADER);
       if (givenSecret !== null) {
         if (!adminSecret || !(await secretsEqual(givenSecret, adminSecret))) {
           throw fail(ErrorCode.UNAUTHORIZED, `Wrong ${ADMIN_SECRET_HEADER} header.`);
         }
-        const role = requestedRole(headers) ?? ADMIN_ROLE;
-        return { source: "admin", role, variables: { ...clientVariables(headers), [ROLE_VARIABLE]: role } };
+        const { role, roles } = activeRoles(requestedRoles(headers) ?? [ADMIN_ROLE]);
+        return {
+          source: "admin",
+          role,
+          ...(roles === undefined ? {} : { roles }),
+          variables: { ...clientVariables(headers), [ROLE_VARIABLE]: role },
+        };
       }
       if (auth === undefined) return { source: "none", role: null, variables: {} };
+      if (webhook !== undefined) {
+        return claimsSession("webhook", await webhook(headers, input), headers, undefined);
+      }
       const token = jwt === undefined ? undefined : extractToken(headers, jwt.header);
       if (token === undefined || verify === undefined) {
         const role = auth.unauthenticatedRole ?? null;
         return { source: "unauthenticated", role, variables: role === null ? {} : { [ROLE_VARIABLE]: role } };
       }
       const { claims, expiresAt } = await verify(token);
-      const asked = requestedRole(headers);
-      if (asked !== undefined && !claims.allowedRoles.includes(asked)) {
-        throw new ForbiddenError(
-          ErrorCode.ROLE_NOT_ALLOWED,
-          `The role "${asked}" is not among the token's allowed roles.`,
-        );
-      }
-      const role = asked ?? claims.defaultRole;
-      return { source: "jwt", role, variables: { ...claims.variables, [ROLE_VARIABLE]: role }, expiresAt };
+      return claimsSession("jwt", claims, headers, expiresAt);
     },
   };
+}
+
+/**
+ * The role key of a list of active roles: one role as itself; several sorted, without duplicates and
+ * joined by commas (role names cannot contain commas, so the key names exactly that set).
+ * @param list - the active roles, at least one
+ * @returns the session's `role` and, with several, `roles`
+ */
+export function activeRoles(list: readonly string[]): { role: string; roles?: readonly string[] } {
+  const unique = [...new Set(list)].sort();
+  if (unique.length === 1) return { role: unique[0] as string };
+  return { role: unique.join(","), roles: unique };
+}
+
+/**
+ * The roles a session runs as: its active roles, or its one role; empty without a role.
+ * @param session - the request's session
+ * @returns the role names
+ */
+export function sessionRoles(session: Session): readonly string[] {
+  return session.roles ?? (session.role === null ? [] : [session.role]);
 }
 
 /**

@@ -7,12 +7,20 @@ const ALLOWED_ROLES_CLAIM = "x-hasura-allowed-roles";
 /** The claim naming the role used when the request does not ask for one (Hasura). */
 const DEFAULT_ROLE_CLAIM = "x-hasura-default-role";
 
-/** What a verified token says about the caller, as Hasura reads it. */
+/** The claim listing several roles active at once (the request runs against their union). */
+export const ACTIVE_ROLES_CLAIM = "x-hasura-roles";
+
+/** What a verified token (or the auth webhook) says about the caller, as Hasura reads it. */
 export interface HasuraClaims {
   /** `x-hasura-allowed-roles`: the roles the caller may pick with the `x-hasura-role` header. */
   allowedRoles: readonly string[];
   /** `x-hasura-default-role`: the role used when none is asked for; one of `allowedRoles`. */
   defaultRole: string;
+  /**
+   * `x-hasura-roles`: several roles active at once when the request asks for none, each one of
+   * `allowedRoles`; absent when the claim is.
+   */
+  activeRoles?: readonly string[];
   /** Every other `x-hasura-*` claim, name lower-cased, value as a string (non-strings as JSON). */
   variables: Record<string, string>;
 }
@@ -93,6 +101,27 @@ function asVariable(name: string, value: unknown): string {
   return text;
 }
 
+/** The claims about roles, which are not session variables of their own. */
+const ROLE_CLAIMS = new Set([ALLOWED_ROLES_CLAIM, DEFAULT_ROLE_CLAIM, ACTIVE_ROLES_CLAIM, ROLE_VARIABLE]);
+
+/**
+ * The session variables of a claims object (a token's or the auth webhook's answer): every
+ * `x-hasura-*` entry but the role claims, names lower-case, values as strings (lists and objects as
+ * JSON, so a list claim `["a","b"]` reads back as a list in `@check(in:)`).
+ * @param claims - claim name (lower-case) -> value
+ * @returns the variables
+ * @throws GatewayError `INVALID_CLAIMS` (401) for a name or value that cannot be an HTTP header
+ */
+export function sessionVariablesOf(claims: Record<string, unknown>): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [name, value] of Object.entries(claims)) {
+    if (!name.startsWith(SESSION_VARIABLE_PREFIX) || ROLE_CLAIMS.has(name)) continue;
+    if (value === null || value === undefined) continue;
+    variables[name] = asVariable(name, value);
+  }
+  return variables;
+}
+
 /**
  * Compiles the claims settings of `auth.jwt` into a reader for verified payloads.
  *
@@ -168,14 +197,22 @@ export function compileClaimsReader(jwt: JwtConfig): (payload: Record<string, un
     if (typeof defaultRole !== "string" || !allowedRoles.includes(defaultRole)) {
       throw invalidClaims(`The claim ${DEFAULT_ROLE_CLAIM} must be one of ${ALLOWED_ROLES_CLAIM}.`);
     }
-    const variables: Record<string, string> = {};
-    for (const [name, value] of Object.entries(claims)) {
-      if (!name.startsWith(SESSION_VARIABLE_PREFIX) || name === ALLOWED_ROLES_CLAIM || name === DEFAULT_ROLE_CLAIM) {
-        continue;
-      }
-      if (name === ROLE_VARIABLE || value === null || value === undefined) continue;
-      variables[name] = asVariable(name, value);
+    const activeRoles = claims[ACTIVE_ROLES_CLAIM];
+    if (
+      activeRoles !== undefined &&
+      (!Array.isArray(activeRoles) ||
+        activeRoles.length === 0 ||
+        !activeRoles.every((role) => typeof role === "string" && allowedRoles.includes(role)))
+    ) {
+      throw invalidClaims(
+        `The claim ${ACTIVE_ROLES_CLAIM} must be a non-empty list of roles of ${ALLOWED_ROLES_CLAIM}.`,
+      );
     }
-    return { allowedRoles, defaultRole, variables };
+    return {
+      allowedRoles,
+      defaultRole,
+      ...(activeRoles === undefined ? {} : { activeRoles }),
+      variables: sessionVariablesOf(claims),
+    };
   };
 }

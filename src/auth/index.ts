@@ -6,10 +6,12 @@
  */
 export {
   ADMIN_ROLE,
+  type AuthenticateInput,
   type Authenticator,
   type AuthenticatorOptions,
   createAuthenticator,
   isPublicOnly,
+  sessionRoles,
   tokenRequired,
 } from "./authenticate";
 export type { HasuraClaims } from "./claims";
@@ -32,3 +34,4 @@ export {
 export { composedSchemaOf, presetVariablesOf } from "./role-schema";
 export { secretsEqual } from "./secrets";
 export { type PermissionsPluginOptions, usePermissions } from "./use-permissions";
+export type { WebhookRequest } from "./webhook";

@@ -170,10 +170,71 @@ export const ROLE_NAME = /^[A-Za-z0-9_-]+$/;
 /** A role name. */
 export const roleName = z.string().regex(ROLE_NAME, "must match [A-Za-z0-9_-]+");
 
+/** Headers that describe one hop of a connection, never forwarded to the auth webhook (RFC 9110 section 7.6.1). */
+export const HOP_BY_HOP_HEADERS = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+] as const;
+
+/**
+ * `auth.webhook`: Hasura's webhook authentication mode. The gateway asks the hook who the caller is on
+ * every request (answers cached as the hook's `Cache-Control`/`Expires` allow).
+ * @see https://hasura.io/docs/latest/auth/authentication/webhook/
+ */
+export const WebhookSchema = z
+  .object({
+    url: httpUrl.describe("The auth hook's URL, usually {{env.AUTH_HOOK_URL}}."),
+    method: z
+      .enum(["GET", "POST"])
+      .default("GET")
+      .describe(
+        "GET sends the client's headers as the hook request's headers; POST sends { headers, request: { query, variables, operationName } } as JSON.",
+      ),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(60_000)
+      .default(2000)
+      .describe("The hook must answer within this many ms, else 500 AUTH_WEBHOOK_FAILED."),
+    maxCacheSec: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(300)
+      .describe(
+        "An answer is cached per credential headers as its Cache-Control max-age or Expires allows, never longer than this (0: never cached).",
+      ),
+    forwardHeaders: z
+      .array(headerName.transform((name) => name.toLowerCase()))
+      .optional()
+      .describe(
+        "Only these client headers go to the hook (and key its cache); default: all but hop-by-hop headers, host and content-length.",
+      ),
+    kvCache: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Also cache answers in Workers KV (binding SCHEMA_CACHE) so other isolates reuse them; only answers cacheable for 60 s or more (KV's shortest TTL).",
+      ),
+  })
+  .strict();
+
 /** Authentication and session variables (Hasura's model). */
 export const AuthSchema = z
   .object({
     jwt: JwtSchema.optional(),
+    webhook: WebhookSchema.optional().describe(
+      "Webhook authentication (Hasura's auth hook), instead of jwt: the hook answers each request's session variables.",
+    ),
     unauthenticatedRole: roleName
       .optional()
       .describe("Role of requests without a token; without it such requests get 401 (public fields excepted)."),
@@ -183,4 +244,26 @@ export const AuthSchema = z
       .default("x-hasura-")
       .describe("Session variables go upstream as <prefix><name>: x-hasura-user-id becomes <prefix>user-id."),
   })
-  .strict();
+  .strict()
+  .refine((auth) => auth.jwt === undefined || auth.webhook === undefined, {
+    message: "use jwt or webhook, not both",
+    path: ["webhook"],
+  });
+
+/**
+ * `roles`: roles defined by other roles (Hasura's inherited roles). An inherited role may use what any
+ * of its parents may; it has no permission SDL of its own unless it is given one, which then replaces
+ * the inherited permissions (as Hasura's overriding permission).
+ * @see https://hasura.io/docs/latest/auth/authorization/inherited-roles/
+ */
+export const RolesSchema = z.record(
+  roleName,
+  z
+    .object({
+      inherits: z
+        .array(roleName)
+        .min(1)
+        .describe("The parent roles: the role sees a field if any parent sees it; parents may be inherited roles."),
+    })
+    .strict(),
+);

@@ -7,10 +7,12 @@
 export {
   AuthSchema,
   GatewayTokenSchema,
+  HOP_BY_HOP_HEADERS,
   JWT_ALGORITHMS,
   JwtSchema,
   MIN_JWT_SECRET_LENGTH,
   ROLE_NAME,
+  WebhookSchema,
 } from "./auth-schema";
 export { type FileRule, FileRuleSchema, type FilesConfig, FilesSchema } from "./files-schema";
 export { checkConfigStructure, interpolateEnv, loadConfig, toJsonPath } from "./load";
@@ -49,6 +51,7 @@ export {
   RoleLimitsSchema,
   type ServiceConfig,
   type TrustedDocumentsConfig,
+  type WebhookConfig,
 } from "./schema";
 export {
   CustomizationSchema,

@@ -85,6 +85,10 @@ function authReferences(raw: unknown): ConfigProblem[] {
   if (config.permissions !== undefined && !hasAuth) {
     problems.push({ path: "$.permissions", message: "permissions need an auth section (who the caller is)" });
   }
+  const roles = config.roles;
+  if (roles !== null && typeof roles === "object" && Object.keys(roles).length > 0 && !hasAuth) {
+    problems.push({ path: "$.roles", message: "roles need an auth section (who the caller is)" });
+  }
   if (Array.isArray(config.public) && config.public.length > 0 && !hasAuth) {
     problems.push({ path: "$.public", message: "public fields need an auth section (otherwise every field is open)" });
   }

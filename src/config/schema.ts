@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { AuthSchema, GatewayTokenSchema, type JwtSchema, roleName } from "./auth-schema";
+import { AuthSchema, GatewayTokenSchema, type JwtSchema, RolesSchema, roleName } from "./auth-schema";
 import { FilesSchema } from "./files-schema";
 import { upstreamName } from "./primitives";
 import { RateLimitRuleSchema } from "./rate-limits-schema";
@@ -272,6 +272,9 @@ export const GatewayConfigSchema = z
       .describe(
         "Per role, per remote or service: the SDL subset the role may query (also schemas/permissions/<role>.graphql).",
       ),
+    roles: RolesSchema.default({}).describe(
+      'Inherited roles: { "manager": { "inherits": ["user", "auditor"] } } may use what any parent may (see docs/auth.md).',
+    ),
     limits: LimitsSchema.prefault({}).describe("Limits checked before any upstream call."),
     introspection: IntrospectionSchema.prefault({}).describe("Who may introspect the schema."),
     execution: ExecutionSchema.prefault({}).describe(
@@ -326,6 +329,8 @@ export type GatewayTokenConfig = GatewayConfig["gatewayToken"];
 export type AuthConfig = z.output<typeof AuthSchema>;
 /** The validated JWT settings. */
 export type JwtConfig = z.output<typeof JwtSchema>;
+/** The validated `auth.webhook` settings. */
+export type WebhookConfig = NonNullable<AuthConfig["webhook"]>;
 /** The validated limits. */
 export type LimitsConfig = z.output<typeof LimitsSchema>;
 /** The validated execution settings (fast lane, query plans). */

@@ -80,7 +80,21 @@ export const ERROR_TABLE = {
   },
   JWT_EXPIRED: { status: 401, meaning: "the JWT's exp is past (beyond clockToleranceSec)" },
   INVALID_CLAIMS: { status: 401, meaning: "the JWT verified, but its Hasura claims are missing or malformed" },
-  ROLE_NOT_ALLOWED: { status: 403, meaning: "the requested x-hasura-role is not among the token's allowed roles" },
+  ROLE_NOT_ALLOWED: {
+    status: 403,
+    meaning:
+      "a role asked for (x-hasura-role, one or several comma-separated) is not among the roles the token or the auth webhook allows",
+  },
+  AUTH_WEBHOOK_FAILED: {
+    status: 500,
+    meaning:
+      "the auth webhook (auth.webhook) answered neither 200 with a JSON object of session variables nor 401: an error status, a timeout, or a body that is not such JSON",
+  },
+  FORBIDDEN: {
+    status: 403,
+    meaning:
+      "an argument or input field value fails its @check against the session (extensions.path names it); nothing was sent upstream",
+  },
   UNAUTHENTICATED: { status: 401, meaning: "no token, and the operation is not open to requests without one" },
   JWKS_UNAVAILABLE: { status: 503, meaning: "the JWK Set could not be fetched and no earlier copy is cached" },
   INVALID_PERMISSIONS: {

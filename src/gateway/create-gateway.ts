@@ -137,7 +137,13 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
   });
   let authenticator: Authenticator;
   try {
-    authenticator = createAuthenticator({ auth: config.auth, fetch: options.fetch, log });
+    authenticator = createAuthenticator({
+      auth: config.auth,
+      fetch: options.fetch,
+      log,
+      kv: env.SCHEMA_CACHE,
+      kvPrefix: options.kvPrefix,
+    });
   } catch (error) {
     throw new ConfigError([{ path: "$.auth.jwt", message: (error as Error).message }]);
   }

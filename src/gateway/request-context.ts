@@ -1,4 +1,4 @@
-import { createGatewayTokenSource, isPublicOnly, tokenRequired } from "../auth";
+import { type AuthenticateInput, createGatewayTokenSource, isPublicOnly, tokenRequired } from "../auth";
 import { type Logger, type MetricsSink, RequestObservation } from "../observability";
 import { type GatewayContext, type Session, USER_ID_VARIABLE, type WaitUntil } from "../shared";
 import type { Gateway } from "./create-gateway";
@@ -37,12 +37,18 @@ export interface GatewayContextInput {
  * @param gateway - the isolate's gateway
  * @param headers - the client's headers
  * @param env - the Worker's bindings (`ADMIN_SECRET`)
+ * @param input - for a POST auth webhook, the GraphQL request; and `waitUntil` for its KV writes
  * @returns the session
  * @throws AuthError / ForbiddenError with the codes of `Authenticator.authenticate`, and
  *   `UNAUTHENTICATED` when there is no token and nothing is public
  */
-export async function authenticateRequest(gateway: Gateway, headers: Headers, env: Env): Promise<Session> {
-  const session = await gateway.authenticator.authenticate(headers, env.ADMIN_SECRET || undefined);
+export async function authenticateRequest(
+  gateway: Gateway,
+  headers: Headers,
+  env: Env,
+  input?: AuthenticateInput,
+): Promise<Session> {
+  const session = await gateway.authenticator.authenticate(headers, env.ADMIN_SECRET || undefined, input);
   // Nothing is public: refuse before any schema work (with public fields, validation decides).
   if (isPublicOnly(session) && gateway.permissions.publicFields.length === 0) throw tokenRequired();
   return session;

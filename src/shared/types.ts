@@ -14,9 +14,19 @@ export interface Session {
    * How the caller was identified: `admin` (correct `x-admin-secret`), `jwt` (a verified token),
    * `unauthenticated` (no token), `none` (no `auth` section: nobody is identified).
    */
-  source: "admin" | "jwt" | "unauthenticated" | "none";
-  /** The role the request runs as; null without one (no `auth`, or no token and no `unauthenticatedRole`). */
+  source: "admin" | "jwt" | "webhook" | "unauthenticated" | "none";
+  /**
+   * The role the request runs as; null without one (no `auth`, or no token and no `unauthenticatedRole`).
+   * With several active roles, their names sorted and joined by commas (`org-admin,user`): a key of its
+   * own for caches, role schemas and rate limits (role names cannot contain commas).
+   */
   role: string | null;
+  /**
+   * The active roles when there are several (`x-hasura-roles` from the token or the webhook, or the
+   * header `x-hasura-role: a,b`), sorted and without duplicates; absent with one role. The request runs
+   * against the union of their permissions.
+   */
+  roles?: readonly string[];
   /**
    * Session variables by Hasura name, lower-case (`x-hasura-role`, `x-hasura-user-id`, ...). These, and
    * nothing the client sent (admin requests excepted), go to upstreams.
