@@ -10,7 +10,7 @@ import {
   Kind,
   type OperationDefinitionNode,
 } from "graphql";
-import { ADMIN_ROLE } from "../auth";
+import { ADMIN_ROLE, enforceRoleChecks } from "../auth";
 import { ErrorCode, GatewayError, maskError } from "../errors";
 import { renderTopic, type StreamSpec } from "../events";
 import type { Gateway } from "../gateway";
@@ -201,6 +201,10 @@ async function prepare(gateway: Gateway, context: GatewayContext, request: Opera
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (operation === null || operation === undefined) {
       return { kind: "errors", errors: [new GraphQLError("No operation to run: name one with operationName.")] };
+    }
+    // A subscription bound to a topic is stored, not subscribed: the role's @checks are enforced here.
+    if (operation.operation === "subscription") {
+      enforceRoleChecks(run.schema, document, request.operationName, request.variables, context.session);
     }
     if (operation.operation !== "subscription") {
       return {
