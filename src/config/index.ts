@@ -24,7 +24,15 @@ export {
   type RateLimitRule,
   RateLimitRuleSchema,
 } from "./rate-limits-schema";
-export { type EventsConfig, EventsSchema, type RealtimeConfig, RealtimeSchema } from "./realtime-schema";
+export {
+  type EventsConfig,
+  EventsSchema,
+  type RealtimeConfig,
+  RealtimeSchema,
+  TOPIC_PATTERN,
+  type TriggerConfig,
+  TriggerSchema,
+} from "./realtime-schema";
 export {
   type AuthConfig,
   type CorsConfig,

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { httpUrl } from "./primitives";
 
 /**
  * `realtime`: subscriptions over `graphql-transport-ws` and GraphQL over SSE, held by the realtime
@@ -50,6 +51,60 @@ export const RealtimeSchema = z
   })
   .strict();
 
+/**
+ * A topic pattern of an event trigger: dot-separated segments, each a literal topic segment, `*` (exactly
+ * one segment) or `#` (one or more segments). Same character rules as topic names (src/events/topics.ts).
+ */
+export const TOPIC_PATTERN = /^([^\s/*#.]+|\*|#)(\.([^\s/*#.]+|\*|#))*$/;
+
+/**
+ * One entry of `events.triggers`: where events of matching topics are delivered (exactly one of `url` and
+ * `binding`), and how often a failed delivery is retried.
+ */
+export const TriggerSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_-]")
+      .describe("The trigger's name, unique: in the queue messages, dead letters and logs."),
+    topic: z
+      .string()
+      .max(256)
+      .regex(
+        TOPIC_PATTERN,
+        'must be a topic pattern: dot-separated non-empty segments, each a name, "*" (one segment) or "#" (one or more)',
+      )
+      .describe('Topic pattern: "orders.*" matches orders.7; "orders.#" matches orders.7 and orders.7.items.'),
+    url: httpUrl.optional().describe("Where deliveries are POSTed (http or https), usually {{env.X}}."),
+    binding: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a binding name ([A-Za-z_][A-Za-z0-9_]*)")
+      .optional()
+      .describe("A service binding (wrangler.toml [[services]]) deliveries are sent to with env.<binding>.fetch."),
+    maxRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(3)
+      .describe(
+        "Retries after the first attempt (as Cloudflare Queues counts them); then the event is kept as a dead letter. At most 100, the queue consumer's max_retries.",
+      ),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(60_000)
+      .default(10_000)
+      .describe("Time in ms one delivery may take (until the response headers); longer counts as a failed attempt."),
+  })
+  .strict()
+  .superRefine((trigger, ctx) => {
+    if ((trigger.url === undefined) === (trigger.binding === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["url"], message: "give exactly one of url and binding" });
+    }
+  });
+
 /** `events`: the event gateway's publishing side (`POST /events/{topic}`, `@publish`). */
 export const EventsSchema = z
   .object({
@@ -59,10 +114,31 @@ export const EventsSchema = z
       .min(1)
       .default(65_536)
       .describe("Largest event payload accepted by POST /events/{topic}, in bytes (413 PAYLOAD_TOO_LARGE above)."),
+    triggers: z
+      .array(TriggerSchema)
+      .default([])
+      .superRefine((triggers, ctx) => {
+        const seen = new Set<string>();
+        triggers.forEach((trigger, index) => {
+          if (seen.has(trigger.name)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [index, "name"],
+              message: `duplicate trigger name "${trigger.name}"`,
+            });
+          }
+          seen.add(trigger.name);
+        });
+      })
+      .describe(
+        "Event triggers: every event published on a matching topic is delivered in the background (through the EVENT_TRIGGERS Cloudflare Queue) to the trigger's url or service binding, with retries.",
+      ),
   })
   .strict();
 
 /** The `realtime` section with defaults applied. */
 export type RealtimeConfig = z.output<typeof RealtimeSchema>;
+/** One `events.triggers` entry with defaults applied. */
+export type TriggerConfig = z.output<typeof TriggerSchema>;
 /** The `events` section with defaults applied. */
 export type EventsConfig = z.output<typeof EventsSchema>;

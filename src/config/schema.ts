@@ -291,7 +291,9 @@ export const GatewayConfigSchema = z
     realtime: RealtimeSchema.prefault({}).describe(
       "Subscriptions over graphql-transport-ws and SSE, held in Durable Objects (see docs/realtime.md).",
     ),
-    events: EventsSchema.prefault({}).describe("Publishing events to topics: POST /events/{topic} and @publish."),
+    events: EventsSchema.prefault({}).describe(
+      "Publishing events to topics: POST /events/{topic} and @publish; and event triggers delivering them to services.",
+    ),
     responseCache: ResponseCacheSchema.optional().describe(
       "The edge response cache (Workers Cache API); off without this key and without @cacheControl hints.",
     ),
