@@ -2,7 +2,9 @@ import config from "../schemas/gateway.json";
 import { createApp } from "./app";
 import { RealtimeHub } from "./events";
 import { allowedChanges, schemaFiles } from "./generated";
+import { createLogger } from "./observability";
 import { createRealtimeObjects } from "./realtime";
+import { createTriggerConsumer, type TriggerConsumer } from "./triggers";
 import { DeprecationUsage } from "./usage";
 
 /** The gateway's options: the config, SDL and allowed changes of schemas/, bundled. */
@@ -11,11 +13,22 @@ const options = { config, schemaFiles, allowedChanges };
 /** The app of this isolate, created on the first request (never at module top level). */
 let app: ReturnType<typeof createApp> | undefined;
 
-/** The Worker: every request goes to the Hono app built from `schemas/gateway.json` and `schemas/*.graphql`. */
+/** The event triggers' queue consumer of this isolate, created on the first batch. */
+let consumer: TriggerConsumer | undefined;
+
+/**
+ * The Worker: every request goes to the Hono app built from `schemas/gateway.json` and `schemas/*.graphql`;
+ * every batch of the `EVENT_TRIGGERS` queue to the event triggers' consumer (src/triggers), which needs
+ * no config: each message carries its trigger's target.
+ */
 export default {
   fetch(request, env, ctx) {
     app ??= createApp(options);
     return app.fetch(request, env, ctx);
+  },
+  async queue(batch, env) {
+    consumer ??= createTriggerConsumer({ log: createLogger({ bindings: { component: "event-triggers" } }) });
+    await consumer.queue(batch, env);
   },
 } satisfies ExportedHandler<Env>;
 

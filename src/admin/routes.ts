@@ -5,6 +5,7 @@ import { ErrorCode, GatewayError } from "../errors";
 import { shardName, shardStub } from "../events";
 import { readDeprecations, windowDays } from "../usage";
 import { adminAuth } from "./admin-auth";
+import { deadLetterRoutes } from "./dead-letters";
 import { documentRoutes } from "./documents";
 
 /**
@@ -27,6 +28,8 @@ import { documentRoutes } from "./documents";
  * - `GET /admin/deprecations?days=N`: each deprecated element of the composed schema with its removal
  *   date, last use and the clients that used it in the last N UTC days (default 30, 1 to 90; otherwise
  *   400 BAD_REQUEST), from the `DEPRECATION_USAGE` object (see src/usage).
+ * - `GET /admin/events/dead`, `POST /admin/events/dead/:id/retry`: the event triggers' dead letters (see
+ *   dead-letters.ts).
  *
  * A failed reload answers RELOAD_FAILED with its cause's status (502, 409, 500) and
  * `{ error: { code: "RELOAD_FAILED", message, failures | conflicts } }` and the old schema keeps serving.
@@ -42,6 +45,7 @@ export function adminRoutes(): Hono<AppEnv> {
   admin.use(adminAuth());
 
   documentRoutes(admin);
+  deadLetterRoutes(admin);
 
   admin.get("/plans", (c) => c.json(c.get("gateway").plans.stats()));
 

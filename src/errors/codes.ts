@@ -163,8 +163,24 @@ export const ERROR_TABLE = {
     status: 403,
     meaning: "x-junction-signature is not the HMAC-SHA256 of the body with EVENTS_SECRET (or x-admin-secret is wrong)",
   },
-  PAYLOAD_TOO_LARGE: { status: 413, meaning: "an event payload over events.maxPayloadBytes" },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    meaning:
+      "an event payload over events.maxPayloadBytes, or one too large for an event trigger's queue message (128 KB)",
+  },
   INVALID_EVENT_PAYLOAD: { status: 400, meaning: "an event payload that is not JSON" },
+  EVENT_ENQUEUE_FAILED: {
+    status: 503,
+    meaning: "an event matched events.triggers but could not be put on the EVENT_TRIGGERS queue; nothing was published",
+  },
+  DEAD_LETTER_NOT_FOUND: {
+    status: 404,
+    meaning: "POST /admin/events/dead/{id}/retry for an id that holds no dead letter",
+  },
+  EVENT_TRIGGER_NOT_CONFIGURED: {
+    status: 409,
+    meaning: "a dead letter's trigger is no longer in events.triggers, so it cannot be resent",
+  },
   FILE_NOT_FOUND: { status: 404, meaning: "GET /files/{key} for a key that holds no object" },
   FILE_ACCESS_DENIED: {
     status: 403,

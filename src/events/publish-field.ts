@@ -178,7 +178,7 @@ export function withPublish(
       const event = binding.payload ? binding.payload(result, prepared) : result;
       topic = renderTopic(binding.template, { ...fieldScope(parent, args, context), result: event });
       const payload = JSON.stringify(event);
-      const publishing = publishEvent(context.env, topic, payload);
+      const publishing = publishEvent(context.env, topic, payload, context.triggers);
       context.executionCtx.waitUntil(publishing.catch(() => undefined));
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {

@@ -3,7 +3,14 @@ import { secretsEqual } from "../auth";
 import type { EventsConfig } from "../config";
 import { ErrorCode, GatewayError } from "../errors";
 import type { Logger } from "../observability";
-import { ADMIN_SECRET_HEADER, cappedStream, concatBytes, fromHex, hmacSha256Key } from "../shared";
+import {
+  ADMIN_SECRET_HEADER,
+  cappedStream,
+  concatBytes,
+  type EventTriggerSink,
+  fromHex,
+  hmacSha256Key,
+} from "../shared";
 import { publishEvent } from "./publish";
 import { checkTopic } from "./topics";
 
@@ -19,7 +26,7 @@ const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
  */
 export type EventsEnv = {
   Bindings: Env;
-  Variables: { log: Logger; gateway: { config: { events: EventsConfig } } };
+  Variables: { log: Logger; gateway: { config: { events: EventsConfig }; triggers: EventTriggerSink } };
 };
 
 /** How a publish was authorised: the admin secret, or a signature with EVENTS_SECRET. */
@@ -123,8 +130,10 @@ function topicOf(url: string): string {
  * 4. the signature: HMAC-SHA256 of the raw body bytes with EVENTS_SECRET, verified with Web Crypto's
  *    `crypto.subtle.verify` (constant-time), as GitHub signs webhooks (403 INVALID_EVENT_SIGNATURE);
  * 5. the body parses as JSON (400 INVALID_EVENT_PAYLOAD).
- * Then the event is published (`publishEvent`: every subscription on the topic, in publish order) and the
- * answer is 202 `{ "topic", "subscribers" }`, subscribers being the subscriptions it was delivered to.
+ * Then the event is published (`publishEvent`: the matching event triggers' queue messages, then every
+ * subscription on the topic, in publish order) and the answer is 202 `{ "topic", "subscribers" }`,
+ * subscribers being the subscriptions it was delivered to, plus `triggers` (messages enqueued) when
+ * `events.triggers` is set (503 EVENT_ENQUEUE_FAILED when the queue refuses them).
  * Errors answer `{ error: { code, message } }` through the app's error handler. Each publish is logged
  * with topic, subscribers, bytes and how it was authorised, each refusal with its code and path; never
  * the payload.
@@ -169,9 +178,9 @@ async function publishRequest(c: Context<EventsEnv>): Promise<Response> {
   } catch {
     throw new GatewayError(ErrorCode.INVALID_EVENT_PAYLOAD, "The event payload is not JSON (UTF-8).");
   }
-  const result = await publishEvent(c.env, topic, text);
+  const result = await publishEvent(c.env, topic, text, c.get("gateway").triggers);
   c.get("log").info(
-    { topic, subscribers: result.subscribers, bytes: body.byteLength, authorisation },
+    { topic, subscribers: result.subscribers, triggers: result.triggers, bytes: body.byteLength, authorisation },
     "event published",
   );
   return c.json(result, 202);

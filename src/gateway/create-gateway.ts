@@ -28,6 +28,7 @@ import { createPlanCache, type PlanCache } from "../plans";
 import { checkRateLimitBindings } from "../rate-limits";
 import type { FetchFn, GatewayContext } from "../shared";
 import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile, type TopicBinding } from "../sources";
+import { createEventTriggers, type EventTriggers, triggerBindingProblems } from "../triggers";
 import { createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
 
 /** The `Upload` scalar's declaration, added to the SDL files when `files` is set and no file declares it. */
@@ -78,6 +79,8 @@ export interface Gateway {
   documents: DocumentStore;
   /** The edge response cache (`responseCache`, `@cacheControl`): hints, policies, keys and purges. */
   responseCache: ResponseCache;
+  /** The event triggers (`events.triggers`): enqueuing published events, dead letters, resends. */
+  triggers: EventTriggers;
   /** The Subscription fields bound to event topics (`@topic` in schemas/*.graphql), by field name. */
   topics: ReadonlyMap<string, TopicBinding>;
   /**
@@ -112,12 +115,15 @@ export function createGatewayFrom(source: GatewayOptionsSource, env: Env, log: L
  *   the config references)
  * @param log - the isolate's logger
  * @returns the gateway
- * @throws ConfigError when the config is invalid, references a missing variable or rate limiting binding, or the SDL files have
+ * @throws ConfigError when the config is invalid, references a missing variable, rate limiting binding or
+ *   what `events.triggers` needs (the EVENT_TRIGGERS queue, EVENTS_SECRET, service bindings), or the SDL files have
  *   problems (each located as `file:line:column`)
  */
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
   const config = loadConfig(options.config, env as unknown as Record<string, unknown>);
   checkRateLimitBindings(config.rateLimits, env);
+  const triggerProblems = triggerBindingProblems(config.events.triggers, env);
+  if (triggerProblems.length > 0) throw new ConfigError(triggerProblems);
   const tokenLocation = config.auth?.jwt?.header;
   const pipeline = createUpstreamPipeline({
     fetch: options.fetch,
@@ -206,6 +212,7 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     authenticator,
     permissions,
     topics: new Map(rest.topics.map((topic) => [topic.fieldName, topic])),
+    triggers: createEventTriggers({ triggers: config.events.triggers, kvPrefix: options.kvPrefix }),
   };
 }
 

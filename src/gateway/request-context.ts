@@ -99,6 +99,7 @@ export async function createGatewayContext(input: GatewayContextInput): Promise<
     session,
     ...(input.origin === undefined ? {} : { origin: input.origin }),
     sessionHeaderPrefix: prefix,
+    triggers: gateway.triggers,
     gatewayToken: createGatewayTokenSource(
       gateway.tokenSigner,
       session.source === "none"

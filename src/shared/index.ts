@@ -29,6 +29,7 @@ export { cappedStream, concatBytes } from "./streams";
 export { declaresUploadVariable, namedTypeName } from "./type-nodes";
 export {
   type CustomizedNames,
+  type EventTriggerSink,
   type FastLaneHandoff,
   type FastLaneHooks,
   type FetchFn,

@@ -190,6 +190,29 @@ export interface GatewayContext extends UpstreamContext {
    * URLs the gateway hands out (signed file URLs) start with it. Absent where no URL is known.
    */
   origin?: string;
+  /** The gateway's event triggers: `@publish` hands its events to them too. Absent: no triggers. */
+  triggers?: EventTriggerSink;
+}
+
+/**
+ * Where a published event goes besides the topic's subscribers: the gateway's event triggers
+ * (`events.triggers`, src/triggers), which put one queue message per matching trigger on the
+ * `EVENT_TRIGGERS` Cloudflare Queue. Implemented by src/triggers; declared here so src/events can take it.
+ */
+export interface EventTriggerSink {
+  /** How many triggers are configured (0: publishing answers exactly as without triggers). */
+  readonly count: number;
+  /**
+   * Enqueues the event for every trigger whose topic pattern matches, one message each, all with one new
+   * event id. Waits for the queue to accept the messages, never for their delivery.
+   * @param env - the Worker's bindings (`EVENT_TRIGGERS`, `EVENTS_SECRET`)
+   * @param topic - the event's topic (already checked)
+   * @param payload - the payload as JSON text
+   * @returns the number of messages enqueued (0 when no trigger matches)
+   * @throws GatewayError `PAYLOAD_TOO_LARGE` when a message would be over the queue's 128 KB;
+   *   `EVENT_ENQUEUE_FAILED` when the queue refuses it (or is not bound)
+   */
+  enqueue(env: Env, topic: string, payload: string): Promise<number>;
 }
 
 /** One operation sent to a remote as the client wrote it (see {@link PassthroughExecutor}). */
