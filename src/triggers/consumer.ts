@@ -117,7 +117,9 @@ export function createTriggerConsumer(options: TriggerConsumerOptions): TriggerC
     const fields = { trigger: message.trigger, eventId: message.eventId, topic: message.topic, attempt: msg.attempts };
     const failure = await deliver(message, msg.attempts, env, fetchFn);
     if (failure === null) {
-      log.info(fields, "event delivered");
+      // A first-attempt success is the normal case: logged at debug; a success after failures at info.
+      if (msg.attempts > 1) log.info(fields, "event delivered after retries");
+      else log.debug(fields, "event delivered");
       msg.ack();
       return;
     }

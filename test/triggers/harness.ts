@@ -5,8 +5,7 @@
  * [[queues.*]]), consumed by the Worker's own queue() handler (src/index.ts): Miniflare's batch timeout
  * (1 s) and the retry delays (1 s, 2 s, ...) are real.
  */
-import type { Entry } from "../fixtures/gateways";
-import { testGateway } from "../fixtures/gateways";
+import { type Entry, type GatewaySpec, type TestGatewayOptions, testGateway } from "../fixtures/gateways";
 import type { Delivery, TargetState } from "../fixtures/trigger-target";
 import { ADMIN_SECRET, type TestGateway, upstreamBase } from "../helpers";
 
@@ -53,12 +52,20 @@ export const deliveries = (id: string, count: number, timeoutMs?: number): Promi
     timeoutMs,
   );
 
+/** More of a trigger gateway: other config keys, schema files, env, app options. */
+export interface TriggersGatewayMore extends TestGatewayOptions {
+  /** Other config keys (services, events.maxPayloadBytes, ...); `events.triggers` is set from `triggers`. */
+  spec?: GatewaySpec;
+}
+
 /** A gateway of test `id` with these `events.triggers` (a trigger without url/binding gets test `id`'s target). */
-export function triggersGateway(id: string, triggers: Entry[], env: Record<string, unknown> = {}): TestGateway {
+export function triggersGateway(id: string, triggers: Entry[], more: TriggersGatewayMore = {}): TestGateway {
+  const { spec = {}, env = {}, ...options } = more;
   const withUrl = triggers.map((t) =>
     t.url === undefined && t.binding === undefined ? { ...t, url: targetUrl(id) } : t,
   );
-  return testGateway(id, { events: { triggers: withUrl } }, { env: { EVENTS_SECRET, ...env } });
+  const events = { ...((spec.events as Entry | undefined) ?? {}), triggers: withUrl };
+  return testGateway(id, { ...spec, events }, { ...options, env: { EVENTS_SECRET, ...env } });
 }
 
 /** Publishes `payload` (JSON text) to `topic` with the admin secret; returns status and body. */
