@@ -235,6 +235,7 @@ describe("webhook: refusals and failures", () => {
   it.each([
     ["500", {}],
     ["403", {}],
+    ["201", {}],
     ["html", {}],
     ["array", {}],
     ["redirect", {}],
