@@ -32,6 +32,7 @@ export {
   type PermissionSet,
   type PermissionSetOptions,
 } from "./permissions";
+export { enforceRoleChecks } from "./role-execution";
 export { composedSchemaOf, presetVariablesOf } from "./role-schema";
 export { secretsEqual } from "./secrets";
 export { type PermissionsPluginOptions, usePermissions } from "./use-permissions";

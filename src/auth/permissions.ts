@@ -2,8 +2,17 @@ import type { DocumentNode, GraphQLSchema } from "graphql";
 import { type GatewayConfig, ROLE_NAME, toJsonPath } from "../config";
 import { type ConfigProblem, ErrorCode, ForbiddenError, GatewayError, parseSdl } from "../errors";
 import { createNestedCache, type Session } from "../shared";
-import { ADMIN_ROLE } from "./authenticate";
+import { ADMIN_ROLE, sessionRoles } from "./authenticate";
+import { checkProblemsOf } from "./role-checks";
+import { readRoleInheritance } from "./role-inheritance";
 import { buildRoleSchema } from "./role-schema";
+
+/**
+ * At most this many schemas of role unions (several active roles, by their leaves) are kept per
+ * composed schema; the oldest is dropped first. Single roles and inherited roles of the config are
+ * always kept. Bounds what a caller allowed many roles can make the isolate build.
+ */
+const MAX_UNION_SCHEMAS = 64;
 
 /** Where role SDL files live: `schemas/permissions/<role>.graphql`. */
 export const PERMISSION_FILES_DIR = "schemas/permissions/";
@@ -30,11 +39,14 @@ export interface PermissionSet {
   readonly publicFields: readonly string[];
   /**
    * The schema a session may see: the whole composed schema (admin, no `auth`, or any authenticated
-   * role while permissions are off), the role's schema, or the public fields only. Built lazily, cached
-   * per composed schema per role.
+   * role while permissions are off), the role's schema, or the public fields only. An inherited role
+   * (config `roles`) or several active roles (`Session.roles`) get the union of their roles' SDL: a
+   * field is visible if any of them sees it. Built lazily, cached per composed schema per set of
+   * roles (unions of active roles: at most {@link MAX_UNION_SCHEMAS}).
    * @param full - the composed schema now served
    * @param session - the request's session
-   * @throws GatewayError `INVALID_PERMISSIONS` (500) when the role's SDL does not fit `full`
+   * @throws GatewayError `INVALID_PERMISSIONS` (500) when the roles' SDL does not fit `full`, or the
+   *   active roles' presets conflict (the message names the argument and both roles)
    */
   schemaFor(full: GraphQLSchema, session: Session): GraphQLSchema;
   /**
@@ -47,7 +59,8 @@ export interface PermissionSet {
 
 /**
  * Parses the role SDLs of the config (`permissions.<role>.<upstream>`, inline) and of the files.
- * Syntax errors are config problems; fitting them to the composed schema happens per role, later.
+ * Syntax errors, malformed `@check`s and `roles` that cannot work (see `readRoleInheritance`) are
+ * config problems; fitting the SDL to the composed schema happens per role, later.
  *
  * @param options - config and files
  * @returns the permission set, and problems located by JSON path or `file:line:column`
@@ -61,8 +74,12 @@ export function createPermissionSet(options: PermissionSetOptions): {
   const documents = new Map<string, DocumentNode[]>();
   const add = (role: string, origin: string, sdl: string): void => {
     const parsed = parseSdl(sdl, origin);
-    if ("problem" in parsed) problems.push(parsed.problem);
-    else documents.set(role, [...(documents.get(role) ?? []), parsed.document]);
+    if ("problem" in parsed) {
+      problems.push(parsed.problem);
+      return;
+    }
+    for (const message of checkProblemsOf(parsed.document)) problems.push({ path: origin, message });
+    documents.set(role, [...(documents.get(role) ?? []), parsed.document]);
   };
   for (const [role, upstreams] of Object.entries(config.permissions ?? {})) {
     documents.set(role, documents.get(role) ?? []);
@@ -89,39 +106,69 @@ export function createPermissionSet(options: PermissionSetOptions): {
     });
   }
 
+  const read = readRoleInheritance(config.roles ?? {}, documents);
+  problems.push(...read.problems);
+  const inheritance = read.inheritance;
   const enabled = config.permissions !== undefined || documents.size > 0;
   const publicFields = config.public;
   const cache = createNestedCache<GraphQLSchema, string, GraphQLSchema | GatewayError>();
+  const unions = new WeakMap<GraphQLSchema, Map<string, GraphQLSchema | GatewayError>>();
   const PUBLIC_KEY = "\u0000public";
+
+  /** Builds the schema of a set of leaf roles (or the public fields), or the error saying why it cannot be. */
+  const build = (full: GraphQLSchema, leaves: readonly string[], label: string): GraphQLSchema | GatewayError => {
+    const clash = leaves.length > 1 ? inheritance.conflict(leaves) : undefined;
+    if (clash !== undefined) {
+      return new ForbiddenError(ErrorCode.INVALID_PERMISSIONS, `The roles of "${label}" conflict: ${clash}`);
+    }
+    const result = buildRoleSchema(
+      full,
+      leaves.flatMap((leaf) => documents.get(leaf) ?? []),
+      publicFields,
+    );
+    return "schema" in result
+      ? result.schema
+      : new ForbiddenError(
+          ErrorCode.INVALID_PERMISSIONS,
+          `The permissions of role "${label}" do not fit the schema: ${result.problems.join("; ")}`,
+        );
+  };
 
   const permissions: PermissionSet = {
     publicFields,
     seesWholeSchema(session) {
-      // Hasura: the admin role sees everything, whether from the admin secret or from a token.
-      if (session.source === "none" || (session.source !== "unauthenticated" && session.role === ADMIN_ROLE)) {
+      // Hasura: the admin role sees everything, whether from the admin secret or from a token (alone
+      // or among several active roles).
+      if (
+        session.source === "none" ||
+        (session.source !== "unauthenticated" && sessionRoles(session).includes(ADMIN_ROLE))
+      ) {
         return true;
       }
       return !enabled && session.source !== "unauthenticated";
     },
     schemaFor(full, session) {
-      const role = session.role;
-      let key: string;
       if (permissions.seesWholeSchema(session)) return full;
-      if (!enabled) {
-        key = PUBLIC_KEY;
+      const leaves = enabled ? inheritance.leaves(sessionRoles(session)) : [];
+      const key = leaves.length === 0 ? PUBLIC_KEY : leaves.join(",");
+      const label = key === PUBLIC_KEY ? "(public)" : (session.role ?? key);
+      let built: GraphQLSchema | GatewayError;
+      if (session.roles === undefined || leaves.length <= 1) {
+        built = cache.get(full, key, () => build(full, leaves, label));
       } else {
-        key = role !== null && documents.has(role) ? role : PUBLIC_KEY;
+        // Several active roles: built on demand, a bounded number kept.
+        let byKey = unions.get(full);
+        if (byKey === undefined) {
+          byKey = new Map();
+          unions.set(full, byKey);
+        }
+        const known = byKey.get(key);
+        built = known ?? build(full, leaves, label);
+        if (known === undefined) {
+          if (byKey.size >= MAX_UNION_SCHEMAS) byKey.delete(byKey.keys().next().value as string);
+          byKey.set(key, built);
+        }
       }
-      const built = cache.get(full, key, () => {
-        const docs = key === PUBLIC_KEY ? [] : (documents.get(key) ?? []);
-        const result = buildRoleSchema(full, docs, publicFields);
-        return "schema" in result
-          ? result.schema
-          : new ForbiddenError(
-              ErrorCode.INVALID_PERMISSIONS,
-              `The permissions of role "${key === PUBLIC_KEY ? "(public)" : key}" do not fit the schema: ${result.problems.join("; ")}`,
-            );
-      });
       if (built instanceof GatewayError) throw built;
       return built;
     },

@@ -11,6 +11,7 @@ import {
 } from "graphql";
 import { ErrorCode, ValidationError } from "../errors";
 import { introspects, rootSelections, type Session } from "../shared";
+import { enforceChecks } from "./role-checks";
 import { literalFor, type Preset } from "./role-grants";
 import { restrictedSchemaInfo } from "./role-schema";
 
@@ -100,4 +101,29 @@ function presetLiteral(preset: Preset, session: Session | undefined): ValueNode 
     );
   }
   return literal;
+}
+
+/**
+ * Enforces the `@check`s of the role schema an operation was validated against (see
+ * `enforceChecks` in role-checks.ts), before any upstream call. Documents seen to have no argument a
+ * check may apply to are remembered and not walked again. Nothing to do for the whole schema.
+ * @param roleSchema - the schema the operation was validated against
+ * @param document - the validated document
+ * @param operationName - the operation to run
+ * @param variables - the request's variables, as sent
+ * @param session - the caller's session
+ * @throws ForbiddenError `FORBIDDEN` (403) with `extensions.path` for a value that fails its check
+ */
+export function enforceRoleChecks(
+  roleSchema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  session: Session | undefined,
+): void {
+  const info = restrictedSchemaInfo(roleSchema);
+  if (info === undefined || info.checks.size === 0 || info.withoutChecks.has(document)) return;
+  if (!enforceChecks(roleSchema, info.checks, document, operationName, variables, session)) {
+    info.withoutChecks.add(document);
+  }
 }

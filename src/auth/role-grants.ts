@@ -23,6 +23,7 @@ import {
   valueFromAST,
 } from "graphql";
 import { SESSION_VARIABLE_PREFIX } from "../shared";
+import { checkOf, type ValueCheck } from "./role-checks";
 
 /** One argument preset: the argument is removed from the role's schema and filled on every call. */
 export interface Preset {
@@ -95,12 +96,18 @@ export function literalFor(text: string, type: GraphQLInputType): ValueNode | un
   return astFromValue(value, type) ?? undefined;
 }
 
-/** What a role may use: its grants per type and its argument presets per `Type.field`. */
+/** What a role may use: its grants per type, its argument presets per `Type.field`, and its checks. */
 export interface RoleGrants {
   /** Type name -> what of it the role may use. */
   grants: Map<string, TypeGrant>;
   /** `Type.field` -> the presets of that field. */
   presets: Map<string, Preset[]>;
+  /**
+   * `@check`s: `Type.field(arg:)` and `Input.field` -> checks, any of which a value must pass. An
+   * argument some document lists without a check is not checked (the union of several roles' SDL: a
+   * role that lets any value through lets it through); input field checks always apply.
+   */
+  checks: Map<string, ValueCheck[]>;
 }
 
 /**
@@ -122,6 +129,15 @@ export function readRoleGrants(
   const problems: string[] = [];
   const grants = new Map<string, TypeGrant>();
   const presets = new Map<string, Preset[]>();
+  const checks = new Map<string, ValueCheck[]>();
+  /** Arguments some document lists without a check. */
+  const unchecked = new Set<string>();
+  const addCheck = (coordinate: string, check: ValueCheck | undefined): void => {
+    if (check === undefined) return;
+    const list = checks.get(coordinate) ?? [];
+    if (!list.some((known) => known.op === check.op && known.variable === check.variable)) list.push(check);
+    checks.set(coordinate, list);
+  };
 
   const grantFields = (typeName: string): Extract<TypeGrant, { all: false }> | undefined => {
     const grant = grants.get(typeName) ?? { all: false, fields: new Map() };
@@ -153,11 +169,21 @@ export function readRoleGrants(
         problems.push(`${where}(${arg.name}:) has type ${String(arg.type)} in the schema, not ${print(argNode.type)}`);
       }
       const directive = argNode.directives?.find((d) => d.name.value === "preset");
-      if (directive === undefined) {
-        entry.args.add(arg.name);
+      const check = argNode.directives?.find((d) => d.name.value === "check");
+      const coordinate = `${where}(${arg.name}:)`;
+      if (directive !== undefined && check !== undefined) {
+        problems.push(`${coordinate} has both @preset and @check: a preset argument is not the caller's to choose`);
         continue;
       }
-      const preset = presetOf(directive, arg.name, arg.type, `${where}(${arg.name}:)`, problems);
+      if (directive === undefined) {
+        entry.args.add(arg.name);
+        if (check === undefined) unchecked.add(coordinate);
+        else addCheck(coordinate, checkOf(check, coordinate, problems));
+        continue;
+      }
+      // The same preset in several documents (roles of a union) fills the argument once.
+      if (entry.presets.some((known) => known.name === arg.name)) continue;
+      const preset = presetOf(directive, arg.name, arg.type, coordinate, problems);
       if (preset !== undefined) {
         entry.presets.push(preset);
         presets.set(where, [...(presets.get(where) ?? []), preset]);
@@ -206,8 +232,26 @@ export function readRoleGrants(
           }
           break;
         }
-        case Kind.ENUM_TYPE_DEFINITION:
         case Kind.INPUT_OBJECT_TYPE_DEFINITION:
+        case Kind.INPUT_OBJECT_TYPE_EXTENSION: {
+          const type = full.getType(definition.name.value);
+          if (!isInputObjectType(type)) {
+            problems.push(`input ${definition.name.value} is not in the schema`);
+            break;
+          }
+          const fields = type.getFields();
+          for (const field of definition.fields ?? []) {
+            const coordinate = `${type.name}.${field.name.value}`;
+            if (fields[field.name.value] === undefined) {
+              problems.push(`${coordinate} is not in the schema`);
+              continue;
+            }
+            const check = field.directives?.find((d) => d.name.value === "check");
+            if (check !== undefined) addCheck(coordinate, checkOf(check, coordinate, problems));
+          }
+          break;
+        }
+        case Kind.ENUM_TYPE_DEFINITION:
         case Kind.SCALAR_TYPE_DEFINITION:
           if (full.getType(definition.name.value) === undefined) {
             problems.push(`type ${definition.name.value} is not in the schema`);
@@ -266,5 +310,6 @@ export function readRoleGrants(
     }
   }
   if (problems.length > 0) return { problems };
-  return { grants, presets };
+  for (const coordinate of unchecked) checks.delete(coordinate);
+  return { grants, presets, checks };
 }

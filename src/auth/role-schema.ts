@@ -18,6 +18,7 @@ import {
   isNonNullType,
   validateSchema,
 } from "graphql";
+import { checkVariablesByField, type ValueChecks } from "./role-checks";
 import { type Preset, readRoleGrants } from "./role-grants";
 
 /** The field a role schema gets when the role may query nothing (a schema needs a query type; Hasura does the same). */
@@ -37,6 +38,12 @@ export interface RoleSchemaInfo {
   presets: ReadonlyMap<string, readonly Preset[]>;
   /** Documents already seen to select no preset field: they run as given. */
   withoutPresets: WeakSet<DocumentNode>;
+  /** The role's `@check`s (see src/auth/role-checks.ts). */
+  checks: ValueChecks;
+  /** Documents already seen to have no argument a check may apply to: they are not walked again. */
+  withoutChecks: WeakSet<DocumentNode>;
+  /** `Type.field` -> session variables its presets and checks read. */
+  sessionVariables: ReadonlyMap<string, readonly string[]>;
 }
 
 const roleInfo = new WeakMap<GraphQLSchema, RoleSchemaInfo>();
@@ -51,18 +58,29 @@ export function restrictedSchemaInfo(schema: GraphQLSchema): RoleSchemaInfo | un
   return roleInfo.get(schema);
 }
 
+const NO_VARIABLES: ReadonlyMap<string, readonly string[]> = new Map();
+
 /**
- * The session variables each field's `@preset` arguments read, for a role schema (the response cache keys
- * answers of operations selecting such fields by those variables' values: the answer depends on them).
+ * The session variables each field's `@preset` arguments and `@check`s read, for a role schema (the
+ * response cache keys answers of operations selecting such fields by those variables' values: the
+ * answer, or whether the operation may run at all, depends on them).
  * @param schema - a schema from {@link PermissionSet.schemaFor}
  * @returns `Type.field` -> session variable names (Hasura names, lower-case); empty for the whole schema
  */
 export function presetVariablesOf(schema: GraphQLSchema): ReadonlyMap<string, readonly string[]> {
-  const presets = roleInfo.get(schema)?.presets;
-  const out = new Map<string, string[]>();
-  for (const [coordinate, list] of presets ?? []) {
+  return roleInfo.get(schema)?.sessionVariables ?? NO_VARIABLES;
+}
+
+/** `Type.field` -> the session variables its presets and checks read. */
+function sessionVariablesOf(
+  schema: GraphQLSchema,
+  presets: ReadonlyMap<string, readonly Preset[]>,
+  checks: ValueChecks,
+): Map<string, string[]> {
+  const out = checkVariablesByField(schema, checks);
+  for (const [coordinate, list] of presets) {
     const variables = list.flatMap((preset) => (preset.variable === undefined ? [] : [preset.variable]));
-    if (variables.length > 0) out.set(coordinate, variables);
+    if (variables.length > 0) out.set(coordinate, [...new Set([...(out.get(coordinate) ?? []), ...variables])]);
   }
   return out;
 }
@@ -98,7 +116,7 @@ export function buildRoleSchema(
 ): { schema: GraphQLSchema } | { problems: string[] } {
   const read = readRoleGrants(full, documents, publicFields);
   if ("problems" in read) return read;
-  const { grants, presets } = read;
+  const { grants, presets, checks } = read;
   const keepType = (name: string): boolean => grants.has(name);
   /**
    * The object types the role may see behind each abstract type (granted union members or
@@ -211,11 +229,15 @@ export function buildRoleSchema(
   const invalid = validateSchema(schema);
   if (invalid.length > 0) return { problems: invalid.map((error) => error.message) };
   // Executed against: the same, but with the preset arguments the rewritten document fills in.
+  const executable = presets.size === 0 ? schema : restrict(true);
   roleInfo.set(schema, {
     full,
-    executable: presets.size === 0 ? schema : restrict(true),
+    executable,
     presets,
     withoutPresets: new WeakSet(),
+    checks,
+    withoutChecks: new WeakSet(),
+    sessionVariables: sessionVariablesOf(executable, presets, checks),
   });
   return { schema };
 }

@@ -3,7 +3,7 @@ import type { Plugin } from "graphql-yoga";
 import { maskError } from "../errors";
 import type { GatewayContext } from "../shared";
 import { isPublicOnly, tokenRequired } from "./authenticate";
-import { prepareRoleExecution } from "./role-execution";
+import { enforceRoleChecks, prepareRoleExecution } from "./role-execution";
 import { restrictedSchemaInfo } from "./role-schema";
 
 /** graphql-js appends suggestions as a last sentence: `Did you mean "x"?`, `Did you mean to use an inline fragment on "T"?`. */
@@ -37,12 +37,14 @@ export interface PermissionsPluginOptions {
  *   that fails validation against the public fields is answered 401 `UNAUTHENTICATED` (it needed a
  *   token, not another query);
  * - execution stays inside the role schema; for roles with `@preset` arguments, data operations run
- *   against the role's executable schema with the presets written into the document.
+ *   against the role's executable schema with the presets written into the document;
+ * - before execution (and before a subscription starts), the role's `@check`s are enforced on every
+ *   argument and input field value: a value that fails refuses the whole operation (403 `FORBIDDEN`).
  *
  * @param options - whether suggestions are kept for callers without a role schema
  * @returns the plugin
  * @throws GatewayError `BAD_REQUEST` or `MISSING_SESSION_VARIABLE` (400) from execution, see
- *   `prepareRoleExecution`
+ *   `prepareRoleExecution`; `FORBIDDEN` (403), see `enforceRoleChecks`
  */
 export function usePermissions(
   options: PermissionsPluginOptions = {},
@@ -62,8 +64,14 @@ export function usePermissions(
         end.setResult(end.result.map(withoutSuggestions));
       };
     },
+    onSubscribe({ args }) {
+      const context = args.contextValue as Partial<GatewayContext>;
+      enforceRoleChecks(args.schema, args.document, args.operationName, args.variableValues, context.session);
+    },
     onExecute({ args }) {
       const context = args.contextValue as Partial<GatewayContext>;
+      // Checks first, against the role schema the operation was validated against.
+      enforceRoleChecks(args.schema, args.document, args.operationName, args.variableValues, context.session);
       const prepared = prepareRoleExecution(args.schema, args.document, args.operationName, context.session);
       if (prepared === undefined) return;
       // envelop hands the same args object to the execute function.

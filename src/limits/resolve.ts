@@ -55,8 +55,26 @@ export function resolveLimits(settings: LimitsSettings, session: Session | undef
   return cache.get(settings.limits, role, () => resolveFor(settings, role));
 }
 
-/** {@link resolveLimits} for one role, uncached. */
+/**
+ * {@link resolveLimits} for one role, uncached. Several active roles (`a,b`) get the union of their
+ * roles' limits, as they get the union of their permissions: each limit the largest of theirs, and
+ * introspection unless every one of them has it disabled.
+ */
 function resolveFor(settings: LimitsSettings, role: string | null): ResolvedLimits {
+  if (role?.includes(",")) {
+    const each = role.split(",").map((one) => resolveFor(settings, one));
+    const union = { ...(each[0] as ResolvedLimits) };
+    for (const limits of each.slice(1)) {
+      for (const name of Object.keys(union) as Array<keyof ResolvedLimits>) {
+        if (typeof union[name] === "number") {
+          (union as Record<string, unknown>)[name] = Math.max(union[name] as number, limits[name] as number);
+        }
+      }
+      union.introspection ||= limits.introspection;
+    }
+    const own = each.some((limits) => limits.key !== "*");
+    return { ...union, key: own ? `role:${role}` : "*" };
+  }
   const { limits, introspection } = settings;
   const overrides = role === null ? undefined : limits.roles[role];
   const exempt = limits.exemptAdmin && role === ADMIN_ROLE;
