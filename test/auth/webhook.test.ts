@@ -139,6 +139,29 @@ describe("webhook: roles", () => {
   });
 });
 
+describe("webhook: several active roles see the union of their schemas", () => {
+  it("runs x-hasura-roles of the answer against the union of the roles' permissions", async () => {
+    const id = uniqueId();
+    await hookControl(id, { answer: { "x-hasura-roles": ["user", "auditor"], "x-hasura-user-id": "7" } });
+    const gw = hookGateway(
+      id,
+      {},
+      {
+        permissions: {
+          user: { accounts: "type Query { requestHeaders: String! }" },
+          auditor: { accounts: "type Query { me: User } type User { id: ID! }" },
+        },
+      },
+    );
+    const both = ok(await post(gw, "{ me { id } requestHeaders }", bearer("t")));
+    expect(both.me).toEqual({ id: "1" });
+    expect(JSON.parse(both.requestHeaders as string)["x-hasura-role"]).toBe("auditor,user");
+    // One of them alone sees only its own fields.
+    const userOnly = await post(gw, "{ me { id } }", { ...bearer("t"), "x-hasura-role": "user" });
+    expect(userOnly.body.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+  });
+});
+
 describe("webhook: what the hook is sent", () => {
   it("GET: the client's headers, but no hop-by-hop header, host or content-length", async () => {
     const id = uniqueId();
