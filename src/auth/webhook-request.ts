@@ -20,8 +20,13 @@ export async function webhookRequestOf(request: Request, maxBodyBytes: number): 
   if (request.method === "GET") {
     const params = new URL(request.url).searchParams;
     const query = params.get("query");
-    if (query === null) return null;
-    return { query, variables: jsonObject(params.get("variables")), operationName: params.get("operationName") };
+    // A stored document named by id has no query text, but is a GraphQL request all the same.
+    if (query === null && !params.has("documentId") && !params.has("extensions")) return null;
+    return {
+      ...(query === null ? {} : { query }),
+      variables: jsonObject(params.get("variables")),
+      operationName: params.get("operationName"),
+    };
   }
   const type = request.headers.get("content-type") ?? "";
   if (request.method !== "POST" || !/^application\/(?:[\w.+-]*\+)?json\b/i.test(type)) return null;

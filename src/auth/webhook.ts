@@ -55,6 +55,9 @@ const NEVER_FORWARDED: ReadonlySet<string> = new Set<string>([
   ADMIN_SECRET_HEADER,
 ]);
 
+/** How long past `timeoutMs` a request waits for an identical call under way before calling itself. */
+const IN_FLIGHT_GRACE_MS = 100;
+
 /** A request's outcome shared with identical requests that arrive while it runs. */
 interface HookOutcome {
   claims?: HasuraClaims;
@@ -95,7 +98,8 @@ export function createWebhookClient(config: WebhookConfig, options: WebhookClien
     kvPrefix: options.kvPrefix,
     log,
   });
-  const inFlight = new Map<string, Promise<HookOutcome>>();
+  /** Calls under way by cache key, each with the time (ms) by which it must have settled. */
+  const inFlight = new Map<string, { outcome: Promise<HookOutcome>; until: number }>();
   const where = safeUrl(config.url);
 
   /** The client headers the hook receives, names lower-case. */
@@ -211,19 +215,25 @@ export function createWebhookClient(config: WebhookConfig, options: WebhookClien
     const key = await webhookCacheKey(config.method, config.url, credentials(headers));
     const hit = await cache.get(key);
     if (hit !== undefined) return hit;
-    const running = inFlight.get(key);
+    let running = inFlight.get(key);
+    if (running !== undefined && Date.now() >= running.until) {
+      // Past its own timeout: the request that started it went away (its promises may never settle).
+      inFlight.delete(key);
+      running = undefined;
+    }
     if (running !== undefined) {
-      // Wait for the identical call under way, but never longer than a call of our own may take.
-      const shared = await Promise.race([running, delay(config.timeoutMs + 100)]);
+      // Wait for the identical call under way, at most until its own timeout.
+      const shared = await Promise.race([running.outcome, delay(running.until - Date.now())]);
       if (shared?.cached === true && shared.claims !== undefined) return shared.claims;
       const failure = shared?.error;
       if (failure instanceof GatewayError && failure.code === ErrorCode.AUTH_WEBHOOK_FAILED) throw failure;
     }
     const outcome = callAndCache(key, headers, input);
-    if (running === undefined) {
-      inFlight.set(key, outcome);
+    if (!inFlight.has(key)) {
+      const entry = { outcome, until: Date.now() + config.timeoutMs + IN_FLIGHT_GRACE_MS };
+      inFlight.set(key, entry);
       void outcome.then(() => {
-        if (inFlight.get(key) === outcome) inFlight.delete(key);
+        if (inFlight.get(key) === entry) inFlight.delete(key);
       });
     }
     const { claims, error } = await outcome;
@@ -233,7 +243,8 @@ export function createWebhookClient(config: WebhookConfig, options: WebhookClien
 }
 
 /** Resolves with undefined after `ms`. */
-const delay = (ms: number): Promise<undefined> => new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
+const delay = (ms: number): Promise<undefined> =>
+  new Promise((resolve) => setTimeout(() => resolve(undefined), Math.max(0, ms)));
 
 /** The hook's URL for logs: origin and path, never its query string or user info (they may hold secrets). */
 function safeUrl(url: string): string {

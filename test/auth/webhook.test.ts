@@ -228,7 +228,7 @@ describe("webhook: what the hook is sent", () => {
     expect(body.request).toEqual({ query, variables: { v: "hi" }, operationName: "Echo" });
   });
 
-  it("POST: a GET /graphql sends its query parameters; a body that is not JSON sends request: null", async () => {
+  it("POST: a GET /graphql sends its query parameters (a document id: no query); a body that is not JSON sends request: null", async () => {
     const id = uniqueId();
     const gw = hookGateway(id, { method: "POST" });
     const params = new URLSearchParams({ query: "query Q($v: String!) { echo(value: $v) }", variables: '{"v":"g"}' });
@@ -236,13 +236,17 @@ describe("webhook: what the hook is sent", () => {
     expect((await hookStats(id)).lastBody).toMatchObject({
       request: { query: "query Q($v: String!) { echo(value: $v) }", variables: { v: "g" }, operationName: null },
     });
+    // A stored document named by id: no query text.
+    await gw.fetch("/graphql?documentId=sha256:abc", { headers: { ...bearer("t"), "x-graphql-csrf": "1" } });
+    expect((await hookStats(id)).lastBody).toMatchObject({ request: { variables: null, operationName: null } });
+    expect((await hookStats(id)).lastBody).not.toHaveProperty("request.query");
     await gw.fetch("/graphql", {
       method: "POST",
       headers: { "content-type": "text/plain", ...bearer("t") },
       body: "{ requestHeaders }",
     });
     const seen = await hookStats(id);
-    expect(seen.calls).toBe(2);
+    expect(seen.calls).toBe(3);
     expect(seen.lastBody).toMatchObject({ headers: { authorization: "Bearer t" }, request: null });
   });
 });
