@@ -11,6 +11,7 @@ const DEFAULT_ROLE_KEY = "x-hasura-default-role";
  * The public error of an auth webhook that answered, or failed to answer, in a way the gateway cannot
  * use. The message never carries the hook's body or status text (those go to the log).
  * @param reason - what was wrong, in words safe to show a client (no values of the answer)
+ * @param cause - the underlying error, kept for logs
  * @returns AuthError `AUTH_WEBHOOK_FAILED` (500)
  */
 export function webhookFailed(reason: string, cause?: unknown): AuthError {

@@ -47,6 +47,18 @@ describe("webhook cache: lifetime", () => {
     expect(await calls(id)).toBe(2);
   });
 
+  it("takes the answer's Age off its max-age", async () => {
+    const id = uniqueId();
+    await hookControl(id, { cacheControl: "max-age=61", age: 60 });
+    const gw = hookGateway(id);
+    await userOf(gw, bearer("t"));
+    await userOf(gw, bearer("t"));
+    expect(await calls(id)).toBe(1);
+    await sleep(1100);
+    await userOf(gw, bearer("t"));
+    expect(await calls(id)).toBe(2);
+  });
+
   it("caps the lifetime at maxCacheSec", async () => {
     const id = uniqueId();
     await hookControl(id, { cacheControl: "max-age=600" });
