@@ -148,7 +148,14 @@ export async function composeFromSnapshots(options = {}) {
   // files) and the rate limit rules (their bindings are the Worker's). Their secrets are not needed then.
   // The modules the config lists are merged in first, as the Worker merges them.
   const applied = module.applyModules(raw, options.modules ?? readModules(root), schemaFiles);
-  const config = { ...applied.config, rateLimits: [], auth: undefined, permissions: undefined, public: [] };
+  const config = {
+    ...applied.config,
+    modules: [], // merged already
+    rateLimits: [],
+    auth: undefined,
+    permissions: undefined,
+    public: [],
+  };
   const ownSdl = applied.schemaFiles.filter((file) => !file.path.startsWith("schemas/permissions/"));
   // Every {{env.X}} must resolve; a variable unknown here names a placeholder URL (the snapshot stands in).
   const known = projectVars(root);
