@@ -261,7 +261,6 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           log: options.log,
           kv: options.kv,
           kvPrefix: options.kvPrefix,
-          sessionHeaderPrefix: headerPrefix,
         });
 
   /** The roles the request asks for: `x-hasura-role: a` or `x-hasura-role: a,b` (several at once). */

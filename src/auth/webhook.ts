@@ -1,7 +1,7 @@
 import { HOP_BY_HOP_HEADERS, type WebhookConfig } from "../config";
 import { AuthError, ErrorCode, GatewayError } from "../errors";
 import type { Logger } from "../observability";
-import { ADMIN_SECRET_HEADER, cappedStream, type FetchFn, SESSION_VARIABLE_PREFIX, type WaitUntil } from "../shared";
+import { ADMIN_SECRET_HEADER, cappedStream, type FetchFn, type WaitUntil } from "../shared";
 import type { HasuraClaims } from "./claims";
 import { claimsOfAnswer, webhookFailed } from "./webhook-answer";
 import { answerLifetimeSec, createWebhookCache, webhookCacheKey } from "./webhook-cache";
@@ -26,8 +26,6 @@ export interface WebhookClientOptions {
   kv?: KVNamespace;
   /** Prefix of the KV keys (tests isolate themselves with it). @default "" */
   kvPrefix?: string;
-  /** `auth.sessionHeaderPrefix`: the client's headers under it key the cache too. @default "x-hasura-" */
-  sessionHeaderPrefix?: string;
 }
 
 /** What one request gives the hook besides its headers. */
@@ -58,6 +56,39 @@ const NEVER_FORWARDED: ReadonlySet<string> = new Set<string>([
 /** How long past `timeoutMs` a request waits for an identical call under way before calling itself. */
 const IN_FLIGHT_GRACE_MS = 100;
 
+/**
+ * Headers sent to the hook that carry no credentials and vary per request or per client software: left
+ * out of the cache key, so repeated requests of one session share an entry. Every other header the
+ * hook is sent keys it (an unknown header may be a credential: a hook reading `x-api-key` must never
+ * answer one caller with another's session).
+ */
+const NOT_CREDENTIALS: ReadonlySet<string> = new Set([
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "baggage",
+  "cache-control",
+  "cdn-loop",
+  "cf-connecting-ip",
+  "cf-ipcountry",
+  "cf-ray",
+  "cf-visitor",
+  "content-type",
+  "dnt",
+  "origin",
+  "pragma",
+  "priority",
+  "referer",
+  "traceparent",
+  "tracestate",
+  "true-client-ip",
+  "user-agent",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-real-ip",
+  "x-request-id",
+]);
+
 /** A request's outcome shared with identical requests that arrive while it runs. */
 interface HookOutcome {
   claims?: HasuraClaims;
@@ -79,8 +110,8 @@ interface HookOutcome {
  *   `AUTH_WEBHOOK_FAILED`, the details logged (status, never the body or credentials).
  * - Cache: 200 answers only, for the lifetime their `Cache-Control: max-age` or `Expires` gives (see
  *   {@link answerLifetimeSec}), at most `maxCacheSec`; key: SHA-256 of the method, the URL and the
- *   credential headers: the `forwardHeaders` when set, else `authorization`, `cookie` and every session
- *   header (`x-hasura-*` and `<sessionHeaderPrefix>*`, the asked role included). In memory (1,000
+ *   headers the hook is sent (all of `forwardHeaders`, or every forwarded header but those of
+ *   {@link NOT_CREDENTIALS} and `sec-*`; the asked role included). In memory (1,000
  *   entries) and with `kvCache` in KV. Identical requests that arrive while a call runs wait for it and
  *   take its answer if it was cached, or its failure if the hook failed; otherwise they call the hook.
  *
@@ -92,7 +123,6 @@ interface HookOutcome {
  */
 export function createWebhookClient(config: WebhookConfig, options: WebhookClientOptions): WebhookClient {
   const log = options.log;
-  const prefixes = [...new Set([SESSION_VARIABLE_PREFIX, options.sessionHeaderPrefix ?? SESSION_VARIABLE_PREFIX])];
   const cache = createWebhookCache({
     kv: config.kvCache ? options.kv : undefined,
     kvPrefix: options.kvPrefix,
@@ -120,22 +150,13 @@ export function createWebhookClient(config: WebhookConfig, options: WebhookClien
     return pairs;
   };
 
-  /** The headers whose values key the cache. */
-  const credentials = (headers: Headers): Array<[string, string]> => {
-    if (config.forwardHeaders !== undefined) {
-      return config.forwardHeaders.flatMap((name): Array<[string, string]> => {
-        const value = headers.get(name);
-        return value === null ? [] : [[name, value]];
-      });
-    }
-    const pairs: Array<[string, string]> = [];
-    headers.forEach((value, name) => {
-      if (name === "authorization" || name === "cookie" || prefixes.some((prefix) => name.startsWith(prefix))) {
-        pairs.push([name, value]);
-      }
-    });
-    return pairs;
-  };
+  /**
+   * The headers whose values key the cache: every header the hook is sent, except those that never
+   * carry credentials and change from request to request ({@link NOT_CREDENTIALS}, `sec-*`). A hook
+   * reading any other header (an API key, a tenant id) so keys its answers by it too.
+   */
+  const credentials = (headers: Headers): Array<[string, string]> =>
+    forwarded(headers).filter(([name]) => !NOT_CREDENTIALS.has(name) && !name.startsWith("sec-"));
 
   /** One call of the hook, uncached. */
   const call = async (

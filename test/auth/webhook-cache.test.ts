@@ -26,6 +26,9 @@ async function userOf(gw: TestGateway, headers: Record<string, string>): Promise
 const calls = async (id: string): Promise<number> => (await hookStats(id)).calls;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+const TRACE_A = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+const TRACE_B = "00-1af7651916cd43dd8448eb211c80319c-c7ad6b7169203331-01";
+
 describe("webhook cache: lifetime", () => {
   it("reuses an answer for its max-age: the hook is called once", async () => {
     const id = uniqueId();
@@ -129,18 +132,25 @@ describe("webhook cache: keys", () => {
     expect(await calls(id)).toBe(3);
   });
 
-  it("keys on the session headers the client sends (the role asked for) but not on other headers", async () => {
+  it("keys on every header the hook sees but the per-request ones: an x-api-key caller never gets another's session", async () => {
     const id = uniqueId();
     await hookControl(id, {
       cacheControl: "max-age=60",
       answer: { "x-hasura-role": "user", "x-hasura-allowed-roles": ["user", "editor"], "x-hasura-user-id": "1" },
     });
     const gw = hookGateway(id);
-    await userOf(gw, { ...bearer("t"), "x-request-note": "a" });
-    await userOf(gw, { ...bearer("t"), "x-request-note": "b" });
+    // Headers that carry no credentials and change per request or client do not split the entry.
+    await userOf(gw, { ...bearer("t"), "x-request-id": "r1", "user-agent": "a", traceparent: TRACE_A });
+    await userOf(gw, { ...bearer("t"), "x-request-id": "r2", "user-agent": "b", traceparent: TRACE_B });
     expect(await calls(id)).toBe(1);
+    // The role asked for, and any other header (a hook may authenticate by it), do.
     await userOf(gw, { ...bearer("t"), "x-hasura-role": "editor" });
     expect(await calls(id)).toBe(2);
+    await userOf(gw, { "x-api-key": "k1" });
+    await userOf(gw, { "x-api-key": "k2" });
+    expect(await calls(id)).toBe(4);
+    await userOf(gw, { "x-api-key": "k1" });
+    expect(await calls(id)).toBe(4);
   });
 
   it("with forwardHeaders keys on exactly those headers", async () => {
