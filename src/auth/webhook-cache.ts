@@ -50,7 +50,7 @@ export interface WebhookCache {
 /**
  * Creates the cache of auth webhook answers: a bounded map in memory (insertion order; the oldest entry
  * is dropped at {@link WEBHOOK_CACHE_ENTRIES}) and, with `kv`, Workers KV under
- * `${kvPrefix}authhook:<key>` with the entry's remaining lifetime as `expirationTtl`. KV is read only
+ * `${kvPrefix}authhook:<SHA-256 of the key>` with the entry's remaining lifetime as `expirationTtl`. KV is read only
  * after a memory miss; a KV failure counts as a miss (logged), never as an error of the request.
  * @param options - KV, prefix, logger
  * @returns the cache
@@ -59,7 +59,8 @@ export function createWebhookCache(options: WebhookCacheOptions): WebhookCache {
   const maxEntries = options.maxEntries ?? WEBHOOK_CACHE_ENTRIES;
   const now = options.now ?? Date.now;
   const memory = new Map<string, CachedAnswer>();
-  const kvKey = (key: string): string => `${options.kvPrefix ?? ""}authhook:${key}`;
+  // KV keys are the SHA-256 of the memory key: bounded in length, and no credential in a key listing.
+  const kvKey = async (key: string): Promise<string> => `${options.kvPrefix ?? ""}authhook:${await sha256Hex(key)}`;
 
   const remember = (key: string, answer: CachedAnswer): void => {
     memory.delete(key);
@@ -77,7 +78,7 @@ export function createWebhookCache(options: WebhookCacheOptions): WebhookCache {
       if (options.kv === undefined) return undefined;
       let stored: unknown;
       try {
-        stored = await options.kv.get(kvKey(key), "json");
+        stored = await options.kv.get(await kvKey(key), "json");
       } catch (error) {
         options.log?.warn({ error: String(error) }, "auth webhook cache: KV read failed");
         return undefined;
@@ -92,8 +93,9 @@ export function createWebhookCache(options: WebhookCacheOptions): WebhookCache {
       remember(key, { claims, expiresAt });
       const ttlSec = Math.floor((expiresAt - now()) / 1000);
       if (options.kv === undefined || ttlSec < KV_MIN_TTL_SEC) return;
-      const write = options.kv
-        .put(kvKey(key), JSON.stringify({ claims, expiresAt }), { expirationTtl: ttlSec })
+      const kv = options.kv;
+      const write = kvKey(key)
+        .then((name) => kv.put(name, JSON.stringify({ claims, expiresAt }), { expirationTtl: ttlSec }))
         .catch((error: unknown) => {
           options.log?.warn({ error: String(error) }, "auth webhook cache: KV write failed");
         });
@@ -122,20 +124,17 @@ function cachedAnswerOf(value: unknown): CachedAnswer | undefined {
 }
 
 /**
- * The key of one caller's answer: SHA-256 (hex) of the hook's method and URL and of the credential
- * headers' names and values, in a fixed order (an absent header counts as absent, not as empty).
+ * The key of one caller's answer in memory: the hook's method and URL and the credential headers' names
+ * and values, in a fixed order, as JSON (no hashing on the hot path: a hit costs a map lookup; KV keys
+ * are its SHA-256). An absent header counts as absent, not as empty.
  * @param method - the hook's method
  * @param url - the hook's URL
  * @param credentials - [name, value] pairs, names lower-case; the caller decides which headers count
- * @returns 64 hex characters
+ * @returns the key
  */
-export function webhookCacheKey(
-  method: string,
-  url: string,
-  credentials: ReadonlyArray<[string, string]>,
-): Promise<string> {
+export function webhookCacheKey(method: string, url: string, credentials: ReadonlyArray<[string, string]>): string {
   const pairs = [...credentials].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return sha256Hex(JSON.stringify(["authhook-v1", method, url, pairs]));
+  return JSON.stringify(["authhook-v1", method, url, pairs]);
 }
 
 /** One Cache-Control directive's value (`max-age=60` -> "60"), "" for a directive without one, or undefined. */

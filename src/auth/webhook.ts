@@ -233,7 +233,7 @@ export function createWebhookClient(config: WebhookConfig, options: WebhookClien
   };
 
   return async function askWebhook(headers, input) {
-    const key = await webhookCacheKey(config.method, config.url, credentials(headers));
+    const key = webhookCacheKey(config.method, config.url, credentials(headers));
     const hit = await cache.get(key);
     if (hit !== undefined) return hit;
     let running = inFlight.get(key);
