@@ -1,5 +1,5 @@
 /**
- * The cache of auth webhook answers (docs/auth-webhook-section.md "Caching"): 200 answers only, per
+ * The cache of auth webhook answers (docs/auth.md "Caching" of the webhook): 200 answers only, per
  * distinct credential headers, for what the hook's Cache-Control max-age or Expires allows, capped by
  * maxCacheSec; in memory per isolate and, with kvCache, in KV for other isolates. Counted at the real
  * hook on loopback (fixtures/auth-hook.ts).

@@ -1,5 +1,5 @@
 /**
- * Webhook authentication (Hasura's webhook mode, docs/auth-webhook-section.md): what the hook is sent
+ * Webhook authentication (Hasura's webhook mode, docs/auth.md "Webhook authentication"): what the hook is sent
  * (GET: the client's headers; POST: `{ headers, request }`), how its answer becomes the session and the
  * role, and what the client gets when the hook refuses or fails. A real hook on loopback
  * (fixtures/auth-hook.ts) and the real accounts remote, whose `requestHeaders` echoes what it received.

@@ -1,5 +1,5 @@
 /**
- * Validation of `auth.webhook` (docs/auth-webhook-section.md): every problem fails each request with
+ * Validation of `auth.webhook` (docs/auth.md "Webhook authentication"): every problem fails each request with
  * 500 INVALID_CONFIG naming its JSON path; a valid section starts, its url read from {{env.X}}.
  */
 import { describe, expect, it } from "vitest";
@@ -25,6 +25,12 @@ describe("auth.webhook", () => {
     });
     expect(pathsOf(problems)).toEqual(["$.auth.webhook"]);
     expect(problems[0]?.message).toMatch(/jwt or webhook/);
+  });
+
+  it("refuses unauthenticatedRole, which the hook decides instead", async () => {
+    const problems = await problemsFor({ auth: { webhook: { url: HOOK }, unauthenticatedRole: "anonymous" } });
+    expect(pathsOf(problems)).toEqual(["$.auth.unauthenticatedRole"]);
+    expect(problems[0]?.message).toMatch(/no effect with webhook/);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 /**
- * A WebSocket authenticated by the auth webhook (docs/auth-webhook-section.md): the upgrade request's
+ * A WebSocket authenticated by the auth webhook (docs/auth.md "Webhook authentication"): the upgrade request's
  * headers go to the hook once, at connection (a POST hook gets `request: null`), and its session is
  * the connection's; a cookie from another Origin never reaches the hook (cross-site WebSocket hijacking).
  * The hook is a node:http server here; the gateway runs in workerd (Miniflare).
