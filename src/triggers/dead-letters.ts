@@ -59,6 +59,17 @@ export interface DeadLetterStore {
   delete(id: string): Promise<void>;
 }
 
+/** The summary of a dead letter, its keys in the order the admin route lists them. */
+const summaryOf = (l: DeadLetterSummary): DeadLetterSummary => ({
+  id: l.id,
+  eventId: l.eventId,
+  trigger: l.trigger,
+  topic: l.topic,
+  attempts: l.attempts,
+  lastError: l.lastError,
+  at: l.at,
+});
+
 /**
  * The dead letters of the gateway with KV prefix `prefix`.
  * @param kv - the `SCHEMA_CACHE` namespace
@@ -75,8 +86,7 @@ export function createDeadLetterStore(kv: KVNamespace, prefix: string): DeadLett
         at: new Date().toISOString(),
         lastError: letter.lastError.slice(0, MAX_ERROR_LENGTH),
       };
-      const { payload: _payload, publishedAt: _publishedAt, ...summary } = stored;
-      await kv.put(`${base}${stored.id}`, JSON.stringify(stored), { metadata: summary });
+      await kv.put(`${base}${stored.id}`, JSON.stringify(stored), { metadata: summaryOf(stored) });
       return stored;
     },
     async list() {
@@ -84,7 +94,9 @@ export function createDeadLetterStore(kv: KVNamespace, prefix: string): DeadLett
       let cursor: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
         const result = await kv.list<DeadLetterSummary>({ prefix: base, cursor });
-        for (const key of result.keys) if (key.metadata) summaries.push(key.metadata);
+        for (const { metadata: m } of result.keys) {
+          if (m) summaries.push(summaryOf(m));
+        }
         if (result.list_complete) break;
         cursor = result.cursor;
       }
