@@ -27,6 +27,7 @@ export {
 export {
   type EventsConfig,
   EventsSchema,
+  MAX_TRIGGER_RETRIES,
   type RealtimeConfig,
   RealtimeSchema,
   TOPIC_PATTERN,

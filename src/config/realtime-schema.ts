@@ -58,6 +58,14 @@ export const RealtimeSchema = z
 export const TOPIC_PATTERN = /^([^\s/*#.]+|\*|#)(\.([^\s/*#.]+|\*|#))*$/;
 
 /**
+ * The largest `maxRetries`: 16 retries wait 1 + 2 + ... + 32,768 s = 65,535 s (18.2 hours) in all, within
+ * the shortest message retention of Cloudflare Queues (24 hours, Free plan; 4 days by default on Paid), so
+ * no message outlives its queue before it is delivered or kept as a dead letter.
+ * @see https://developers.cloudflare.com/queues/platform/limits/
+ */
+export const MAX_TRIGGER_RETRIES = 16;
+
+/**
  * One entry of `events.triggers`: where events of matching topics are delivered (exactly one of `url` and
  * `binding`), and how often a failed delivery is retried.
  */
@@ -85,10 +93,10 @@ export const TriggerSchema = z
       .number()
       .int()
       .min(0)
-      .max(100)
+      .max(MAX_TRIGGER_RETRIES)
       .default(3)
       .describe(
-        "Retries after the first attempt (as Cloudflare Queues counts them); then the event is kept as a dead letter. At most 100, the queue consumer's max_retries.",
+        "Retries after the first attempt (as Cloudflare Queues counts them), 1 s, 2 s, 4 s ... apart; then the event is kept as a dead letter. At most 16 (about 18 hours of retries), so a message always ends as a delivery or a dead letter within the queue's shortest retention (24 hours on the Free plan).",
       ),
     timeoutMs: z
       .number()

@@ -97,8 +97,8 @@ async function deliver(message: TriggerMessage, attempt: number, env: Env, fetch
  * answer acknowledges it (`msg.ack()`); any other answer, a network failure or a timeout retries it with
  * {@link retryDelaySeconds} (`msg.retry({ delaySeconds })`), until `msg.attempts` exceeds the message's
  * `maxRetries`: then it is stored as a dead letter (KV, see dead-letters.ts) and acknowledged. The
- * consumer, not the queue's `max_retries`, decides (per trigger); `max_retries` in wrangler.toml is 100,
- * the largest `maxRetries` allowed. A body that is not a trigger message is logged and acknowledged.
+ * consumer, not the queue's `max_retries`, decides (per trigger); `max_retries` in wrangler.toml (100) is
+ * above the largest `maxRetries` (16). A body that is not a trigger message is logged and acknowledged.
  *
  * @param options - logger and fetch
  * @returns the consumer
