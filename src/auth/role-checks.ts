@@ -260,7 +260,7 @@ function walkSelections(
  * @param rawVariables - the request's variables, as sent
  * @param session - the caller's session (its variables are checked against)
  * @returns whether the document has any argument that is checked or may hold a checked input field,
- *   whatever the values (false: later runs of the document may skip the walk)
+ *   whatever the values (false: later runs of the same operation of the document may skip the walk)
  * @throws ForbiddenError `FORBIDDEN` (403) with `extensions.path` (the field's response path, the
  *   argument's name, then input field names and list indexes) at the first value that fails
  */

@@ -101,6 +101,25 @@ describe("@check: the document's shape does not hide a value", () => {
     );
     await forbidden(await gw.graphql("mutation { deleteGroup }", undefined, headers), ["deleteGroup", "name"], id);
   });
+  it("checks every operation of a document, whichever was run first", async () => {
+    const id = uniqueId();
+    const gw = orgsGateway(id);
+    const headers = await analyst();
+    const document = 'query Safe { me { id } } query Bad { group(name: "g3") { name } }';
+    const run = (operationName: string): Promise<Answer> =>
+      gw
+        .fetch("/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/graphql-response+json", ...headers },
+          body: JSON.stringify({ query: document, operationName }),
+        })
+        .then(async (res) => ({ status: res.status, body: (await res.json()) as GraphQLBody }));
+    expect(ok(await run("Safe"))).toEqual({ me: { id: "u1" } });
+    expect(ok(await run("Safe"))).toEqual({ me: { id: "u1" } });
+    const before = await orgsOperations(id);
+    await forbidden(await run("Bad"), ["group", "name"]);
+    expect(await orgsOperations(id)).toBe(before);
+  });
 });
 
 describe("@check: every way in", () => {
