@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { type Answer, ok } from "../fixtures/gateways";
 import { type GraphQLBody, uniqueId } from "../helpers";
-import { analyst, forbidden, orgsGateway, orgsOperations } from "./checks-helpers";
+import { ANALYST_SDL, analyst, forbidden, orgsGateway, orgsOperations } from "./checks-helpers";
 
 describe("@check: the document's shape does not hide a value", () => {
   it("follows aliases, fragment spreads, inline fragments and nested fragments", async () => {
@@ -57,6 +57,31 @@ describe("@check: the document's shape does not hide a value", () => {
       ["scoped", "group", "name"],
     );
     expect(await orgsOperations(id)).toBe(1);
+  });
+
+  it("applies a check written on an interface field's argument to the implementations' field too", async () => {
+    const id = uniqueId();
+    // The check is on the interface only; Org must list the field (GraphQL asks it), without repeating it.
+    const gw = orgsGateway(id, {
+      analyst: ANALYST_SDL.replace(
+        'type Org implements Scoped { id: ID! name: String! group(name: String! @check(in: "{session.x-hasura-group-names}")): Group }',
+        "type Org implements Scoped { id: ID! name: String! group(name: String!): Group }",
+      ),
+    });
+    const headers = await analyst();
+    await forbidden(
+      await gw.graphql('{ scoped(id: "o1") { ... on Org { group(name: "g3") { name } } } }', undefined, headers),
+      ["scoped", "group", "name"],
+      id,
+    );
+    await forbidden(
+      await gw.graphql('{ org(id: "o1") { group(name: "g3") { name } } }', undefined, headers),
+      ["org", "group", "name"],
+      id,
+    );
+    expect(ok(await gw.graphql('{ org(id: "o1") { group(name: "g2") { name } } }', undefined, headers))).toEqual({
+      org: { group: { name: "g2" } },
+    });
   });
 
   it("checks the same field selected twice with different arguments, and a field under @include(if: false)", async () => {
