@@ -150,16 +150,33 @@ const forbidden = (where: string, path: readonly (string | number)[]): Forbidden
     extensions: { path },
   });
 
-/** Whether a value of an input type may contain a checked input field (memoized per walk). */
+/**
+ * Whether a value of an input type may contain a checked input field, at any depth (memoized per walk).
+ * Each type's answer comes from a whole traversal of what it reaches, so a type met again inside a
+ * cycle (`OrgFilter.groups: GroupFilter`, `GroupFilter.org: OrgFilter`) never records a partial "no".
+ */
 function reachesCheck(walk: CheckWalk, type: GraphQLNamedType): boolean {
   if (!isInputObjectType(type)) return false;
   const known = walk.reaches.get(type.name);
   if (known !== undefined) return known;
-  walk.reaches.set(type.name, false); // a cycle adds nothing
-  const fields = Object.values(type.getFields());
-  const result = fields.some(
-    (field) => walk.checks.has(`${type.name}.${field.name}`) || reachesCheck(walk, getNamedType(field.type)),
-  );
+  let result = false;
+  const seen = new Set<string>([type.name]);
+  const pending = [type];
+  while (!result && pending.length > 0) {
+    const current = pending.pop() as typeof type;
+    for (const field of Object.values(current.getFields())) {
+      const named = getNamedType(field.type);
+      if (walk.checks.has(`${current.name}.${field.name}`) || walk.reaches.get(named.name) === true) {
+        result = true;
+        break;
+      }
+      // A type already answered "no" reaches nothing checked; the others are traversed.
+      if (isInputObjectType(named) && !seen.has(named.name) && walk.reaches.get(named.name) !== false) {
+        seen.add(named.name);
+        pending.push(named);
+      }
+    }
+  }
   walk.reaches.set(type.name, result);
   return result;
 }

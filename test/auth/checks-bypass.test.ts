@@ -84,6 +84,33 @@ describe("@check: the document's shape does not hide a value", () => {
     });
   });
 
+  it("checks input fields nested in mutually recursive input types (OrgFilter.groups: GroupFilter, GroupFilter.org: OrgFilter)", async () => {
+    const id = uniqueId();
+    const gw = orgsGateway(id);
+    const headers = await analyst();
+    const query = "query ($f: OrgFilter) { orgs(filter: $f) { id } }";
+    expect(ok(await gw.graphql(query, { f: { groups: { org: { scope: { orgId: "o1" } } } } }, headers))).toEqual({
+      orgs: [{ id: "o1" }],
+    });
+    await forbidden(await gw.graphql(query, { f: { groups: { org: { scope: { orgId: "o9" } } } } }, headers), [
+      "orgs",
+      "filter",
+      "groups",
+      "org",
+      "scope",
+      "orgId",
+    ]);
+    await forbidden(
+      await gw.graphql(
+        query,
+        { f: { groups: { name: "x", org: { groups: { org: { scope: { groupNames: ["g0"] } } } } } } },
+        headers,
+      ),
+      ["orgs", "filter", "groups", "org", "groups", "org", "scope", "groupNames", 0],
+    );
+    expect(await orgsOperations(id)).toBe(1);
+  });
+
   it("checks the same field selected twice with different arguments, and a field under @include(if: false)", async () => {
     const id = uniqueId();
     const gw = orgsGateway(id);

@@ -16,6 +16,7 @@ type Query {
   org(id: ID! @check(eq: "{session.x-hasura-org-id}")): Org
   orgGroup(orgId: ID! @preset(value: "x-hasura-org-id"), name: String! @check(in: "{session.x-hasura-group-names}")): Group
   scoped(id: ID! @check(eq: "{session.x-hasura-org-id}")): Scoped
+  orgs(filter: OrgFilter): [Org!]!
   reports(filter: ReportFilter): [Report!]!
   me: User
 }

@@ -221,7 +221,7 @@ describe("several active roles", () => {
     const headers = { ...(await token(["user", "admin"])), "x-hasura-role": "user,admin" };
     const seen = await visible(gw, headers);
     expect(seen.mutation).toBe(true);
-    expect(seen.query).toEqual(["auditLog", "group", "groups", "me", "org", "orgGroup", "reports", "scoped"]);
+    expect(seen.query).toEqual(["auditLog", "group", "groups", "me", "org", "orgGroup", "orgs", "reports", "scoped"]);
     expect(ok(await gw.graphql('{ group(name: "g9") { name } }', undefined, headers))).toEqual({
       group: { name: "g9" },
     });
