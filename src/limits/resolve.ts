@@ -42,7 +42,8 @@ export type LimitName = Exclude<keyof ResolvedLimits, "key" | "introspection">;
 /**
  * Returns the limits of a request, built once per role and config (keyed by the `limits` object).
  *
- * A role's `limits.roles.<role>` entry raises or lowers the gateway-wide limits; with `exemptAdmin`,
+ * A role's `limits.roles.<role>` entry raises or lowers the gateway-wide limits (several active roles:
+ * the strictest of theirs, introspection only if all may); with `exemptAdmin`,
  * the admin role (the admin secret not posing as another role) has no operation limit at all except
  * `maxBodyBytes` (the token ceiling of the parser, see `useOperationLimits`, applies too).
  *
@@ -55,8 +56,29 @@ export function resolveLimits(settings: LimitsSettings, session: Session | undef
   return cache.get(settings.limits, role, () => resolveFor(settings, role));
 }
 
-/** {@link resolveLimits} for one role, uncached. */
+/**
+ * {@link resolveLimits} for one role, uncached. Several active roles (the session's `role` is their
+ * sorted names joined by commas, src/auth's activeRoles) run under the strictest of their roles' limits,
+ * and introspection only when every one of them may introspect: adding a role never lifts what another
+ * active role is refused.
+ */
 function resolveFor(settings: LimitsSettings, role: string | null): ResolvedLimits {
+  const roles = role?.split(",") ?? [];
+  if (roles.length > 1) {
+    const each = roles.map((one) => resolveFor(settings, one));
+    const own = each.some((limits) => limits.key !== "*");
+    const resolved: ResolvedLimits = {
+      ...(each[0] as ResolvedLimits),
+      key: own ? `role:${role}` : "*",
+      introspection: each.every((limits) => limits.introspection),
+    };
+    for (const name of Object.keys(resolved) as Array<keyof ResolvedLimits>) {
+      if (name !== "key" && name !== "introspection") {
+        resolved[name] = Math.min(...each.map((limits) => limits[name]));
+      }
+    }
+    return resolved;
+  }
   const { limits, introspection } = settings;
   const overrides = role === null ? undefined : limits.roles[role];
   const exempt = limits.exemptAdmin && role === ADMIN_ROLE;
