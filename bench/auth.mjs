@@ -6,9 +6,15 @@
  * fetched once. "distinct tokens" signs a new token per call (no verification cache can help);
  * "same token" replays one token, as a browser session does.
  *
+ * Then the cost of the role features of issue 19, in the same bundle: building the schema of an
+ * inherited role and of a union of active roles (ms, once per role set per isolate), and enforcing
+ * `@check`s on an operation with variables, a list and a nested input (µs per request; the walk of
+ * an operation without checked arguments is skipped after its first run).
+ *
  * Usage: node bench/auth.mjs [--calls N]   (default 3000 per row)
  */
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -30,7 +36,11 @@ await build({
   outfile,
   logLevel: "silent",
 });
-const { createAuthenticator, AuthSchema } = await import(pathToFileURL(outfile).href);
+// The graphql the bundle imports (the root's; bench/ has its own node_modules): one realm for both.
+const { buildSchema, parse } = createRequire(join(root, "package.json"))("graphql");
+const { createAuthenticator, AuthSchema, createPermissionSet, enforceRoleChecks, GatewayConfigSchema } = await import(
+  pathToFileURL(outfile).href
+);
 
 const SECRET = "bench-secret-0123456789-0123456789-0123456789";
 const claims = {
@@ -88,3 +98,84 @@ console.log(`| algorithm | CPU ms per request, distinct tokens | CPU ms per requ
 console.log(`|---|---|---|`);
 for (const r of rows) console.log(`| ${r.alg} | ${r.distinctCpuMs} | ${r.sameTokenCpuMs} |`);
 console.log(`(${calls} calls per cell, Node ${process.version}, ${(await import("node:os")).cpus()[0].model})`);
+
+// --- Roles and checks (issue 19) -------------------------------------------------------------------
+const ORG_SDL = `
+type Query { group(name: String!): Group  groups(names: [String!]!): [Group!]!  org(id: ID!): Org  me: User }
+type Mutation { createReport(input: ReportInput!): Report }
+type Org { id: ID! name: String! group(name: String!): Group }
+type Group { name: String! orgId: ID! reports: [Report!]! }
+type Report { id: ID! groupName: String! }
+type User { id: ID! name: String! }
+input ReportInput { groupName: String!  tags: [String!]  scope: ScopeInput }
+input ScopeInput { orgId: ID  groupNames: [String!] }
+${Array.from({ length: 200 }, (_, i) => `type Filler${i} { id: ID! a: String b: Int }`).join("\n")}
+extend type Query { ${Array.from({ length: 200 }, (_, i) => `filler${i}: Filler${i}`).join(" ")} }
+`;
+const full = buildSchema(ORG_SDL);
+const config = GatewayConfigSchema.parse({
+  auth: { jwt: { secret: SECRET, algorithms: ["HS256"] } },
+  roles: { manager: { inherits: ["user", "group-analyst"] } },
+  permissions: {
+    user: { app: "type Query { me: User } type User { id: ID! name: String! }" },
+    "org-admin": {
+      app: `type Query { org(id: ID! @check(eq: "{session.x-hasura-org-id}")): Org }
+        type Org { id: ID! name: String! group(name: String!): Group } type Group { name: String! orgId: ID! }`,
+    },
+    "group-analyst": {
+      app: `type Query { group(name: String! @check(in: "{session.x-hasura-group-names}")): Group
+          groups(names: [String!]! @check(in: "{session.x-hasura-group-names}")): [Group!]! }
+        type Mutation { createReport(input: ReportInput!): Report }
+        input ReportInput { groupName: String! @check(in: "{session.x-hasura-group-names}") }
+        input ScopeInput { groupNames: [String!] @check(in: "{session.x-hasura-group-names}") }
+        type Group { name: String! orgId: ID! reports: [Report!]! } type Report { id: ID! groupName: String! }`,
+    },
+  },
+});
+const session = (role, roles) => ({
+  source: "jwt",
+  role,
+  ...(roles === undefined ? {} : { roles }),
+  variables: { "x-hasura-role": role, "x-hasura-org-id": "o1", "x-hasura-group-names": "{g1,g2,g3}" },
+});
+const buildMs = (role, roles) => {
+  const { permissions, problems } = createPermissionSet({ config });
+  if (problems.length > 0) throw new Error(JSON.stringify(problems));
+  const t0 = performance.now();
+  const schema = permissions.schemaFor(full, session(role, roles));
+  return { ms: performance.now() - t0, schema };
+};
+const inherited = buildMs("manager");
+const union = buildMs("group-analyst,org-admin,user", ["group-analyst", "org-admin", "user"]);
+const document = parse(
+  `mutation($input: ReportInput!) { a: createReport(input: $input) { id } b: createReport(input: { groupName: "g2", scope: { groupNames: ["g1", "g3"] } }) { id } }`,
+);
+const query = parse(
+  `query($g: String!) { group(name: $g) { name } groups(names: ["g1", "g2"]) { name } org(id: "o1") { name } me { id } }`,
+);
+const checkUs = (schema, doc, variables) => {
+  const s = session("group-analyst,org-admin,user", ["group-analyst", "org-admin", "user"]);
+  for (let i = 0; i < 500; i++) enforceRoleChecks(schema, doc, undefined, variables, s);
+  const start = process.cpuUsage();
+  for (let i = 0; i < calls; i++) enforceRoleChecks(schema, doc, undefined, variables, s);
+  const cpu = process.cpuUsage(start);
+  return ((cpu.user + cpu.system) / calls).toFixed(2);
+};
+// The walk must refuse what it should, or its cost means nothing.
+try {
+  enforceRoleChecks(union.schema, query, undefined, { g: "g9" }, session("x,y", ["x", "y"]));
+  throw new Error("the @check walk let a forbidden group through");
+} catch (error) {
+  if (error.code !== "FORBIDDEN") throw error;
+}
+const mutationUs = checkUs(union.schema, document, {
+  input: { groupName: "g1", tags: ["x"], scope: { groupNames: ["g2"] } },
+});
+const queryUs = checkUs(union.schema, query, { g: "g3" });
+console.log("");
+console.log("| role feature (400-type schema) | cost |");
+console.log("|---|---|");
+console.log(`| build the schema of an inherited role (2 parents), once per isolate | ${inherited.ms.toFixed(1)} ms |`);
+console.log(`| build the schema of a union of 3 active roles, once per isolate | ${union.ms.toFixed(1)} ms |`);
+console.log(`| @check walk, query with 4 root fields (variable, list literal, eq) | ${queryUs} µs CPU |`);
+console.log(`| @check walk, mutation with 2 nested inputs and lists | ${mutationUs} µs CPU |`);

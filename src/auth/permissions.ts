@@ -3,6 +3,7 @@ import { type GatewayConfig, ROLE_NAME, toJsonPath } from "../config";
 import { type ConfigProblem, ErrorCode, ForbiddenError, GatewayError, parseSdl } from "../errors";
 import { createNestedCache, type Session } from "../shared";
 import { ADMIN_ROLE, sessionRoles } from "./authenticate";
+import { checkProblemsOf } from "./role-checks";
 import { readRoleInheritance } from "./role-inheritance";
 import { buildRoleSchema } from "./role-schema";
 
@@ -58,7 +59,8 @@ export interface PermissionSet {
 
 /**
  * Parses the role SDLs of the config (`permissions.<role>.<upstream>`, inline) and of the files.
- * Syntax errors are config problems; fitting them to the composed schema happens per role, later.
+ * Syntax errors, malformed `@check`s and `roles` that cannot work (see `readRoleInheritance`) are
+ * config problems; fitting the SDL to the composed schema happens per role, later.
  *
  * @param options - config and files
  * @returns the permission set, and problems located by JSON path or `file:line:column`
@@ -72,8 +74,12 @@ export function createPermissionSet(options: PermissionSetOptions): {
   const documents = new Map<string, DocumentNode[]>();
   const add = (role: string, origin: string, sdl: string): void => {
     const parsed = parseSdl(sdl, origin);
-    if ("problem" in parsed) problems.push(parsed.problem);
-    else documents.set(role, [...(documents.get(role) ?? []), parsed.document]);
+    if ("problem" in parsed) {
+      problems.push(parsed.problem);
+      return;
+    }
+    for (const message of checkProblemsOf(parsed.document)) problems.push({ path: origin, message });
+    documents.set(role, [...(documents.get(role) ?? []), parsed.document]);
   };
   for (const [role, upstreams] of Object.entries(config.permissions ?? {})) {
     documents.set(role, documents.get(role) ?? []);

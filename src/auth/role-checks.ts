@@ -353,3 +353,36 @@ export function checkVariablesByField(schema: GraphQLSchema, checks: ValueChecks
   }
   return out;
 }
+
+/**
+ * The problems of a role document's `@check`s that need no schema to see: a check that is not
+ * exactly one of `in:`/`eq:` with a `"{session.x-hasura-...}"` value, and a check next to a `@preset`
+ * on the same argument. Reported at startup (and by `npm run check`), before any role schema is built.
+ * @param document - one parsed permission SDL document
+ * @returns problem sentences, each naming the argument or input field
+ */
+export function checkProblemsOf(document: DocumentNode): string[] {
+  const problems: string[] = [];
+  for (const definition of document.definitions) {
+    if (!("fields" in definition) || definition.fields === undefined || !("name" in definition)) continue;
+    for (const field of definition.fields) {
+      const where = `${definition.name.value}.${field.name.value}`;
+      const directives = field.directives ?? [];
+      const input =
+        definition.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION || definition.kind === Kind.INPUT_OBJECT_TYPE_EXTENSION;
+      for (const check of directives.filter((d) => d.name.value === "check")) {
+        if (input) checkOf(check, where, problems);
+        else problems.push(`@check on ${where}: it goes on an argument or an input field, not on a field`);
+      }
+      for (const arg of "arguments" in field ? (field.arguments ?? []) : []) {
+        const coordinate = `${where}(${arg.name.value}:)`;
+        const checks = (arg.directives ?? []).filter((d) => d.name.value === "check");
+        for (const check of checks) checkOf(check, coordinate, problems);
+        if (checks.length > 0 && arg.directives?.some((d) => d.name.value === "preset")) {
+          problems.push(`${coordinate} has both @preset and @check: a preset argument is not the caller's to choose`);
+        }
+      }
+    }
+  }
+  return problems;
+}

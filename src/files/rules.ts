@@ -30,13 +30,18 @@ export function renderRulePrefix(template: string, session: Session): string | n
  * Whether the session is the admin: the admin secret, or the role `admin`. The admin may do everything.
  * @param session - the caller's session
  */
-export const isFilesAdmin = (session: Session): boolean => session.source === "admin" || session.role === ADMIN_ROLE;
+export const isFilesAdmin = (session: Session): boolean =>
+  session.source === "admin" || session.role === ADMIN_ROLE || session.roles?.includes(ADMIN_ROLE) === true;
 
-/** The rules of the session's role, in config order, with their prefixes rendered (rules that do not apply left out). */
+/**
+ * The rules of the session's role (any of its active roles), in config order, with their prefixes
+ * rendered (rules that do not apply left out).
+ */
 function rulesOf(config: FilesConfig, session: Session): Array<{ rule: FileRule; prefix: string }> {
   if (session.role === null) return [];
+  const roles = session.roles ?? [session.role];
   return config.rules.flatMap((rule) => {
-    if (rule.role !== session.role) return [];
+    if (!roles.includes(rule.role)) return [];
     const prefix = renderRulePrefix(rule.prefix, session);
     return prefix === null ? [] : [{ rule, prefix }];
   });

@@ -81,7 +81,11 @@ export async function createGatewayContext(input: GatewayContextInput): Promise<
   return {
     observation: new RequestObservation({
       log: input.log,
-      debug: session.source === "admin" || (session.role !== null && observability.debugRoles.includes(session.role)),
+      debug:
+        session.source === "admin" ||
+        (session.roles ?? (session.role === null ? [] : [session.role])).some((role) =>
+          observability.debugRoles.includes(role),
+        ),
       sampleRate: observability.operationLogSampleRate,
       role: session.role,
       metrics: metricsOf(input.env),

@@ -10,7 +10,7 @@ import {
   Kind,
   type OperationDefinitionNode,
 } from "graphql";
-import { ADMIN_ROLE, enforceRoleChecks } from "../auth";
+import { ADMIN_ROLE, enforceRoleChecks, sessionRoles } from "../auth";
 import { ErrorCode, GatewayError, maskError } from "../errors";
 import { renderTopic, type StreamSpec } from "../events";
 import type { Gateway } from "../gateway";
@@ -97,7 +97,7 @@ export function errorsOf(error: unknown): GraphQLError[] {
 export function subscriptionTopic(binding: TopicBinding, args: Record<string, unknown>, session: Session): string {
   const topic = renderTopic(binding.template, { args, session: sessionScope(session.variables) });
   const [first, owner] = topic.split(".");
-  const admin = session.source === "admin" || session.role === ADMIN_ROLE;
+  const admin = session.source === "admin" || sessionRoles(session).includes(ADMIN_ROLE);
   if (first === "users" && !admin && owner !== session.variables[USER_ID_VARIABLE]) {
     throw new GatewayError(ErrorCode.TOPIC_FORBIDDEN, `Topic ${topic} belongs to another user.`);
   }
