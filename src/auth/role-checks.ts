@@ -164,18 +164,15 @@ function reachesCheck(walk: CheckWalk, type: GraphQLNamedType): boolean {
   const pending = [type];
   while (!result && pending.length > 0) {
     const current = pending.pop() as typeof type;
-    for (const field of Object.values(current.getFields())) {
+    result = Object.values(current.getFields()).some((field) => {
       const named = getNamedType(field.type);
-      if (walk.checks.has(`${current.name}.${field.name}`) || walk.reaches.get(named.name) === true) {
-        result = true;
-        break;
-      }
       // A type already answered "no" reaches nothing checked; the others are traversed.
       if (isInputObjectType(named) && !seen.has(named.name) && walk.reaches.get(named.name) !== false) {
         seen.add(named.name);
         pending.push(named);
       }
-    }
+      return walk.checks.has(`${current.name}.${field.name}`) || walk.reaches.get(named.name) === true;
+    });
   }
   walk.reaches.set(type.name, result);
   return result;
@@ -245,16 +242,25 @@ function walkSelections(
     const field = parent.getFields()[selection.name.value];
     if (field === undefined) continue; // __typename, __schema, __type
     const at = [...path, selection.alias?.value ?? selection.name.value];
+    // Through an interface, the field of whichever implementation answers runs: its checks apply too.
+    const owners = isInterfaceType(parent) ? [parent, ...walk.schema.getPossibleTypes(parent)] : [parent];
+    const checksOf = (arg: string): Array<[string, readonly ValueCheck[] | undefined]> =>
+      owners
+        .map((owner): [string, readonly ValueCheck[] | undefined] => {
+          const coordinate = `${owner.name}.${field.name}(${arg}:)`;
+          return [coordinate, walk.checks.get(coordinate)];
+        })
+        .filter(([, list], index) => index === 0 || list !== undefined);
     const checkedArgs = field.args.filter(
-      (arg) =>
-        walk.checks.has(`${parent.name}.${field.name}(${arg.name}:)`) || reachesCheck(walk, getNamedType(arg.type)),
+      (arg) => checksOf(arg.name).some(([, list]) => list !== undefined) || reachesCheck(walk, getNamedType(arg.type)),
     );
     if (checkedArgs.length > 0) {
       walk.touched = true;
       const values = getArgumentValues(field, selection, walk.variables);
       for (const arg of checkedArgs) {
-        const coordinate = `${parent.name}.${field.name}(${arg.name}:)`;
-        checkValue(walk, values[arg.name], arg.type, walk.checks.get(coordinate), coordinate, [...at, arg.name]);
+        for (const [coordinate, list] of checksOf(arg.name)) {
+          checkValue(walk, values[arg.name], arg.type, list, coordinate, [...at, arg.name]);
+        }
       }
     }
     if (selection.selectionSet !== undefined) {
@@ -336,8 +342,13 @@ export function checkVariablesByField(schema: GraphQLSchema, checks: ValueChecks
     if (!isObjectType(type) && !isInterfaceType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const variables = new Set<string>();
+      // Through an interface, the implementations' checks apply too (see walkSelections).
+      const owners = [type, ...(isInterfaceType(type) ? schema.getPossibleTypes(type) : [])];
       for (const arg of field.args) {
-        for (const check of checks.get(`${type.name}.${field.name}(${arg.name}:)`) ?? []) variables.add(check.variable);
+        for (const owner of owners) {
+          for (const check of checks.get(`${owner.name}.${field.name}(${arg.name}:)`) ?? [])
+            variables.add(check.variable);
+        }
         const named = getNamedType(arg.type);
         if (!isInputObjectType(named)) continue;
         let reached = inputVariables.get(named.name);

@@ -84,6 +84,48 @@ describe("@check: the document's shape does not hide a value", () => {
     });
   });
 
+  it("applies a check written on an implementation's field argument when the field is selected through the interface", async () => {
+    const id = uniqueId();
+    // The check is on Org.group only; Scoped.group (which Org implements) lists the argument without one.
+    const gw = orgsGateway(id, {
+      analyst: ANALYST_SDL.replace(
+        'interface Scoped { group(name: String! @check(in: "{session.x-hasura-group-names}")): Group }',
+        "interface Scoped { group(name: String!): Group }",
+      ),
+    });
+    const headers = await analyst();
+    await forbidden(
+      await gw.graphql('{ scoped(id: "o1") { group(name: "g3") { name } } }', undefined, headers),
+      ["scoped", "group", "name"],
+      id,
+    );
+    expect(ok(await gw.graphql('{ scoped(id: "o1") { group(name: "g1") { name } } }', undefined, headers))).toEqual({
+      scoped: { group: { name: "g1" } },
+    });
+  });
+
+  it("with the response cache on, keys an answer selected through an interface by the implementation's check variables", async () => {
+    const id = uniqueId();
+    const gw = orgsGateway(
+      id,
+      {
+        analyst: ANALYST_SDL.replace(
+          'interface Scoped { group(name: String! @check(in: "{session.x-hasura-group-names}")): Group }',
+          "interface Scoped { group(name: String!): Group }",
+        ),
+      },
+      { responseCache: { defaultMaxAge: 60 } },
+    );
+    const query = '{ scoped(id: "o1") { group(name: "g1") { name } } }';
+    expect(ok(await gw.graphql(query, undefined, await analyst()))).toEqual({ scoped: { group: { name: "g1" } } });
+    await forbidden(await gw.graphql(query, undefined, await analyst({ "x-hasura-group-names": ["g2"] })), [
+      "scoped",
+      "group",
+      "name",
+    ]);
+    expect(await orgsOperations(id)).toBe(1);
+  });
+
   it("checks input fields nested in mutually recursive input types (OrgFilter.groups: GroupFilter, GroupFilter.org: OrgFilter)", async () => {
     const id = uniqueId();
     const gw = orgsGateway(id);
