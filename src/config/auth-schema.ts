@@ -250,7 +250,8 @@ export const AuthSchema = z
     path: ["webhook"],
   })
   .refine((auth) => auth.webhook === undefined || auth.unauthenticatedRole === undefined, {
-    message: "unauthenticatedRole has no effect with webhook: the hook decides about requests without credentials (answer that role from it)",
+    message:
+      "unauthenticatedRole has no effect with webhook: the hook decides about requests without credentials (answer that role from it)",
     path: ["unauthenticatedRole"],
   });
 
