@@ -232,6 +232,35 @@ describe("several active roles", () => {
   });
 });
 
+describe("several active roles and per-role settings", () => {
+  it("introspection disabled for one of the active roles stays disabled for the union", async () => {
+    const id = uniqueId();
+    const gw = rolesGateway(id, { introspection: { disabledForRoles: ["user"] } });
+    const allowed = await token(["user", "auditor"]);
+    const query = "{ __schema { queryType { fields { name } } } }";
+    expect((await gw.graphql(query, undefined, { ...allowed, "x-hasura-role": "auditor" })).status).toBe(200);
+    const alone = await gw.graphql(query, undefined, { ...allowed, "x-hasura-role": "user" });
+    expect(alone.status).toBe(400);
+    const union = await gw.graphql(query, undefined, { ...allowed, "x-hasura-role": "user,auditor" });
+    expect(union.status, JSON.stringify(union.body)).toBe(400);
+    expect(union.body.errors?.[0]?.extensions?.code).toBe(alone.body.errors?.[0]?.extensions?.code);
+    expect(union.body.data ?? null).toBeNull();
+  });
+
+  it("a limit one active role lowers is not raised back by adding another role", async () => {
+    const id = uniqueId();
+    const gw = rolesGateway(id, { limits: { roles: { user: { maxAliases: 1 } } } });
+    const allowed = await token(["user", "auditor"]);
+    const query = "{ a: me { id } b: me { id } }";
+    const alone = await gw.graphql(query, undefined, { ...allowed, "x-hasura-role": "user" });
+    expect(alone.status).toBe(400);
+    const union = await gw.graphql(query, undefined, { ...allowed, "x-hasura-role": "user,auditor" });
+    expect(union.status, JSON.stringify(union.body)).toBe(400);
+    expect(union.body.errors?.[0]?.extensions?.code).toBe(alone.body.errors?.[0]?.extensions?.code);
+    expect(await orgsOperations(id)).toBe(0);
+  });
+});
+
 describe("@check in a union of roles", () => {
   it("an argument one role lists without a check is not checked; an argument every listing role checks is", async () => {
     const id = uniqueId();
