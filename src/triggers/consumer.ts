@@ -64,7 +64,8 @@ async function deliver(message: TriggerMessage, attempt: number, env: Env, fetch
     headers: {
       "content-type": "application/json",
       [EVENT_ID_HEADER]: message.eventId,
-      [EVENT_TOPIC_HEADER]: message.topic,
+      // Header values are bytes: a topic may hold any non-space character, so it is percent-encoded.
+      [EVENT_TOPIC_HEADER]: encodeURIComponent(message.topic),
       [EVENT_TRIGGER_HEADER]: message.trigger,
       [EVENT_ATTEMPT_HEADER]: String(attempt),
       [SIGNATURE_HEADER]: message.signature,

@@ -16,7 +16,7 @@ export interface DeadLetterSummary {
   eventId: string;
   /** The trigger's name. */
   trigger: string;
-  /** The event's topic. */
+  /** The event's topic (in a listing, shortened if needed to keep the summary within KV's metadata limit). */
   topic: string;
   /** Deliveries tried (Queues' `msg.attempts` of the last one): `maxRetries + 1`. */
   attempts: number;
@@ -70,6 +70,24 @@ const summaryOf = (l: DeadLetterSummary): DeadLetterSummary => ({
   at: l.at,
 });
 
+/** The most bytes of KV metadata (its limit is 1,024 bytes of JSON). */
+const MAX_METADATA_BYTES = 1_000;
+
+/**
+ * The summary kept as KV metadata: within {@link MAX_METADATA_BYTES}, shortening `lastError`, then
+ * `topic` (a topic of 256 non-ASCII characters alone can pass the limit; the value keeps it whole).
+ */
+function metadataOf(letter: DeadLetterSummary): DeadLetterSummary {
+  const size = (value: DeadLetterSummary) => new TextEncoder().encode(JSON.stringify(value)).byteLength;
+  let summary = summaryOf(letter);
+  for (const key of ["lastError", "topic"] as const) {
+    while (size(summary) > MAX_METADATA_BYTES && summary[key].length > 0) {
+      summary = { ...summary, [key]: summary[key].slice(0, Math.floor(summary[key].length / 2)) };
+    }
+  }
+  return summary;
+}
+
 /**
  * The dead letters of the gateway with KV prefix `prefix`.
  * @param kv - the `SCHEMA_CACHE` namespace
@@ -86,7 +104,7 @@ export function createDeadLetterStore(kv: KVNamespace, prefix: string): DeadLett
         at: new Date().toISOString(),
         lastError: letter.lastError.slice(0, MAX_ERROR_LENGTH),
       };
-      await kv.put(`${base}${stored.id}`, JSON.stringify(stored), { metadata: summaryOf(stored) });
+      await kv.put(`${base}${stored.id}`, JSON.stringify(stored), { metadata: metadataOf(stored) });
       return stored;
     },
     async list() {

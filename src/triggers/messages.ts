@@ -4,7 +4,10 @@ import { hmacSha256Key, toHex } from "../shared";
 
 /** The header naming the event, the same for every trigger and every attempt: the target's idempotency key. */
 export const EVENT_ID_HEADER = "x-junction-event-id";
-/** The header naming the event's topic. */
+/**
+ * The header naming the event's topic, percent-encoded (`encodeURIComponent`: ASCII letters, digits and
+ * `-_.!~*'()` as they are, so most topics read unchanged; decode with `decodeURIComponent`).
+ */
 export const EVENT_TOPIC_HEADER = "x-junction-topic";
 /** The header naming the trigger a delivery is for. */
 export const EVENT_TRIGGER_HEADER = "x-junction-trigger";

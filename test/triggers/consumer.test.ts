@@ -8,7 +8,12 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/observability";
-import { createTriggerConsumer, retryDelaySeconds, type TriggerMessage } from "../../src/triggers";
+import {
+  createDeadLetterStore,
+  createTriggerConsumer,
+  retryDelaySeconds,
+  type TriggerMessage,
+} from "../../src/triggers";
 import { uniqueId } from "../helpers";
 import { controlTarget, received, targetUrl } from "./harness";
 
@@ -78,6 +83,33 @@ describe("the trigger consumer", () => {
     const stored = await env.SCHEMA_CACHE.list({ prefix: `${prefix}dead-letters:` });
     expect(stored.keys).toHaveLength(1);
     expect(stored.keys[0]?.metadata).toMatchObject({ eventId: msg.eventId, attempts: 4, lastError: "HTTP 503" });
+  });
+
+  it("a non-ASCII topic: percent-encoded in x-junction-topic; its dead letter's summary within KV's 1,024-byte metadata (topic shortened in the listing, whole in the entry)", async () => {
+    const id = uniqueId("trg");
+    await controlTarget(id, { mode: "fail" });
+    const prefix = `${uniqueId("kv")}:`;
+    const topic = "€".repeat(256); // 768 bytes of UTF-8
+    // A failing binding target gives a long lastError ("no service binding <name>").
+    const binding = `B${"X".repeat(150)}`;
+    const msg = message(id, { topic, trigger: "t".repeat(64), maxRetries: 0, deadLetterPrefix: prefix });
+    const unbound = { ...msg, eventId: crypto.randomUUID(), target: { binding } };
+    const result = await run([msg, unbound], [1, 1]);
+    expect(result).toEqual({ explicitAcks: ["m0", "m1"], retryMessages: [] });
+    // The topic header is percent-encoded (header values are bytes).
+    expect((await received(id))[0]?.topic).toBe(encodeURIComponent(topic));
+    // Local KV does not enforce the limit: measure the metadata as stored.
+    const { keys } = await env.SCHEMA_CACHE.list({ prefix });
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect(new TextEncoder().encode(JSON.stringify(key.metadata)).byteLength).toBeLessThanOrEqual(1024);
+    }
+    const letter = (await createDeadLetterStore(env.SCHEMA_CACHE, prefix).list()).find(
+      (l) => l.eventId === msg.eventId,
+    );
+    expect(letter?.eventId).toBe(msg.eventId);
+    expect(topic.startsWith(letter?.topic ?? "x")).toBe(true);
+    expect((await createDeadLetterStore(env.SCHEMA_CACHE, prefix).get(letter?.id ?? ""))?.topic).toBe(topic);
   });
 
   it("caps the delay at Queues' 12 hours", () => {
