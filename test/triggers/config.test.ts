@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { topicMatches } from "../../src/triggers";
+import { probeTopic } from "../events/probe";
 import { ok, startupProblems, testGateway } from "../fixtures/gateways";
 import { ADMIN_SECRET, uniqueId } from "../helpers";
 import { deliveries, EVENTS_SECRET, publish, received, targetUrl, triggersGateway } from "./harness";
@@ -141,6 +142,25 @@ extend type Mutation {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await received(id)).toEqual([]);
+  });
+
+  it("a queue that refuses the event: 503 EVENT_ENQUEUE_FAILED, and no subscriber received it", async () => {
+    const id = uniqueId("trg");
+    // A producer binding whose send fails as a full or throttled queue does (Queues throws from send()).
+    const refusing = { send: () => Promise.reject(new Error("Too Many Requests")), sendBatch: () => Promise.reject() };
+    const gw = triggersGateway(id, [{ name: "t", topic: "refused.*" }], { env: { EVENT_TRIGGERS: refusing } });
+    const topic = `refused.${id}`;
+    const seen = await probeTopic(topic, `probe:${id}`);
+    const res = await gw.fetch(`/events/${topic}`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json", "x-admin-secret": ADMIN_SECRET },
+    });
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("EVENT_ENQUEUE_FAILED");
+    expect(body.error.message).toContain("Too Many Requests");
+    expect(seen).toEqual([]);
   });
 
   it("the answer of POST /events is unchanged ({ topic, subscribers }) without triggers", async () => {
