@@ -28,7 +28,7 @@ import { createPlanCache, type PlanCache } from "../plans";
 import { checkRateLimitBindings } from "../rate-limits";
 import type { FetchFn, GatewayContext } from "../shared";
 import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile, type TopicBinding } from "../sources";
-import { createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
+import { checkServiceBindings, createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
 
 /** The `Upload` scalar's declaration, added to the SDL files when `files` is set and no file declares it. */
 const UPLOAD_SCALAR_FILE = { path: "schemas/(built in: files).graphql", sdl: "scalar Upload" };
@@ -108,19 +108,22 @@ export function createGatewayFrom(source: GatewayOptionsSource, env: Env, log: L
  * work happen until the first request asks for the schema.
  *
  * @param options - raw config and tuning
- * @param env - the Worker's bindings (`SCHEMA_CACHE`, the rate limiters of `rateLimits` and the variables
- *   the config references)
+ * @param env - the Worker's bindings (`SCHEMA_CACHE`, the rate limiters of `rateLimits`, the service
+ *   bindings of remotes and services with `binding`, and the variables the config references)
  * @param log - the isolate's logger
  * @returns the gateway
- * @throws ConfigError when the config is invalid, references a missing variable or rate limiting binding, or the SDL files have
+ * @throws ConfigError when the config is invalid, references a missing variable, rate limiting binding or
+ *   service binding, or the SDL files have
  *   problems (each located as `file:line:column`)
  */
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
   const config = loadConfig(options.config, env as unknown as Record<string, unknown>);
   checkRateLimitBindings(config.rateLimits, env);
+  checkServiceBindings(config, env);
   const tokenLocation = config.auth?.jwt?.header;
   const pipeline = createUpstreamPipeline({
     fetch: options.fetch,
+    bindings: env as unknown as Record<string, unknown>,
     // An upstream's Set-Cookie may never replace the cookie the JWT is read from.
     protectedCookies: tokenLocation?.type === "Cookie" ? [tokenLocation.name] : [],
   });
