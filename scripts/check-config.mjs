@@ -6,13 +6,15 @@
  * arguments) and the syntax of role permission files (schemas/permissions/<role>.graphql).
  * `{{env.X}}` references are checked for syntax only: variables and secrets are known at run time.
  * The `rateLimits` rules are checked against the `[[ratelimits]]` bindings of wrangler.toml (declared,
- * same limit and period; see check-rate-limits.mjs).
+ * same limit and period; see check-rate-limits.mjs), and the service bindings of remotes and services
+ * (`binding`) against its `[[services]]` (declared; see check-service-bindings.mjs).
  *
  * Usage: node scripts/check-config.mjs [path/to/gateway.json] [--wrangler path/to/wrangler.toml]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { rateLimitProblems } from "./check-rate-limits.mjs";
+import { bindingReferences, serviceBindingProblems } from "./check-service-bindings.mjs";
 import { readSchemaFiles } from "./gen-schema-files.mjs";
 import { loadConfigModule } from "./load-config-module.mjs";
 
@@ -31,15 +33,23 @@ try {
 const { checkConfigStructure, GatewayConfigSchema, buildSchemaFiles, ConfigError } = await loadConfigModule();
 let problems = checkConfigStructure(raw);
 if (problems.length === 0) {
-  // The rules against the bindings that count them: declared in wrangler.toml, same limit and period.
-  const { rateLimits } = GatewayConfigSchema.parse(raw);
+  // The rules against the bindings that count them: declared in wrangler.toml, same limit and period;
+  // the service bindings of remotes and services: declared in wrangler.toml.
+  const parsed = GatewayConfigSchema.parse(raw);
+  const { rateLimits } = parsed;
+  const services = bindingReferences(parsed);
   let wrangler = "";
   try {
     wrangler = readFileSync(options.wrangler, "utf8");
   } catch (error) {
-    if (rateLimits.length > 0) problems = [{ path: options.wrangler, message: error.message }];
+    if (rateLimits.length > 0 || services.length > 0) problems = [{ path: options.wrangler, message: error.message }];
   }
-  if (problems.length === 0) problems = rateLimitProblems(rateLimits, wrangler, options.wrangler);
+  if (problems.length === 0) {
+    problems = [
+      ...rateLimitProblems(rateLimits, wrangler, options.wrangler),
+      ...serviceBindingProblems(services, wrangler, options.wrangler),
+    ];
+  }
 }
 if (problems.length === 0 && path === "schemas/gateway.json") {
   // The SDL files against the services (unknown service/endpoint, missing arguments) and the role
