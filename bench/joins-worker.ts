@@ -1,11 +1,12 @@
 /**
- * The Worker of `bench/joins.mjs`: the example gateway (schemas/gateway.json, schemas/*.graphql) twice
- * in one isolate, as written (batched joins) and with every join of schemas/orders.graphql unbatched
+ * The Worker of `bench/joins.mjs`: the example gateway (schemas/gateway.json, schemas/*.graphql and its
+ * module modules/shop) twice in one isolate, as written (batched joins) and with every join of
+ * modules/shop/orders.graphql unbatched
  * (`x-bench-variant: unbatched`), so both variants run on the same build, upstreams and machine.
  */
 import config from "../schemas/gateway.json";
 import { createApp } from "../src/app";
-import { schemaFiles } from "../src/generated";
+import { modules, schemaFiles } from "../src/generated";
 
 /** The same joins without `batch: true`: one delegation (or REST call) per distinct key. */
 const UNBATCHED: Array<[RegExp, string]> = [
@@ -30,7 +31,7 @@ const UNBATCHED: Array<[RegExp, string]> = [
 function unbatched(sdl: string): string {
   let out = sdl;
   for (const [pattern, replacement] of UNBATCHED) {
-    if (!pattern.test(out)) throw new Error(`bench: ${pattern} not found in schemas/orders.graphql`);
+    if (!pattern.test(out)) throw new Error(`bench: ${pattern} not found in modules/shop/orders.graphql`);
     out = out.replace(pattern, replacement);
   }
   return out;
@@ -41,12 +42,16 @@ let apps: { batched: ReturnType<typeof createApp>; unbatched: ReturnType<typeof 
 export default {
   fetch(request, env, ctx) {
     apps ??= {
-      batched: createApp({ config, schemaFiles, kvPrefix: "batched:" }),
+      batched: createApp({ config, schemaFiles, modules, kvPrefix: "batched:" }),
       unbatched: createApp({
         config,
-        schemaFiles: schemaFiles.map((file) =>
-          file.path === "schemas/orders.graphql" ? { ...file, sdl: unbatched(file.sdl) } : file,
-        ),
+        schemaFiles,
+        modules: modules.map((module) => ({
+          ...module,
+          files: module.files.map((file) =>
+            file.path === "modules/shop/orders.graphql" ? { ...file, sdl: unbatched(file.sdl) } : file,
+          ),
+        })),
         kvPrefix: "unbatched:",
       }),
     };

@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { rateLimitProblems } from "./check-rate-limits.mjs";
 import { bindingReferences, serviceBindingProblems } from "./check-service-bindings.mjs";
-import { readSchemaFiles } from "./gen-schema-files.mjs";
+import { readModules, readSchemaFiles } from "./gen-schema-files.mjs";
 import { loadConfigModule } from "./load-config-module.mjs";
 
 const { values: options, positionals } = parseArgs({
@@ -30,7 +30,22 @@ try {
   console.error(`✘ ${path}: ${error.message}`);
   process.exit(1);
 }
-const { checkConfigStructure, GatewayConfigSchema, buildSchemaFiles, ConfigError } = await loadConfigModule();
+const { checkConfigStructure, GatewayConfigSchema, buildSchemaFiles, ConfigError, applyModules } =
+  await loadConfigModule();
+// The modules the config lists, merged in as the Worker merges them (their SDL joins schemas/*.graphql).
+let schemaFiles = readSchemaFiles();
+if (path === "schemas/gateway.json") {
+  try {
+    const applied = applyModules(raw, readModules(), schemaFiles);
+    raw = applied.config;
+    schemaFiles = applied.schemaFiles;
+  } catch (error) {
+    const list = error instanceof ConfigError ? error.problems : [{ path: "modules", message: error.message }];
+    console.error("✘ the modules of schemas/gateway.json are invalid:");
+    for (const problem of list) console.error(`  ${problem.path}: ${problem.message}`);
+    process.exit(1);
+  }
+}
 let problems = checkConfigStructure(raw);
 if (problems.length === 0) {
   // The rules against the bindings that count them: declared in wrangler.toml, same limit and period;
@@ -56,7 +71,7 @@ if (problems.length === 0 && path === "schemas/gateway.json") {
   // permission files (syntax), each problem located as file:line:column.
   const config = GatewayConfigSchema.parse(raw);
   try {
-    buildSchemaFiles(config, readSchemaFiles());
+    buildSchemaFiles(config, schemaFiles);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems = error.problems;

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSchema, graphql, lexicographicSortSchema, printSchema } from "graphql";
-import { readAllowedChanges, readSchemaFiles } from "./gen-schema-files.mjs";
+import { readAllowedChanges, readModules, readSchemaFiles } from "./gen-schema-files.mjs";
 import { loadLifecycleModule } from "./load-config-module.mjs";
 
 /** The project root. */
@@ -130,7 +130,7 @@ export function readDocuments(root = ROOT) {
 
 /**
  * Composes the gateway schema from the snapshots and schemas/*.graphql with the Worker's code.
- * @param {{ root?: string, config?: Record<string, unknown>, snapshots?: Map<string, string>, schemaFiles?: { path: string, sdl: string }[] }} [options]
+ * @param {{ root?: string, config?: Record<string, unknown>, snapshots?: Map<string, string>, schemaFiles?: { path: string, sdl: string }[], modules?: object[] }} [options]
  *   defaults: the project's files
  * @returns {Promise<{ schema: import("graphql").GraphQLSchema, sdl: string, config: object, module: object, problems: string[] }>}
  *   the composed schema, its SDL (types sorted by name), the validated config, the bundled module, and
@@ -146,8 +146,17 @@ export async function composeFromSnapshots(options = {}) {
   // The composed schema is the whole one (what the admin sees), before any role narrows it, and composing
   // counts no requests: leave out who the caller is (auth, permissions, public fields, the permission SDL
   // files) and the rate limit rules (their bindings are the Worker's). Their secrets are not needed then.
-  const config = { ...raw, rateLimits: [], auth: undefined, permissions: undefined, public: [] };
-  const ownSdl = schemaFiles.filter((file) => !file.path.startsWith("schemas/permissions/"));
+  // The modules the config lists are merged in first, as the Worker merges them.
+  const applied = module.applyModules(raw, options.modules ?? readModules(root), schemaFiles);
+  const config = {
+    ...applied.config,
+    modules: [], // merged already
+    rateLimits: [],
+    auth: undefined,
+    permissions: undefined,
+    public: [],
+  };
+  const ownSdl = applied.schemaFiles.filter((file) => !file.path.startsWith("schemas/permissions/"));
   // Every {{env.X}} must resolve; a variable unknown here names a placeholder URL (the snapshot stands in).
   const known = projectVars(root);
   const env = new Proxy(

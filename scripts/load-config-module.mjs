@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
-/** What the config module exports: src/config, the SDL checker and ConfigError. */
+/** What the config module exports: src/config, the SDL checker, ConfigError and the modules' merge (src/modules). */
 const CONFIG_EXPORTS =
-  'export * from "./src/config/index.ts"; export { buildSchemaFiles } from "./src/gateway/index.ts"; export { ConfigError } from "./src/errors/index.ts";';
+  'export * from "./src/config/index.ts"; export { buildSchemaFiles } from "./src/gateway/index.ts"; export { ConfigError } from "./src/errors/index.ts"; export { applyModules, ModuleManifestSchema } from "./src/modules/index.ts";';
 
 /**
  * What the lifecycle module exports besides the config module's: the gateway (to compose the schema

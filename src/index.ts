@@ -1,12 +1,12 @@
 import config from "../schemas/gateway.json";
 import { createApp } from "./app";
 import { RealtimeHub } from "./events";
-import { allowedChanges, schemaFiles } from "./generated";
+import { allowedChanges, modules, schemaFiles } from "./generated";
 import { createRealtimeObjects } from "./realtime";
 import { DeprecationUsage } from "./usage";
 
-/** The gateway's options: the config, SDL and allowed changes of schemas/, bundled. */
-const options = { config, schemaFiles, allowedChanges };
+/** The gateway's options: the config, SDL and allowed changes of schemas/, and the modules, bundled. */
+const options = { config, schemaFiles, allowedChanges, modules };
 
 /** The app of this isolate, created on the first request (never at module top level). */
 let app: ReturnType<typeof createApp> | undefined;

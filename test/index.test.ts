@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 // vitest.config.ts points USERS_URL, CATALOG_URL and ORDERS_URL at a closed port: the example upstreams
 // are not running here, so this pins how the committed config behaves with every upstream down.
-describe("the Worker entry (src/index.ts with schemas/gateway.json and schemas/*.graphql)", () => {
+describe("the Worker entry (src/index.ts with schemas/gateway.json, schemas/*.graphql and modules/)", () => {
   it("serves /healthz from the committed config and reports the unreachable remotes", async () => {
     const res = await exports.default.fetch("http://gateway.test/healthz");
     expect(res.status).toBe(200);
@@ -14,7 +14,7 @@ describe("the Worker entry (src/index.ts with schemas/gateway.json and schemas/*
     });
   });
 
-  it("serves the REST fields of schemas/*.graphql and reports the unreachable service as a field error", async () => {
+  it("serves the REST fields of the shop module (modules/shop) and reports its unreachable service, namespaced, as a field error", async () => {
     const res = await exports.default.fetch("http://gateway.test/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -26,6 +26,6 @@ describe("the Worker entry (src/index.ts with schemas/gateway.json and schemas/*
     };
     expect(body.data).toEqual({ order: null });
     expect(body.errors[0]?.path).toEqual(["order"]);
-    expect(body.errors[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", serviceName: "orders" });
+    expect(body.errors[0]?.extensions).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", serviceName: "shop_orders" });
   });
 });

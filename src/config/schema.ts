@@ -256,6 +256,12 @@ export const GatewayConfigSchema = z
   .object({
     $schema: z.string().optional().describe("Path of the JSON Schema for editors."),
     remotes: z.array(RemoteSchema).default([]).describe("Remote GraphQL schemas merged into the gateway's schema."),
+    modules: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Modules to merge in: folders relative to the project root ("modules/stripe") or npm packages ("@acme/junction-module-auth"), each with a module.json (see docs/modules.md).',
+      ),
     services: z
       .array(ServiceSchema)
       .default([])

@@ -23,6 +23,7 @@ import { ConfigError } from "../errors";
 import { buildFilesSchema, UploadScalar } from "../files";
 import { createGatewayYoga } from "../graphql";
 import type { AllowedChange } from "../lifecycle";
+import { applyModules, type ModuleBundle } from "../modules";
 import type { Logger } from "../observability";
 import { createPlanCache, type PlanCache } from "../plans";
 import { checkRateLimitBindings } from "../rate-limits";
@@ -58,6 +59,8 @@ export interface GatewayOptions {
   schemaFiles?: readonly SchemaFile[];
   /** Breaking changes the reload guard accepts (schemas/allowed-changes.json). @default [] */
   allowedChanges?: readonly AllowedChange[];
+  /** The modules `config.modules` lists, bundled by scripts/gen-schema-files.mjs (see src/modules). @default [] */
+  modules?: readonly ModuleBundle[];
 }
 
 /** Everything one isolate keeps between requests: the config, the schema registry and Yoga. */
@@ -104,6 +107,24 @@ export function createGatewayFrom(source: GatewayOptionsSource, env: Env, log: L
 }
 
 /**
+ * The config and SDL files with the modules merged in (src/modules), validated against `env`; a problem
+ * inside a module's entry is located in its `module.json`.
+ * @throws ConfigError as {@link createGateway}
+ */
+function loadWithModules(options: GatewayOptions, env: Env): { config: GatewayConfig; schemaFiles: SchemaFile[] } {
+  const applied = applyModules(options.config, options.modules ?? [], options.schemaFiles ?? []);
+  try {
+    return {
+      config: loadConfig(applied.config, env as unknown as Record<string, unknown>),
+      schemaFiles: applied.schemaFiles,
+    };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(error.problems.map(applied.locate));
+    throw error;
+  }
+}
+
+/**
  * Validates the config against `env` and wires the registry and Yoga. Cheap: no I/O and no schema
  * work happen until the first request asks for the schema.
  *
@@ -117,7 +138,7 @@ export function createGatewayFrom(source: GatewayOptionsSource, env: Env, log: L
  *   problems (each located as `file:line:column`)
  */
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
-  const config = loadConfig(options.config, env as unknown as Record<string, unknown>);
+  const { config, schemaFiles } = loadWithModules(options, env);
   checkRateLimitBindings(config.rateLimits, env);
   checkServiceBindings(config, env);
   const tokenLocation = config.auth?.jwt?.header;
@@ -127,7 +148,7 @@ export function createGateway(options: GatewayOptions, env: Env, log: Logger): G
     // An upstream's Set-Cookie may never replace the cookie the JWT is read from.
     protectedCookies: tokenLocation?.type === "Cookie" ? [tokenLocation.name] : [],
   });
-  const { rest, permissions, cacheHints } = buildSchemaFiles(config, options.schemaFiles ?? [], pipeline);
+  const { rest, permissions, cacheHints } = buildSchemaFiles(config, schemaFiles, pipeline);
   const responseCache = createResponseCache({
     hints: cacheHints.hints,
     config: config.responseCache,
