@@ -7,8 +7,12 @@ import { WORKER_BUILD } from "./scripts/worker-build.mjs";
  * test/fixtures/bound-worker.ts bundled (in memory) as a second Worker: the upstream the service binding
  * tests (test/upstream/bindings.test.ts) reach as BOUND_FIXTURE, never over the network.
  */
-const boundWorker = buildSync({ ...WORKER_BUILD, entryPoints: ["test/fixtures/bound-worker.ts"], write: false })
-  .outputFiles[0]?.text;
+const boundWorker = bundle("test/fixtures/bound-worker.ts");
+
+/** A Worker entry bundled in memory as wrangler bundles it, for Miniflare's `script`. */
+function bundle(entry: string): string | undefined {
+  return buildSync({ ...WORKER_BUILD, entryPoints: [entry], write: false }).outputFiles[0]?.text;
+}
 
 export default defineConfig({
   plugins: [
@@ -29,7 +33,16 @@ export default defineConfig({
           RATE_LIMITER_TEST_10S: { simple: { limit: 2, period: 10 } },
         },
         // A second Worker reached through a service binding (src/upstream/bindings.ts).
-        workers: [{ name: "bound-fixture", modules: true, script: boundWorker, compatibilityDate: "2026-04-20" }],
+        // wrangler.toml's REVIEWS binding calls the Worker named junction-reviews: the example's, as `npm run dev` runs it.
+        workers: [
+          { name: "bound-fixture", modules: true, script: boundWorker, compatibilityDate: "2026-04-20" },
+          {
+            name: "junction-reviews",
+            modules: true,
+            script: bundle("examples/reviews-worker/index.mjs"),
+            compatibilityDate: "2026-04-20",
+          },
+        ],
         serviceBindings: { BOUND_FIXTURE: "bound-fixture" },
       },
     }),
