@@ -99,6 +99,36 @@ console.log(`|---|---|---|`);
 for (const r of rows) console.log(`| ${r.alg} | ${r.distinctCpuMs} | ${r.sameTokenCpuMs} |`);
 console.log(`(${calls} calls per cell, Node ${process.version}, ${(await import("node:os")).cpus()[0].model})`);
 
+// --- Auth webhook (issue 19): a loopback hook answering with max-age=300 -------------------------------
+const hook = createServer((req, res) => {
+  res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" });
+  res.end(JSON.stringify({ "x-hasura-role": "user", "x-hasura-user-id": req.headers.authorization?.slice(7) ?? "" }));
+});
+await new Promise((resolve) => hook.listen(0, "127.0.0.1", resolve));
+const hooked = createAuthenticator({
+  auth: AuthSchema.parse({ webhook: { url: `http://127.0.0.1:${hook.address().port}/auth` } }),
+});
+async function hookCpu(tokens) {
+  const headers = tokens.map((t) => new Headers({ authorization: `Bearer ${t}`, "user-agent": "bench" }));
+  const start = process.cpuUsage();
+  const t0 = performance.now();
+  for (const h of headers) await hooked.authenticate(h, undefined);
+  const cpu = process.cpuUsage(start);
+  return { cpuMs: (cpu.user + cpu.system) / 1000 / headers.length, wallMs: (performance.now() - t0) / headers.length };
+}
+const hookCalls = Math.min(calls, 500);
+const misses = await hookCpu(Array.from({ length: hookCalls }, (_, i) => `miss-${i}`));
+await hookCpu(["hit"]);
+const hits = await hookCpu(Array(calls).fill("hit"));
+hook.close();
+console.log("");
+console.log("| auth webhook (loopback hook, max-age=300) | CPU ms per request | wall ms per request |");
+console.log("|---|---|---|");
+console.log(
+  `| cache miss (a hook call each, distinct tokens) | ${misses.cpuMs.toFixed(4)} | ${misses.wallMs.toFixed(3)} |`,
+);
+console.log(`| cache hit (same token) | ${hits.cpuMs.toFixed(4)} | ${hits.wallMs.toFixed(3)} |`);
+
 // --- Roles and checks (issue 19) -------------------------------------------------------------------
 const ORG_SDL = `
 type Query { group(name: String!): Group  groups(names: [String!]!): [Group!]!  org(id: ID!): Org  me: User }

@@ -1,6 +1,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { adminRoutes } from "./admin";
+import { type AuthenticateInput, webhookRequestOf } from "./auth";
 import { CSRF_HEADERS, withoutAdminSecret } from "./browser";
 import { serveCached } from "./cache";
 import type { FilesConfig } from "./config";
@@ -49,11 +50,11 @@ function gateway(options: GatewayOptions, log: Logger): MiddlewareHandler<AppEnv
 
 /**
  * Hono middleware: decides who the caller is with `authenticateRequest` (src/gateway: admin secret,
- * JWT, or unauthenticated) and sets `session` on the context (`c.get("session")`). A rejected request is answered
+ * JWT, the auth webhook, or unauthenticated) and sets `session` on the context (`c.get("session")`). A rejected request is answered
  * with the error's status and a GraphQL-shaped body, `{ errors: [{ message, extensions: { code } }] }`:
  * 400 `INVALID_AUTHORIZATION_HEADER`; 401 `UNAUTHORIZED`, `INVALID_JWT`, `JWT_EXPIRED`, `INVALID_CLAIMS`,
  * `UNAUTHENTICATED` (no token, no `unauthenticatedRole` and no `public` fields); 403 `ROLE_NOT_ALLOWED`;
- * 503 `JWKS_UNAVAILABLE`. The one exception is GraphiQL's page (a GET whose Accept has text/html, without
+ * 500 `AUTH_WEBHOOK_FAILED`; 503 `JWKS_UNAVAILABLE`. The one exception is GraphiQL's page (a GET whose Accept has text/html, without
  * `query`), which loads without a token, and only while `graphiql` is on.
  */
 function authentication(): MiddlewareHandler<AppEnv> {
@@ -72,7 +73,7 @@ function authentication(): MiddlewareHandler<AppEnv> {
     }
     let session: Session;
     try {
-      session = await authenticateRequest(gateway, c.req.raw.headers, c.env);
+      session = await authenticateRequest(gateway, c.req.raw.headers, c.env, await webhookInput(c));
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       c.get("log").info({ code: error.code, role: c.req.header(ROLE_VARIABLE) }, "request refused by authentication");
@@ -81,6 +82,24 @@ function authentication(): MiddlewareHandler<AppEnv> {
     c.set("session", session);
     await next();
   };
+}
+
+/**
+ * What an auth webhook (`auth.webhook`) is given besides the headers: `waitUntil` for its KV writes and,
+ * for a POST hook only (no other mode reads the body twice), the GraphQL request (src/auth
+ * `webhookRequestOf`, reading at most the largest `maxBodyBytes` of any role). Undefined without a hook.
+ */
+async function webhookInput(c: Context<AppEnv>): Promise<AuthenticateInput | undefined> {
+  const config = c.get("gateway").config;
+  if (config.auth?.webhook === undefined) return undefined;
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  if (config.auth.webhook.method !== "POST") return { waitUntil };
+  const { limits } = config;
+  const maxBodyBytes = Math.max(
+    limits.maxBodyBytes,
+    ...Object.values(limits.roles).map((role) => role.maxBodyBytes ?? 0),
+  );
+  return { request: await webhookRequestOf(c.req.raw, maxBodyBytes), waitUntil };
 }
 
 /**
@@ -349,7 +368,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route("/events", eventRoutes());
   app.route(
     "/files",
-    fileRoutes<AppEnv>({ authenticate: (c) => authenticateRequest(c.get("gateway"), c.req.raw.headers, c.env) }),
+    fileRoutes<AppEnv>({
+      authenticate: (c) =>
+        authenticateRequest(c.get("gateway"), c.req.raw.headers, c.env, {
+          waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+        }),
+    }),
   );
 
   app.notFound((c) => new GatewayError(ErrorCode.NOT_FOUND, `No route for ${c.req.method} ${c.req.path}`).toResponse());

@@ -103,6 +103,26 @@ export function createTestGateway(
 /** The JWK Set URL of test `id` on the fixture host (see fixtures/jwks.ts). */
 export const jwksUrl = (id: string): string => `${upstreamBase()}/jwks/${id}/keys`;
 
+/** The URL of test `id`'s auth webhook answering as `behaviour` (see fixtures/auth-hook.ts). */
+export const hookUrl = (id: string, behaviour = "ok"): string => `${upstreamBase()}/hook/${id}/${behaviour}`;
+
+/** Changes what test `id`'s auth webhook answers (answer, answers by token, cache headers, delay). */
+export async function hookControl(id: string, state: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${upstreamBase()}/hook/${id}/control`, { method: "POST", body: JSON.stringify(state) });
+  if (!res.ok) throw new Error(`hook control failed: ${res.status}`);
+}
+
+/** What test `id`'s auth webhook has seen: calls, and the last call's method, path, headers and body. */
+export async function hookStats(id: string): Promise<{
+  calls: number;
+  lastMethod: string | null;
+  lastPath: string | null;
+  lastHeaders: Record<string, string | string[] | undefined>;
+  lastBody: unknown;
+}> {
+  return (await (await fetch(`${upstreamBase()}/hook/${id}/stats`)).json()) as Awaited<ReturnType<typeof hookStats>>;
+}
+
 /** Base URL of test `id`'s REST upstream (see fixtures/rest-upstream.ts). */
 export const restUrl = (id: string): string => `${upstreamBase()}/r/${id}`;
 

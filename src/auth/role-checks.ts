@@ -150,16 +150,30 @@ const forbidden = (where: string, path: readonly (string | number)[]): Forbidden
     extensions: { path },
   });
 
-/** Whether a value of an input type may contain a checked input field (memoized per walk). */
+/**
+ * Whether a value of an input type may contain a checked input field, at any depth (memoized per walk).
+ * Each type's answer comes from a whole traversal of what it reaches, so a type met again inside a
+ * cycle (`OrgFilter.groups: GroupFilter`, `GroupFilter.org: OrgFilter`) never records a partial "no".
+ */
 function reachesCheck(walk: CheckWalk, type: GraphQLNamedType): boolean {
   if (!isInputObjectType(type)) return false;
   const known = walk.reaches.get(type.name);
   if (known !== undefined) return known;
-  walk.reaches.set(type.name, false); // a cycle adds nothing
-  const fields = Object.values(type.getFields());
-  const result = fields.some(
-    (field) => walk.checks.has(`${type.name}.${field.name}`) || reachesCheck(walk, getNamedType(field.type)),
-  );
+  let result = false;
+  const seen = new Set<string>([type.name]);
+  const pending = [type];
+  while (!result && pending.length > 0) {
+    const current = pending.pop() as typeof type;
+    result = Object.values(current.getFields()).some((field) => {
+      const named = getNamedType(field.type);
+      // A type already answered "no" reaches nothing checked; the others are traversed.
+      if (isInputObjectType(named) && !seen.has(named.name) && walk.reaches.get(named.name) !== false) {
+        seen.add(named.name);
+        pending.push(named);
+      }
+      return walk.checks.has(`${current.name}.${field.name}`) || walk.reaches.get(named.name) === true;
+    });
+  }
   walk.reaches.set(type.name, result);
   return result;
 }
@@ -228,16 +242,25 @@ function walkSelections(
     const field = parent.getFields()[selection.name.value];
     if (field === undefined) continue; // __typename, __schema, __type
     const at = [...path, selection.alias?.value ?? selection.name.value];
+    // Through an interface, the field of whichever implementation answers runs: its checks apply too.
+    const owners = isInterfaceType(parent) ? [parent, ...walk.schema.getPossibleTypes(parent)] : [parent];
+    const checksOf = (arg: string): Array<[string, readonly ValueCheck[] | undefined]> =>
+      owners
+        .map((owner): [string, readonly ValueCheck[] | undefined] => {
+          const coordinate = `${owner.name}.${field.name}(${arg}:)`;
+          return [coordinate, walk.checks.get(coordinate)];
+        })
+        .filter(([, list], index) => index === 0 || list !== undefined);
     const checkedArgs = field.args.filter(
-      (arg) =>
-        walk.checks.has(`${parent.name}.${field.name}(${arg.name}:)`) || reachesCheck(walk, getNamedType(arg.type)),
+      (arg) => checksOf(arg.name).some(([, list]) => list !== undefined) || reachesCheck(walk, getNamedType(arg.type)),
     );
     if (checkedArgs.length > 0) {
       walk.touched = true;
       const values = getArgumentValues(field, selection, walk.variables);
       for (const arg of checkedArgs) {
-        const coordinate = `${parent.name}.${field.name}(${arg.name}:)`;
-        checkValue(walk, values[arg.name], arg.type, walk.checks.get(coordinate), coordinate, [...at, arg.name]);
+        for (const [coordinate, list] of checksOf(arg.name)) {
+          checkValue(walk, values[arg.name], arg.type, list, coordinate, [...at, arg.name]);
+        }
       }
     }
     if (selection.selectionSet !== undefined) {
@@ -260,7 +283,7 @@ function walkSelections(
  * @param rawVariables - the request's variables, as sent
  * @param session - the caller's session (its variables are checked against)
  * @returns whether the document has any argument that is checked or may hold a checked input field,
- *   whatever the values (false: later runs of the document may skip the walk)
+ *   whatever the values (false: later runs of the same operation of the document may skip the walk)
  * @throws ForbiddenError `FORBIDDEN` (403) with `extensions.path` (the field's response path, the
  *   argument's name, then input field names and list indexes) at the first value that fails
  */
@@ -319,8 +342,13 @@ export function checkVariablesByField(schema: GraphQLSchema, checks: ValueChecks
     if (!isObjectType(type) && !isInterfaceType(type)) continue;
     for (const field of Object.values(type.getFields())) {
       const variables = new Set<string>();
+      // Through an interface, the implementations' checks apply too (see walkSelections).
+      const owners = [type, ...(isInterfaceType(type) ? schema.getPossibleTypes(type) : [])];
       for (const arg of field.args) {
-        for (const check of checks.get(`${type.name}.${field.name}(${arg.name}:)`) ?? []) variables.add(check.variable);
+        for (const owner of owners) {
+          for (const check of checks.get(`${owner.name}.${field.name}(${arg.name}:)`) ?? [])
+            variables.add(check.variable);
+        }
         const named = getNamedType(arg.type);
         if (!isInputObjectType(named)) continue;
         let reached = inputVariables.get(named.name);

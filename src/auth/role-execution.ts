@@ -105,8 +105,9 @@ function presetLiteral(preset: Preset, session: Session | undefined): ValueNode 
 
 /**
  * Enforces the `@check`s of the role schema an operation was validated against (see
- * `enforceChecks` in role-checks.ts), before any upstream call. Documents seen to have no argument a
- * check may apply to are remembered and not walked again. Nothing to do for the whole schema.
+ * `enforceChecks` in role-checks.ts), before any upstream call. Operations (by document and operation
+ * name) seen to have no argument a check may apply to are remembered and not walked again. Nothing to
+ * do for the whole schema.
  * @param roleSchema - the schema the operation was validated against
  * @param document - the validated document
  * @param operationName - the operation to run
@@ -122,8 +123,13 @@ export function enforceRoleChecks(
   session: Session | undefined,
 ): void {
   const info = restrictedSchemaInfo(roleSchema);
-  if (info === undefined || info.checks.size === 0 || info.withoutChecks.has(document)) return;
+  if (info === undefined || info.checks.size === 0) return;
+  // Remembered per operation: another operation of the same document may select checked arguments.
+  const key = operationName ?? "";
+  const seen = info.withoutChecks.get(document);
+  if (seen?.has(key)) return;
   if (!enforceChecks(roleSchema, info.checks, document, operationName, variables, session)) {
-    info.withoutChecks.add(document);
+    if (seen === undefined) info.withoutChecks.set(document, new Set([key]));
+    else seen.add(key);
   }
 }

@@ -5,6 +5,7 @@ import {
   type FieldDefinitionNode,
   type GraphQLField,
   type GraphQLInputType,
+  type GraphQLInterfaceType,
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLSchema,
@@ -94,6 +95,38 @@ export function literalFor(text: string, type: GraphQLInputType): ValueNode | un
   }
   if (isEnumType(named) && !isListType(nullable)) return { kind: Kind.ENUM, value: text };
   return astFromValue(value, type) ?? undefined;
+}
+
+/** `Type.field(arg:)`: the coordinate of an argument check. */
+const ARGUMENT_COORDINATE = /^([^.]+)\.([^(]+)\(([^:]+):\)$/;
+
+/**
+ * Applies each check of an interface field's argument to the same argument of every type implementing
+ * the interface too: the operation may select the field through either (`... on Org { group(name:) }`),
+ * and the implementation must list the field anyway (GraphQL asks it), so a check written once on the
+ * interface is not lost when it is not repeated there (a stricter check is never dropped).
+ * @param full - the composed schema
+ * @param checks - the checks read (argument checks some role lets through already removed)
+ * @param addCheck - adds a check at a coordinate, without duplicates
+ */
+function inheritInterfaceChecks(
+  full: GraphQLSchema,
+  checks: ReadonlyMap<string, readonly ValueCheck[]>,
+  addCheck: (coordinate: string, check: ValueCheck) => void,
+): void {
+  const implementers = Object.values(full.getTypeMap()).filter(
+    (type): type is GraphQLObjectType | GraphQLInterfaceType => isObjectType(type) || isInterfaceType(type),
+  );
+  for (const [coordinate, list] of [...checks]) {
+    const [, typeName, fieldName, argName] = ARGUMENT_COORDINATE.exec(coordinate) ?? [];
+    const type = typeName === undefined ? undefined : full.getType(typeName);
+    if (!isInterfaceType(type)) continue;
+    // GraphQL asks a type to list every interface it implements, transitively ones too.
+    for (const implementer of implementers) {
+      if (!implementer.getInterfaces().includes(type)) continue;
+      for (const check of list) addCheck(`${implementer.name}.${fieldName}(${argName}:)`, check);
+    }
+  }
 }
 
 /** What a role may use: its grants per type, its argument presets per `Type.field`, and its checks. */
@@ -311,5 +344,6 @@ export function readRoleGrants(
   }
   if (problems.length > 0) return { problems };
   for (const coordinate of unchecked) checks.delete(coordinate);
+  inheritInterfaceChecks(full, checks, addCheck);
   return { grants, presets, checks };
 }

@@ -40,8 +40,11 @@ export interface RoleSchemaInfo {
   withoutPresets: WeakSet<DocumentNode>;
   /** The role's `@check`s (see src/auth/role-checks.ts). */
   checks: ValueChecks;
-  /** Documents already seen to have no argument a check may apply to: they are not walked again. */
-  withoutChecks: WeakSet<DocumentNode>;
+  /**
+   * Per document, the operation names (as requested; "" for none) already seen to have no argument a
+   * check may apply to: those operations are not walked again (another operation of the document may).
+   */
+  withoutChecks: WeakMap<DocumentNode, Set<string>>;
   /** `Type.field` -> session variables its presets and checks read. */
   sessionVariables: ReadonlyMap<string, readonly string[]>;
 }
@@ -236,7 +239,7 @@ export function buildRoleSchema(
     presets,
     withoutPresets: new WeakSet(),
     checks,
-    withoutChecks: new WeakSet(),
+    withoutChecks: new WeakMap(),
     sessionVariables: sessionVariablesOf(executable, presets, checks),
   });
   return { schema };

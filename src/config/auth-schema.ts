@@ -248,6 +248,11 @@ export const AuthSchema = z
   .refine((auth) => auth.jwt === undefined || auth.webhook === undefined, {
     message: "use jwt or webhook, not both",
     path: ["webhook"],
+  })
+  .refine((auth) => auth.webhook === undefined || auth.unauthenticatedRole === undefined, {
+    message:
+      "unauthenticatedRole has no effect with webhook: the hook decides about requests without credentials (answer that role from it)",
+    path: ["unauthenticatedRole"],
   });
 
 /**

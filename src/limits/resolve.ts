@@ -42,7 +42,8 @@ export type LimitName = Exclude<keyof ResolvedLimits, "key" | "introspection">;
 /**
  * Returns the limits of a request, built once per role and config (keyed by the `limits` object).
  *
- * A role's `limits.roles.<role>` entry raises or lowers the gateway-wide limits; with `exemptAdmin`,
+ * A role's `limits.roles.<role>` entry raises or lowers the gateway-wide limits (several active roles:
+ * the strictest of theirs, introspection only if all may); with `exemptAdmin`,
  * the admin role (the admin secret not posing as another role) has no operation limit at all except
  * `maxBodyBytes` (the token ceiling of the parser, see `useOperationLimits`, applies too).
  *
@@ -56,24 +57,29 @@ export function resolveLimits(settings: LimitsSettings, session: Session | undef
 }
 
 /**
- * {@link resolveLimits} for one role, uncached. Several active roles (`a,b`) get the union of their
- * roles' limits, as they get the union of their permissions: each limit the largest of theirs, and
- * introspection unless every one of them has it disabled.
+ * {@link resolveLimits} for one role, uncached. Several active roles (the session's `role` is their
+ * sorted names joined by commas, src/auth's activeRoles) run under the strictest of their roles' limits,
+ * and introspect only when every one of them may: adding a role never lifts what another active role
+ * is refused (their schemas are united, their limits are not).
  */
 function resolveFor(settings: LimitsSettings, role: string | null): ResolvedLimits {
-  if (role?.includes(",")) {
-    const each = role.split(",").map((one) => resolveFor(settings, one));
-    const union = { ...(each[0] as ResolvedLimits) };
-    for (const limits of each.slice(1)) {
-      for (const name of Object.keys(union) as Array<keyof ResolvedLimits>) {
-        if (typeof union[name] === "number") {
-          (union as Record<string, unknown>)[name] = Math.max(union[name] as number, limits[name] as number);
-        }
-      }
-      union.introspection ||= limits.introspection;
-    }
+  const roles = role?.split(",") ?? [];
+  if (roles.length > 1) {
+    const each = roles.map((one) => resolveFor(settings, one));
     const own = each.some((limits) => limits.key !== "*");
-    return { ...union, key: own ? `role:${role}` : "*" };
+    const resolved: ResolvedLimits = {
+      ...(each[0] as ResolvedLimits),
+      key: own ? `role:${role}` : "*",
+      introspection: each.every((limits) => limits.introspection),
+    };
+    for (const name of Object.keys(resolved) as Array<keyof ResolvedLimits>) {
+      if (name !== "key" && name !== "introspection") {
+        (resolved as unknown as Record<string, number>)[name] = Math.min(
+          ...each.map((limits) => limits[name] as number),
+        );
+      }
+    }
+    return resolved;
   }
   const { limits, introspection } = settings;
   const overrides = role === null ? undefined : limits.roles[role];

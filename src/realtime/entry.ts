@@ -84,12 +84,18 @@ async function route(
 /**
  * The headers an upgrade request is authenticated with. Browsers send cookies with a WebSocket opened
  * by any page, and WebSockets are outside CORS (cross-site WebSocket hijacking): a cookie counts only
- * when the page's `Origin` is the gateway's own or one of `cors.origins`. Other credentials (headers,
- * `connection_init`) are not sent by browsers on their own and always count.
+ * when the page's `Origin` is the gateway's own or one of `cors.origins`, for a JWT read from a cookie
+ * and for an auth webhook that receives the cookie (it may hold the caller's session). Other
+ * credentials (headers, `connection_init`) are not sent by browsers on their own and always count.
  */
 function credentialHeaders(gateway: Gateway, request: Request): Headers {
   const origin = request.headers.get("origin");
-  if (origin === null || gateway.config.auth?.jwt?.header.type !== "Cookie") return request.headers;
+  const auth = gateway.config.auth;
+  const hook = auth?.webhook;
+  const cookieAuth =
+    auth?.jwt?.header.type === "Cookie" ||
+    (hook !== undefined && (hook.forwardHeaders === undefined || hook.forwardHeaders.includes("cookie")));
+  if (origin === null || !cookieAuth) return request.headers;
   const allowed = gateway.config.cors?.origins;
   if (origin === new URL(request.url).origin || allowed === "*" || allowed?.includes(origin) === true) {
     return request.headers;
@@ -121,7 +127,13 @@ export function realtimeUpgrade(): MiddlewareHandler<AppEnv> {
     const gateway = c.get("gateway");
     let auth: RoutedConnection["auth"];
     try {
-      auth = { session: await authenticateRequest(gateway, credentialHeaders(gateway, c.req.raw), c.env) };
+      // An auth webhook gets no GraphQL request for a connection (`request: null`).
+      auth = {
+        session: await authenticateRequest(gateway, credentialHeaders(gateway, c.req.raw), c.env, {
+          request: null,
+          waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+        }),
+      };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       auth = { error: { code: error.code, message: error.message } };

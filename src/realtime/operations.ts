@@ -202,10 +202,9 @@ async function prepare(gateway: Gateway, context: GatewayContext, request: Opera
     if (operation === null || operation === undefined) {
       return { kind: "errors", errors: [new GraphQLError("No operation to run: name one with operationName.")] };
     }
-    // A subscription bound to a topic is stored, not subscribed: the role's @checks are enforced here.
-    if (operation.operation === "subscription") {
-      enforceRoleChecks(run.schema, document, request.operationName, request.variables, context.session);
-    }
+    // The role's @checks, before anything runs: a subscription bound to a topic is stored, not subscribed,
+    // and a refused query or mutation becomes an error message here instead of a failed socket message.
+    enforceRoleChecks(run.schema, document, request.operationName, request.variables, context.session);
     if (operation.operation !== "subscription") {
       return {
         kind: "execute",

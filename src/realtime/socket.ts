@@ -93,7 +93,8 @@ export async function handleMessage(
 
 /**
  * The session of a `connection_init`: from its payload when it carries credentials (`{ authorization }`,
- * or `{ headers }` with `authorization`, `x-admin-secret`, `cookie` or the JWT's configured header;
+ * or `{ headers }` with `authorization`, `x-admin-secret`, `cookie`, the JWT's configured header or one of
+ * the auth webhook's `forwardHeaders`; the webhook is then asked with `request: null`;
  * `authorization` wins over `headers.authorization`; the payload's other headers, such as
  * `x-hasura-role`, come with them), else the one the Worker decided from the upgrade request.
  * @throws GatewayError the authentication error (the socket is then closed with 4403)
@@ -105,8 +106,9 @@ async function initSession(core: ShardCore, state: SocketState, payload: unknown
     for (const [name, value] of Object.entries(given.headers)) if (typeof value === "string") headers.set(name, value);
   }
   if (typeof given.authorization === "string") headers.set("authorization", given.authorization);
-  const jwtHeader = core.gateway().config.auth?.jwt?.header;
-  const credentials = ["authorization", "x-admin-secret", "cookie"];
+  const auth = core.gateway().config.auth;
+  const jwtHeader = auth?.jwt?.header;
+  const credentials = ["authorization", "x-admin-secret", "cookie", ...(auth?.webhook?.forwardHeaders ?? [])];
   if (jwtHeader !== undefined && "name" in jwtHeader && jwtHeader.type !== "Cookie") credentials.push(jwtHeader.name);
   if (credentials.some((name) => headers.has(name))) {
     return authenticateRequest(core.gateway(), headers, core.bindings);

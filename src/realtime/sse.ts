@@ -1,7 +1,7 @@
 import type { ExecutionResult, GraphQLError } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/fetch";
 import type { OperationParams } from "../documents";
-import { ErrorCode, GatewayError } from "../errors";
+import { ERROR_TABLE, ErrorCode, GatewayError, statusOf } from "../errors";
 import type { RoutedConnection } from "./connection";
 import { errorsOf, type OperationRequest, prepareOperation } from "./operations";
 import { createPushStream } from "./push-stream";
@@ -28,6 +28,17 @@ export interface OpenStream {
  */
 function refused(errors: readonly GraphQLError[], status: number): [string, ResponseInit] {
   return [JSON.stringify({ errors }), { status, headers: { "content-type": "application/json; charset=utf-8" } }];
+}
+
+/**
+ * The HTTP status of an operation refused before any stream: its first error's code's (src/errors'
+ * table, as /graphql answers it: 403 for FORBIDDEN and TOPIC_FORBIDDEN), else 400 (parse and
+ * validation errors).
+ * @param errors - the refusal's errors
+ */
+function refusalStatus(errors: readonly GraphQLError[]): number {
+  const code = errors[0]?.extensions?.code;
+  return typeof code === "string" && Object.hasOwn(ERROR_TABLE, code) ? statusOf(code as ErrorCode) : 400;
 }
 
 /**
@@ -66,7 +77,7 @@ export async function openEventStream(core: ShardCore, request: Request, routed:
         return refused(errorsOf(error), error instanceof GatewayError ? error.status : 400);
       }
       const prepared = await prepareOperation(core.gateway(), requestContext, request);
-      if (prepared.kind === "errors") return refused(prepared.errors, 400);
+      if (prepared.kind === "errors") return refused(prepared.errors, refusalStatus(prepared.errors));
       if (prepared.kind === "execute") return prepared.run();
       if (!(await core.acquireSlot(session, id))) {
         const error = new GatewayError(
