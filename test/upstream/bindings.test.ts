@@ -244,6 +244,34 @@ describe("failures of a bound Worker are mapped as for URLs", () => {
   });
 });
 
+describe("the rest of the pipeline around a bound Worker", () => {
+  it("opens the circuit after failureThreshold failures: UPSTREAM_CIRCUIT_OPEN without calling the Worker", async () => {
+    const id = uniqueId();
+    const gw = testGateway(id, {
+      remotes: [boundRemote(id, { retries: 0, circuitBreaker: { failureThreshold: 2, resetTimeoutMs: 60_000 } })],
+    });
+    ok(await gw.graphql("{ __typename }"));
+    await control(id, { mode: "500" });
+    for (let i = 0; i < 2; i++) {
+      const { error } = await firstError(gw, '{ review(id: "r1") { id } }');
+      expect(error).toMatchObject({ extensions: { code: "UPSTREAM_UNAVAILABLE" } });
+    }
+    const { error } = await firstError(gw, '{ review(id: "r1") { id } }');
+    expect(error).toMatchObject({ extensions: { code: "UPSTREAM_CIRCUIT_OPEN", serviceName: "reviews" } });
+    expect((await boundStats(id)).operations).toBe(2);
+  });
+
+  it("passes the bound Worker's Set-Cookie on to the client, as for a URL", async () => {
+    const id = uniqueId();
+    const gw = testGateway(id, { remotes: [boundRemote(id)] });
+    ok(await gw.graphql("{ __typename }"));
+    await control(id, { mode: "cookie" });
+    const { headers, body } = await gw.graphql('{ review(id: "r1") { id } }');
+    expect(body).toEqual({ data: { review: { id: "r1" } } });
+    expect(headers.getSetCookie()).toContain(`bound=${id}; Path=/`);
+  });
+});
+
 describe("config of bindings", () => {
   it("a binding missing from env is a startup config error naming it, at the entry's binding", async () => {
     const id = uniqueId();
