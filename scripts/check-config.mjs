@@ -34,11 +34,14 @@ const { checkConfigStructure, GatewayConfigSchema, buildSchemaFiles, ConfigError
   await loadConfigModule();
 // The modules the config lists, merged in as the Worker merges them (their SDL joins schemas/*.graphql).
 let schemaFiles = readSchemaFiles();
+/** Points a problem of a module's entry at its module.json (identity without modules). */
+let locate = (problem) => problem;
 if (path === "schemas/gateway.json") {
   try {
     const applied = applyModules(raw, readModules(), schemaFiles);
     raw = applied.config;
     schemaFiles = applied.schemaFiles;
+    locate = applied.locate;
   } catch (error) {
     const list = error instanceof ConfigError ? error.problems : [{ path: "modules", message: error.message }];
     console.error("✘ the modules of schemas/gateway.json are invalid:");
@@ -62,7 +65,7 @@ if (problems.length === 0) {
   if (problems.length === 0) {
     problems = [
       ...rateLimitProblems(rateLimits, wrangler, options.wrangler),
-      ...serviceBindingProblems(services, wrangler, options.wrangler),
+      ...serviceBindingProblems(services, wrangler, options.wrangler).map(locate),
     ];
   }
 }

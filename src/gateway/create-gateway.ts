@@ -107,17 +107,17 @@ export function createGatewayFrom(source: GatewayOptionsSource, env: Env, log: L
 }
 
 /**
- * The config and SDL files with the modules merged in (src/modules), validated against `env`; a problem
- * inside a module's entry is located in its `module.json`.
+ * The config and SDL files with the modules merged in (src/modules), validated against `env` (variables
+ * and service bindings); a problem inside a module's entry is located in its `module.json`.
  * @throws ConfigError as {@link createGateway}
  */
 function loadWithModules(options: GatewayOptions, env: Env): { config: GatewayConfig; schemaFiles: SchemaFile[] } {
   const applied = applyModules(options.config, options.modules ?? [], options.schemaFiles ?? []);
   try {
-    return {
-      config: loadConfig(applied.config, env as unknown as Record<string, unknown>),
-      schemaFiles: applied.schemaFiles,
-    };
+    const config = loadConfig(applied.config, env as unknown as Record<string, unknown>);
+    // The service bindings of remotes and services (a module's too) must be bound, like {{env.X}} set.
+    checkServiceBindings(config, env);
+    return { config, schemaFiles: applied.schemaFiles };
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(error.problems.map(applied.locate));
     throw error;
@@ -140,7 +140,6 @@ function loadWithModules(options: GatewayOptions, env: Env): { config: GatewayCo
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
   const { config, schemaFiles } = loadWithModules(options, env);
   checkRateLimitBindings(config.rateLimits, env);
-  checkServiceBindings(config, env);
   const tokenLocation = config.auth?.jwt?.header;
   const pipeline = createUpstreamPipeline({
     fetch: options.fetch,

@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { fastLaneCounters } from "../../src/fastlane";
+import type { ModuleBundle } from "../../src/modules";
 import { ok, startupProblems, testGateway } from "../fixtures/gateways";
 import { createTestGateway, type TestGateway, uniqueId } from "../helpers";
 
@@ -290,6 +291,27 @@ describe("config of bindings", () => {
       {
         path: "$.services[0].binding",
         message: "SCHEMA_CACHE is not a service binding ([[services]] in wrangler.toml)",
+      },
+    ]);
+  });
+
+  it("a module's remote may name a binding: called through it (namespaced), a missing one located in its module.json", async () => {
+    const id = uniqueId();
+    const module = (binding: string): ModuleBundle => ({
+      dir: "modules/reviews",
+      entry: "modules/reviews",
+      manifest: { remotes: [{ name: "api", binding, headers: { "x-test-id": id } }] },
+      files: [],
+    });
+    const gw = testGateway(id, { modules: ["modules/reviews"] }, { modules: [module("BOUND_FIXTURE")] });
+    expect(ok(await gw.graphql('{ review(id: "r2") { upc } }'))).toEqual({ review: { upc: "p1" } });
+    expect((await boundStats(id)).operations).toBe(1);
+
+    const missing = testGateway(id, { modules: ["modules/reviews"] }, { modules: [module("NOT_BOUND")] });
+    expect(await startupProblems(missing)).toEqual([
+      {
+        path: "modules/reviews/module.json $.remotes[0].binding",
+        message: expect.stringContaining("service binding NOT_BOUND is not bound"),
       },
     ]);
   });
