@@ -1,5 +1,18 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { buildSync } from "esbuild";
 import { defineConfig } from "vitest/config";
+import { WORKER_BUILD } from "./scripts/worker-build.mjs";
+
+/**
+ * test/fixtures/bound-worker.ts bundled (in memory) as a second Worker: the upstream the service binding
+ * tests (test/upstream/bindings.test.ts) reach as BOUND_FIXTURE, never over the network.
+ */
+const boundWorker = bundle("test/fixtures/bound-worker.ts");
+
+/** A Worker entry bundled in memory as wrangler bundles it, for Miniflare's `script`. */
+function bundle(entry: string): string | undefined {
+  return buildSync({ ...WORKER_BUILD, entryPoints: [entry], write: false }).outputFiles[0]?.text;
+}
 
 export default defineConfig({
   plugins: [
@@ -19,6 +32,18 @@ export default defineConfig({
           RATE_LIMITER_TEST: { simple: { limit: 3, period: 60 } },
           RATE_LIMITER_TEST_10S: { simple: { limit: 2, period: 10 } },
         },
+        // A second Worker reached through a service binding (src/upstream/bindings.ts).
+        // wrangler.toml's REVIEWS binding calls the Worker named junction-reviews: the example's, as `npm run dev` runs it.
+        workers: [
+          { name: "bound-fixture", modules: true, script: boundWorker, compatibilityDate: "2026-04-20" },
+          {
+            name: "junction-reviews",
+            modules: true,
+            script: bundle("examples/reviews-worker/index.mjs"),
+            compatibilityDate: "2026-04-20",
+          },
+        ],
+        serviceBindings: { BOUND_FIXTURE: "bound-fixture" },
       },
     }),
   ],

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { Miniflare } from "miniflare";
+import { Miniflare, Response as MiniflareResponse } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 const ROOT = join(new URL(".", import.meta.url).pathname, "..");
@@ -138,8 +138,17 @@ export async function startWorker(scriptPath, bindings, extra = {}) {
       .map(Number),
   );
   const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  // wrangler.toml's [[services]] call Workers this Miniflare does not run (examples/reviews-worker): each
+  // binding answers 503, so the example config's bound remote is reported unreachable, as when down.
+  const serviceBindings = Object.fromEntries(
+    Object.keys(workerOptions.serviceBindings ?? {}).map((name) => [
+      name,
+      () => new MiniflareResponse(`service binding ${name} is not run by the benchmarks`, { status: 503 }),
+    ]),
+  );
   const mf = new Miniflare({
     ...workerOptions,
+    serviceBindings,
     // One bundled module, listed rather than scanned: Hive's bundle has dynamic import() specifiers.
     modules: [{ type: "ESModule", path: scriptPath }],
     bindings: { ...bindings },

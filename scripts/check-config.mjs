@@ -6,14 +6,16 @@
  * arguments) and the syntax of role permission files (schemas/permissions/<role>.graphql).
  * `{{env.X}}` references are checked for syntax only: variables and secrets are known at run time.
  * The `rateLimits` rules are checked against the `[[ratelimits]]` bindings of wrangler.toml (declared,
- * same limit and period; see check-rate-limits.mjs), and `events.triggers` against its queue and service
- * bindings (check-trigger-bindings.mjs).
+ * same limit and period; see check-rate-limits.mjs), the service bindings of remotes and services
+ * (`binding`) against its `[[services]]` (declared; see check-service-bindings.mjs), and `events.triggers`
+ * against its queue and service bindings (check-trigger-bindings.mjs).
  *
  * Usage: node scripts/check-config.mjs [path/to/gateway.json] [--wrangler path/to/wrangler.toml]
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { rateLimitProblems } from "./check-rate-limits.mjs";
+import { bindingReferences, serviceBindingProblems } from "./check-service-bindings.mjs";
 import { triggerBindingProblems } from "./check-trigger-bindings.mjs";
 import { readModules, readSchemaFiles } from "./gen-schema-files.mjs";
 import { loadConfigModule } from "./load-config-module.mjs";
@@ -34,11 +36,14 @@ const { checkConfigStructure, GatewayConfigSchema, buildSchemaFiles, ConfigError
   await loadConfigModule();
 // The modules the config lists, merged in as the Worker merges them (their SDL joins schemas/*.graphql).
 let schemaFiles = readSchemaFiles();
+/** Points a problem of a module's entry at its module.json (identity without modules). */
+let locate = (problem) => problem;
 if (path === "schemas/gateway.json") {
   try {
     const applied = applyModules(raw, readModules(), schemaFiles);
     raw = applied.config;
     schemaFiles = applied.schemaFiles;
+    locate = applied.locate;
   } catch (error) {
     const list = error instanceof ConfigError ? error.problems : [{ path: "modules", message: error.message }];
     console.error("✘ the modules of schemas/gateway.json are invalid:");
@@ -48,17 +53,25 @@ if (path === "schemas/gateway.json") {
 }
 let problems = checkConfigStructure(raw);
 if (problems.length === 0) {
-  // The rules against the bindings that count them: declared in wrangler.toml, same limit and period.
-  const { rateLimits, events } = GatewayConfigSchema.parse(raw);
+  // The rules against the bindings that count them: declared in wrangler.toml, same limit and period;
+  // the service bindings of remotes and services: declared in wrangler.toml; the triggers' queue and bindings.
+  const parsed = GatewayConfigSchema.parse(raw);
+  const { rateLimits, events } = parsed;
+  const services = bindingReferences(parsed);
   let wrangler = "";
   try {
     wrangler = readFileSync(options.wrangler, "utf8");
   } catch (error) {
-    if (rateLimits.length > 0 || events.triggers.length > 0)
+    if (rateLimits.length > 0 || services.length > 0 || events.triggers.length > 0)
       problems = [{ path: options.wrangler, message: error.message }];
   }
-  if (problems.length === 0) problems = rateLimitProblems(rateLimits, wrangler, options.wrangler);
-  if (problems.length === 0) problems = triggerBindingProblems(events.triggers, wrangler, options.wrangler);
+  if (problems.length === 0) {
+    problems = [
+      ...rateLimitProblems(rateLimits, wrangler, options.wrangler),
+      ...serviceBindingProblems(services, wrangler, options.wrangler).map(locate),
+      ...triggerBindingProblems(events.triggers, wrangler, options.wrangler).map(locate),
+    ];
+  }
 }
 if (problems.length === 0 && path === "schemas/gateway.json") {
   // The SDL files against the services (unknown service/endpoint, missing arguments) and the role

@@ -1,7 +1,8 @@
 /**
  * Local development launcher: starts the three example upstreams (examples/users and examples/catalog,
  * GraphQL; examples/orders, REST), waits until all answer, then runs `wrangler dev` for the Junction
- * gateway.
+ * gateway together with the example Worker it reaches through a service binding
+ * (examples/reviews-worker, binding REVIEWS; wrangler's multi-config dev: one process, the gateway on PORT).
  *
  * Run:   npm run dev                                 (upstreams + gateway)
  *        npm run examples                            (= node scripts/dev.mjs --upstreams-only)
@@ -25,6 +26,11 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HOST = "127.0.0.1";
+/**
+ * The wrangler configs `wrangler dev` runs together: the gateway's first, then each example Worker the
+ * gateway reaches through a service binding ([[services]] in wrangler.toml).
+ */
+const WORKER_CONFIGS = ["wrangler.toml", "examples/reviews-worker/wrangler.toml"];
 const UPSTREAM_READY_TIMEOUT_MS = 15_000;
 const GATEWAY_READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -141,7 +147,10 @@ async function main() {
     log(`${wranglerBin} not found; run \`npm install\` first`);
     return stop(1);
   }
-  const wranglerArgs = ["dev", "--ip", HOST, "--port", String(gatewayPort), "--persist-to", ".wrangler/state"];
+  // The gateway first (served on --port), then the Workers it reaches only through service bindings, in
+  // the same process (wrangler's multi-config dev): examples/reviews-worker is its REVIEWS binding.
+  const wranglerArgs = ["dev", ...WORKER_CONFIGS.flatMap((config) => ["-c", config])];
+  wranglerArgs.push("--ip", HOST, "--port", String(gatewayPort), "--persist-to", ".wrangler/state");
   // stdin is not a terminal for wrangler (see start()), so also turn its hotkey UI off explicitly.
   wranglerArgs.push("--show-interactive-dev-session=false");
   if (process.env.USERS_PORT) wranglerArgs.push("--var", `USERS_URL:${usersUrl}`);

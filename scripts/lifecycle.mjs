@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSchema, graphql, lexicographicSortSchema, printSchema } from "graphql";
+import { bindingReferences } from "./check-service-bindings.mjs";
 import { readAllowedChanges, readModules, readSchemaFiles } from "./gen-schema-files.mjs";
 import { loadLifecycleModule } from "./load-config-module.mjs";
 
@@ -158,7 +159,10 @@ export async function composeFromSnapshots(options = {}) {
   };
   const ownSdl = applied.schemaFiles.filter((file) => !file.path.startsWith("schemas/permissions/"));
   // Every {{env.X}} must resolve; a variable unknown here names a placeholder URL (the snapshot stands in).
+  // A service binding of a remote or service (`binding`) is a stand-in Fetcher answering from the snapshots.
   const known = projectVars(root);
+  const bound = new Set(bindingReferences(applied.config).map((reference) => reference.binding));
+  const standIn = { fetch: (input, init) => snapshotFetch(input, init) };
   const env = new Proxy(
     { SCHEMA_CACHE: memoryKv() },
     {
@@ -166,7 +170,9 @@ export async function composeFromSnapshots(options = {}) {
         name in target
           ? target[name]
           : typeof name === "string"
-            ? (known[name] ?? `http://snapshot.invalid/${name}`)
+            ? bound.has(name)
+              ? standIn
+              : (known[name] ?? `http://snapshot.invalid/${name}`)
             : undefined,
       has: () => true,
     },

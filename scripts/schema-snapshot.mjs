@@ -2,7 +2,9 @@
  * `npm run schema:snapshot`: introspects every remote of schemas/gateway.json (URLs and headers from the
  * config, `{{env.X}}` from .dev.vars or the environment) with the Worker's own introspection code, and writes
  * each remote's schema as SDL (types sorted by name) to schemas/snapshots/<remote>.graphql, to be committed.
- * `npm run schema:check` composes the gateway schema from these files.
+ * `npm run schema:check` composes the gateway schema from these files. A remote behind a service binding
+ * (`binding`) is introspected through it as wrangler's getPlatformProxy reaches it: the bound Worker must be
+ * running in a local `wrangler dev` (npm run dev).
  *
  * Usage: node scripts/schema-snapshot.mjs [--remote <name>]... [--json]
  * Exit code: 0 when every asked remote was written, 1 when one failed (the others are still written), 2 on
@@ -30,7 +32,11 @@ export async function writeSnapshots(options = {}) {
   const unknown = names.filter((name) => !config.remotes.some((remote) => remote.name === name));
   if (unknown.length > 0)
     throw new Error(`no remote named ${unknown.map((name) => `"${name}"`).join(", ")} in schemas/gateway.json`);
-  const pipeline = module.createUpstreamPipeline({});
+  // A remote behind a service binding is introspected through that binding, reached from Node the way
+  // wrangler's getPlatformProxy reaches it: the bound Worker running in a local `wrangler dev` (npm run dev).
+  const bound = names.some((name) => config.remotes.find((remote) => remote.name === name)?.binding !== undefined);
+  const proxy = bound ? await openBindings(root) : undefined;
+  const pipeline = module.createUpstreamPipeline({ bindings: proxy?.env });
   mkdirSync(join(root, SNAPSHOTS_DIR), { recursive: true });
   const written = [];
   const failed = [];
@@ -48,12 +54,27 @@ export async function writeSnapshots(options = {}) {
           types: Object.keys(schema.getTypeMap()).filter((type) => !type.startsWith("__")).length,
         });
       } catch (error) {
-        failed.push({ remote: name, message: error.message });
+        const hint =
+          remote.binding === undefined
+            ? ""
+            : ` (remote "${name}" is reached through the service binding ${remote.binding}: run npm run dev, which serves the bound Worker, then snapshot again)`;
+        failed.push({ remote: name, message: `${error.message}${hint}` });
       }
     }),
-  );
+  ).finally(() => proxy?.dispose());
   written.sort((a, b) => a.remote.localeCompare(b.remote));
   return { ok: failed.length === 0, written, failed };
+}
+
+/**
+ * The project's bindings as wrangler's `getPlatformProxy` gives them to Node: its service bindings reach
+ * the Workers of local `wrangler dev` sessions (the dev registry).
+ * @param {string} root the project directory
+ * @returns {Promise<{ env: Record<string, unknown>, dispose(): Promise<void> }>}
+ */
+async function openBindings(root) {
+  const { getPlatformProxy } = await import("wrangler");
+  return getPlatformProxy({ configPath: join(root, "wrangler.toml"), persist: false });
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {

@@ -2,15 +2,16 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
 // vitest.config.ts points USERS_URL, CATALOG_URL and ORDERS_URL at a closed port: the example upstreams
-// are not running here, so this pins how the committed config behaves with every upstream down.
+// are not running here, so this pins how the committed config behaves with every upstream down; the
+// reviews remote is examples/reviews-worker, which vitest.config.ts runs behind the REVIEWS service binding.
 describe("the Worker entry (src/index.ts with schemas/gateway.json, schemas/*.graphql and modules/)", () => {
-  it("serves /healthz from the committed config and reports the unreachable remotes", async () => {
+  it("serves /healthz from the committed config and reports the unreachable remotes (the bound one is reachable)", async () => {
     const res = await exports.default.fetch("http://gateway.test/healthz");
     expect(res.status).toBe(200);
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
     expect(await res.json()).toMatchObject({
       status: "degraded",
-      remotes: { users: "error", catalog: "error" },
+      remotes: { users: "error", catalog: "error", reviews: "ok" },
     });
   });
 

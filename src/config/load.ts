@@ -1,5 +1,6 @@
 import type * as z from "zod";
 import { ConfigError, type ConfigProblem } from "../errors";
+import { targetProblems } from "./primitives";
 import { rateLimitReferences } from "./rate-limits-schema";
 import { ENV_REFERENCE, type GatewayConfig, GatewayConfigSchema } from "./schema";
 
@@ -66,12 +67,43 @@ export function interpolateEnv(
  */
 export function checkConfigStructure(raw: unknown): ConfigProblem[] {
   const parsed = GatewayConfigSchema.safeParse(raw);
-  return [
+  const problems = [
     ...(parsed.success ? [] : zodProblems(parsed.error)),
+    ...upstreamTargets(raw),
     ...duplicateNames(raw),
     ...authReferences(raw),
     ...rateLimitReferences(raw),
   ];
+  // upstreamTargets repeats what zod reports when the rest of an entry is valid: keep one of each.
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.path}\n${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Each remote and service needs exactly one of `url` and `binding` (and `path` only with `binding`).
+ * Checked apart from zod too, so the problem is reported even when other keys of the entry are invalid
+ * (zod skips refinements of invalid values).
+ */
+function upstreamTargets(raw: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [key, kind] of [
+    ["remotes", "remote"],
+    ["services", "service"],
+  ] as const) {
+    const list = (raw as Record<string, unknown> | null)?.[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((item: unknown, index) => {
+      for (const problem of targetProblems(item, kind)) {
+        problems.push({ path: toJsonPath([key, index, ...problem.path]), message: problem.message });
+      }
+    });
+  }
+  return problems;
 }
 
 /**

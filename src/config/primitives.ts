@@ -127,3 +127,52 @@ export const maxResponseBytes = z
   .describe(
     "Largest answer body in bytes (after decompression); a larger one is cut off while it is read and fails with UPSTREAM_RESPONSE_TOO_LARGE. Default 10485760 (10 MB).",
   );
+
+/** A Worker service binding name as wrangler.toml spells it (`binding` of `[[services]]`). */
+export const SERVICE_BINDING_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** `binding`, shared by remotes and services: the Worker service binding called instead of a `url`. */
+export const serviceBinding = z
+  .string()
+  .regex(SERVICE_BINDING_NAME, "must be a service binding name ([A-Z_][A-Z0-9_]*)")
+  .optional()
+  .describe(
+    'Instead of url: the name of a Worker service binding (wrangler.toml [[services]] binding = "..."); calls go to env.<binding>.fetch() as https://<binding in lower case>.binding<path>, with everything a url call has (headers, gateway token, timeout, retries, circuit breaker).',
+  );
+
+/**
+ * The URL a call through a service binding carries (the bound Worker sees it as `request.url`): the
+ * host is the binding's name in lower case under the made-up top-level domain `binding`, which no DNS
+ * resolves, so such a URL never leaves the Worker by a plain fetch.
+ * @param binding - the binding's name, e.g. `ACCOUNTS`
+ * @param path - the path (and query) on the bound Worker, starting with `/`, or "" for the base
+ * @returns e.g. `https://accounts.binding/graphql`
+ */
+export const bindingUrl = (binding: string, path: string): string => `https://${binding.toLowerCase()}.binding${path}`;
+
+/**
+ * The problem of an upstream that names neither or both of `url` and `binding` (exactly one is needed),
+ * and of a remote's `path` without a `binding` (a url carries its own path; services have no `path`).
+ * @param upstream - a raw remote or service entry
+ * @param kind - which of the two it is
+ * @returns the problems, each with its path inside the entry
+ */
+export function targetProblems(
+  upstream: unknown,
+  kind: "remote" | "service",
+): Array<{ path: string[]; message: string }> {
+  if (upstream === null || typeof upstream !== "object") return [];
+  const entry = upstream as Record<string, unknown>;
+  const hasUrl = entry.url !== undefined;
+  const hasBinding = entry.binding !== undefined;
+  const problems: Array<{ path: string[]; message: string }> = [];
+  if (hasUrl && hasBinding) {
+    problems.push({ path: ["binding"], message: "give url or binding, not both" });
+  } else if (!hasUrl && !hasBinding) {
+    problems.push({ path: ["url"], message: "needs a url or a binding (a Worker service binding name)" });
+  }
+  if (kind === "remote" && entry.path !== undefined && !hasBinding) {
+    problems.push({ path: ["path"], message: "path goes with binding (a url carries its own path)" });
+  }
+  return problems;
+}

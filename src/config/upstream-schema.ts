@@ -1,5 +1,6 @@
 import * as z from "zod";
 import {
+  bindingUrl,
   circuitBreaker,
   forwardClientHeaders,
   gatewayTokenSwitch,
@@ -10,11 +11,28 @@ import {
   maxResponseBytes,
   nameAffix,
   retries,
+  serviceBinding,
+  targetProblems,
   timeoutMs,
   upstreamName,
 } from "./primitives";
 
 /** The config of remote schemas and REST services. */
+
+/** The default `path` of a remote reached through a service binding. */
+export const DEFAULT_BINDING_PATH = "/graphql";
+
+/**
+ * Reports {@link targetProblems} (exactly one of url and binding; path only with binding) on a parsed
+ * remote or service entry.
+ */
+function checkTarget(kind: "remote" | "service"): (entry: object, ctx: z.core.$RefinementCtx) => void {
+  return (entry, ctx) => {
+    for (const problem of targetProblems(entry, kind)) {
+      ctx.addIssue({ code: "custom", path: problem.path, message: problem.message });
+    }
+  };
+}
 
 /** Per-parent-type field renames (Hasura's `field_names` customization). */
 export const FieldNamesCustomizationSchema = z
@@ -91,7 +109,9 @@ export const RemoteSubscriptionsSchema = z
       ),
     url: httpUrl
       .optional()
-      .describe("Where subscriptions go (http or https, for both transports). Default: the remote's url."),
+      .describe(
+        "Where subscriptions go (http or https, for both transports). Default: the remote's url, or its binding and path.",
+      ),
     share: z
       .enum(["session", "role", "all"])
       .default("session")
@@ -122,7 +142,13 @@ export const RemoteSubscriptionsSchema = z
 export const RemoteSchema = z
   .object({
     name: upstreamName.describe("Unique name; used in errors (`extensions.serviceName`), admin routes and KV keys."),
-    url: httpUrl.describe("GraphQL endpoint (http or https)."),
+    url: httpUrl.optional().describe("GraphQL endpoint (http or https). Exactly one of url and binding."),
+    binding: serviceBinding,
+    path: z
+      .string()
+      .startsWith("/", "must start with /")
+      .optional()
+      .describe('With binding: the GraphQL endpoint\'s path on the bound Worker. Default "/graphql".'),
     headers: headerMap
       .default({})
       .describe("Headers sent on every request to this remote; win over session variables and client headers."),
@@ -167,7 +193,15 @@ export const RemoteSchema = z
       reestablishAfterMs: 600_000,
     }).describe("How this remote's Subscription fields are served (docs/realtime.md)."),
   })
-  .strict();
+  .strict()
+  .superRefine(checkTarget("remote"))
+  // A remote behind a binding is called at https://<binding>.binding<path> (see bindingUrl): `url` is
+  // always set once validated, and the upstream pipeline sends it to the binding instead of the network.
+  .transform(({ path, ...remote }) =>
+    remote.binding === undefined
+      ? { ...remote, url: remote.url ?? "" }
+      : { ...remote, url: bindingUrl(remote.binding, path ?? DEFAULT_BINDING_PATH) },
+  );
 
 /** A template string: may read `{args.x}`, `{parent.x}`, `{session.x}` (nested paths allowed). */
 const template = z.string();
@@ -232,7 +266,8 @@ export const EndpointSchema = z
 export const ServiceSchema = z
   .object({
     name: upstreamName.describe("Unique across services and remotes; named by @rest(service:) and in errors."),
-    url: httpUrl.describe("Base URL; endpoint paths are appended to it."),
+    url: httpUrl.optional().describe("Base URL; endpoint paths are appended to it. Exactly one of url and binding."),
+    binding: serviceBinding,
     headers: headerMap
       .default({})
       .describe("Headers sent with every call; win over session variables and client headers."),
@@ -250,4 +285,10 @@ export const ServiceSchema = z
       .describe("On a non-2xx answer, pass the JSON body's message/error string to the client."),
     gatewayToken: gatewayTokenSwitch,
   })
-  .strict();
+  .strict()
+  .superRefine(checkTarget("service"))
+  // Behind a binding, endpoint paths go to https://<binding>.binding<path> (see bindingUrl).
+  .transform((service) => ({
+    ...service,
+    url: service.binding === undefined ? (service.url ?? "") : bindingUrl(service.binding, ""),
+  }));

@@ -30,7 +30,7 @@ import { checkRateLimitBindings } from "../rate-limits";
 import type { FetchFn, GatewayContext } from "../shared";
 import { buildRestSchema, createRemoteSource, type RestSchema, type SchemaFile, type TopicBinding } from "../sources";
 import { createEventTriggers, type EventTriggers, triggerBindingProblems } from "../triggers";
-import { createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
+import { checkServiceBindings, createUpstreamPipeline, type UpstreamPipeline } from "../upstream";
 
 /** The `Upload` scalar's declaration, added to the SDL files when `files` is set and no file declares it. */
 const UPLOAD_SCALAR_FILE = { path: "schemas/(built in: files).graphql", sdl: "scalar Upload" };
@@ -110,17 +110,20 @@ export function createGatewayFrom(source: GatewayOptionsSource, env: Env, log: L
 }
 
 /**
- * The config and SDL files with the modules merged in (src/modules), validated against `env`; a problem
- * inside a module's entry is located in its `module.json`.
+ * The config and SDL files with the modules merged in (src/modules), validated against `env` (variables,
+ * service bindings, and what `events.triggers` needs); a problem inside a module's entry is located in its `module.json`.
  * @throws ConfigError as {@link createGateway}
  */
 function loadWithModules(options: GatewayOptions, env: Env): { config: GatewayConfig; schemaFiles: SchemaFile[] } {
   const applied = applyModules(options.config, options.modules ?? [], options.schemaFiles ?? []);
   try {
-    return {
-      config: loadConfig(applied.config, env as unknown as Record<string, unknown>),
-      schemaFiles: applied.schemaFiles,
-    };
+    const config = loadConfig(applied.config, env as unknown as Record<string, unknown>);
+    // The service bindings of remotes and services (a module's too) must be bound, like {{env.X}} set.
+    checkServiceBindings(config, env);
+    // What event triggers need: the queue, EVENTS_SECRET, their service bindings.
+    const triggerProblems = triggerBindingProblems(config.events.triggers, env);
+    if (triggerProblems.length > 0) throw new ConfigError(triggerProblems);
+    return { config, schemaFiles: applied.schemaFiles };
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(error.problems.map(applied.locate));
     throw error;
@@ -132,22 +135,22 @@ function loadWithModules(options: GatewayOptions, env: Env): { config: GatewayCo
  * work happen until the first request asks for the schema.
  *
  * @param options - raw config and tuning
- * @param env - the Worker's bindings (`SCHEMA_CACHE`, the rate limiters of `rateLimits` and the variables
- *   the config references)
+ * @param env - the Worker's bindings (`SCHEMA_CACHE`, the rate limiters of `rateLimits`, the service
+ *   bindings of remotes and services with `binding`, and the variables the config references)
  * @param log - the isolate's logger
  * @returns the gateway
  * @throws ConfigError when the config is invalid, references a missing variable, rate limiting binding or
- *   what `events.triggers` needs (the EVENT_TRIGGERS queue, EVENTS_SECRET, service bindings), or the SDL files have
+ *   service binding, what `events.triggers` needs (the EVENT_TRIGGERS queue, EVENTS_SECRET, service
+ *   bindings), or the SDL files have
  *   problems (each located as `file:line:column`)
  */
 export function createGateway(options: GatewayOptions, env: Env, log: Logger): Gateway {
   const { config, schemaFiles } = loadWithModules(options, env);
   checkRateLimitBindings(config.rateLimits, env);
-  const triggerProblems = triggerBindingProblems(config.events.triggers, env);
-  if (triggerProblems.length > 0) throw new ConfigError(triggerProblems);
   const tokenLocation = config.auth?.jwt?.header;
   const pipeline = createUpstreamPipeline({
     fetch: options.fetch,
+    bindings: env as unknown as Record<string, unknown>,
     // An upstream's Set-Cookie may never replace the cookie the JWT is read from.
     protectedCookies: tokenLocation?.type === "Cookie" ? [tokenLocation.name] : [],
   });

@@ -19,7 +19,7 @@ const OPERATION_ID = "1";
  * @see https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md
  * @see https://developers.cloudflare.com/workers/examples/websockets/#write-a-websocket-client
  */
-export const graphqlWsTransport: StreamTransport = (url, headers, operation, given) => {
+export const graphqlWsTransport: StreamTransport = (url, headers, operation, given, fetchFn = fetch) => {
   const { sink, close } = onceSink(given);
   const controller = new AbortController();
   let socket: WebSocket | undefined;
@@ -35,7 +35,7 @@ export const graphqlWsTransport: StreamTransport = (url, headers, operation, giv
   const open = async (): Promise<void> => {
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await fetchFn(url, {
         headers: { ...headers, upgrade: "websocket", "sec-websocket-protocol": GRAPHQL_TRANSPORT_WS_PROTOCOL },
         signal: controller.signal,
       });

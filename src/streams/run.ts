@@ -4,8 +4,9 @@ import { ErrorCode, UpstreamError } from "../errors";
 import { type StreamSpec, topicHub } from "../events";
 import { createGatewayContext, type Gateway } from "../gateway";
 import type { Logger } from "../observability";
+import type { FetchFn } from "../shared";
 import { publicRemoteErrors } from "../sources";
-import { requestHeaders, wantsGatewayToken } from "../upstream";
+import { requestHeaders, serviceBindingFetch, wantsGatewayToken } from "../upstream";
 import { graphqlWsTransport } from "./graphql-ws";
 import { sseTransport } from "./sse";
 import type { StreamSink, StreamTransport } from "./transport";
@@ -133,11 +134,16 @@ export class StreamRun {
     if (this.stopped) return;
     let remote: RemoteConfig;
     let headers: Record<string, string>;
+    let fetchFn: FetchFn | undefined;
     try {
       const configured = this.remote;
       if (configured === undefined) throw new Error(`remote "${this.spec.remote}" is no longer configured`);
       remote = configured;
       headers = await this.headers(remote);
+      // A remote behind a service binding takes its subscriptions there too, unless they have their own url.
+      if (remote.binding !== undefined && remote.subscriptions.url === undefined) {
+        fetchFn = serviceBindingFetch(this.host.bindings as unknown as Record<string, unknown>, remote.binding);
+      }
     } catch (error) {
       this.host.log.error({ topic: this.topic, error: String(error) }, "remote stream headers failed");
       this.lost(String(error));
@@ -154,7 +160,7 @@ export class StreamRun {
       variables: this.spec.variables,
       operationName: this.spec.operationName,
     };
-    this.closeConnection = TRANSPORTS[transport](url, headers, operation, this.sink(remote));
+    this.closeConnection = TRANSPORTS[transport](url, headers, operation, this.sink(remote), fetchFn);
   }
 
   /** What one connection attempt to `remote` reports to. */

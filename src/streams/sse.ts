@@ -9,7 +9,7 @@ import { errorsOfAnswer, onceSink, refusalOf, type StreamTransport } from "./tra
  * no data is the upstream refusing the operation (terminal); a non-2xx JSON answer with errors too.
  * @see https://github.com/enisdenjo/graphql-sse/blob/master/PROTOCOL.md#distinct-connections-mode
  */
-export const sseTransport: StreamTransport = (url, headers, operation, given) => {
+export const sseTransport: StreamTransport = (url, headers, operation, given, fetchFn = fetch) => {
   const { sink, close } = onceSink(given);
   const client = createClient({
     url,
@@ -18,7 +18,7 @@ export const sseTransport: StreamTransport = (url, headers, operation, given) =>
     headers: () => headers,
     // workerd implements neither `credentials` nor `referrer*`: pass only what a Worker's fetch takes.
     fetchFn: async (input: RequestInfo | URL, init?: RequestInit) => {
-      const response = await fetch(input, {
+      const response = await fetchFn(input, {
         method: init?.method,
         headers: init?.headers,
         body: init?.body,

@@ -1,4 +1,5 @@
 import type { ExecutionResult, GraphQLFormattedError } from "graphql";
+import type { FetchFn } from "../shared";
 
 /** The operation a remote stream sends upstream. */
 export interface UpstreamOperation {
@@ -30,6 +31,8 @@ export interface StreamSink {
  * @param headers - every header of the request (the header rules' result)
  * @param operation - the operation to send
  * @param sink - where it reports
+ * @param fetchFn - what sends the request: the platform's fetch, or a service binding's (a remote with
+ *   `binding`) @default globalThis.fetch
  * @returns a function closing the connection (no report follows)
  */
 export type StreamTransport = (
@@ -37,6 +40,7 @@ export type StreamTransport = (
   headers: Record<string, string>,
   operation: UpstreamOperation,
   sink: StreamSink,
+  fetchFn?: FetchFn,
 ) => () => void;
 
 /**

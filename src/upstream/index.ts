@@ -4,6 +4,7 @@
  * breaker, timeout, cookies, retry, response size, gateway token, header rules) around fetch, bodies
  * left as streams for the caller to read or pass on. sources/ builds requests and parses answers; it never calls fetch itself.
  */
+export { checkServiceBindings, isServiceBinding, serviceBindingFetch } from "./bindings";
 export {
   buildUpstreamHeaders,
   HOP_BY_HOP_HEADERS,

@@ -1,4 +1,5 @@
 import type { FetchFn } from "../shared";
+import { serviceBindingFetch } from "./bindings";
 import {
   answerOf,
   type UpstreamCookiesOptions,
@@ -62,6 +63,11 @@ export function defaultUpstreamPlugins(options: DefaultUpstreamPluginsOptions = 
 export interface UpstreamPipelineOptions {
   /** The fetch at the end of the list. @default globalThis.fetch */
   fetch?: FetchFn;
+  /**
+   * The Worker's bindings: an upstream with a `binding` is called through `bindings[binding].fetch()`
+   * (a service binding) instead of `fetch`, with the same request. @default {} (such calls fail as unreachable)
+   */
+  bindings?: Readonly<Record<string, unknown>>;
   /** The plugins, outermost first. @default defaultUpstreamPlugins({ protectedCookies }) */
   plugins?: readonly UpstreamPlugin[];
   /**
@@ -84,16 +90,20 @@ export interface UpstreamPipeline {
 }
 
 /**
- * Creates the upstream pipeline: the plugins chained around fetch, in the style of Hive Gateway's
- * `onFetch` hooks. Bodies stay streams: the caller that needs JSON reads the answer's text.
- * @param options - fetch and plugins
+ * Creates the upstream pipeline: the plugins chained around fetch (or a service binding's fetch, for an
+ * upstream with `binding`), in the style of Hive Gateway's `onFetch` hooks. Bodies stay streams: the caller that needs JSON reads the answer's text.
+ * @param options - fetch, bindings and plugins
  * @returns the pipeline
  * @see https://the-guild.dev/graphql/hive/docs/gateway/other-features/custom-plugins (onFetch)
  */
 export function createUpstreamPipeline(options: UpstreamPipelineOptions = {}): UpstreamPipeline {
   const fetchFn = options.fetch ?? defaultFetch;
-  const send: UpstreamNext = (request) =>
-    fetchFn(request.url, {
+  // The one place where upstream calls leave: over the network, or to a bound Worker (`binding`), whose
+  // request carries the same URL (https://<binding>.binding<path>), method, headers, body and signal.
+  const send: UpstreamNext = async (request) => {
+    const binding = request.upstream.binding;
+    const target = binding === undefined ? fetchFn : serviceBindingFetch(options.bindings, binding);
+    return target(request.url, {
       method: request.method,
       headers: request.headers,
       body: request.body,
@@ -101,6 +111,7 @@ export function createUpstreamPipeline(options: UpstreamPipelineOptions = {}): U
       // Never follow a redirect: it could leave the upstream's base URL; the errors plugin refuses 3xx.
       redirect: "manual",
     });
+  };
   const chain = (options.plugins ?? defaultUpstreamPlugins(options)).reduceRight<UpstreamNext>(
     (next, plugin) => (request) => plugin.call(request, next),
     send,

@@ -5,6 +5,11 @@ import type { UpstreamContext } from "../shared";
 export interface UpstreamConfig {
   /** The configured name: `serviceName` of errors, `aud` of the gateway token. */
   name: string;
+  /**
+   * The Worker service binding called instead of the network (`binding` of a remote or service): the
+   * request, its `url` included, goes to `env[binding].fetch()`. Undefined: plain fetch of `url`.
+   */
+  binding?: string;
   /** Configured headers (highest precedence). */
   headers: Readonly<Record<string, string>>;
   /** Client headers to forward: names, or `true` for all but the excluded ones. */
