@@ -4,6 +4,7 @@
  * target (fixtures/trigger-target.ts) with retries and backoff, and keeps what still fails as dead letters
  * (GET /admin/events/dead, POST /admin/events/dead/{id}/retry). No test assumes an order of deliveries.
  */
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN_SECRET, uniqueId } from "../helpers";
 import {
@@ -156,6 +157,29 @@ describe("event triggers: delivery and retries", () => {
       return list.length > 0 ? list : undefined;
     });
     expect(letter).toMatchObject({ trigger: "slow", attempts: 1, lastError: "timeout after 300 ms" });
+  });
+
+  it("a binding target: delivered through env.<BINDING>.fetch to the bound Worker, at /<trigger>, and retried like a URL", async () => {
+    // BOUND_FIXTURE (vitest.config.ts) is a second Worker; requests without x-test-id share its state "".
+    const bound = (env as unknown as { BOUND_FIXTURE: Fetcher }).BOUND_FIXTURE;
+    await bound.fetch("https://bound/control", {
+      method: "POST",
+      body: JSON.stringify({ id: "", mode: "flaky", failures: 1 }),
+    });
+    const id = uniqueId("trg");
+    const gw = triggersGateway(id, [{ name: "echo", topic: "bound.*", binding: "BOUND_FIXTURE", maxRetries: 2 }]);
+    const payload = JSON.stringify({ via: "binding" });
+    expect((await publish(gw, `bound.${id}`, payload)).status).toBe(202);
+    type Stats = { operations: number; last?: { url: string; method: string; headers: Record<string, string> } };
+    const stats = await waitFor("the second attempt at the bound Worker", async () => {
+      const s = (await (await bound.fetch("https://bound/stats?id=")).json()) as Stats;
+      return s.last?.headers["x-junction-topic"] === `bound.${id}` && s.last.headers["x-junction-attempt"] === "2"
+        ? s
+        : undefined;
+    });
+    expect(stats.last).toMatchObject({ url: "https://bound_fixture.binding/echo", method: "POST" });
+    expect(stats.last?.headers["x-junction-signature"]).toBe(await hmac(payload, EVENTS_SECRET));
+    expect(stats.last?.headers["x-junction-event-id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("publishing does not wait for delivery: 202 at once while the target takes 4 s, delivered afterwards", async () => {
