@@ -1,3 +1,4 @@
+import { EVENT_SIGNATURE_HEADER } from "../events";
 import type { Logger } from "../observability";
 import type { FetchFn } from "../shared";
 import { createDeadLetterStore } from "./dead-letters";
@@ -9,9 +10,6 @@ import {
   readTriggerMessage,
   type TriggerMessage,
 } from "./messages";
-
-/** The signature header, as `POST /events/{topic}` reads it (src/events `EVENT_SIGNATURE_HEADER`). */
-const SIGNATURE_HEADER = "x-junction-signature";
 
 /** The longest wait between two attempts, in seconds: Queues' limit for `delaySeconds` (12 hours). */
 export const MAX_RETRY_DELAY_SECONDS = 43_200;
@@ -68,7 +66,7 @@ async function deliver(message: TriggerMessage, attempt: number, env: Env, fetch
       [EVENT_TOPIC_HEADER]: encodeURIComponent(message.topic),
       [EVENT_TRIGGER_HEADER]: message.trigger,
       [EVENT_ATTEMPT_HEADER]: String(attempt),
-      [SIGNATURE_HEADER]: message.signature,
+      [EVENT_SIGNATURE_HEADER]: message.signature,
     },
     body: message.payload,
     redirect: "manual",
