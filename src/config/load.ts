@@ -91,19 +91,26 @@ export function checkConfigStructure(raw: unknown): ConfigProblem[] {
  */
 function upstreamTargets(raw: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  forEachUpstream(raw, (item, key, kind, index) => {
+    for (const problem of targetProblems(item, kind)) {
+      problems.push({ path: toJsonPath([key, index, ...problem.path]), message: problem.message });
+    }
+  });
+  return problems;
+}
+
+/** Calls `visit` with each entry of a raw config's `remotes`, then of its `services` (lists only). */
+function forEachUpstream(
+  raw: unknown,
+  visit: (item: unknown, key: "remotes" | "services", kind: "remote" | "service", index: number) => void,
+): void {
   for (const [key, kind] of [
     ["remotes", "remote"],
     ["services", "service"],
   ] as const) {
     const list = (raw as Record<string, unknown> | null)?.[key];
-    if (!Array.isArray(list)) continue;
-    list.forEach((item: unknown, index) => {
-      for (const problem of targetProblems(item, kind)) {
-        problems.push({ path: toJsonPath([key, index, ...problem.path]), message: problem.message });
-      }
-    });
+    if (Array.isArray(list)) list.forEach((item: unknown, index) => visit(item, key, kind, index));
   }
-  return problems;
 }
 
 /**
@@ -153,28 +160,21 @@ function authReferences(raw: unknown): ConfigProblem[] {
 function duplicateNames(raw: unknown): ConfigProblem[] {
   const seen = new Map<string, string>();
   const problems: ConfigProblem[] = [];
-  for (const [key, kind] of [
-    ["remotes", "remote"],
-    ["services", "service"],
-  ] as const) {
-    const list = (raw as Record<string, unknown> | null)?.[key];
-    if (!Array.isArray(list)) continue;
-    list.forEach((item: unknown, index) => {
-      const name = (item as { name?: unknown } | null)?.name;
-      if (typeof name !== "string") return;
-      const earlier = seen.get(name);
-      if (earlier !== undefined) {
-        problems.push({
-          path: toJsonPath([key, index, "name"]),
-          message:
-            earlier === kind
-              ? `duplicate ${kind} name "${name}"`
-              : `${kind} name "${name}" collides with a ${earlier}'s name`,
-        });
-      }
-      seen.set(name, kind);
-    });
-  }
+  forEachUpstream(raw, (item, key, kind, index) => {
+    const name = (item as { name?: unknown } | null)?.name;
+    if (typeof name !== "string") return;
+    const earlier = seen.get(name);
+    if (earlier !== undefined) {
+      problems.push({
+        path: toJsonPath([key, index, "name"]),
+        message:
+          earlier === kind
+            ? `duplicate ${kind} name "${name}"`
+            : `${kind} name "${name}" collides with a ${earlier}'s name`,
+      });
+    }
+    seen.set(name, kind);
+  });
   return problems;
 }
 
