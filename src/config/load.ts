@@ -109,7 +109,10 @@ function forEachUpstream(
     ["services", "service"],
   ] as const) {
     const list = (raw as Record<string, unknown> | null)?.[key];
-    if (Array.isArray(list)) list.forEach((item: unknown, index) => visit(item, key, kind, index));
+    if (!Array.isArray(list)) continue;
+    list.forEach((item: unknown, index) => {
+      visit(item, key, kind, index);
+    });
   }
 }
 
