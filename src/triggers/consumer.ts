@@ -1,6 +1,7 @@
 import { EVENT_SIGNATURE_HEADER } from "../events";
 import type { Logger } from "../observability";
 import type { FetchFn } from "../shared";
+import { isServiceBinding, serviceBindingFetch } from "../upstream";
 import { createDeadLetterStore } from "./dead-letters";
 import {
   EVENT_ATTEMPT_HEADER,
@@ -75,9 +76,11 @@ async function deliver(message: TriggerMessage, attempt: number, env: Env, fetch
   try {
     let response: Response;
     if ("binding" in message.target) {
-      const bound = (env as unknown as Record<string, Fetcher | undefined>)[message.target.binding];
-      if (typeof bound?.fetch !== "function") return `no service binding ${message.target.binding}`;
-      response = await bound.fetch(`https://${message.target.binding.toLowerCase()}.binding/${message.trigger}`, init);
+      const bindings = env as unknown as Record<string, unknown>;
+      if (!isServiceBinding(bindings[message.target.binding])) return `no service binding ${message.target.binding}`;
+      // The URL a bound Worker sees, as for upstreams (src/upstream bindings.ts): https://<binding>.binding/<trigger>.
+      const bound = serviceBindingFetch(bindings, message.target.binding);
+      response = await bound(`https://${message.target.binding.toLowerCase()}.binding/${message.trigger}`, init);
     } else {
       response = await fetchFn(message.target.url, init);
     }

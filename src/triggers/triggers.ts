@@ -1,6 +1,7 @@
 import type { TriggerConfig } from "../config";
 import { type ConfigProblem, ErrorCode, GatewayError } from "../errors";
 import type { EventTriggerSink } from "../shared";
+import { isServiceBinding } from "../upstream";
 import { createDeadLetterStore, type DeadLetter, type DeadLetterStore } from "./dead-letters";
 import { signPayload, type TriggerEvent, type TriggerMessage, triggerMessage } from "./messages";
 import { topicMatches } from "./topics";
@@ -152,8 +153,7 @@ export function triggerBindingProblems(triggers: readonly TriggerConfig[], env: 
   }
   triggers.forEach((trigger, index) => {
     if (trigger.binding === undefined) return;
-    const bound = (env as unknown as Record<string, { fetch?: unknown } | undefined>)[trigger.binding];
-    if (typeof bound?.fetch !== "function") {
+    if (!isServiceBinding((env as unknown as Record<string, unknown>)[trigger.binding])) {
       problems.push({
         path: `$.events.triggers[${index}].binding`,
         message: `no service binding "${trigger.binding}": declare it in wrangler.toml [[services]]`,
