@@ -1,5 +1,5 @@
 /**
- * Subscriptions of a remote behind a service binding (docs/bindings-section.md): the RemoteStream object
+ * Subscriptions of a remote behind a service binding (docs/bindings.md): the RemoteStream object
  * opens the upstream subscription through `env.<binding>.fetch()`, over SSE and over graphql-ws (the
  * WebSocket upgrade goes through the binding too), as it would to a url. The bound Worker here is a small
  * proxy in the same Miniflare (binding TICKS) that passes every request on to the loopback remote of

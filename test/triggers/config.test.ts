@@ -1,5 +1,5 @@
 /**
- * Event triggers: the config (`events.triggers`, docs/triggers-section.md) and its startup checks, topic
+ * Event triggers: the config (`events.triggers`, docs/triggers.md) and its startup checks, topic
  * patterns, `@publish` reaching the triggers through the same publishEvent as POST /events/{topic}, and an
  * event too large for a queue message.
  */

@@ -1,5 +1,5 @@
 /**
- * Event triggers end to end (docs/triggers-section.md): events published by POST /events/{topic} go
+ * Event triggers end to end (docs/triggers.md): events published by POST /events/{topic} go
  * through the real EVENT_TRIGGERS queue to the Worker's queue() handler, which POSTs them to a loopback
  * target (fixtures/trigger-target.ts) with retries and backoff, and keeps what still fails as dead letters
  * (GET /admin/events/dead, POST /admin/events/dead/{id}/retry). No test assumes an order of deliveries.

@@ -1,5 +1,5 @@
 /**
- * Event triggers under load (docs/triggers-section.md): 1,000 events to a target that fails 5% of its
+ * Event triggers under load (docs/triggers.md): 1,000 events to a target that fails 5% of its
  * deliveries at random (seeded), through the real EVENT_TRIGGERS queue (batches of up to 100): every event
  * is delivered (a 200 for each event id), none lost and none a dead letter. Bounded to 90 s.
  */

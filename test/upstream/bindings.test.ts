@@ -1,5 +1,5 @@
 /**
- * Service bindings as upstreams (docs/bindings-section.md): a remote or a service with `binding` is
+ * Service bindings as upstreams (docs/bindings.md): a remote or a service with `binding` is
  * called through `env.<binding>.fetch()` with the request the URL form sends, through the same upstream
  * pipeline. The bound Worker is test/fixtures/bound-worker.ts, a second Worker in the tests' Miniflare
  * (vitest.config.ts), bound to the test Worker as BOUND_FIXTURE; it records what it received per test
