@@ -5,7 +5,7 @@
  * synthetic key (role, variables, and for PRIVATE the user id) with their entities and types as tags
  * (store.ts, tags.ts); `/graphql` consults it before the fast lane and Yoga (http.ts); mutations and
  * `POST /admin/cache/purge` purge by tag here and, with `CF_API_TOKEN`, everywhere through Cloudflare's API
- * (purge.ts). See docs/caching-section.md.
+ * (purge.ts). See docs/caching.md.
  */
 export {
   CACHE_CONTROL_DIRECTIVE,

@@ -3,7 +3,7 @@
  * `OTEL_EXPORTER_OTLP_ENDPOINT` is set. A span per operation (`traceOperation`, named by the Yoga plugin
  * `useTracing` or the fast lane) and, through the upstream plugin `tracing` (src/upstream), a span per
  * upstream call; W3C Trace Context (`traceparent`, `tracestate`) is read from the client and sent to
- * upstreams. Our own small span model and encoder: see docs/tracing-section.md for why no library.
+ * upstreams. Our own small span model and encoder: see docs/observability.md for why no library.
  */
 export {
   EXPORT_TIMEOUT_MS,

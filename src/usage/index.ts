@@ -4,7 +4,7 @@
  * (analyze.ts); the client a request counts for (client.ts); the counts per coordinate, client and UTC
  * day in the `DeprecationUsage` Durable Object (store.ts), sent in the background (record.ts); the Yoga
  * plugin that counts every validated operation (use-deprecation-usage.ts; the fast lane counts what it
- * answers alone); and `GET /admin/deprecations` (report.ts). See docs/usage-section.md.
+ * answers alone); and `GET /admin/deprecations` (report.ts). See docs/schema-lifecycle.md.
  */
 export { type DocumentUsage, documentUsage, hasDeprecations, touchedCoordinates } from "./analyze";
 export { CLIENT_NAME_FALLBACK_HEADER, CLIENT_NAME_HEADER, clientName, UNKNOWN_CLIENT } from "./client";

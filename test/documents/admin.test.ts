@@ -1,5 +1,5 @@
 /**
- * The trusted documents admin routes (docs/trusted-documents-section.md): `POST /admin/documents` stores
+ * The trusted documents admin routes (docs/schema-lifecycle.md): `POST /admin/documents` stores
  * a manifest all or none (400 INVALID_DOCUMENT listing each bad id and why), warns about documents the
  * current schema does not validate, keeps ids immutable; `GET /admin/documents` pages ids with KV's
  * cursor; `GET` / `DELETE /admin/documents/:id`; every route behind the admin secret.

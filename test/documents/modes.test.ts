@@ -1,5 +1,5 @@
 /**
- * Trusted documents on /graphql (docs/trusted-documents-section.md): each `trustedDocuments.mode`, the
+ * Trusted documents on /graphql (docs/schema-lifecycle.md): each `trustedDocuments.mode`, the
  * GraphQL over HTTP `documentId` and Apollo's `extensions.persistedQuery` forms over POST and GET, unknown
  * ids, Apollo's APQ registration (allow only, never trusted), the fast lane in "require" mode, and role
  * schemas applying to stored documents.

@@ -1,5 +1,5 @@
 /**
- * Trusted documents on the realtime entry points (docs/trusted-documents-section.md): with
+ * Trusted documents on the realtime entry points (docs/schema-lifecycle.md): with
  * `trustedDocuments.mode` "require", a `graphql-transport-ws` subscribe and a GraphQL over SSE request
  * that send a query are refused with PERSISTED_QUERY_ONLY, and ones that name a stored document
  * (`documentId`, without a query; Apollo's `extensions.persistedQuery`) subscribe to its text and get

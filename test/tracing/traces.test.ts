@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry traces (docs/tracing-section.md): with OTEL_EXPORTER_OTLP_ENDPOINT pointing at the
+ * OpenTelemetry traces (docs/observability.md): with OTEL_EXPORTER_OTLP_ENDPOINT pointing at the
  * collector stub on loopback (fixtures/otlp-collector.ts), one `/graphql` request is exported as one
  * OTLP/HTTP JSON POST holding its operation span and a span per upstream call; the client's W3C
  * `traceparent` decides the trace id and the operation span's parent, and every upstream receives a
