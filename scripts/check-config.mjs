@@ -19,6 +19,7 @@ import { bindingReferences, serviceBindingProblems } from "./check-service-bindi
 import { triggerBindingProblems } from "./check-trigger-bindings.mjs";
 import { readModules, readSchemaFiles } from "./gen-schema-files.mjs";
 import { loadConfigModule } from "./load-config-module.mjs";
+import { readWranglerToml } from "./wrangler-toml.mjs";
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,
@@ -65,6 +66,9 @@ if (problems.length === 0) {
     if (rateLimits.length > 0 || services.length > 0 || events.triggers.length > 0)
       problems = [{ path: options.wrangler, message: error.message }];
   }
+  // Not TOML at all: one problem, not one per check that reads the file.
+  const toml = problems.length === 0 && wrangler !== "" ? readWranglerToml(wrangler, options.wrangler) : undefined;
+  if (toml !== undefined && "problem" in toml) problems = [toml.problem];
   if (problems.length === 0) {
     problems = [
       ...rateLimitProblems(rateLimits, wrangler, options.wrangler),

@@ -6,6 +6,7 @@
  * Internal helper of check-config.mjs; wrangler.toml is parsed with smol-toml (the parser wrangler uses).
  */
 import { parse } from "smol-toml";
+import { readWranglerToml } from "./wrangler-toml.mjs";
 
 /**
  * Reads the rate limiting bindings a wrangler.toml declares.
@@ -14,7 +15,11 @@ import { parse } from "smol-toml";
  * @throws {Error} when the text is not TOML (smol-toml's TomlError, with line and column)
  */
 export function readRateLimitBindings(text) {
-  const config = parse(text);
+  return rateLimitBindingsOf(parse(text));
+}
+
+/** The rate limiting bindings of a parsed wrangler.toml (see {@link readRateLimitBindings}). */
+function rateLimitBindingsOf(config) {
   const bindings = new Map();
   const list = Array.isArray(config.ratelimits) ? config.ratelimits : [];
   for (const entry of list) {
@@ -35,12 +40,9 @@ export function readRateLimitBindings(text) {
  */
 export function rateLimitProblems(rules, text, file = "wrangler.toml") {
   if (rules.length === 0) return [];
-  let bindings;
-  try {
-    bindings = readRateLimitBindings(text);
-  } catch (error) {
-    return [{ path: file, message: `not valid TOML: ${error.message.split("\n")[0]}` }];
-  }
+  const read = readWranglerToml(text, file);
+  if ("problem" in read) return [read.problem];
+  const bindings = rateLimitBindingsOf(read.config);
   const problems = [];
   rules.forEach((rule, index) => {
     const at = `$.rateLimits[${index}]`;

@@ -7,6 +7,7 @@
  * wrangler uses).
  */
 import { parse } from "smol-toml";
+import { readWranglerToml } from "./wrangler-toml.mjs";
 
 /**
  * Reads the service bindings a wrangler.toml declares.
@@ -15,7 +16,11 @@ import { parse } from "smol-toml";
  * @throws {Error} when the text is not TOML (smol-toml's TomlError, with line and column)
  */
 export function readServiceBindings(text) {
-  const config = parse(text);
+  return serviceBindingsOf(parse(text));
+}
+
+/** The service bindings of a parsed wrangler.toml (see {@link readServiceBindings}). */
+function serviceBindingsOf(config) {
   const bindings = new Map();
   const list = Array.isArray(config.services) ? config.services : [];
   for (const entry of list) {
@@ -53,12 +58,9 @@ export function bindingReferences(config) {
  */
 export function serviceBindingProblems(references, text, file = "wrangler.toml") {
   if (references.length === 0) return [];
-  let bindings;
-  try {
-    bindings = readServiceBindings(text);
-  } catch (error) {
-    return [{ path: file, message: `not valid TOML: ${error.message.split("\n")[0]}` }];
-  }
+  const read = readWranglerToml(text, file);
+  if ("problem" in read) return [read.problem];
+  const bindings = serviceBindingsOf(read.config);
   return references
     .filter((reference) => !bindings.has(reference.binding))
     .map((reference) => ({

@@ -5,16 +5,13 @@
  * (`node --test scripts/`).
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { runCheckConfig } from "./check-config-harness.mjs";
 import { bindingReferences, readServiceBindings, serviceBindingProblems } from "./check-service-bindings.mjs";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SCRIPT = fileURLToPath(new URL("./check-config.mjs", import.meta.url));
 const temp = mkdtempSync(path.join(tmpdir(), "check-service-bindings-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
@@ -98,25 +95,8 @@ describe("serviceBindingProblems", () => {
   });
 });
 
-let files = 0;
-/**
- * Runs scripts/check-config.mjs on a fake gateway.json and wrangler.toml, written to a temporary directory.
- * @param {object} config the gateway config
- * @param {string} wrangler the text of wrangler.toml
- * @returns {{ status: number | null, output: string }} the exit code and what the script printed
- */
-function checkConfig(config, wrangler = WRANGLER) {
-  files++;
-  const configPath = path.join(temp, `gateway-${files}.json`);
-  const wranglerPath = path.join(temp, `wrangler-${files}.toml`);
-  writeFileSync(configPath, JSON.stringify(config));
-  writeFileSync(wranglerPath, wrangler);
-  const result = spawnSync(process.execPath, [SCRIPT, configPath, "--wrangler", wranglerPath], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
+/** Runs scripts/check-config.mjs on a fake gateway.json and wrangler.toml (see check-config-harness.mjs). */
+const checkConfig = (config, wrangler = WRANGLER) => runCheckConfig(temp, config, wrangler);
 
 describe("check-config.mjs with service bindings", () => {
   test("passes when every binding is declared in [[services]]", () => {

@@ -6,7 +6,8 @@
  * same at startup (src/triggers triggerBindingProblems); this makes `npm run check` fail first.
  * Internal helper of check-config.mjs; wrangler.toml is parsed with smol-toml (the parser wrangler uses).
  */
-import { parse } from "smol-toml";
+import { serviceBindingProblems } from "./check-service-bindings.mjs";
+import { readWranglerToml } from "./wrangler-toml.mjs";
 
 /** The queue binding event triggers use (src/triggers TRIGGER_QUEUE_BINDING). */
 export const TRIGGER_QUEUE_BINDING = "EVENT_TRIGGERS";
@@ -22,12 +23,9 @@ export const TRIGGER_QUEUE_BINDING = "EVENT_TRIGGERS";
  */
 export function triggerBindingProblems(triggers, text, file = "wrangler.toml") {
   if (triggers.length === 0) return [];
-  let config;
-  try {
-    config = parse(text);
-  } catch (error) {
-    return [{ path: file, message: error.message }];
-  }
+  const read = readWranglerToml(text, file);
+  if ("problem" in read) return [read.problem];
+  const config = read.config;
   const problems = [];
   const producers = Array.isArray(config.queues?.producers) ? config.queues.producers : [];
   const consumers = Array.isArray(config.queues?.consumers) ? config.queues.consumers : [];
@@ -43,16 +41,9 @@ export function triggerBindingProblems(triggers, text, file = "wrangler.toml") {
       message: `nothing delivers the events: ${file} has no [[queues.consumers]] for queue "${producer.queue}" (this Worker consumes it)`,
     });
   }
-  const services = new Set(
-    (Array.isArray(config.services) ? config.services : []).map((entry) => entry?.binding).filter(Boolean),
+  // Binding targets: the same rule and message as the bindings of remotes and services.
+  const references = triggers.flatMap((trigger, index) =>
+    trigger.binding === undefined ? [] : [{ path: `$.events.triggers[${index}].binding`, binding: trigger.binding }],
   );
-  triggers.forEach((trigger, index) => {
-    if (trigger.binding !== undefined && !services.has(trigger.binding)) {
-      problems.push({
-        path: `$.events.triggers[${index}].binding`,
-        message: `service binding "${trigger.binding}" is not declared in ${file} ([[services]] binding = "${trigger.binding}")`,
-      });
-    }
-  });
-  return problems;
+  return [...problems, ...serviceBindingProblems(references, text, file)];
 }

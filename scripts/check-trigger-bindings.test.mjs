@@ -4,16 +4,13 @@
  * function and through the script itself. Run with `npm run test:scripts` (`node --test scripts/`).
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { runCheckConfig } from "./check-config-harness.mjs";
 import { triggerBindingProblems } from "./check-trigger-bindings.mjs";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SCRIPT = fileURLToPath(new URL("./check-config.mjs", import.meta.url));
 const temp = mkdtempSync(path.join(tmpdir(), "check-trigger-bindings-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
@@ -57,30 +54,36 @@ describe("triggerBindingProblems", () => {
     assert.deepEqual(triggerBindingProblems([{ name: "a", binding: "MAILER" }], WRANGLER), [
       {
         path: "$.events.triggers[0].binding",
-        message: 'service binding "MAILER" is not declared in wrangler.toml ([[services]] binding = "MAILER")',
+        message:
+          'service binding MAILER is not declared in wrangler.toml: add [[services]] with binding = "MAILER" and service = "<the Worker it calls>"',
       },
     ]);
   });
 });
 
 describe("check-config.mjs with events.triggers", () => {
-  const run = (config, wrangler) => {
-    const configPath = path.join(temp, `gateway-${Math.random().toString(36).slice(2)}.json`);
-    const wranglerPath = `${configPath}.toml`;
-    writeFileSync(configPath, JSON.stringify(config));
-    writeFileSync(wranglerPath, wrangler);
-    const result = spawnSync(process.execPath, [SCRIPT, configPath, "--wrangler", wranglerPath], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
-    return { status: result.status, output: `${result.stdout}${result.stderr}` };
-  };
+  const run = (config, wrangler) => runCheckConfig(temp, config, wrangler);
 
   test("passes with the bindings declared, fails naming an undeclared one", () => {
     const ok = run({ events: { triggers: [{ name: "l", topic: "orders.#", binding: "LEDGER" }] } }, WRANGLER);
     assert.equal(ok.status, 0, ok.output);
     const bad = run({ events: { triggers: [{ name: "m", topic: "orders.*", binding: "MAILER" }] } }, WRANGLER);
     assert.equal(bad.status, 1, bad.output);
-    assert.match(bad.output, /\$\.events\.triggers\[0\]\.binding: service binding "MAILER" is not declared in /);
+    assert.match(bad.output, /\$\.events\.triggers\[0\]\.binding: service binding MAILER is not declared in /);
+  });
+
+  test("a wrangler.toml that is not TOML is one problem, however many checks read it", () => {
+    const config = {
+      rateLimits: [{ key: "ip", limit: 100, periodSec: 60 }],
+      remotes: [{ name: "a", binding: "A" }],
+      events: { triggers: [{ name: "m", topic: "orders.*", binding: "MAILER" }] },
+    };
+    const bad = run(config, "[[services]\n");
+    assert.equal(bad.status, 1, bad.output);
+    assert.equal(bad.output.match(/not valid TOML/g)?.length, 1, bad.output);
+    assert.deepEqual(
+      triggerBindingProblems(config.events.triggers, "[[services]\n", "x.toml").map((p) => p.path),
+      ["x.toml"],
+    );
   });
 });
