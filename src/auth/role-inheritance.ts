@@ -14,9 +14,9 @@ export interface RoleInheritance {
    * The roles with permission SDL a list of roles stands for: each inherited role (without SDL of its
    * own) replaced by its parents, transitively; roles without SDL left out.
    * @param roles - role names (one role, or the active roles of a session)
-   * @returns the leaves, sorted, without duplicates
+   * @returns the leaves, sorted, without duplicates (the same array for the same roles: do not change it)
    */
-  leaves(roles: readonly string[]): string[];
+  leaves(roles: readonly string[]): readonly string[];
   /**
    * The first conflict between the presets of a set of leaves: an argument one leaf presets and
    * another presets otherwise or lets the caller choose.
@@ -25,6 +25,9 @@ export interface RoleInheritance {
    */
   conflict(leaves: readonly string[]): string | undefined;
 }
+
+/** How many lists of roles {@link RoleInheritance.leaves} remembers. */
+const LEAVES_MEMO = 1024;
 
 /** Each argument a role's SDL lists, `Type.field(arg:)` -> its `@preset` printed, or "" when the caller chooses it. */
 function argumentsOf(documents: readonly DocumentNode[]): Map<string, string> {
@@ -106,7 +109,20 @@ export function readRoleInheritance(
   for (const role of parents.keys()) visit(role, []);
   const cyclic = problems.some((problem) => problem.message.startsWith("inherited roles form a cycle"));
 
-  const leaves = (list: readonly string[]): string[] => {
+  // Asked on every request of a role session: remembered per list of roles (the config never changes in an
+  // isolate), at most LEAVES_MEMO entries (a caller may name many combinations; dropped all at once then).
+  const memo = new Map<string, readonly string[]>();
+  const leaves = (list: readonly string[]): readonly string[] => {
+    const key = list.join(",");
+    let known = memo.get(key);
+    if (known === undefined) {
+      if (memo.size >= LEAVES_MEMO) memo.clear();
+      known = leavesOf(list);
+      memo.set(key, known);
+    }
+    return known;
+  };
+  const leavesOf = (list: readonly string[]): string[] => {
     const out = new Set<string>();
     const seen = new Set<string>();
     const add = (role: string): void => {
