@@ -155,15 +155,14 @@ export function createWebhookClient(config: WebhookConfig, options: WebhookClien
    * carry credentials and change from request to request ({@link NOT_CREDENTIALS}, `sec-*`). A hook
    * reading any other header (an API key, a tenant id) so keys its answers by it too.
    */
-  const credentials = (headers: Headers): Array<[string, string]> =>
-    forwarded(headers).filter(([name]) => !NOT_CREDENTIALS.has(name) && !name.startsWith("sec-"));
+  const credentials = (pairs: ReadonlyArray<[string, string]>): Array<[string, string]> =>
+    pairs.filter(([name]) => !NOT_CREDENTIALS.has(name) && !name.startsWith("sec-"));
 
-  /** One call of the hook, uncached. */
+  /** One call of the hook, uncached, with the client headers it is sent (see `forwarded`). */
   const call = async (
-    headers: Headers,
+    pairs: Array<[string, string]>,
     request: WebhookRequest | null,
   ): Promise<{ claims: HasuraClaims; lifetimeSec: number }> => {
-    const pairs = forwarded(headers);
     const init: RequestInit =
       config.method === "GET"
         ? { method: "GET", headers: pairs }
@@ -219,11 +218,11 @@ export function createWebhookClient(config: WebhookConfig, options: WebhookClien
   /** Calls the hook and caches a cacheable answer; never rejects (the outcome carries the error). */
   const callAndCache = async (
     key: string,
-    headers: Headers,
+    pairs: Array<[string, string]>,
     input: WebhookCallInput | undefined,
   ): Promise<HookOutcome> => {
     try {
-      const { claims, lifetimeSec } = await call(headers, input?.request ?? null);
+      const { claims, lifetimeSec } = await call(pairs, input?.request ?? null);
       if (lifetimeSec <= 0) return { claims };
       cache.set(key, claims, Date.now() + lifetimeSec * 1000, input?.waitUntil);
       return { claims, cached: true };
@@ -233,7 +232,8 @@ export function createWebhookClient(config: WebhookConfig, options: WebhookClien
   };
 
   return async function askWebhook(headers, input) {
-    const key = webhookCacheKey(config.method, config.url, credentials(headers));
+    const pairs = forwarded(headers);
+    const key = webhookCacheKey(config.method, config.url, credentials(pairs));
     const hit = await cache.get(key);
     if (hit !== undefined) return hit;
     let running = inFlight.get(key);
@@ -249,7 +249,7 @@ export function createWebhookClient(config: WebhookConfig, options: WebhookClien
       const failure = shared?.error;
       if (failure instanceof GatewayError && failure.code === ErrorCode.AUTH_WEBHOOK_FAILED) throw failure;
     }
-    const outcome = callAndCache(key, headers, input);
+    const outcome = callAndCache(key, pairs, input);
     if (!inFlight.has(key)) {
       const entry = { outcome, until: Date.now() + config.timeoutMs + IN_FLIGHT_GRACE_MS };
       inFlight.set(key, entry);
